@@ -1,0 +1,56 @@
+//! `lost_write`: a write was acknowledged to its client, yet no node holds it any more.
+//!
+//! "Holds" counts a write that was logged or applied and later overwritten: overwriting is not
+//! loss. What a crashed node kept durably counts as surviving; what it had only in memory does
+//! not (the protocol's `crash` has already dropped it).
+
+use std::collections::BTreeSet;
+
+use super::{Anomaly, AnomalyKind};
+use crate::history::History;
+use crate::protocol::{Key, NodeId, Value};
+use crate::time::{to_ms, Time};
+
+/// Finds acknowledged writes that no node holds. `held` lists, per node, the writes it holds.
+pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    for op in &history.ops {
+        let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
+        let key = op.key();
+        if held.iter().any(|h| h.contains(&(key, value))) {
+            continue;
+        }
+        out.push(Anomaly {
+            kind: AnomalyKind::LostWrite,
+            time: now,
+            ops: vec![op.id],
+            nodes: vec![op.node],
+            explanation: format!(
+                "write op{} (k{key} = v{value}) was acknowledged by n{} at {:.3} ms but no node holds it any more",
+                op.id,
+                op.node,
+                to_ms(ack)
+            ),
+        });
+    }
+    out
+}
+
+/// Collects what each node holds, in the form [`check`] takes.
+pub fn held_by<P: crate::protocol::Protocol>(nodes: &[P]) -> Vec<BTreeSet<(Key, Value)>> {
+    nodes
+        .iter()
+        .map(|n| {
+            let mut set = BTreeSet::new();
+            n.for_each_write(&mut |k, v| {
+                set.insert((k, v));
+            });
+            set
+        })
+        .collect()
+}
+
+/// Which nodes hold a given write.
+pub fn holders(held: &[BTreeSet<(Key, Value)>], key: Key, value: Value) -> Vec<NodeId> {
+    held.iter().enumerate().filter(|(_, h)| h.contains(&(key, value))).map(|(i, _)| i).collect()
+}

@@ -1,0 +1,43 @@
+//! Checkers: pure functions, or incremental state machines, over the history and the nodes'
+//! data. Each property lives in its own module and returns typed [`Anomaly`] values that name
+//! the operations and nodes involved, so every view can highlight them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{NodeId, OpId};
+use crate::time::Time;
+
+pub mod lost_write;
+pub mod stale_read;
+
+/// The kinds of anomaly replicalab names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    /// A read missed a write acknowledged before the read began.
+    StaleRead,
+    /// An acknowledged write is absent from the surviving data.
+    LostWrite,
+}
+
+impl AnomalyKind {
+    /// The snake_case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "stale_read",
+            AnomalyKind::LostWrite => "lost_write",
+        }
+    }
+}
+
+/// One anomaly: what went wrong, when, and who was involved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    pub kind: AnomalyKind,
+    /// When it became visible.
+    pub time: Time,
+    pub ops: Vec<OpId>,
+    pub nodes: Vec<NodeId>,
+    /// One sentence for people: what happened and why it is wrong.
+    pub explanation: String,
+}

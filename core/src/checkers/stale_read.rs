@@ -1,0 +1,181 @@
+//! `stale_read`: a read returned a value although a newer write had been acknowledged before
+//! the read began.
+//!
+//! "Newer" is real-time order, independent of any protocol: a write `w` makes the read of value
+//! `v` stale when `w` was acknowledged before the read was invoked and `w` was invoked after the
+//! write of `v` had been acknowledged. Then no correct (linearizable) order can place the read
+//! after `w` and `v` after `w`. A read of nothing is stale as soon as any write to the key was
+//! acknowledged before it began. A value whose write is not yet acknowledged (or never was)
+//! is never stale: it may legitimately be the newest.
+//!
+//! The checker is incremental: acknowledged writes arrive in completion order, so per key it
+//! keeps them sorted by acknowledgement time with a running maximum of invocation times, and
+//! answers each read with one binary search.
+
+use std::collections::BTreeMap;
+
+use super::{Anomaly, AnomalyKind};
+use crate::history::{History, Operation};
+use crate::protocol::{Key, OpId, Value};
+use crate::time::{to_ms, Time};
+
+#[derive(Clone, Debug, Default)]
+struct KeyWrites {
+    /// (ack time, the latest invoke time among writes acked so far, that write's op id)
+    acked: Vec<(Time, Time, OpId)>,
+}
+
+/// Incremental stale-read checker.
+#[derive(Clone, Debug, Default)]
+pub struct StaleReadChecker {
+    keys: BTreeMap<Key, KeyWrites>,
+    /// Which write wrote each value.
+    writer: BTreeMap<Value, OpId>,
+}
+
+impl StaleReadChecker {
+    /// Records a write invocation (so that reads can name the write they observed).
+    pub fn on_write_invoked(&mut self, op: &Operation) {
+        if let Some(v) = op.written() {
+            self.writer.insert(v, op.id);
+        }
+    }
+
+    /// Records a write acknowledgement. Must be called in completion-time order.
+    pub fn on_write_acked(&mut self, op: &Operation) {
+        let Some(ack) = op.ok_time() else { return };
+        let kw = self.keys.entry(op.key()).or_default();
+        let (best_invoke, best_op) = match kw.acked.last() {
+            Some(&(_, inv, id)) if inv >= op.invoke => (inv, id),
+            _ => (op.invoke, op.id),
+        };
+        kw.acked.push((ack, best_invoke, best_op));
+    }
+
+    /// Checks an acknowledged read against the writes acknowledged before it began.
+    pub fn on_read_done(&mut self, read: &Operation, history: &History) -> Option<Anomaly> {
+        let values = read.read_values()?;
+        let kw = self.keys.get(&read.key())?;
+        // Writes acknowledged strictly before the read was invoked.
+        let n = kw.acked.partition_point(|&(ack, _, _)| ack < read.invoke);
+        if n == 0 {
+            return None;
+        }
+        let (_, newest_invoke, newest_op) = kw.acked[n - 1];
+        // The latest acknowledgement among the values returned (None: one of them is not
+        // acknowledged, so it may be the newest write of all).
+        let mut seen_ack: Option<Time> = Some(0);
+        let mut seen_ops = Vec::new();
+        for v in values {
+            let ack = self.writer.get(v).and_then(|&id| {
+                seen_ops.push(id);
+                history.get(id).and_then(|w| w.ok_time())
+            });
+            seen_ack = match (seen_ack, ack) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+        }
+        let seen_ack = seen_ack?;
+        let stale = if values.is_empty() { true } else { newest_invoke > seen_ack };
+        if !stale {
+            return None;
+        }
+        let missed = history.get(newest_op)?;
+        let what = if values.is_empty() {
+            "nothing".to_string()
+        } else {
+            values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", ")
+        };
+        let mut ops = vec![read.id, newest_op];
+        ops.extend(seen_ops);
+        Some(Anomaly {
+            kind: AnomalyKind::StaleRead,
+            time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
+            ops,
+            nodes: vec![read.node],
+            explanation: format!(
+                "read op{} of k{} at n{} returned {what}, but write op{} (v{}) was acknowledged at {:.3} ms, before the read began at {:.3} ms",
+                read.id,
+                read.key(),
+                read.node,
+                missed.id,
+                missed.written().unwrap_or_default(),
+                to_ms(missed.ok_time().unwrap_or_default()),
+                to_ms(read.invoke),
+            ),
+        })
+    }
+}
+
+/// Runs the stale-read checker over a whole history.
+pub fn check(history: &History) -> Vec<Anomaly> {
+    let mut checker = StaleReadChecker::default();
+    // Events in time order: invocations, then completions (ties: acks before reads' checks).
+    let mut events: Vec<(Time, u8, OpId)> = Vec::new();
+    for op in &history.ops {
+        events.push((op.invoke, 0, op.id));
+        if let Some(c) = &op.completion {
+            events.push((c.time, if op.kind.is_write() { 1 } else { 2 }, op.id));
+        }
+    }
+    events.sort();
+    let mut out = Vec::new();
+    for (_, what, id) in events {
+        let op = &history.ops[id as usize];
+        match what {
+            0 => checker.on_write_invoked(op),
+            1 => checker.on_write_acked(op),
+            _ => out.extend(checker.on_read_done(op, history)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Completion, Outcome};
+    use crate::protocol::OpKind;
+
+    fn op(id: u64, kind: OpKind, invoke: Time, done: Time, outcome: Outcome) -> Operation {
+        Operation { id, client: 0, node: 1, kind, invoke, completion: Some(Completion { time: done, outcome }) }
+    }
+    fn w(id: u64, v: Value, inv: Time, done: Time) -> Operation {
+        op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Ok { values: vec![] })
+    }
+    fn r(id: u64, vals: Vec<Value>, inv: Time, done: Time) -> Operation {
+        op(id, OpKind::Read { key: 1 }, inv, done, Outcome::Ok { values: vals })
+    }
+
+    #[test]
+    fn table() {
+        // (history, expected stale read ids)
+        let cases: Vec<(Vec<Operation>, Vec<OpId>)> = vec![
+            // Read after the ack sees the write: fine.
+            (vec![w(0, 10, 0, 5), r(1, vec![10], 6, 8)], vec![]),
+            // Read after the ack sees nothing: stale.
+            (vec![w(0, 10, 0, 5), r(1, vec![], 6, 8)], vec![1]),
+            // Read concurrent with the write may see nothing.
+            (vec![w(0, 10, 0, 5), r(1, vec![], 4, 8)], vec![]),
+            // Two sequential writes; a later read sees the first: stale.
+            (vec![w(0, 10, 0, 5), w(1, 11, 6, 9), r(2, vec![10], 10, 12)], vec![2]),
+            // Two concurrent writes; either may be last.
+            (vec![w(0, 10, 0, 5), w(1, 11, 1, 9), r(2, vec![10], 10, 12)], vec![]),
+            // Read sees a value whose write never got acknowledged: not stale.
+            (
+                vec![
+                    w(0, 10, 0, 5),
+                    op(1, OpKind::Write { key: 1, value: 11 }, 1, 3, Outcome::Unknown),
+                    r(2, vec![11], 10, 12),
+                ],
+                vec![],
+            ),
+        ];
+        for (i, (ops, expected)) in cases.into_iter().enumerate() {
+            let h = History { ops };
+            let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
+            assert_eq!(got, expected, "case {i}");
+        }
+    }
+}

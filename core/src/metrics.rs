@@ -1,0 +1,151 @@
+//! Measurements of a run: latency distributions, availability, replication lag over time, and
+//! counts of the protocol's notable events.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{to_ms, Dur, Time};
+use crate::view::Lag;
+
+/// Most lag samples kept; beyond that the series is thinned to every other sample, so memory
+/// stays bounded however long the run.
+pub const MAX_LAG_SAMPLES: usize = 4096;
+
+/// Replication lag of every node at one instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagSample {
+    pub time: Time,
+    pub lags: Vec<Option<Lag>>,
+}
+
+/// Everything measured during a run.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub write_latencies: Vec<Dur>,
+    pub read_latencies: Vec<Dur>,
+    pub ok: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub notes: BTreeMap<&'static str, u64>,
+    pub lag_series: Vec<LagSample>,
+    /// Keep one sample in `lag_stride` (doubles each time the series is thinned).
+    lag_stride: u64,
+    lag_seen: u64,
+    pub max_lag: Dur,
+    pub max_lag_positions: u64,
+}
+
+impl Metrics {
+    pub fn record_lag(&mut self, time: Time, lags: Vec<Option<Lag>>) {
+        for l in lags.iter().flatten() {
+            self.max_lag = self.max_lag.max(l.time);
+            self.max_lag_positions = self.max_lag_positions.max(l.positions);
+        }
+        let stride = self.lag_stride.max(1);
+        self.lag_seen += 1;
+        if (self.lag_seen - 1) % stride != 0 {
+            return;
+        }
+        self.lag_series.push(LagSample { time, lags });
+        if self.lag_series.len() >= MAX_LAG_SAMPLES {
+            let mut i = 0;
+            self.lag_series.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.lag_stride = stride * 2;
+        }
+    }
+
+    /// The report form.
+    pub fn summary(&self) -> MetricsReport {
+        let completed = self.ok + self.failed + self.unknown;
+        MetricsReport {
+            write_latency_ms: Quantiles::of(&self.write_latencies),
+            read_latency_ms: Quantiles::of(&self.read_latencies),
+            availability: if completed == 0 { 1.0 } else { self.ok as f64 / completed as f64 },
+            ops_ok: self.ok,
+            ops_failed: self.failed,
+            ops_unknown: self.unknown,
+            max_lag_ms: to_ms(self.max_lag),
+            max_lag_positions: self.max_lag_positions,
+            notes: self.notes.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+}
+
+/// Latency quantiles in milliseconds (nearest rank); zeros when there were no operations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quantiles {
+    pub count: usize,
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Quantiles {
+    pub fn of(samples: &[Dur]) -> Quantiles {
+        if samples.is_empty() {
+            return Quantiles::default();
+        }
+        let mut s = samples.to_vec();
+        s.sort_unstable();
+        let rank = |q: f64| -> f64 {
+            let i = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
+            to_ms(s[i])
+        };
+        Quantiles {
+            count: s.len(),
+            p50: rank(0.5),
+            p99: rank(0.99),
+            p999: rank(0.999),
+            max: to_ms(*s.last().unwrap_or(&0)),
+            mean: to_ms(s.iter().sum::<u64>() / s.len() as u64),
+        }
+    }
+}
+
+/// Metrics as they appear in a run report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricsReport {
+    pub write_latency_ms: Quantiles,
+    pub read_latency_ms: Quantiles,
+    /// Share of completed operations that succeeded.
+    pub availability: f64,
+    pub ops_ok: u64,
+    pub ops_failed: u64,
+    pub ops_unknown: u64,
+    pub max_lag_ms: f64,
+    pub max_lag_positions: u64,
+    /// How often each notable protocol event happened (`semi_sync_fallback`, `discarded`, …).
+    pub notes: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let s: Vec<Dur> = (1..=1000).map(|x| x * 1000).collect();
+        let q = Quantiles::of(&s);
+        assert_eq!((q.p50, q.p99, q.p999, q.max), (500.0, 990.0, 999.0, 1000.0));
+        assert_eq!(Quantiles::of(&[]).count, 0);
+    }
+
+    #[test]
+    fn lag_series_stays_bounded() {
+        let mut m = Metrics::default();
+        for t in 0..100_000u64 {
+            m.record_lag(t, vec![Some(Lag { positions: t, time: t })]);
+        }
+        assert!(m.lag_series.len() < MAX_LAG_SAMPLES);
+        assert_eq!(m.max_lag, 99_999);
+        // Thinned evenly: samples stay in time order and span the run.
+        assert!(m.lag_series.windows(2).all(|w| w[0].time < w[1].time));
+        assert!(m.lag_series.last().unwrap().time > 90_000);
+    }
+}

@@ -1,0 +1,51 @@
+//! Built-in scenarios. Each is a scenario file under `core/presets/`, shipped inside the binary.
+
+use crate::scenario::{Scenario, ScenarioError};
+
+/// A built-in scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// The scenario file text.
+    pub json: &'static str,
+}
+
+impl Preset {
+    pub fn scenario(&self) -> Result<Scenario, ScenarioError> {
+        Scenario::from_json(self.json)
+    }
+    /// The scenario's one-line description.
+    pub fn description(&self) -> String {
+        self.scenario().map(|s| s.description).unwrap_or_default()
+    }
+}
+
+macro_rules! presets {
+    ($($name:literal),* $(,)?) => {
+        /// Every built-in scenario, in display order.
+        pub const PRESETS: &[Preset] = &[
+            $(Preset { name: $name, json: include_str!(concat!("../presets/", $name, ".json")) },)*
+        ];
+    };
+}
+
+presets!["lf-async", "lf-async-lag", "lf-sync", "lf-semi-sync", "lf-semi-sync-first", "lf-async-crash-unflushed"];
+
+/// The preset of that name.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_parses_and_is_named_after_its_file() {
+        for p in PRESETS {
+            let s = p.scenario().unwrap_or_else(|e| panic!("preset {}: {e}", p.name));
+            assert_eq!(s.name, p.name);
+            assert!(!s.description.is_empty(), "preset {} has no description", p.name);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The contract between a replication protocol and the simulated world.
+//!
+//! A protocol node is a pure step function. The world hands it the time and one [`Input`]; the
+//! node pushes [`Effect`]s into an [`Out`] buffer and returns. It never sends, sleeps, reads a
+//! clock or draws a random number itself: timers are declared with a duration *range* and the
+//! world samples it. A handler test is therefore "given this state and this input, exactly these
+//! effects".
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{Dur, Time};
+use crate::view::{Lag, NodeView};
+
+/// Index of a node in the cluster, `0..n`.
+pub type NodeId = usize;
+/// Index of a client.
+pub type ClientId = usize;
+/// Identifier of a client operation (its index in the history).
+pub type OpId = u64;
+/// A key of the replicated key-value store.
+pub type Key = u32;
+/// A stored value. The world gives every write a value unique in the run, so that a read names
+/// exactly the write it observed.
+pub type Value = u64;
+
+/// What the world tells a node about the moment of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ctx {
+    /// This node.
+    pub id: NodeId,
+    /// Number of nodes in the cluster.
+    pub nodes: usize,
+    /// True simulated time. Protocols may use it only for bookkeeping that feeds metrics
+    /// (for example the moment an entry was appended); decisions must use `clock`.
+    pub now: Time,
+    /// The node's own wall clock: true time plus its skew and drift. Timestamps a node assigns
+    /// (last-write-wins, leases) come from here.
+    pub clock: Time,
+}
+
+/// A client operation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    Read { key: Key },
+    Write { key: Key, value: Value },
+}
+
+impl OpKind {
+    pub fn key(&self) -> Key {
+        match self {
+            OpKind::Read { key } | OpKind::Write { key, .. } => *key,
+        }
+    }
+    pub fn is_write(&self) -> bool {
+        matches!(self, OpKind::Write { .. })
+    }
+}
+
+/// Where a read should be served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadFrom {
+    /// The node the client believes leads (the default).
+    #[default]
+    Leader,
+    /// The client's own node (its nearby replica).
+    Local,
+    /// A replica chosen at random by the client.
+    Any,
+}
+
+/// A client request as it arrives at a node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Request {
+    pub op: OpId,
+    pub client: ClientId,
+    pub kind: OpKind,
+    /// The client insists on the leader (a follower must refuse rather than answer).
+    pub require_leader: bool,
+}
+
+/// Why a node refused a request. Refusals are data, not errors.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// This node does not lead; `hint` is the leader it believes in.
+    NotLeader { hint: Option<NodeId> },
+    /// The node cannot serve the request for the stated reason.
+    Unavailable { why: String },
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailReason::NotLeader { hint: Some(h) } => write!(f, "not leader (leader is n{h})"),
+            FailReason::NotLeader { hint: None } => write!(f, "not leader"),
+            FailReason::Unavailable { why } => write!(f, "unavailable: {why}"),
+        }
+    }
+}
+
+/// A node's answer to a request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reply {
+    /// Done. For a read, the values found (empty: the key was never written; more than one:
+    /// concurrent siblings). For a write, empty.
+    Ok { values: Vec<Value> },
+    Fail(FailReason),
+}
+
+/// An operator action aimed at one node's protocol (not a fault: faults belong to the world).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Admin {
+    /// Make this node the leader (manual failover).
+    Promote,
+    /// Make this node step down to follower.
+    Demote,
+}
+
+/// One input to a node's step function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input<M, T> {
+    /// The node (re)starts: at the beginning of the run and after a crash. Volatile state was
+    /// reset by [`Protocol::crash`]; rebuild it from durable state here.
+    Start,
+    /// A message from a peer.
+    Message { from: NodeId, msg: M },
+    /// A timer the node set earlier fired.
+    Timer(T),
+    /// A client request.
+    Request(Request),
+    /// An operator action.
+    Admin(Admin),
+}
+
+/// Something a node wants done. The world performs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect<M, T> {
+    Send { to: NodeId, msg: M },
+    /// Fire `timer` after a duration drawn uniformly from `min..=max`. Setting a timer equal to
+    /// one already pending re-arms it.
+    SetTimer { timer: T, min: Dur, max: Dur },
+    CancelTimer { timer: T },
+    Reply { op: OpId, reply: Reply },
+    /// A notable event for the trace and the event log (`kind` is snake_case, stable).
+    Note { kind: &'static str, text: String },
+}
+
+/// The output buffer a step function writes into.
+#[derive(Debug)]
+pub struct Out<M, T> {
+    pub effects: Vec<Effect<M, T>>,
+}
+
+impl<M, T> Default for Out<M, T> {
+    fn default() -> Self {
+        Out { effects: Vec::new() }
+    }
+}
+
+impl<M, T> Out<M, T> {
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+    pub fn set_timer(&mut self, timer: T, min: Dur, max: Dur) {
+        self.effects.push(Effect::SetTimer { timer, min, max });
+    }
+    pub fn cancel_timer(&mut self, timer: T) {
+        self.effects.push(Effect::CancelTimer { timer });
+    }
+    pub fn reply(&mut self, op: OpId, reply: Reply) {
+        self.effects.push(Effect::Reply { op, reply });
+    }
+    pub fn ok(&mut self, op: OpId, values: Vec<Value>) {
+        self.reply(op, Reply::Ok { values });
+    }
+    pub fn fail(&mut self, op: OpId, reason: FailReason) {
+        self.reply(op, Reply::Fail(reason));
+    }
+    pub fn note(&mut self, kind: &'static str, text: impl Into<String>) {
+        self.effects.push(Effect::Note { kind, text: text.into() });
+    }
+    pub fn clear(&mut self) {
+        self.effects.clear();
+    }
+}
+
+/// A protocol message: hashable (it enters the trace hash) and able to describe itself.
+pub trait Message: Clone + Debug + Hash {
+    /// A short label for the node graph ("append 12..14", "ack 14").
+    fn label(&self) -> String;
+}
+
+/// A replication protocol: the state machine of one node.
+///
+/// The same trait serves every family (leader-follower, multi-leader, leaderless); the world
+/// knows nothing about any of them.
+pub trait Protocol: Sized + Clone {
+    type Msg: Message;
+    type Timer: Clone + Debug + PartialEq + Hash;
+
+    /// Handles one input, pushing effects into `out`.
+    fn step(&mut self, ctx: &Ctx, input: Input<Self::Msg, Self::Timer>, out: &mut Out<Self::Msg, Self::Timer>);
+
+    /// The node crashed: drop volatile state and keep only what is durable. The world then
+    /// drops its pending timers, and delivers [`Input::Start`] on restart.
+    fn crash(&mut self);
+
+    /// A render-ready picture of this node.
+    fn view(&self) -> NodeView;
+
+    /// The leader this node believes in, which is where its clients send writes.
+    fn leader_hint(&self) -> Option<NodeId> {
+        None
+    }
+
+    /// Calls `f` for every write this node still holds, applied or only logged, even if since
+    /// overwritten. The lost-write checker uses it to decide what survived.
+    fn for_each_write(&self, f: &mut dyn FnMut(Key, Value));
+
+    /// Replication lag of every node, computed with the world's omniscience (`up[i]` tells
+    /// whether node `i` is running). `None` where lag has no meaning (the leader, or a family
+    /// without one).
+    fn replication_lag(nodes: &[Self], up: &[bool], now: Time) -> Vec<Option<Lag>> {
+        let _ = (up, now);
+        vec![None; nodes.len()]
+    }
+}

@@ -1,0 +1,639 @@
+//! # Leader-follower replication
+//!
+//! One node, the leader, accepts every write and appends it to its replication log; it streams
+//! the log to the followers, which append and apply entries in order. Reads go to the leader or
+//! to any replica, at the client's choice. This is PostgreSQL streaming replication, MySQL
+//! binlog replication, MongoDB replica sets and Redis replication.
+//!
+//! **What it guarantees depends on when the leader acknowledges** ([`AckPolicy`]):
+//! - *async*: at once. Writes are fast, but followers lag (more under load) and an
+//!   acknowledged write that has not reached a follower dies with the leader.
+//! - *sync*: when every follower has it. Zero loss, but a write is as slow as the slowest
+//!   follower and every write stalls while any follower is down.
+//! - *semi-sync*: when `k` followers have it (any `k`, or the first `k` connected in priority
+//!   order), so at least `k + 1` up-to-date copies exist; with a timeout the leader gives up
+//!   waiting and falls back to async, as MySQL does, and says so.
+//! - *majority*: when a majority of the cluster has it.
+//!
+//! **Anomalies it allows**: reads from followers are stale while they lag (read-your-writes and
+//! monotonic-read violations follow); async acknowledgement can lose writes on failover.
+//!
+//! **Mechanics.** Every entry carries the term of the leader that wrote it. An append names the
+//! position and term just before its entries; a follower whose log does not match refuses and
+//! says where its log ends, and the leader backs up and resends from there (Raft's log matching).
+//! A follower that finds a conflicting suffix discards it and records the discarded writes. The
+//! leader pipelines new entries to followers that are caught up, catches others up in batches
+//! after each acknowledgement, and its heartbeat retransmits whatever a follower missed (lost
+//! messages, a partition, a restart). A leader that sees a higher term steps down, and a
+//! follower refuses appends from a lower term: a deposed leader cannot overwrite anyone.
+//!
+//! Durability follows the node's fsync setting: with `every`, entries appended since the last
+//! flush vanish in a crash.
+
+mod ack_policy;
+mod config;
+
+use std::collections::BTreeMap;
+
+pub use ack_policy::{commit_point, FollowerAck};
+pub use config::{AckPolicy, LeaderFollowerConfig, SemiSync, SemiSyncMode};
+
+use crate::protocol::{Admin, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
+use crate::time::{from_ms, to_ms, Dur, Time};
+use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
+
+/// One write in the replication log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Entry {
+    /// Term of the leader that wrote it.
+    pub term: u64,
+    pub key: Key,
+    pub value: Value,
+    /// The client operation that wrote it.
+    pub op: OpId,
+    /// The leader's clock when it wrote the entry.
+    pub stamp: Time,
+    /// True time of the append on the leader (for lag metrics only).
+    pub appended_at: Time,
+}
+
+/// Messages between leader and followers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    /// Entries after `prev_index` (empty: a heartbeat).
+    Append { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64 },
+    /// `success`: the follower's log matches the leader's through `index`. Otherwise `index`
+    /// is where the leader should resume (the follower's log matches at most that far).
+    AppendResp { term: u64, success: bool, index: u64 },
+}
+
+impl Message for Msg {
+    fn label(&self) -> String {
+        match self {
+            Msg::Append { entries, prev_index, .. } if entries.is_empty() => format!("heartbeat @{prev_index}"),
+            Msg::Append { entries, prev_index, .. } if entries.len() == 1 => format!("append #{}", prev_index + 1),
+            Msg::Append { entries, prev_index, .. } => {
+                format!("append #{}..{}", prev_index + 1, *prev_index + entries.len() as u64)
+            }
+            Msg::AppendResp { success: true, index, .. } => format!("ack #{index}"),
+            Msg::AppendResp { success: false, index, .. } => format!("nack, have #{index}"),
+        }
+    }
+}
+
+/// Timers of a leader-follower node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    Heartbeat,
+    Flush,
+    /// The oldest write waiting for semi-sync acknowledgements, at this position.
+    SemiSyncTimeout(u64),
+}
+
+/// What the leader tracks about one follower.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Progress {
+    node: NodeId,
+    /// Highest position the follower confirmed.
+    matched: u64,
+    /// Next position to send.
+    next: u64,
+    last_heard: Option<Time>,
+    last_sent: Option<Time>,
+    /// Ignore refusals until then (one rewind per round trip).
+    retry_after: Time,
+}
+
+/// A write waiting for acknowledgements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pending {
+    op: OpId,
+    since: Time,
+}
+
+/// One node of the leader-follower family.
+#[derive(Clone, Debug)]
+pub struct LeaderFollowerNode {
+    id: NodeId,
+    n: usize,
+    cfg: LeaderFollowerConfig,
+    /// Flush interval; `None`: every append is durable at once.
+    fsync_every: Option<Dur>,
+    // Durable state.
+    term: u64,
+    /// The leader this node last knew of (durable, so a restarted leader resumes leading).
+    leader: Option<NodeId>,
+    log: Vec<Entry>,
+    /// Length of the log prefix that survives a crash.
+    durable_len: usize,
+    // Volatile state.
+    role: Role,
+    commit: u64,
+    /// Applied data: key → (value, position).
+    kv: BTreeMap<Key, (Value, u64)>,
+    progress: Vec<Progress>,
+    pending: BTreeMap<u64, Pending>,
+    timeout_armed: bool,
+    /// Semi-sync has fallen back to async.
+    fallback: bool,
+}
+
+impl LeaderFollowerNode {
+    /// Node `id` of `n`, with the family settings and the node's flush interval.
+    pub fn new(id: NodeId, n: usize, cfg: LeaderFollowerConfig, fsync_every: Option<Dur>) -> Self {
+        let leader = Some(cfg.leader);
+        LeaderFollowerNode {
+            id,
+            n,
+            cfg,
+            fsync_every,
+            term: 1,
+            leader,
+            log: Vec::new(),
+            durable_len: 0,
+            role: Role::Follower,
+            commit: 0,
+            kv: BTreeMap::new(),
+            progress: Vec::new(),
+            pending: BTreeMap::new(),
+            timeout_armed: false,
+            fallback: false,
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn term(&self) -> u64 {
+        self.term
+    }
+    pub fn log(&self) -> &[Entry] {
+        &self.log
+    }
+    pub fn commit_index(&self) -> u64 {
+        self.commit
+    }
+    /// Semi-sync has fallen back to async acknowledgement.
+    pub fn in_fallback(&self) -> bool {
+        self.fallback
+    }
+    /// The value this node would return for a read of `key`.
+    pub fn read(&self, key: Key) -> Option<Value> {
+        self.kv.get(&key).map(|&(v, _)| v)
+    }
+
+    fn last(&self) -> u64 {
+        self.log.len() as u64
+    }
+
+    fn term_at(&self, index: u64) -> u64 {
+        if index == 0 {
+            0
+        } else {
+            self.log[index as usize - 1].term
+        }
+    }
+
+    fn persist(&mut self) {
+        if self.fsync_every.is_none() {
+            self.durable_len = self.log.len();
+        }
+    }
+
+    fn rebuild_kv(&mut self) {
+        self.kv.clear();
+        for (i, e) in self.log.iter().enumerate() {
+            self.kv.insert(e.key, (e.value, i as u64 + 1));
+        }
+    }
+
+    fn priority(&self) -> Vec<NodeId> {
+        match &self.cfg.ack {
+            AckPolicy::SemiSync(SemiSync { priority: Some(p), .. }) => p.iter().copied().filter(|&x| x != self.id).collect(),
+            _ => (0..self.n).filter(|&x| x != self.id).collect(),
+        }
+    }
+
+    fn become_leader(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        let next = self.last() + 1;
+        self.progress = (0..self.n)
+            .filter(|&p| p != self.id)
+            .map(|node| Progress { node, matched: 0, next, last_heard: None, last_sent: None, retry_after: 0 })
+            .collect();
+        self.pending.clear();
+        self.timeout_armed = false;
+        self.fallback = false;
+        out.note("leader", format!("n{} leads term {}", self.id, self.term));
+        for i in 0..self.progress.len() {
+            self.send_append(ctx, out, i);
+        }
+        out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
+        self.maybe_commit(ctx, out);
+    }
+
+    fn become_follower(&mut self, leader: Option<NodeId>, out: &mut Out<Msg, Timer>) {
+        if self.role == Role::Leader {
+            out.note(
+                "step_down",
+                format!("n{} steps down in term {}; {} writes left unacknowledged", self.id, self.term, self.pending.len()),
+            );
+            out.cancel_timer(Timer::Heartbeat);
+            if self.timeout_armed {
+                out.cancel_timer(Timer::SemiSyncTimeout(*self.pending.keys().next().unwrap_or(&0)));
+            }
+        }
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.progress.clear();
+        self.pending.clear();
+        self.timeout_armed = false;
+        self.fallback = false;
+    }
+
+    fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
+        let p = &mut self.progress[i];
+        let prev_index = p.next - 1;
+        let end = (prev_index as usize + self.cfg.batch).min(self.log.len());
+        let entries = self.log[prev_index as usize..end].to_vec();
+        p.next += entries.len() as u64;
+        p.last_sent = Some(ctx.clock);
+        let to = p.node;
+        let msg = Msg::Append {
+            term: self.term,
+            prev_index,
+            prev_term: if prev_index == 0 { 0 } else { self.log[prev_index as usize - 1].term },
+            entries,
+            commit: self.commit,
+        };
+        out.send(to, msg);
+    }
+
+    fn on_write(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId, key: Key, value: Value) {
+        self.log.push(Entry { term: self.term, key, value, op, stamp: ctx.clock, appended_at: ctx.now });
+        self.persist();
+        let index = self.last();
+        self.kv.insert(key, (value, index));
+        for i in 0..self.progress.len() {
+            if self.progress[i].next == index {
+                self.send_append(ctx, out, i);
+            }
+        }
+        self.pending.insert(index, Pending { op, since: ctx.clock });
+        self.maybe_arm_timeout(ctx, out);
+        self.maybe_commit(ctx, out);
+    }
+
+    fn semi_sync_timeout(&self) -> Option<Dur> {
+        match &self.cfg.ack {
+            AckPolicy::SemiSync(SemiSync { timeout_ms: Some(t), .. }) => Some(from_ms(*t).max(1)),
+            _ => None,
+        }
+    }
+
+    fn maybe_arm_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let Some(timeout) = self.semi_sync_timeout() else { return };
+        if self.timeout_armed || self.fallback {
+            return;
+        }
+        if let Some((&index, p)) = self.pending.iter().next() {
+            let left = (p.since + timeout).saturating_sub(ctx.clock).max(1);
+            out.set_timer(Timer::SemiSyncTimeout(index), left, left);
+            self.timeout_armed = true;
+        }
+    }
+
+    fn follower_acks(&self, ctx: &Ctx) -> Vec<FollowerAck> {
+        let window = 3 * self.cfg.heartbeat();
+        self.progress
+            .iter()
+            .map(|p| FollowerAck {
+                node: p.node,
+                matched: p.matched,
+                connected: p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) <= window),
+            })
+            .collect()
+    }
+
+    fn maybe_commit(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let acks = self.follower_acks(ctx);
+        let by_policy = commit_point(&self.cfg.ack, self.last(), &acks, &self.priority());
+        if self.fallback && by_policy == self.last() {
+            self.fallback = false;
+            out.note("semi_sync_restored", format!("n{}: followers caught up; semi-synchronous replication resumes", self.id));
+        }
+        let point = if self.fallback { self.last() } else { by_policy };
+        if point > self.commit {
+            self.commit = point;
+        }
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > self.commit {
+                break;
+            }
+            // An armed timeout that watched this write re-arms for the next one when it fires.
+            let p = entry.remove();
+            out.ok(p.op, vec![]);
+        }
+    }
+
+    fn on_semi_sync_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, index: u64) {
+        self.timeout_armed = false;
+        if self.role != Role::Leader || self.fallback {
+            return;
+        }
+        let Some(timeout) = self.semi_sync_timeout() else { return };
+        match self.pending.iter().next() {
+            Some((&oldest, p)) if oldest <= index || ctx.clock >= p.since + timeout => {
+                self.fallback = true;
+                out.note(
+                    "semi_sync_fallback",
+                    format!(
+                        "n{}: no acknowledgement from enough followers within {} ms; falling back to asynchronous replication",
+                        self.id,
+                        to_ms(timeout)
+                    ),
+                );
+                self.maybe_commit(ctx, out);
+            }
+            Some(_) => self.maybe_arm_timeout(ctx, out),
+            None => {}
+        }
+    }
+
+    fn on_append(
+        &mut self,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        (term, prev_index, prev_term, entries, commit): (u64, u64, u64, Vec<Entry>, u64),
+    ) {
+        if term < self.term {
+            // Fencing by term: a deposed leader is refused.
+            out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
+            return;
+        }
+        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+            self.term = term;
+            self.become_follower(Some(from), out);
+        }
+        if prev_index > self.last() {
+            out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
+            return;
+        }
+        if self.term_at(prev_index) != prev_term {
+            // Skip back over the whole conflicting term in one round trip.
+            let t = self.term_at(prev_index);
+            let mut i = prev_index - 1;
+            while i > 0 && self.term_at(i) == t {
+                i -= 1;
+            }
+            out.send(from, Msg::AppendResp { term: self.term, success: false, index: i });
+            return;
+        }
+        let mut truncated = false;
+        let matched = prev_index + entries.len() as u64;
+        for (j, e) in entries.into_iter().enumerate() {
+            let idx = prev_index + 1 + j as u64;
+            if idx <= self.last() {
+                if self.term_at(idx) == e.term {
+                    continue;
+                }
+                let discarded = self.log.split_off(idx as usize - 1);
+                self.durable_len = self.durable_len.min(self.log.len());
+                truncated = true;
+                let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
+                out.note(
+                    "discarded",
+                    format!(
+                        "n{} discards {} entries from #{idx} that the leader of term {term} does not have: {}",
+                        self.id,
+                        discarded.len(),
+                        ops.join(" ")
+                    ),
+                );
+            }
+            self.kv.insert(e.key, (e.value, idx));
+            self.log.push(e);
+        }
+        if truncated {
+            self.rebuild_kv();
+        }
+        self.persist();
+        self.commit = self.commit.max(commit.min(matched));
+        out.send(from, Msg::AppendResp { term: self.term, success: true, index: matched });
+    }
+
+    fn on_append_resp(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, success: bool, index: u64) {
+        if term > self.term {
+            self.term = term;
+            self.become_follower(None, out);
+            return;
+        }
+        if self.role != Role::Leader || term < self.term {
+            return;
+        }
+        let Some(i) = self.progress.iter().position(|p| p.node == from) else { return };
+        let last = self.last();
+        let hb = self.cfg.heartbeat();
+        let p = &mut self.progress[i];
+        p.last_heard = Some(ctx.clock);
+        if success {
+            p.matched = p.matched.max(index.min(last));
+            if p.next <= p.matched {
+                p.next = p.matched + 1;
+            }
+            let drained = p.next - 1 == p.matched;
+            let behind = p.next <= last;
+            self.maybe_commit(ctx, out);
+            if drained && behind {
+                self.send_append(ctx, out, i);
+            }
+        } else if ctx.clock >= p.retry_after && index + 1 < p.next {
+            p.next = index + 1;
+            p.matched = p.matched.min(index);
+            p.retry_after = ctx.clock + hb;
+            self.send_append(ctx, out, i);
+        }
+    }
+
+    fn on_heartbeat(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let hb = self.cfg.heartbeat();
+        for i in 0..self.progress.len() {
+            let p = &mut self.progress[i];
+            let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
+            if quiet {
+                // Retransmit from the last confirmed position (or just say we are alive).
+                p.next = p.matched + 1;
+                self.send_append(ctx, out, i);
+            }
+        }
+        out.set_timer(Timer::Heartbeat, hb, hb);
+        self.maybe_commit(ctx, out);
+    }
+
+    fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
+        let not_leader = FailReason::NotLeader { hint: self.leader.filter(|&l| l != self.id) };
+        match req.kind {
+            OpKind::Read { key } => {
+                if req.require_leader && self.role != Role::Leader {
+                    out.fail(req.op, not_leader);
+                } else {
+                    out.ok(req.op, self.read(key).into_iter().collect());
+                }
+            }
+            OpKind::Write { key, value } => {
+                if self.role == Role::Leader {
+                    self.on_write(ctx, out, req.op, key, value);
+                } else {
+                    out.fail(req.op, not_leader);
+                }
+            }
+        }
+    }
+}
+
+impl Protocol for LeaderFollowerNode {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
+        match input {
+            Input::Start => {
+                self.rebuild_kv();
+                self.role = Role::Follower;
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
+                if self.leader == Some(self.id) {
+                    if !self.log.is_empty() || self.term > 1 {
+                        // A restarted leader starts a new term, so that its new entries can
+                        // never be mistaken for ones it lost in the crash.
+                        self.term += 1;
+                    }
+                    self.become_leader(ctx, out);
+                }
+            }
+            Input::Message { from, msg } => match msg {
+                Msg::Append { term, prev_index, prev_term, entries, commit } => {
+                    self.on_append(out, from, (term, prev_index, prev_term, entries, commit))
+                }
+                Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
+            },
+            Input::Timer(Timer::Heartbeat) => self.on_heartbeat(ctx, out),
+            Input::Timer(Timer::Flush) => {
+                self.durable_len = self.log.len();
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
+            }
+            Input::Timer(Timer::SemiSyncTimeout(index)) => self.on_semi_sync_timeout(ctx, out, index),
+            Input::Request(req) => self.on_request(ctx, out, req),
+            Input::Admin(Admin::Promote) => {
+                if self.role != Role::Leader {
+                    self.term += 1;
+                    out.note("promote", format!("n{} is promoted by the operator in term {}", self.id, self.term));
+                    self.become_leader(ctx, out);
+                }
+            }
+            Input::Admin(Admin::Demote) => {
+                if self.role == Role::Leader {
+                    self.become_follower(None, out);
+                }
+            }
+        }
+    }
+
+    fn crash(&mut self) {
+        self.log.truncate(self.durable_len);
+        self.role = Role::Follower;
+        self.commit = 0;
+        self.kv.clear();
+        self.progress.clear();
+        self.pending.clear();
+        self.timeout_armed = false;
+        self.fallback = false;
+    }
+
+    fn view(&self) -> NodeView {
+        let start = self.log.len().saturating_sub(8);
+        let mut flags = Vec::new();
+        if self.fallback {
+            flags.push("semi-sync fell back to async".to_string());
+        }
+        if self.role == Role::Leader && !self.pending.is_empty() {
+            flags.push(format!("{} writes waiting for acks", self.pending.len()));
+        }
+        NodeView {
+            role: self.role,
+            term: self.term,
+            position: self.last(),
+            commit: self.commit,
+            summary: format!("log {} · commit {}", self.last(), self.commit),
+            log_tail: self.log[start..]
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let index = (start + i) as u64 + 1;
+                    LogEntryView { index, term: e.term, key: e.key, value: e.value, committed: index <= self.commit }
+                })
+                .collect(),
+            data: self
+                .kv
+                .iter()
+                .map(|(&key, &(v, pos))| KeyView { key, values: vec![v], version: format!("#{pos}") })
+                .collect(),
+            flags,
+        }
+    }
+
+    fn leader_hint(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
+        for e in &self.log {
+            f(e.key, e.value);
+        }
+    }
+
+    fn replication_lag(nodes: &[Self], up: &[bool], now: Time) -> Vec<Option<Lag>> {
+        let leader = (0..nodes.len())
+            .filter(|&i| up[i] && nodes[i].role == Role::Leader)
+            .max_by_key(|&i| (nodes[i].term, std::cmp::Reverse(i)));
+        let Some(l) = leader else { return vec![None; nodes.len()] };
+        let lead = &nodes[l].log;
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                if i == l {
+                    return None;
+                }
+                // Logs that agree on the term at a position agree on everything before it, so
+                // the common prefix is found by binary search.
+                let max = node.log.len().min(lead.len());
+                let (mut lo, mut hi) = (0usize, max);
+                while lo < hi {
+                    let mid = (lo + hi).div_ceil(2);
+                    if node.log[mid - 1].term == lead[mid - 1].term && node.log[mid - 1].op == lead[mid - 1].op {
+                        lo = mid;
+                    } else {
+                        hi = mid - 1;
+                    }
+                }
+                let positions = (lead.len() - lo) as u64;
+                let time = if positions > 0 { now.saturating_sub(lead[lo].appended_at) } else { 0 };
+                Some(Lag { positions, time })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,5 @@
+//! Replication families. Each module implements [`crate::protocol::Protocol`] for one family and
+//! opens with prose: what it guarantees, which anomalies it allows, which real systems it
+//! resembles.
+
+pub mod leader_follower;

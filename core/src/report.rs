@@ -1,0 +1,155 @@
+//! The JSON report of a run, as `replicalab run` prints it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checkers::Anomaly;
+use crate::history::{Operation, Outcome};
+use crate::metrics::{Metrics, MetricsReport};
+use crate::protocol::{ClientId, Key, NodeId, OpId, OpKind, Value};
+use crate::time::to_ms;
+
+/// One client operation in a report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpReport {
+    pub id: OpId,
+    pub client: ClientId,
+    pub node: NodeId,
+    /// `read` or `write`.
+    pub f: String,
+    pub key: Key,
+    /// The value written (writes only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    pub invoke_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complete_ms: Option<f64>,
+    /// `ok`, `fail`, `unknown` or `pending` (still outstanding when the run ended).
+    pub outcome: String,
+    /// What an acknowledged read returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl From<&Operation> for OpReport {
+    fn from(op: &Operation) -> Self {
+        let (f, value) = match op.kind {
+            OpKind::Read { .. } => ("read", None),
+            OpKind::Write { value, .. } => ("write", Some(value)),
+        };
+        let (outcome, values, reason) = match op.completion.as_ref().map(|c| &c.outcome) {
+            None => ("pending", None, None),
+            Some(Outcome::Ok { values }) => ("ok", if f == "read" { Some(values.clone()) } else { None }, None),
+            Some(Outcome::Fail { reason }) => ("fail", None, Some(reason.clone())),
+            Some(Outcome::Unknown) => ("unknown", None, None),
+        };
+        OpReport {
+            id: op.id,
+            client: op.client,
+            node: op.node,
+            f: f.into(),
+            key: op.key(),
+            value,
+            invoke_ms: to_ms(op.invoke),
+            complete_ms: op.completion.as_ref().map(|c| to_ms(c.time)),
+            outcome: outcome.into(),
+            values,
+            reason,
+        }
+    }
+}
+
+/// One anomaly in a report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyReport {
+    /// snake_case kind: `stale_read`, `lost_write`, …
+    pub kind: String,
+    pub time_ms: f64,
+    pub ops: Vec<OpId>,
+    pub nodes: Vec<NodeId>,
+    pub explanation: String,
+}
+
+impl From<&Anomaly> for AnomalyReport {
+    fn from(a: &Anomaly) -> Self {
+        AnomalyReport {
+            kind: a.kind.name().into(),
+            time_ms: to_ms(a.time),
+            ops: a.ops.clone(),
+            nodes: a.nodes.clone(),
+            explanation: a.explanation.clone(),
+        }
+    }
+}
+
+/// Replication lag of every node at one instant, in milliseconds (`null`: not a follower).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LagPoint {
+    pub t_ms: f64,
+    pub lag_ms: Vec<Option<f64>>,
+    pub lag_positions: Vec<Option<u64>>,
+}
+
+/// Everything `replicalab run` prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub scenario: String,
+    pub family: String,
+    pub seed: u64,
+    /// Hash of the whole trace: equal hashes mean identical runs.
+    pub trace_hash: String,
+    /// Events processed.
+    pub events: u64,
+    pub end_time_ms: f64,
+    pub metrics: MetricsReport,
+    pub anomalies: Vec<AnomalyReport>,
+    /// Counts of anomalies by kind.
+    pub anomaly_counts: BTreeMap<String, usize>,
+    pub history: Vec<OpReport>,
+    /// Replication lag over time (thinned evenly to a bounded number of samples).
+    pub lag_series: Vec<LagPoint>,
+}
+
+impl Report {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        scenario: &str,
+        family: &str,
+        seed: u64,
+        trace_hash: String,
+        events: u64,
+        end: u64,
+        metrics: &Metrics,
+        anomalies: &[Anomaly],
+        history: &[Operation],
+    ) -> Report {
+        let mut anomaly_counts = BTreeMap::new();
+        for a in anomalies {
+            *anomaly_counts.entry(a.kind.name().to_string()).or_insert(0) += 1;
+        }
+        Report {
+            scenario: scenario.into(),
+            family: family.into(),
+            seed,
+            trace_hash,
+            events,
+            end_time_ms: to_ms(end),
+            metrics: metrics.summary(),
+            anomalies: anomalies.iter().map(AnomalyReport::from).collect(),
+            anomaly_counts,
+            history: history.iter().map(OpReport::from).collect(),
+            lag_series: metrics
+                .lag_series
+                .iter()
+                .map(|s| LagPoint {
+                    t_ms: to_ms(s.time),
+                    lag_ms: s.lags.iter().map(|l| l.map(|l| to_ms(l.time))).collect(),
+                    lag_positions: s.lags.iter().map(|l| l.map(|l| l.positions)).collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,863 @@
+//! The world: it owns time, the one RNG, the event queue, the network, node health and clocks,
+//! clients, the history and the checkers, and it performs the effects protocols ask for.
+//!
+//! A run is fully described by its scenario `(config, seed, timed commands)`; the same scenario
+//! gives the same trace hash on every platform. The UI is only a clock source that calls
+//! [`Sim::run_until`]; tests call it as fast as the CPU allows.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap};
+
+use crate::checkers::stale_read::StaleReadChecker;
+use crate::checkers::{lost_write, Anomaly, AnomalyKind};
+use crate::history::{Completion, History, Operation, Outcome};
+use crate::metrics::Metrics;
+use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
+use crate::protocol::{Admin, ClientId, Ctx, Effect, Input, Message, NodeId, OpId, OpKind, Out, Protocol, ReadFrom, Reply, Request, Value};
+use crate::rng::SimRng;
+use crate::scenario::{Arrivals, Command, KeyDistribution, Scenario, TimedCommand, WorkloadConfig};
+use crate::time::{from_ms, to_ms, Dur, Time, SEC};
+use crate::trace::{Trace, TraceEntry};
+use crate::view::{ClientView, Health, LinkView, MessageView, NodeState, View};
+
+/// Most anomalies listed in a [`View`] (all are kept in [`Sim::anomalies`]).
+const VIEW_ANOMALIES: usize = 50;
+
+enum EventKind<P: Protocol> {
+    Deliver { from: NodeId, to: NodeId, msg: P::Msg, id: u64, sent: Time },
+    Timer { node: NodeId, id: u64 },
+    Request { node: NodeId, req: Request },
+    Reply { op: OpId, reply: Reply },
+    ClientTimeout { op: OpId },
+    Command(Command),
+    Workload { generation: u64 },
+    LagSample,
+}
+
+struct Event<P: Protocol> {
+    time: Time,
+    seq: u64,
+    kind: EventKind<P>,
+}
+
+impl<P: Protocol> PartialEq for Event<P> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl<P: Protocol> Eq for Event<P> {}
+impl<P: Protocol> PartialOrd for Event<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P: Protocol> Ord for Event<P> {
+    /// Reversed, so that the max-heap pops the earliest event (ties: lowest sequence number).
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// The world's side of a node: health, faults, clock, timers.
+struct Slot<P: Protocol> {
+    health: Health,
+    /// Latency and service-time multiplier, thousandths.
+    slow: u64,
+    service: Dur,
+    skew: i64,
+    /// Clock drift in parts per billion.
+    drift_ppb: i64,
+    busy_until: Time,
+    timers: Vec<(u64, P::Timer)>,
+    /// Inputs that arrived while paused, in arrival order.
+    inbox: Vec<EventKind<P>>,
+}
+
+struct Client {
+    node: NodeId,
+    timeout: Dur,
+    pending: BTreeSet<OpId>,
+}
+
+struct Workload {
+    cfg: WorkloadConfig,
+    generation: u64,
+    turn: usize,
+    clients: Vec<ClientId>,
+    /// Cumulative integer weights for Zipf keys (empty: uniform).
+    zipf: Vec<u64>,
+    stop: Option<Time>,
+}
+
+/// Where a client operation should go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// This node, whatever its role.
+    Node(NodeId),
+    /// Writes: the leader the client's node believes in; reads: as `ReadFrom` says.
+    Auto(ReadFrom),
+}
+
+/// The simulated world running protocol `P`.
+pub struct Sim<P: Protocol> {
+    family: &'static str,
+    seed: u64,
+    now: Time,
+    seq: u64,
+    events: u64,
+    rng: SimRng,
+    queue: BinaryHeap<Event<P>>,
+    nodes: Vec<P>,
+    slots: Vec<Slot<P>>,
+    net: Network,
+    client_latency: Latency,
+    clients: Vec<Client>,
+    history: History,
+    workload: Option<Workload>,
+    trace: Trace,
+    metrics: Metrics,
+    stale: StaleReadChecker,
+    anomalies: Vec<Anomaly>,
+    lost_reported: BTreeSet<OpId>,
+    next_value: Value,
+    next_msg: u64,
+    lag_every: Dur,
+    applied: Vec<TimedCommand>,
+    out: Out<P::Msg, P::Timer>,
+}
+
+impl<P: Protocol> Sim<P> {
+    /// Builds the world for `scenario` around already-constructed protocol nodes and starts
+    /// them. The scenario must have been validated (as [`Scenario::from_json`] does).
+    pub fn new(family: &'static str, scenario: &Scenario, nodes: Vec<P>) -> Self {
+        let n = nodes.len();
+        assert_eq!(n, scenario.cluster.nodes, "one protocol node per cluster node");
+        let cluster = &scenario.cluster;
+        let mut net = Network::new(n, &cluster.network);
+        for l in &cluster.links {
+            let mut dirs = vec![(l.from, l.to)];
+            if l.symmetric {
+                dirs.push((l.to, l.from));
+            }
+            for (a, b) in dirs {
+                let mut cfg: LinkConfig = cluster.network.clone();
+                if let Some(lat) = &l.latency {
+                    cfg.latency = lat.clone();
+                }
+                if let Some(p) = l.loss {
+                    cfg.loss = p;
+                }
+                if let Some(p) = l.duplicate {
+                    cfg.duplicate = p;
+                }
+                if let Some(f) = l.fifo {
+                    cfg.fifo = f;
+                }
+                *net.link_mut(a, b) = Link::new(&cfg);
+            }
+        }
+        let slots = (0..n)
+            .map(|i| {
+                let service = cluster
+                    .node_overrides
+                    .iter()
+                    .rev()
+                    .find(|o| o.node == i)
+                    .and_then(|o| o.service_time_ms)
+                    .unwrap_or(cluster.node.service_time_ms);
+                Slot {
+                    health: Health::Up,
+                    slow: 1000,
+                    service: from_ms(service),
+                    skew: 0,
+                    drift_ppb: 0,
+                    busy_until: 0,
+                    timers: Vec::new(),
+                    inbox: Vec::new(),
+                }
+            })
+            .collect();
+        let clients = scenario
+            .clients()
+            .iter()
+            .map(|c| Client { node: c.node, timeout: from_ms(c.timeout_ms).max(1), pending: BTreeSet::new() })
+            .collect();
+        let mut sim = Sim {
+            family,
+            seed: scenario.seed,
+            now: 0,
+            seq: 0,
+            events: 0,
+            rng: SimRng::new(scenario.seed),
+            queue: BinaryHeap::new(),
+            nodes,
+            slots,
+            net,
+            client_latency: cluster.client_latency.clone(),
+            clients,
+            history: History::default(),
+            workload: None,
+            trace: Trace::new(0),
+            metrics: Metrics::default(),
+            stale: StaleReadChecker::default(),
+            anomalies: Vec::new(),
+            lost_reported: BTreeSet::new(),
+            next_value: 1,
+            next_msg: 0,
+            lag_every: from_ms(cluster.lag_sample_ms).max(1),
+            applied: Vec::new(),
+            out: Out::default(),
+        };
+        for tc in &scenario.commands {
+            sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
+        }
+        for node in 0..n {
+            sim.step_node(node, Input::Start);
+        }
+        if let Some(w) = &scenario.workload {
+            sim.start_workload(w.clone());
+        }
+        sim.push(0, EventKind::LagSample);
+        sim
+    }
+
+    fn push(&mut self, time: Time, kind: EventKind<P>) {
+        self.seq += 1;
+        self.queue.push(Event { time, seq: self.seq, kind });
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn family(&self) -> &'static str {
+        self.family
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+    pub fn anomalies(&self) -> &[Anomaly] {
+        &self.anomalies
+    }
+    pub fn nodes(&self) -> &[P] {
+        &self.nodes
+    }
+    pub fn node(&self, id: NodeId) -> &P {
+        &self.nodes[id]
+    }
+    pub fn health(&self, id: NodeId) -> Health {
+        self.slots[id].health
+    }
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// Hash of the whole trace so far (16 hex digits).
+    pub fn trace_hash(&self) -> String {
+        self.trace.hash_hex()
+    }
+    /// Keep the most recent `capacity` trace entries as text (0: none, the default).
+    pub fn set_trace_capacity(&mut self, capacity: usize) {
+        self.trace.set_capacity(capacity);
+    }
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+    /// Commands applied interactively with [`Sim::apply`], with their times.
+    pub fn applied_commands(&self) -> &[TimedCommand] {
+        &self.applied
+    }
+    /// Time of the next pending event.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.queue.peek().map(|e| e.time)
+    }
+
+    /// Processes the next event. Returns false when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some(ev) = self.queue.pop() else { return false };
+        debug_assert!(ev.time >= self.now, "time never goes backwards");
+        self.now = ev.time;
+        self.events += 1;
+        self.handle(ev.kind);
+        true
+    }
+
+    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        while self.queue.peek().is_some_and(|e| e.time <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Applies a command now, and records it so the run can be exported and replayed.
+    pub fn apply(&mut self, command: Command) {
+        self.applied.push(TimedCommand { at_ms: to_ms(self.now), command: command.clone() });
+        self.run_command(command);
+    }
+
+    /// The local clock of a node.
+    pub fn clock(&self, node: NodeId) -> Time {
+        let s = &self.slots[node];
+        let drift = (self.now as i128 * s.drift_ppb as i128 / 1_000_000_000) as i64;
+        (self.now as i64).saturating_add(s.skew).saturating_add(drift).max(0) as Time
+    }
+
+    fn handle(&mut self, kind: EventKind<P>) {
+        match kind {
+            EventKind::Deliver { .. } | EventKind::Timer { .. } | EventKind::Request { .. } => self.node_event(kind),
+            EventKind::Reply { op, reply } => self.on_reply(op, reply),
+            EventKind::ClientTimeout { op } => {
+                if self.history.ops[op as usize].completion.is_none() {
+                    self.complete(op, Outcome::Unknown);
+                }
+            }
+            EventKind::Command(c) => self.run_command(c),
+            EventKind::Workload { generation } => self.on_workload(generation),
+            EventKind::LagSample => {
+                let up: Vec<bool> = self.slots.iter().map(|s| s.health != Health::Crashed).collect();
+                let lags = P::replication_lag(&self.nodes, &up, self.now);
+                self.metrics.record_lag(self.now, lags);
+                self.push(self.now + self.lag_every, EventKind::LagSample);
+            }
+        }
+    }
+
+    /// An event addressed to a node: dropped if the node is down, queued if it is paused or
+    /// busy, otherwise handed to the protocol.
+    fn node_event(&mut self, kind: EventKind<P>) {
+        let node = match &kind {
+            EventKind::Deliver { to, .. } => *to,
+            EventKind::Timer { node, .. } | EventKind::Request { node, .. } => *node,
+            _ => unreachable!("node_event takes node events only"),
+        };
+        let now = self.now;
+        let slot = &mut self.slots[node];
+        match slot.health {
+            Health::Crashed => {
+                if let EventKind::Deliver { from, msg, .. } = &kind {
+                    self.trace.hash((now, 3u8, *from, node));
+                    if self.trace.wants_text() {
+                        self.trace.push(TraceEntry {
+                            time: now,
+                            node: Some(node),
+                            kind: "drop".into(),
+                            text: format!("n{from} → n{node} {} lost: n{node} is down", msg.label()),
+                        });
+                    }
+                }
+                return;
+            }
+            Health::Paused => {
+                slot.inbox.push(kind);
+                return;
+            }
+            Health::Up => {}
+        }
+        if slot.busy_until > now {
+            let at = slot.busy_until;
+            self.push(at, kind);
+            return;
+        }
+        let input = match kind {
+            EventKind::Deliver { from, msg, id, .. } => {
+                self.trace.hash((now, 1u8, from, node, id));
+                if self.trace.wants_text() {
+                    self.trace.push(TraceEntry {
+                        time: now,
+                        node: Some(node),
+                        kind: "deliver".into(),
+                        text: format!("n{from} → n{node} {}", msg.label()),
+                    });
+                }
+                Input::Message { from, msg }
+            }
+            EventKind::Timer { id, .. } => {
+                let Some(pos) = slot.timers.iter().position(|(tid, _)| *tid == id) else { return };
+                let (_, timer) = slot.timers.swap_remove(pos);
+                self.trace.hash((now, 2u8, node, &timer));
+                Input::Timer(timer)
+            }
+            EventKind::Request { req, .. } => {
+                self.trace.hash((now, 4u8, node, req.op));
+                Input::Request(req)
+            }
+            _ => unreachable!(),
+        };
+        self.step_node(node, input);
+    }
+
+    /// Runs one step of a node's protocol and performs its effects.
+    fn step_node(&mut self, node: NodeId, input: Input<P::Msg, P::Timer>) {
+        let ctx = Ctx { id: node, nodes: self.nodes.len(), now: self.now, clock: self.clock(node) };
+        let mut out = std::mem::take(&mut self.out);
+        self.nodes[node].step(&ctx, input, &mut out);
+        let slot = &mut self.slots[node];
+        slot.busy_until = self.now + slot.service * slot.slow / 1000;
+        for effect in out.effects.drain(..) {
+            self.perform(node, effect);
+        }
+        self.out = out;
+    }
+
+    fn perform(&mut self, node: NodeId, effect: Effect<P::Msg, P::Timer>) {
+        let now = self.now;
+        match effect {
+            Effect::Send { to, msg } => {
+                assert!(to < self.nodes.len() && to != node, "n{node} sent to invalid node {to}");
+                self.next_msg += 1;
+                let id = self.next_msg;
+                let fate = self.net.route(node, to, now, self.slots[node].slow, &mut self.rng);
+                self.trace.hash((now, 5u8, node, to, id, &msg));
+                if self.trace.wants_text() {
+                    let (kind, why) = match fate {
+                        Fate::Deliver { .. } => ("send", String::new()),
+                        Fate::Cut => ("drop", " dropped: link cut".to_string()),
+                        Fate::Lost => ("drop", " lost in the network".to_string()),
+                    };
+                    self.trace.push(TraceEntry {
+                        time: now,
+                        node: Some(node),
+                        kind: kind.into(),
+                        text: format!("n{node} → n{to} {}{why}", msg.label()),
+                    });
+                }
+                if let Fate::Deliver { at, again_at } = fate {
+                    if let Some(again) = again_at {
+                        self.push(again, EventKind::Deliver { from: node, to, msg: msg.clone(), id, sent: now });
+                    }
+                    self.push(at, EventKind::Deliver { from: node, to, msg, id, sent: now });
+                }
+            }
+            Effect::SetTimer { timer, min, max } => {
+                let slot = &mut self.slots[node];
+                slot.timers.retain(|(_, t)| *t != timer);
+                self.seq += 1;
+                let id = self.seq;
+                slot.timers.push((id, timer));
+                let delay = self.rng.between(min, max.max(min));
+                self.push(now + delay, EventKind::Timer { node, id });
+            }
+            Effect::CancelTimer { timer } => {
+                self.slots[node].timers.retain(|(_, t)| *t != timer);
+            }
+            Effect::Reply { op, reply } => self.send_reply(node, op, reply),
+            Effect::Note { kind, text } => {
+                self.trace.hash((now, 6u8, node, kind, &text));
+                *self.metrics.notes.entry(kind).or_default() += 1;
+                if self.trace.wants_text() {
+                    self.trace.push(TraceEntry { time: now, node: Some(node), kind: kind.into(), text });
+                }
+            }
+        }
+    }
+
+    fn send_reply(&mut self, node: NodeId, op: OpId, reply: Reply) {
+        let Some(o) = self.history.ops.get(op as usize) else { return };
+        let home = self.clients[o.client].node;
+        let delay = self.path_delay(node, home);
+        self.trace.hash((self.now, 7u8, node, op, delay.is_some()));
+        match delay {
+            Some(d) => self.push(self.now + d, EventKind::Reply { op, reply }),
+            None => {
+                if self.trace.wants_text() {
+                    self.trace.push(TraceEntry {
+                        time: self.now,
+                        node: Some(node),
+                        kind: "drop".into(),
+                        text: format!("reply to op{op} lost on the way n{node} → client at n{home}"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Delay of a client message between a node and a client sitting next to node `home`:
+    /// the client hop, plus the network path when the node is elsewhere. `None`: lost or cut.
+    fn path_delay(&mut self, from: NodeId, to: NodeId) -> Option<Dur> {
+        let hop = self.client_latency.sample(&mut self.rng);
+        if from == to {
+            return Some(hop);
+        }
+        match self.net.route(from, to, self.now, self.slots[from].slow, &mut self.rng) {
+            Fate::Deliver { at, .. } => Some(hop + (at - self.now)),
+            Fate::Cut | Fate::Lost => None,
+        }
+    }
+
+    /// Issues a client operation now. Returns its id.
+    pub fn invoke(&mut self, client: ClientId, kind: OpKind, target: Target) -> OpId {
+        let home = self.clients[client].node;
+        let n = self.nodes.len();
+        let (node, require_leader) = match (target, &kind) {
+            (Target::Node(node), _) => (node, false),
+            (Target::Auto(_), OpKind::Write { .. }) | (Target::Auto(ReadFrom::Leader), _) => {
+                (self.nodes[home].leader_hint().filter(|&l| l < n).unwrap_or(home), matches!(kind, OpKind::Read { .. }))
+            }
+            (Target::Auto(ReadFrom::Local), _) => (home, false),
+            (Target::Auto(ReadFrom::Any), _) => (self.rng.below(n as u64) as NodeId, false),
+        };
+        let id = self.history.ops.len() as OpId;
+        if let OpKind::Write { value, .. } = kind {
+            self.next_value = self.next_value.max(value + 1);
+        }
+        let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
+        self.stale.on_write_invoked(&op);
+        self.history.ops.push(op);
+        self.clients[client].pending.insert(id);
+        self.trace.hash((self.now, 8u8, client, node, &kind));
+        if self.trace.wants_text() {
+            let what = match kind {
+                OpKind::Read { key } => format!("read k{key}"),
+                OpKind::Write { key, value } => format!("write k{key} = v{value}"),
+            };
+            self.trace.push(TraceEntry {
+                time: self.now,
+                node: Some(node),
+                kind: "invoke".into(),
+                text: format!("client {client} op{id}: {what} at n{node}"),
+            });
+        }
+        let timeout = self.clients[client].timeout;
+        self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
+        if let Some(d) = self.path_delay(home, node) {
+            let req = Request { op: id, client, kind, require_leader };
+            self.push(self.now + d, EventKind::Request { node, req });
+        }
+        id
+    }
+
+    /// A value no write of this run has used.
+    pub fn fresh_value(&mut self) -> Value {
+        let v = self.next_value;
+        self.next_value += 1;
+        v
+    }
+
+    fn on_reply(&mut self, op: OpId, reply: Reply) {
+        if self.history.ops[op as usize].completion.is_some() {
+            // The client gave up already; the late answer changes nothing.
+            return;
+        }
+        let outcome = match reply {
+            Reply::Ok { values } => Outcome::Ok { values },
+            Reply::Fail(reason) => Outcome::Fail { reason: reason.to_string() },
+        };
+        self.complete(op, outcome);
+    }
+
+    fn complete(&mut self, op: OpId, outcome: Outcome) {
+        let now = self.now;
+        let o = &mut self.history.ops[op as usize];
+        let latency = now - o.invoke;
+        let is_write = o.kind.is_write();
+        match &outcome {
+            Outcome::Ok { .. } => {
+                self.metrics.ok += 1;
+                if is_write {
+                    self.metrics.write_latencies.push(latency);
+                } else {
+                    self.metrics.read_latencies.push(latency);
+                }
+            }
+            Outcome::Fail { .. } => self.metrics.failed += 1,
+            Outcome::Unknown => self.metrics.unknown += 1,
+        }
+        self.trace.hash((now, 9u8, op, &outcome));
+        if self.trace.wants_text() {
+            let what = match &outcome {
+                Outcome::Ok { values } if !is_write => {
+                    format!("ok [{}]", values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", "))
+                }
+                Outcome::Ok { .. } => "ok".into(),
+                Outcome::Fail { reason } => format!("failed: {reason}"),
+                Outcome::Unknown => "timed out: outcome unknown".into(),
+            };
+            self.trace.push(TraceEntry {
+                time: now,
+                node: Some(o.node),
+                kind: "complete".into(),
+                text: format!("op{op} {what} after {:.3} ms", to_ms(latency)),
+            });
+        }
+        o.completion = Some(Completion { time: now, outcome });
+        let client = o.client;
+        self.clients[client].pending.remove(&op);
+        let o = &self.history.ops[op as usize];
+        if o.is_ok() {
+            if is_write {
+                self.stale.on_write_acked(o);
+            } else if let Some(a) = self.stale.on_read_done(o, &self.history) {
+                self.record_anomaly(a);
+            }
+        }
+    }
+
+    fn record_anomaly(&mut self, a: Anomaly) {
+        self.trace.hash((a.time, 10u8, a.kind, &a.ops));
+        if self.trace.wants_text() {
+            self.trace.push(TraceEntry {
+                time: a.time,
+                node: a.nodes.first().copied(),
+                kind: a.kind.name().into(),
+                text: a.explanation.clone(),
+            });
+        }
+        self.anomalies.push(a);
+    }
+
+    /// Runs the checkers that look at the whole state rather than one operation (lost
+    /// acknowledged writes), adding what they find. Safe to call repeatedly.
+    pub fn check_now(&mut self) {
+        let held = lost_write::held_by(&self.nodes);
+        for a in lost_write::check(&self.history, &held, self.now) {
+            if self.lost_reported.insert(a.ops[0]) {
+                self.record_anomaly(a);
+            }
+        }
+    }
+
+    fn run_command(&mut self, command: Command) {
+        let now = self.now;
+        self.trace.hash((now, 11u8, command.name()));
+        if self.trace.wants_text() {
+            self.trace.push(TraceEntry {
+                time: now,
+                node: None,
+                kind: "command".into(),
+                text: serde_json::to_string(&command).unwrap_or_default(),
+            });
+        }
+        match command {
+            Command::Crash { node } => {
+                if self.slots[node].health != Health::Crashed {
+                    self.nodes[node].crash();
+                    let slot = &mut self.slots[node];
+                    slot.health = Health::Crashed;
+                    slot.timers.clear();
+                    slot.inbox.clear();
+                    slot.busy_until = now;
+                }
+            }
+            Command::Restart { node } => {
+                if self.slots[node].health == Health::Crashed {
+                    self.slots[node].health = Health::Up;
+                    self.step_node(node, Input::Start);
+                }
+            }
+            Command::Pause { node } => {
+                if self.slots[node].health == Health::Up {
+                    self.slots[node].health = Health::Paused;
+                }
+            }
+            Command::Resume { node } => {
+                if self.slots[node].health == Health::Paused {
+                    self.slots[node].health = Health::Up;
+                    let inbox = std::mem::take(&mut self.slots[node].inbox);
+                    for kind in inbox {
+                        self.push(now, kind);
+                    }
+                }
+            }
+            Command::Slow { node, factor } => {
+                self.slots[node].slow = ((factor * 1000.0 + 0.5) as u64).max(1);
+            }
+            Command::Clock { node, skew_ms, drift_ppm } => {
+                let slot = &mut self.slots[node];
+                slot.skew = (skew_ms * 1000.0).round() as i64;
+                slot.drift_ppb = (drift_ppm * 1000.0).round() as i64;
+            }
+            Command::Partition { groups } => self.net.partition(&groups),
+            Command::Cut { from, to, both } => {
+                self.net.link_mut(from, to).cut = true;
+                if both {
+                    self.net.link_mut(to, from).cut = true;
+                }
+            }
+            Command::Heal {} => self.net.heal(),
+            Command::Link { from, to, both, latency, loss, duplicate } => {
+                let mut dirs = vec![(from, to)];
+                if both {
+                    dirs.push((to, from));
+                }
+                for (a, b) in dirs {
+                    let link = self.net.link_mut(a, b);
+                    if let Some(l) = &latency {
+                        link.latency = l.clone();
+                    }
+                    if let Some(p) = loss {
+                        link.loss_ppm = probability_ppm(p);
+                    }
+                    if let Some(p) = duplicate {
+                        link.duplicate_ppm = probability_ppm(p);
+                    }
+                }
+            }
+            Command::Write { client, key, value, node } => {
+                let value = value.unwrap_or_else(|| self.fresh_value());
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.invoke(client, OpKind::Write { key, value }, target);
+            }
+            Command::Read { client, key, from, node } => {
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(from));
+                self.invoke(client, OpKind::Read { key }, target);
+            }
+            Command::Workload(cfg) => self.start_workload(cfg),
+            Command::StopWorkload {} => self.workload = None,
+            Command::Promote { node } => self.admin(node, Admin::Promote),
+            Command::Demote { node } => self.admin(node, Admin::Demote),
+        }
+    }
+
+    fn admin(&mut self, node: NodeId, action: Admin) {
+        if self.slots[node].health == Health::Up {
+            self.step_node(node, Input::Admin(action));
+        }
+    }
+
+    fn start_workload(&mut self, cfg: WorkloadConfig) {
+        let generation = self.workload.as_ref().map_or(0, |w| w.generation + 1);
+        let clients = cfg.clients.clone().unwrap_or_else(|| (0..self.clients.len()).collect());
+        let zipf = match cfg.key_distribution {
+            KeyDistribution::Uniform => Vec::new(),
+            KeyDistribution::Zipf { exponent } => {
+                let mut acc = 0u64;
+                (0..cfg.keys)
+                    .map(|i| {
+                        acc += (1e9 / libm::pow(i as f64 + 1.0, exponent)) as u64 + 1;
+                        acc
+                    })
+                    .collect()
+            }
+        };
+        let stop = cfg.stop_ms.map(from_ms);
+        self.workload = Some(Workload { cfg, generation, turn: 0, clients, zipf, stop });
+        let gap = self.workload_gap();
+        self.push(self.now + gap, EventKind::Workload { generation });
+    }
+
+    fn workload_gap(&mut self) -> Dur {
+        let Some(w) = &self.workload else { return SEC };
+        let mean = SEC as f64 / w.cfg.rate_per_s;
+        let gap = match w.cfg.arrivals {
+            Arrivals::Uniform => mean,
+            Arrivals::Poisson => -mean * libm::log(1.0 - self.rng.unit()),
+        };
+        (gap as Dur).max(1)
+    }
+
+    fn on_workload(&mut self, generation: u64) {
+        let Some(w) = &mut self.workload else { return };
+        if w.generation != generation {
+            return;
+        }
+        if w.stop.is_some_and(|s| self.now >= s) {
+            self.workload = None;
+            return;
+        }
+        let client = w.clients[w.turn % w.clients.len()];
+        w.turn += 1;
+        let read_ppm = probability_ppm(w.cfg.read_fraction);
+        let read_from = w.cfg.read_from;
+        let keys = w.cfg.keys as u64;
+        let key = if w.zipf.is_empty() {
+            self.rng.below(keys)
+        } else {
+            let total = *w.zipf.last().unwrap_or(&1);
+            let pick = self.rng.below(total);
+            w.zipf.partition_point(|&c| c <= pick) as u64
+        } as u32;
+        let is_read = self.rng.chance_ppm(read_ppm);
+        if is_read {
+            self.invoke(client, OpKind::Read { key }, Target::Auto(read_from));
+        } else {
+            let value = self.fresh_value();
+            self.invoke(client, OpKind::Write { key, value }, Target::Auto(ReadFrom::Leader));
+        }
+        let gap = self.workload_gap();
+        self.push(self.now + gap, EventKind::Workload { generation });
+    }
+
+    /// A render-ready picture of the whole world.
+    pub fn view(&self) -> View {
+        let up: Vec<bool> = self.slots.iter().map(|s| s.health != Health::Crashed).collect();
+        let lags = P::replication_lag(&self.nodes, &up, self.now);
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, p)| {
+                let s = &self.slots[id];
+                NodeState {
+                    id,
+                    health: s.health,
+                    slow_permille: s.slow,
+                    clock_offset: self.clock(id) as i64 - self.now as i64,
+                    lag: lags[id],
+                    protocol: p.view(),
+                }
+            })
+            .collect();
+        let n = self.nodes.len();
+        let mut links = Vec::new();
+        for a in 0..n {
+            for b in 0..n {
+                let l = self.net.link(a, b);
+                if a != b && (l.cut || l.loss_ppm > 0) {
+                    links.push(LinkView { from: a, to: b, cut: l.cut, loss_ppm: l.loss_ppm });
+                }
+            }
+        }
+        let mut messages: Vec<MessageView> = self
+            .queue
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Deliver { from, to, msg, id, sent } => Some(MessageView {
+                    id: *id,
+                    from: *from,
+                    to: *to,
+                    sent: *sent,
+                    deliver: e.time,
+                    label: msg.label(),
+                }),
+                _ => None,
+            })
+            .collect();
+        messages.sort_by_key(|m| (m.deliver, m.id));
+        let clients = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(id, c)| ClientView { id, node: c.node, pending: c.pending.iter().copied().collect() })
+            .collect();
+        let start = self.anomalies.len().saturating_sub(VIEW_ANOMALIES);
+        View {
+            now: self.now,
+            family: self.family.to_string(),
+            nodes,
+            links,
+            messages,
+            clients,
+            anomalies: self.anomalies[start..].to_vec(),
+            ops_total: self.history.len(),
+        }
+    }
+
+    /// Counts of anomalies by kind.
+    pub fn anomaly_counts(&self) -> std::collections::BTreeMap<AnomalyKind, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for a in &self.anomalies {
+            *m.entry(a.kind).or_insert(0) += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,125 @@
+//! [`Simulation`]: a running scenario of any family behind one type, for the CLI and the web
+//! app. Tests that need a family's internals use [`crate::Sim`] directly.
+
+use crate::checkers::Anomaly;
+use crate::history::History;
+use crate::metrics::Metrics;
+use crate::protocols::leader_follower::LeaderFollowerNode;
+use crate::report::Report;
+use crate::scenario::{Command, Fsync, ProtocolConfig, Scenario, ScenarioError};
+use crate::sim::Sim;
+use crate::time::{from_ms, Time};
+use crate::view::View;
+
+/// A simulation of any replication family.
+pub enum Simulation {
+    LeaderFollower(Sim<LeaderFollowerNode>),
+}
+
+macro_rules! each {
+    ($self:expr, $sim:ident => $body:expr) => {
+        match $self {
+            Simulation::LeaderFollower($sim) => $body,
+        }
+    };
+}
+
+impl Simulation {
+    /// Starts a simulation of a validated scenario.
+    pub fn new(scenario: &Scenario) -> Simulation {
+        let n = scenario.cluster.nodes;
+        let fsync = |i: usize| -> Option<u64> {
+            let f = scenario
+                .cluster
+                .node_overrides
+                .iter()
+                .rev()
+                .find(|o| o.node == i)
+                .and_then(|o| o.fsync.clone())
+                .unwrap_or_else(|| scenario.cluster.node.fsync.clone());
+            match f {
+                Fsync::Always => None,
+                Fsync::Every { ms } => Some(from_ms(ms).max(1)),
+            }
+        };
+        match &scenario.protocol {
+            ProtocolConfig::LeaderFollower(cfg) => {
+                let nodes = (0..n).map(|i| LeaderFollowerNode::new(i, n, cfg.clone(), fsync(i))).collect();
+                Simulation::LeaderFollower(Sim::new("leader_follower", scenario, nodes))
+            }
+        }
+    }
+
+    /// Decodes, validates and starts a scenario.
+    pub fn from_json(text: &str) -> Result<(Scenario, Simulation), ScenarioError> {
+        let scenario = Scenario::from_json(text)?;
+        let sim = Simulation::new(&scenario);
+        Ok((scenario, sim))
+    }
+
+    pub fn family(&self) -> &'static str {
+        each!(self, s => s.family())
+    }
+    pub fn now(&self) -> Time {
+        each!(self, s => s.now())
+    }
+    pub fn events(&self) -> u64 {
+        each!(self, s => s.events())
+    }
+    pub fn step(&mut self) -> bool {
+        each!(self, s => s.step())
+    }
+    pub fn run_until(&mut self, t: Time) {
+        each!(self, s => s.run_until(t))
+    }
+    pub fn apply(&mut self, command: Command) {
+        each!(self, s => s.apply(command))
+    }
+    pub fn view(&self) -> View {
+        each!(self, s => s.view())
+    }
+    pub fn trace_hash(&self) -> String {
+        each!(self, s => s.trace_hash())
+    }
+    pub fn history(&self) -> &History {
+        each!(self, s => s.history())
+    }
+    pub fn anomalies(&self) -> &[Anomaly] {
+        each!(self, s => s.anomalies())
+    }
+    pub fn metrics(&self) -> &Metrics {
+        each!(self, s => s.metrics())
+    }
+    pub fn check_now(&mut self) {
+        each!(self, s => s.check_now())
+    }
+    pub fn set_trace_capacity(&mut self, capacity: usize) {
+        each!(self, s => s.set_trace_capacity(capacity))
+    }
+    pub fn trace(&self) -> &crate::trace::Trace {
+        each!(self, s => s.trace())
+    }
+
+    /// Runs the end-of-run checkers and builds the report.
+    pub fn report(&mut self, scenario_name: &str) -> Report {
+        self.check_now();
+        each!(self, s => Report::build(
+            scenario_name,
+            s.family(),
+            s.seed(),
+            s.trace_hash(),
+            s.events(),
+            s.now(),
+            s.metrics(),
+            s.anomalies(),
+            &s.history().ops,
+        ))
+    }
+}
+
+/// Runs a scenario to `until` (default: its duration) and reports.
+pub fn run(scenario: &Scenario, until: Option<Time>) -> Report {
+    let mut sim = Simulation::new(scenario);
+    sim.run_until(until.unwrap_or_else(|| from_ms(scenario.duration_ms)));
+    sim.report(&scenario.name)
+}

@@ -1,0 +1,134 @@
+//! Render-ready, protocol-agnostic pictures of a running simulation. The web app draws only
+//! these; nothing here refers to a particular replication family.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checkers::Anomaly;
+use crate::protocol::{Key, NodeId, OpId, Value};
+use crate::time::{Dur, Time};
+
+/// Whether a node is running.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    #[default]
+    Up,
+    Crashed,
+    Paused,
+}
+
+/// The part a node plays in its protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Leader,
+    #[default]
+    Follower,
+    Candidate,
+    /// A peer in a family without leaders.
+    Replica,
+}
+
+/// How far a node is behind its leader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lag {
+    /// Log positions missing.
+    pub positions: u64,
+    /// How long ago the oldest missing entry was written on the leader (0 when caught up).
+    pub time: Dur,
+}
+
+/// One entry of a replication log, for the inspector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntryView {
+    pub index: u64,
+    pub term: u64,
+    pub key: Key,
+    pub value: Value,
+    pub committed: bool,
+}
+
+/// One key of a node's data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyView {
+    pub key: Key,
+    /// More than one value: concurrent siblings.
+    pub values: Vec<Value>,
+    /// Protocol-specific version text (log index, version vector, timestamp).
+    pub version: String,
+}
+
+/// What a protocol says about one node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub role: Role,
+    /// Term or epoch (0 where the family has none).
+    pub term: u64,
+    /// Number of writes this node holds in its log (its replication position).
+    pub position: u64,
+    /// Highest position known committed.
+    pub commit: u64,
+    /// One line for the node graph ("log 12 · commit 11").
+    pub summary: String,
+    /// The newest log entries (at most a handful).
+    pub log_tail: Vec<LogEntryView>,
+    pub data: Vec<KeyView>,
+    /// Protocol-specific status flags ("semi-sync fallen back to async").
+    pub flags: Vec<String>,
+}
+
+/// The world's picture of one node: health and faults plus the protocol's [`NodeView`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeState {
+    pub id: NodeId,
+    pub health: Health,
+    /// Latency and service-time multiplier, in thousandths (1000 = normal speed).
+    pub slow_permille: u64,
+    /// Current clock offset from true time, in microseconds (negative: behind).
+    pub clock_offset: i64,
+    pub lag: Option<Lag>,
+    pub protocol: NodeView,
+}
+
+/// A directed link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub cut: bool,
+    pub loss_ppm: u32,
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Time,
+    pub deliver: Time,
+    pub label: String,
+}
+
+/// A client and what it has outstanding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientView {
+    pub id: usize,
+    pub node: NodeId,
+    pub pending: Vec<OpId>,
+}
+
+/// Everything the UI needs to draw one frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub now: Time,
+    pub family: String,
+    pub nodes: Vec<NodeState>,
+    /// Only links that differ from healthy (cut or lossy) are listed.
+    pub links: Vec<LinkView>,
+    pub messages: Vec<MessageView>,
+    pub clients: Vec<ClientView>,
+    /// Anomalies found so far, newest last (the most recent ones only).
+    pub anomalies: Vec<Anomaly>,
+    pub ops_total: usize,
+}
