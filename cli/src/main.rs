@@ -1,1 +1,131 @@
-fn main() {}
+//! `replicalab`: run scenarios and inspect presets from the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use replicalab_core::presets::{self, PRESETS};
+use replicalab_core::time::from_ms;
+use replicalab_core::{Scenario, Simulation};
+
+#[derive(Parser)]
+#[command(name = "replicalab", version, about = "Deterministic replication simulator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a scenario and print a JSON report to stdout.
+    Run {
+        /// Scenario file (JSON).
+        #[arg(required_unless_present = "preset", conflicts_with = "preset")]
+        scenario: Option<PathBuf>,
+        /// Run a built-in scenario instead of a file.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time in milliseconds (default: the scenario's duration).
+        #[arg(long)]
+        until: Option<f64>,
+        /// Include the most recent N trace entries as text in the report.
+        #[arg(long, value_name = "N")]
+        trace: Option<usize>,
+        /// Leave the history out of the report.
+        #[arg(long)]
+        no_history: bool,
+    },
+    /// List the built-in scenarios, or print one with --show.
+    Presets {
+        /// Print this preset's scenario file.
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
+    /// Print the trace hash of every preset run to --until (JSON object: name to hash).
+    Hashes {
+        #[arg(long, default_value_t = 3000.0)]
+        until: f64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("replicalab: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(scenario: Option<PathBuf>, preset: Option<String>) -> Result<Scenario, String> {
+    if let Some(name) = preset {
+        let p = presets::find(&name).ok_or_else(|| {
+            let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+            format!("no preset named {name:?}; the presets are: {}", names.join(", "))
+        })?;
+        return p.scenario().map_err(|e| format!("preset {name}: {e}"));
+    }
+    let path = scenario.ok_or("name a scenario file or --preset")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    Scenario::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run(cmd: Cmd) -> Result<(), String> {
+    match cmd {
+        Cmd::Run { scenario, preset, seed, until, trace, no_history } => {
+            let mut s = load(scenario, preset)?;
+            if let Some(seed) = seed {
+                s.seed = seed;
+            }
+            if let Some(u) = until {
+                if !(u.is_finite() && u >= 0.0) {
+                    return Err(format!("--until must be a non-negative number of milliseconds, got {u}"));
+                }
+            }
+            let mut sim = Simulation::new(&s);
+            if let Some(n) = trace {
+                sim.set_trace_capacity(n);
+            }
+            sim.run_until(from_ms(until.unwrap_or(s.duration_ms)));
+            let mut report = sim.report(&s.name);
+            if no_history {
+                report.history.clear();
+            }
+            let mut value = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+            if trace.is_some() {
+                let entries: Vec<_> = sim.trace().recent().cloned().collect();
+                value["trace"] = serde_json::to_value(entries).map_err(|e| e.to_string())?;
+            }
+            println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Cmd::Presets { show: Some(name) } => {
+            let p = presets::find(&name).ok_or_else(|| format!("no preset named {name:?}"))?;
+            print!("{}", p.json);
+            Ok(())
+        }
+        Cmd::Presets { show: None } => {
+            let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
+            for p in PRESETS {
+                println!("{:width$}  {}", p.name, p.description());
+            }
+            Ok(())
+        }
+        Cmd::Hashes { until } => {
+            let mut out = serde_json::Map::new();
+            for p in PRESETS {
+                let s = p.scenario().map_err(|e| format!("preset {}: {e}", p.name))?;
+                let mut sim = Simulation::new(&s);
+                sim.run_until(from_ms(until));
+                out.insert(p.name.to_string(), sim.trace_hash().into());
+            }
+            println!("{}", serde_json::Value::Object(out));
+            Ok(())
+        }
+    }
+}
