@@ -36,13 +36,16 @@ enum EventKind<P: Protocol> {
 
 struct Event<P: Protocol> {
     time: Time,
+    /// Scheduled commands run after every other event of their instant, exactly as a command
+    /// applied interactively after `run_until(t)` does; so a recorded session replays exactly.
+    late: bool,
     seq: u64,
     kind: EventKind<P>,
 }
 
 impl<P: Protocol> PartialEq for Event<P> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        (self.time, self.late, self.seq) == (other.time, other.late, other.seq)
     }
 }
 impl<P: Protocol> Eq for Event<P> {}
@@ -54,7 +57,7 @@ impl<P: Protocol> PartialOrd for Event<P> {
 impl<P: Protocol> Ord for Event<P> {
     /// Reversed, so that the max-heap pops the earliest event (ties: lowest sequence number).
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (other.time, other.late, other.seq).cmp(&(self.time, self.late, self.seq))
     }
 }
 
@@ -223,7 +226,8 @@ impl<P: Protocol> Sim<P> {
 
     fn push(&mut self, time: Time, kind: EventKind<P>) {
         self.seq += 1;
-        self.queue.push(Event { time, seq: self.seq, kind });
+        let late = matches!(kind, EventKind::Command(_));
+        self.queue.push(Event { time, late, seq: self.seq, kind });
     }
 
     /// Current simulated time.

@@ -612,7 +612,7 @@ impl Protocol for LeaderFollowerNode {
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                if i == l {
+                if i == l || !up[i] {
                     return None;
                 }
                 // Logs that agree on the term at a position agree on everything before it, so

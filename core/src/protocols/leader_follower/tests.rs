@@ -1,0 +1,211 @@
+//! Handler tests: given this state and this input, exactly these effects.
+
+use super::*;
+use crate::protocol::{Effect, Reply};
+
+type E = Effect<Msg, Timer>;
+
+fn ctx(id: NodeId, now: Time) -> Ctx {
+    Ctx { id, nodes: 3, now, clock: now }
+}
+
+fn node(id: NodeId, ack: AckPolicy) -> LeaderFollowerNode {
+    let cfg = LeaderFollowerConfig { leader: 0, ack, heartbeat_ms: 50.0, batch: 64 };
+    LeaderFollowerNode::new(id, 3, cfg, None)
+}
+
+/// Starts a node and returns it with the effects of starting discarded.
+fn started(id: NodeId, ack: AckPolicy) -> LeaderFollowerNode {
+    let mut n = node(id, ack);
+    let mut out = Out::default();
+    n.step(&ctx(id, 0), Input::Start, &mut out);
+    n
+}
+
+fn step(n: &mut LeaderFollowerNode, now: Time, input: Input<Msg, Timer>) -> Vec<E> {
+    let mut out = Out::default();
+    let id = n.id;
+    n.step(&ctx(id, now), input, &mut out);
+    out.effects
+}
+
+fn write(op: OpId, key: Key, value: Value) -> Input<Msg, Timer> {
+    Input::Request(Request { op, client: 0, kind: OpKind::Write { key, value }, require_leader: false })
+}
+
+fn entry(term: u64, key: Key, value: Value, op: OpId, at: Time) -> Entry {
+    Entry { term, key, value, op, stamp: at, appended_at: at }
+}
+
+fn resp(success: bool, index: u64) -> Msg {
+    Msg::AppendResp { term: 1, success, index }
+}
+
+#[test]
+fn leader_starts_by_announcing_itself() {
+    let mut n = node(0, AckPolicy::Async);
+    let effects = step(&mut n, 0, Input::Start);
+    let hb = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![], commit: 0 };
+    assert_eq!(
+        effects,
+        vec![
+            E::Note { kind: "leader", text: "n0 leads term 1".into() },
+            E::Send { to: 1, msg: hb.clone() },
+            E::Send { to: 2, msg: hb },
+            E::SetTimer { timer: Timer::Heartbeat, min: 50_000, max: 50_000 },
+        ]
+    );
+    assert_eq!(n.role(), Role::Leader);
+}
+
+#[test]
+fn async_write_is_replicated_and_acknowledged_at_once() {
+    let mut n = started(0, AckPolicy::Async);
+    let effects = step(&mut n, 10, write(7, 3, 99));
+    let append = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0 };
+    assert_eq!(
+        effects,
+        vec![
+            E::Send { to: 1, msg: append.clone() },
+            E::Send { to: 2, msg: append },
+            E::Reply { op: 7, reply: Reply::Ok { values: vec![] } },
+        ]
+    );
+    assert_eq!(n.commit_index(), 1);
+}
+
+#[test]
+fn sync_write_waits_for_every_follower() {
+    let mut n = started(0, AckPolicy::Sync);
+    let effects = step(&mut n, 10, write(7, 3, 99));
+    assert!(effects.iter().all(|e| !matches!(e, E::Reply { .. })), "no ack before followers: {effects:?}");
+    assert_eq!(step(&mut n, 20, Input::Message { from: 1, msg: resp(true, 1) }), vec![]);
+    assert_eq!(
+        step(&mut n, 30, Input::Message { from: 2, msg: resp(true, 1) }),
+        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![] } }]
+    );
+}
+
+#[test]
+fn semi_sync_any_one_acknowledges_on_the_first_follower() {
+    let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: None });
+    let mut n = started(0, policy);
+    step(&mut n, 10, write(7, 3, 99));
+    assert_eq!(
+        step(&mut n, 20, Input::Message { from: 2, msg: resp(true, 1) }),
+        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![] } }]
+    );
+}
+
+#[test]
+fn semi_sync_timeout_falls_back_to_async_and_says_so() {
+    let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: Some(100.0) });
+    let mut n = started(0, policy);
+    let effects = step(&mut n, 1_000, write(7, 3, 99));
+    assert!(effects.contains(&E::SetTimer { timer: Timer::SemiSyncTimeout(1), min: 100_000, max: 100_000 }));
+    let effects = step(&mut n, 101_000, Input::Timer(Timer::SemiSyncTimeout(1)));
+    assert!(matches!(&effects[0], E::Note { kind: "semi_sync_fallback", .. }), "{effects:?}");
+    assert_eq!(effects[1], E::Reply { op: 7, reply: Reply::Ok { values: vec![] } });
+    assert!(n.in_fallback());
+    // While fallen back, writes are acknowledged at once.
+    let effects = step(&mut n, 102_000, write(8, 3, 100));
+    assert!(effects.contains(&E::Reply { op: 8, reply: Reply::Ok { values: vec![] } }));
+    // A follower that catches up restores semi-sync.
+    let effects = step(&mut n, 103_000, Input::Message { from: 1, msg: resp(true, 2) });
+    assert!(matches!(&effects[0], E::Note { kind: "semi_sync_restored", .. }), "{effects:?}");
+    assert!(!n.in_fallback());
+}
+
+#[test]
+fn follower_refuses_writes_and_names_the_leader() {
+    let mut n = started(1, AckPolicy::Async);
+    assert_eq!(
+        step(&mut n, 5, write(3, 1, 1)),
+        vec![E::Reply { op: 3, reply: Reply::Fail(FailReason::NotLeader { hint: Some(0) }) }]
+    );
+}
+
+#[test]
+fn follower_with_a_gap_says_where_its_log_ends() {
+    let mut n = started(1, AckPolicy::Async);
+    let msg = Msg::Append { term: 1, prev_index: 4, prev_term: 1, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0 };
+    assert_eq!(step(&mut n, 5, Input::Message { from: 0, msg }), vec![E::Send { to: 0, msg: resp(false, 0) }]);
+}
+
+#[test]
+fn follower_appends_applies_and_acknowledges() {
+    let mut n = started(1, AckPolicy::Async);
+    let msg = Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
+        commit: 1,
+    };
+    assert_eq!(step(&mut n, 5, Input::Message { from: 0, msg }), vec![E::Send { to: 0, msg: resp(true, 2) }]);
+    assert_eq!(n.read(1), Some(11));
+    assert_eq!(n.commit_index(), 1);
+}
+
+#[test]
+fn follower_discards_a_conflicting_suffix() {
+    let mut n = started(1, AckPolicy::Async);
+    let first = Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
+        commit: 0,
+    };
+    step(&mut n, 5, Input::Message { from: 0, msg: first });
+    // A new leader of term 2 (node 2) never had entry #2.
+    let msg = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0 };
+    let effects = step(&mut n, 9, Input::Message { from: 2, msg });
+    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1")), "{effects:?}");
+    assert_eq!(effects[1], E::Send { to: 2, msg: Msg::AppendResp { term: 2, success: true, index: 2 } });
+    assert_eq!(n.read(1), Some(20));
+    assert_eq!(n.log().len(), 2);
+}
+
+#[test]
+fn append_from_an_older_term_is_refused() {
+    let mut n = started(1, AckPolicy::Async);
+    let newer = Msg::Append { term: 3, prev_index: 0, prev_term: 0, entries: vec![], commit: 0 };
+    step(&mut n, 1, Input::Message { from: 2, msg: newer });
+    let stale = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0 };
+    assert_eq!(
+        step(&mut n, 2, Input::Message { from: 0, msg: stale }),
+        vec![E::Send { to: 0, msg: Msg::AppendResp { term: 3, success: false, index: 0 } }]
+    );
+    assert!(n.log().is_empty());
+}
+
+#[test]
+fn leader_catches_up_a_follower_that_refused() {
+    let mut n = started(0, AckPolicy::Async);
+    for i in 0..3 {
+        step(&mut n, 10 + i, write(i, 1, 100 + i));
+    }
+    // Follower 1 lost everything: it says its log ends at 0; the leader resends all three.
+    let effects = step(&mut n, 20, Input::Message { from: 1, msg: resp(false, 0) });
+    match &effects[..] {
+        [E::Send { to: 1, msg: Msg::Append { prev_index: 0, entries, .. } }] => assert_eq!(entries.len(), 3),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn crash_keeps_only_flushed_entries() {
+    let cfg = LeaderFollowerConfig::default();
+    let mut n = LeaderFollowerNode::new(0, 3, cfg, Some(100_000));
+    step(&mut n, 0, Input::Start);
+    step(&mut n, 1, write(0, 1, 1));
+    step(&mut n, 100_000, Input::Timer(Timer::Flush));
+    step(&mut n, 100_001, write(1, 1, 2));
+    n.crash();
+    assert_eq!(n.log().len(), 1, "the unflushed write is gone");
+    // A restarted leader begins a new term.
+    step(&mut n, 200_000, Input::Start);
+    assert_eq!(n.term(), 2);
+    assert_eq!(n.read(1), Some(1));
+}
