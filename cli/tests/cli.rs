@@ -1,0 +1,99 @@
+//! The `replicalab` binary end to end: report fields, presets, errors and exit codes.
+
+use std::process::{Command, Output};
+
+fn replicalab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_replicalab")).args(args).output().expect("the binary runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn run_prints_the_report_fields() {
+    let r = json(&replicalab(&["run", "--preset", "lf-sync"]));
+    let hash = r["trace_hash"].as_str().unwrap();
+    assert_eq!(hash.len(), 16);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(r["events"].as_u64().unwrap() > 1000);
+    assert_eq!(r["end_time_ms"].as_f64(), Some(9000.0));
+    let history = r["history"].as_array().unwrap();
+    assert!(history.len() > 100);
+    let op = &history[0];
+    for field in ["id", "client", "node", "f", "key", "invoke_ms", "outcome"] {
+        assert!(op.get(field).is_some(), "history entries have {field}: {op}");
+    }
+    assert!(r["anomalies"].is_array());
+    let m = &r["metrics"];
+    for lat in ["write_latency_ms", "read_latency_ms"] {
+        for q in ["p50", "p99", "p999"] {
+            assert!(m[lat][q].as_f64().is_some(), "metrics.{lat}.{q}");
+        }
+    }
+    let availability = m["availability"].as_f64().unwrap();
+    assert!(availability > 0.5 && availability < 1.0, "follower outage makes some writes time out: {availability}");
+    assert!(m["max_lag_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn anomalies_have_kind_time_and_ids() {
+    let r = json(&replicalab(&["run", "--preset", "lf-async-crash-unflushed"]));
+    let anomalies = r["anomalies"].as_array().unwrap();
+    let lost = anomalies.iter().find(|a| a["kind"] == "lost_write").expect("a lost write");
+    assert!(lost["time_ms"].as_f64().is_some());
+    assert!(!lost["ops"].as_array().unwrap().is_empty());
+    assert!(!lost["nodes"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn seed_and_until_change_the_run() {
+    let a = json(&replicalab(&["run", "--preset", "lf-async", "--until", "1000"]));
+    let b = json(&replicalab(&["run", "--preset", "lf-async", "--until", "1000", "--seed", "2"]));
+    let c = json(&replicalab(&["run", "--preset", "lf-async", "--until", "1000"]));
+    assert_eq!(a["end_time_ms"].as_f64(), Some(1000.0));
+    assert_ne!(a["trace_hash"], b["trace_hash"]);
+    assert_eq!(a["trace_hash"], c["trace_hash"]);
+}
+
+#[test]
+fn presets_list_and_show() {
+    let out = replicalab(&["presets"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in replicalab_core::presets::PRESETS {
+        let line = text.lines().find(|l| l.starts_with(p.name)).unwrap_or_else(|| panic!("{} listed", p.name));
+        assert!(line.len() > p.name.len() + 10, "{} has a description", p.name);
+    }
+    let shown = replicalab(&["presets", "--show", "lf-semi-sync"]);
+    let s = replicalab_core::Scenario::from_json(&String::from_utf8(shown.stdout).unwrap()).unwrap();
+    assert_eq!(s.name, "lf-semi-sync");
+}
+
+#[test]
+fn a_scenario_file_runs_and_a_bad_one_is_explained() {
+    let dir = std::env::temp_dir().join(format!("replicalab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.json");
+    std::fs::write(&good, replicalab_core::presets::find("lf-async").unwrap().json).unwrap();
+    let r = json(&replicalab(&["run", good.to_str().unwrap(), "--until", "500"]));
+    assert_eq!(r["scenario"], "lf-async");
+
+    let bad = dir.join("bad.json");
+    let text = replicalab_core::presets::find("lf-sync").unwrap().json.replace("\"node\": 2", "\"node\": 12");
+    std::fs::write(&bad, text).unwrap();
+    let out = replicalab(&["run", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.json") && err.contains("commands[0].crash.node") && err.contains("unknown node 12"), "{err}");
+
+    let out = replicalab(&["run", dir.join("missing.json").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    let out = replicalab(&["run", "--preset", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lf-sync"), "lists the presets");
+    std::fs::remove_dir_all(&dir).ok();
+}
