@@ -34,6 +34,55 @@ pub struct Metrics {
     lag_seen: u64,
     pub max_lag: Dur,
     pub max_lag_positions: u64,
+    /// Leader failures and what followed.
+    pub failovers: Vec<FailoverEpisode>,
+    /// Writes acknowledged by one of two simultaneous leaders.
+    pub split_brain_writes: u64,
+}
+
+/// One leader failure: when it failed, when a follower noticed, when a new leader took over,
+/// and when the first write was acknowledged again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailoverEpisode {
+    pub failed_leader: usize,
+    pub term: u64,
+    /// The fault that took the leader away (crash, pause, partition, power-off).
+    pub cause: String,
+    pub failure: Time,
+    pub detected: Option<Time>,
+    pub elected: Option<Time>,
+    pub new_leader: Option<usize>,
+    pub first_write: Option<Time>,
+}
+
+/// A failover episode in a report, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailoverReport {
+    pub failed_leader: usize,
+    pub cause: String,
+    pub failure_ms: f64,
+    pub new_leader: Option<usize>,
+    /// From the failure to the first follower suspecting it.
+    pub time_to_detect_ms: Option<f64>,
+    /// From detection to a new leader (from the failure when nobody suspected first).
+    pub time_to_elect_ms: Option<f64>,
+    /// From the failure to the first write acknowledged by the new leader.
+    pub unavailability_ms: Option<f64>,
+}
+
+impl FailoverEpisode {
+    pub fn report(&self) -> FailoverReport {
+        let since = |t: Option<Time>, from: Time| t.map(|t| to_ms(t.saturating_sub(from)));
+        FailoverReport {
+            failed_leader: self.failed_leader,
+            cause: self.cause.clone(),
+            failure_ms: to_ms(self.failure),
+            new_leader: self.new_leader,
+            time_to_detect_ms: since(self.detected, self.failure),
+            time_to_elect_ms: since(self.elected, self.detected.unwrap_or(self.failure)),
+            unavailability_ms: since(self.first_write, self.failure),
+        }
+    }
 }
 
 impl Metrics {
@@ -71,6 +120,9 @@ impl Metrics {
             max_lag_ms: to_ms(self.max_lag),
             max_lag_positions: self.max_lag_positions,
             notes: self.notes.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            failovers: self.failovers.iter().map(FailoverEpisode::report).collect(),
+            lost_writes: 0,
+            split_brain_writes: self.split_brain_writes,
         }
     }
 }
@@ -122,6 +174,12 @@ pub struct MetricsReport {
     pub max_lag_positions: u64,
     /// How often each notable protocol event happened (`semi_sync_fallback`, `discarded`, …).
     pub notes: BTreeMap<String, u64>,
+    /// Leader failures: time to detect, time to elect, unavailability window.
+    pub failovers: Vec<FailoverReport>,
+    /// Acknowledged writes that no node holds any more.
+    pub lost_writes: usize,
+    /// Writes acknowledged by one of two simultaneous leaders.
+    pub split_brain_writes: u64,
 }
 
 #[cfg(test)]

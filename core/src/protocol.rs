@@ -12,7 +12,7 @@ use std::hash::Hash;
 use serde::{Deserialize, Serialize};
 
 use crate::time::{Dur, Time};
-use crate::view::{Lag, NodeView};
+use crate::view::{Lag, NodeView, Role};
 
 /// Index of a node in the cluster, `0..n`.
 pub type NodeId = usize;
@@ -149,6 +149,8 @@ pub enum Effect<M, T> {
     Reply { op: OpId, reply: Reply },
     /// A notable event for the trace and the event log (`kind` is snake_case, stable).
     Note { kind: &'static str, text: String },
+    /// STONITH: power off another node through an out-of-band channel (it always works).
+    PowerOff { node: NodeId },
 }
 
 /// The output buffer a step function writes into.
@@ -181,6 +183,9 @@ impl<M, T> Out<M, T> {
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));
+    }
+    pub fn power_off(&mut self, node: NodeId) {
+        self.effects.push(Effect::PowerOff { node });
     }
     pub fn note(&mut self, kind: &'static str, text: impl Into<String>) {
         self.effects.push(Effect::Note { kind, text: text.into() });
@@ -217,6 +222,21 @@ pub trait Protocol: Sized + Clone {
     /// The leader this node believes in, which is where its clients send writes.
     fn leader_hint(&self) -> Option<NodeId> {
         None
+    }
+
+    /// The node's role now (cheap: the world asks after every step to track leadership).
+    fn role(&self) -> Role {
+        Role::Replica
+    }
+
+    /// The node's term or epoch (0 where the family has none).
+    fn term(&self) -> u64 {
+        0
+    }
+
+    /// Whether at most one node should lead at a time (split brain is then an anomaly).
+    fn single_leader() -> bool {
+        false
     }
 
     /// Calls `f` for every write this node still holds, applied or only logged, even if since

@@ -137,7 +137,11 @@ impl Report {
             trace_hash,
             events,
             end_time_ms: to_ms(end),
-            metrics: metrics.summary(),
+            metrics: {
+                let mut m = metrics.summary();
+                m.lost_writes = anomalies.iter().filter(|a| a.kind == crate::checkers::AnomalyKind::LostWrite).count();
+                m
+            },
             anomalies: anomalies.iter().map(AnomalyReport::from).collect(),
             anomaly_counts,
             history: history.iter().map(OpReport::from).collect(),

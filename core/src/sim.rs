@@ -76,6 +76,16 @@ struct Slot<P: Protocol> {
     inbox: Vec<EventKind<P>>,
 }
 
+/// One node's uninterrupted time as leader in one term.
+#[derive(Clone, Debug)]
+struct LeaderSpan {
+    node: NodeId,
+    term: u64,
+    start: Time,
+    /// The latest write it acknowledged.
+    last_ack: Option<(Time, OpId)>,
+}
+
 struct Client {
     node: NodeId,
     timeout: Dur,
@@ -127,6 +137,13 @@ pub struct Sim<P: Protocol> {
     lag_every: Dur,
     applied: Vec<TimedCommand>,
     out: Out<P::Msg, P::Timer>,
+    /// Leadership spans (single-leader families only).
+    spans: Vec<LeaderSpan>,
+    open_span: Vec<Option<usize>>,
+    /// Split-brain anomalies already reported, by pair of spans.
+    split_pairs: std::collections::BTreeMap<(usize, usize), usize>,
+    /// The failover episode still unfolding.
+    open_failover: Option<usize>,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -210,6 +227,10 @@ impl<P: Protocol> Sim<P> {
             lag_every: from_ms(cluster.lag_sample_ms).max(1),
             applied: Vec::new(),
             out: Out::default(),
+            spans: Vec::new(),
+            open_span: vec![None; n],
+            split_pairs: std::collections::BTreeMap::new(),
+            open_failover: None,
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -407,10 +428,138 @@ impl<P: Protocol> Sim<P> {
         self.nodes[node].step(&ctx, input, &mut out);
         let slot = &mut self.slots[node];
         slot.busy_until = self.now + slot.service * slot.slow / 1000;
+        self.track_role(node);
+        let mut discarded = false;
         for effect in out.effects.drain(..) {
+            discarded |= matches!(effect, Effect::Note { kind: "discarded", .. });
             self.perform(node, effect);
         }
         self.out = out;
+        if discarded {
+            // Data was just thrown away: find out at once whether acknowledged writes died.
+            self.check_now();
+        }
+    }
+
+    /// Opens and closes leadership spans as nodes gain and lose the leader role.
+    fn track_role(&mut self, node: NodeId) {
+        if !P::single_leader() {
+            return;
+        }
+        let p = &self.nodes[node];
+        let leading = self.slots[node].health != Health::Crashed && p.role() == crate::view::Role::Leader;
+        let term = p.term();
+        match self.open_span[node] {
+            Some(i) if leading && self.spans[i].term == term => return,
+            Some(_) => self.open_span[node] = None,
+            None if !leading => return,
+            None => {}
+        }
+        if leading {
+            self.open_span[node] = Some(self.spans.len());
+            self.spans.push(LeaderSpan { node, term, start: self.now, last_ack: None });
+            if let Some(ep) = self.open_failover.map(|i| &mut self.metrics.failovers[i]) {
+                if ep.elected.is_none() && (term > ep.term || node != ep.failed_leader) {
+                    ep.elected = Some(self.now);
+                    ep.new_leader = Some(node);
+                }
+            }
+        }
+    }
+
+    /// A node acknowledged a write: feeds failover timing and split-brain detection.
+    fn on_write_acked_by(&mut self, node: NodeId, op: OpId) {
+        let Some(i) = self.open_span[node] else { return };
+        let now = self.now;
+        self.spans[i].last_ack = Some((now, op));
+        if let Some(k) = self.open_failover {
+            let ep = &mut self.metrics.failovers[k];
+            if ep.elected.is_some() && ep.new_leader == Some(node) && ep.first_write.is_none() {
+                ep.first_write = Some(now);
+                self.open_failover = None;
+            }
+        }
+        for other in 0..self.nodes.len() {
+            let Some(j) = self.open_span[other].filter(|_| other != node) else { continue };
+            let since = self.spans[i].start.max(self.spans[j].start);
+            let Some((t, their_op)) = self.spans[j].last_ack else { continue };
+            if t < since {
+                continue;
+            }
+            let key = (i.min(j), i.max(j));
+            if let Some(&a) = self.split_pairs.get(&key) {
+                self.metrics.split_brain_writes += 1;
+                let ops = &mut self.anomalies[a].ops;
+                if ops.len() < 100 {
+                    ops.push(op);
+                }
+                continue;
+            }
+            self.metrics.split_brain_writes += 2;
+            let (a, b) = (&self.spans[i], &self.spans[j]);
+            let anomaly = Anomaly {
+                kind: AnomalyKind::SplitBrain,
+                time: now,
+                ops: vec![their_op, op],
+                nodes: vec![b.node, a.node],
+                explanation: format!(
+                    "split brain: n{} (leader of term {}) and n{} (leader of term {}) both acknowledge writes since {:.3} ms; their data diverges",
+                    b.node,
+                    b.term,
+                    a.node,
+                    a.term,
+                    to_ms(since)
+                ),
+            };
+            self.split_pairs.insert(key, self.anomalies.len());
+            self.record_anomaly(anomaly);
+        }
+    }
+
+    /// A fault hit `node`: if it was leading, a failover episode begins.
+    fn maybe_leader_failure(&mut self, node: NodeId, cause: &str) {
+        let Some(i) = self.open_span[node] else { return };
+        if self.open_failover.is_some() {
+            return;
+        }
+        let term = self.spans[i].term;
+        self.open_failover = Some(self.metrics.failovers.len());
+        self.metrics.failovers.push(crate::metrics::FailoverEpisode {
+            failed_leader: node,
+            term,
+            cause: cause.to_string(),
+            failure: self.now,
+            ..Default::default()
+        });
+    }
+
+    /// After a partition or cut: leaders that can no longer reach a majority have failed.
+    fn leaders_cut_off(&mut self) {
+        let n = self.nodes.len();
+        for node in 0..n {
+            if self.open_span[node].is_none() {
+                continue;
+            }
+            let reach = (0..n).filter(|&j| j == node || (!self.net.link(node, j).cut && !self.net.link(j, node).cut)).count();
+            if reach < n / 2 + 1 {
+                self.maybe_leader_failure(node, "partition");
+            }
+        }
+    }
+
+    fn crash_node(&mut self, node: NodeId) {
+        if self.slots[node].health == Health::Crashed {
+            return;
+        }
+        self.maybe_leader_failure(node, "crash");
+        self.nodes[node].crash();
+        let slot = &mut self.slots[node];
+        slot.health = Health::Crashed;
+        slot.timers.clear();
+        slot.inbox.clear();
+        slot.busy_until = self.now;
+        self.track_role(node);
+        self.check_now();
     }
 
     fn perform(&mut self, node: NodeId, effect: Effect<P::Msg, P::Timer>) {
@@ -454,9 +603,35 @@ impl<P: Protocol> Sim<P> {
             Effect::CancelTimer { timer } => {
                 self.slots[node].timers.retain(|(_, t)| *t != timer);
             }
-            Effect::Reply { op, reply } => self.send_reply(node, op, reply),
+            Effect::Reply { op, reply } => {
+                if matches!(reply, Reply::Ok { .. }) && self.history.ops.get(op as usize).is_some_and(|o| o.kind.is_write()) {
+                    self.on_write_acked_by(node, op);
+                }
+                self.send_reply(node, op, reply)
+            }
+            Effect::PowerOff { node: target } => {
+                self.trace.hash((now, 12u8, node, target));
+                if target < self.nodes.len() && target != node {
+                    if self.trace.wants_text() {
+                        self.trace.push(TraceEntry {
+                            time: now,
+                            node: Some(target),
+                            kind: "power_off".into(),
+                            text: format!("n{node} powers off n{target} (STONITH)"),
+                        });
+                    }
+                    self.crash_node(target);
+                }
+            }
             Effect::Note { kind, text } => {
                 self.trace.hash((now, 6u8, node, kind, &text));
+                if kind == "suspect" {
+                    if let Some(ep) = self.open_failover.map(|i| &mut self.metrics.failovers[i]) {
+                        if ep.detected.is_none() && node != ep.failed_leader {
+                            ep.detected = Some(now);
+                        }
+                    }
+                }
                 *self.metrics.notes.entry(kind).or_default() += 1;
                 if self.trace.wants_text() {
                     self.trace.push(TraceEntry { time: now, node: Some(node), kind: kind.into(), text });
@@ -642,16 +817,7 @@ impl<P: Protocol> Sim<P> {
             });
         }
         match command {
-            Command::Crash { node } => {
-                if self.slots[node].health != Health::Crashed {
-                    self.nodes[node].crash();
-                    let slot = &mut self.slots[node];
-                    slot.health = Health::Crashed;
-                    slot.timers.clear();
-                    slot.inbox.clear();
-                    slot.busy_until = now;
-                }
-            }
+            Command::Crash { node } => self.crash_node(node),
             Command::Restart { node } => {
                 if self.slots[node].health == Health::Crashed {
                     self.slots[node].health = Health::Up;
@@ -660,6 +826,7 @@ impl<P: Protocol> Sim<P> {
             }
             Command::Pause { node } => {
                 if self.slots[node].health == Health::Up {
+                    self.maybe_leader_failure(node, "pause");
                     self.slots[node].health = Health::Paused;
                 }
             }
@@ -680,12 +847,16 @@ impl<P: Protocol> Sim<P> {
                 slot.skew = (skew_ms * 1000.0).round() as i64;
                 slot.drift_ppb = (drift_ppm * 1000.0).round() as i64;
             }
-            Command::Partition { groups } => self.net.partition(&groups),
+            Command::Partition { groups } => {
+                self.net.partition(&groups);
+                self.leaders_cut_off();
+            }
             Command::Cut { from, to, both } => {
                 self.net.link_mut(from, to).cut = true;
                 if both {
                     self.net.link_mut(to, from).cut = true;
                 }
+                self.leaders_cut_off();
             }
             Command::Heal {} => self.net.heal(),
             Command::Link { from, to, both, latency, loss, duplicate } => {

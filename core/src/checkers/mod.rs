@@ -18,6 +18,8 @@ pub enum AnomalyKind {
     StaleRead,
     /// An acknowledged write is absent from the surviving data.
     LostWrite,
+    /// Two nodes acted as leader at the same time and both acknowledged writes.
+    SplitBrain,
 }
 
 impl AnomalyKind {
@@ -26,6 +28,7 @@ impl AnomalyKind {
         match self {
             AnomalyKind::StaleRead => "stale_read",
             AnomalyKind::LostWrite => "lost_write",
+            AnomalyKind::SplitBrain => "split_brain",
         }
     }
 }

@@ -64,6 +64,86 @@ pub struct LeaderFollowerConfig {
     /// Most log entries in one replication message.
     #[serde(default = "default_batch")]
     pub batch: usize,
+    /// How a new leader is chosen when the leader fails.
+    #[serde(default)]
+    pub failover: Failover,
+    /// Nodes allowed to become leader by automatic failover (default: every data node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<NodeId>>,
+    /// Defences against two leaders.
+    #[serde(default)]
+    pub fencing: Fencing,
+}
+
+/// How a new leader is chosen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Failover {
+    /// Only an operator's `promote` command changes the leader.
+    #[default]
+    Manual,
+    /// Raft-like election: a follower that hears no heartbeat within a random timeout from the
+    /// range becomes a candidate for the next term; it needs votes from a majority, and a node
+    /// votes only for a candidate whose log is at least as up to date as its own (MongoDB
+    /// replica sets, Raft).
+    Election {
+        #[serde(default = "default_election_timeout")]
+        timeout_ms: [f64; 2],
+    },
+    /// A follower that hears no heartbeat within the timeout promotes itself, asking nobody:
+    /// simple, and exactly how split brain happens.
+    Naive {
+        #[serde(default = "default_naive_timeout")]
+        timeout_ms: [f64; 2],
+    },
+    /// A leader lock with a time-to-live held by a coordinator node (Patroni with its DCS).
+    /// The leader renews it every third of the TTL and demotes itself when it cannot; once it
+    /// expires, the first eligible follower to ask takes it and is promoted.
+    Coordinator {
+        node: NodeId,
+        #[serde(default = "default_ttl")]
+        ttl_ms: f64,
+    },
+}
+
+fn default_election_timeout() -> [f64; 2] {
+    [150.0, 300.0]
+}
+
+fn default_naive_timeout() -> [f64; 2] {
+    [300.0, 400.0]
+}
+
+fn default_ttl() -> f64 {
+    1_000.0
+}
+
+/// Defences against two nodes acting as leader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fencing {
+    /// Fencing tokens: every message carries the leader's term; followers refuse appends from
+    /// an older term and a leader that sees a newer term steps down. Off: followers obey
+    /// whichever leader wrote last.
+    #[serde(default = "yes")]
+    pub terms: bool,
+    /// Leader lease: a leader that has not heard from a majority within this many
+    /// milliseconds (by its own clock) steps down and stops accepting writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_ms: Option<f64>,
+    /// STONITH: a node promoted by failover powers off the leader it replaces.
+    #[serde(default)]
+    pub stonith: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Fencing {
+    fn default() -> Self {
+        Fencing { terms: true, lease_ms: None, stonith: false }
+    }
 }
 
 fn default_heartbeat() -> f64 {
@@ -76,7 +156,15 @@ fn default_batch() -> usize {
 
 impl Default for LeaderFollowerConfig {
     fn default() -> Self {
-        LeaderFollowerConfig { leader: 0, ack: AckPolicy::Async, heartbeat_ms: default_heartbeat(), batch: default_batch() }
+        LeaderFollowerConfig {
+            leader: 0,
+            ack: AckPolicy::Async,
+            heartbeat_ms: default_heartbeat(),
+            batch: default_batch(),
+            failover: Failover::Manual,
+            candidates: None,
+            fencing: Fencing::default(),
+        }
     }
 }
 
@@ -93,8 +181,43 @@ impl LeaderFollowerConfig {
         if self.batch == 0 || self.batch > 100_000 {
             return err("batch", format!("must be between 1 and 100000, got {}", self.batch));
         }
+        let coordinator = match &self.failover {
+            Failover::Coordinator { node, ttl_ms } => {
+                if *node >= n {
+                    return err("failover.coordinator.node", format!("unknown node {node}"));
+                }
+                if *node == self.leader {
+                    return err("failover.coordinator.node", "the coordinator cannot also be the leader".into());
+                }
+                if !(ttl_ms.is_finite() && *ttl_ms >= 1.0 && *ttl_ms <= 3_600_000.0) {
+                    return err("failover.coordinator.ttl_ms", format!("must be between 1 and 3600000, got {ttl_ms}"));
+                }
+                Some(*node)
+            }
+            Failover::Election { timeout_ms } | Failover::Naive { timeout_ms } => {
+                let name = if matches!(self.failover, Failover::Election { .. }) { "election" } else { "naive" };
+                let [lo, hi] = *timeout_ms;
+                if !(lo.is_finite() && hi.is_finite() && lo >= 0.1 && hi >= lo && hi <= 3_600_000.0) {
+                    return err(&format!("failover.{name}.timeout_ms"), format!("must be [min, max] with 0.1 <= min <= max, got [{lo}, {hi}]"));
+                }
+                None
+            }
+            Failover::Manual => None,
+        };
+        if let Some(c) = &self.candidates {
+            for (i, &x) in c.iter().enumerate() {
+                if x >= n || Some(x) == coordinator {
+                    return err(&format!("candidates[{i}]"), format!("node {x} cannot become leader"));
+                }
+            }
+        }
+        if let Some(l) = self.fencing.lease_ms {
+            if !(l.is_finite() && l >= 0.1 && l <= 3_600_000.0) {
+                return err("fencing.lease_ms", format!("must be between 0.1 and 3600000, got {l}"));
+            }
+        }
         if let AckPolicy::SemiSync(s) = &self.ack {
-            let followers = n - 1;
+            let followers = n - 1 - usize::from(coordinator.is_some());
             if s.k == 0 || s.k > followers {
                 return err(
                     "ack.semi_sync.k",
@@ -103,7 +226,7 @@ impl LeaderFollowerConfig {
             }
             if let Some(p) = &s.priority {
                 for (i, &f) in p.iter().enumerate() {
-                    if f >= n {
+                    if f >= n || Some(f) == coordinator {
                         return err(&format!("ack.semi_sync.priority[{i}]"), format!("unknown node {f}"));
                     }
                     if p[..i].contains(&f) {
@@ -125,5 +248,13 @@ impl LeaderFollowerConfig {
 
     pub(crate) fn heartbeat(&self) -> Dur {
         from_ms(self.heartbeat_ms).max(1)
+    }
+
+    /// The coordinator node, if failover uses one.
+    pub fn coordinator(&self) -> Option<NodeId> {
+        match self.failover {
+            Failover::Coordinator { node, .. } => Some(node),
+            _ => None,
+        }
     }
 }

@@ -29,6 +29,28 @@
 //!
 //! Durability follows the node's fsync setting: with `every`, entries appended since the last
 //! flush vanish in a crash.
+//!
+//! ## Failover
+//!
+//! Followers detect a dead leader by its missing heartbeats, so a slow or paused leader, or a
+//! network blip, is mistaken for a dead one exactly as in real systems. What happens next is the
+//! [`Failover`] setting:
+//! - *manual*: nothing, until an operator promotes a node;
+//! - *election*: Raft's rules. A suspicious follower becomes a candidate for the next term and
+//!   asks for votes; each node votes once per term, only for a candidate whose log is at least
+//!   as up to date as its own; a majority elects. Two leaders can exist only in different terms,
+//!   and with majority (or sync) acknowledgement every acknowledged write survives: any majority
+//!   that elects the next leader contains a node that has it.
+//! - *naive*: the follower promotes itself. Under a partition both sides get a leader, both
+//!   accept writes, and the data diverges: split brain.
+//! - *coordinator*: a leader lock with a TTL on a coordinator node, as Patroni keeps in etcd.
+//!   The leader demotes itself when it cannot renew; the first eligible follower to ask after
+//!   expiry takes the lock and the next term.
+//!
+//! The old leader rejoins as a follower: log matching discards its unreplicated suffix (as
+//! MongoDB's rollback and pg_rewind do), and each discarded write is noted, so an acknowledged
+//! one becomes a `lost_write`. [`Fencing`] adds the defences: term checks (on by default), a
+//! leader lease after which a leader that cannot reach a majority steps down, and STONITH.
 
 mod ack_policy;
 mod config;
@@ -36,7 +58,7 @@ mod config;
 use std::collections::BTreeMap;
 
 pub use ack_policy::{commit_point, FollowerAck};
-pub use config::{AckPolicy, LeaderFollowerConfig, SemiSync, SemiSyncMode};
+pub use config::{AckPolicy, Failover, Fencing, LeaderFollowerConfig, SemiSync, SemiSyncMode};
 
 use crate::protocol::{Admin, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
 use crate::time::{from_ms, to_ms, Dur, Time};
@@ -65,6 +87,13 @@ pub enum Msg {
     /// `success`: the follower's log matches the leader's through `index`. Otherwise `index`
     /// is where the leader should resume (the follower's log matches at most that far).
     AppendResp { term: u64, success: bool, index: u64 },
+    /// A candidate asks for a vote, stating how up to date its log is.
+    RequestVote { term: u64, last_index: u64, last_term: u64 },
+    Vote { term: u64, granted: bool },
+    /// To the coordinator: take or renew the leader lock.
+    LockRequest { term: u64, last_index: u64 },
+    /// From the coordinator: who holds the lock, in which epoch (the leader's term).
+    LockReply { granted: bool, holder: Option<NodeId>, epoch: u64 },
 }
 
 impl Message for Msg {
@@ -77,6 +106,15 @@ impl Message for Msg {
             }
             Msg::AppendResp { success: true, index, .. } => format!("ack #{index}"),
             Msg::AppendResp { success: false, index, .. } => format!("nack, have #{index}"),
+            Msg::RequestVote { term, .. } => format!("vote for me? t{term}"),
+            Msg::Vote { granted: true, term } => format!("vote yes t{term}"),
+            Msg::Vote { granted: false, term } => format!("vote no t{term}"),
+            Msg::LockRequest { .. } => "lock?".into(),
+            Msg::LockReply { granted: true, epoch, .. } => format!("lock granted e{epoch}"),
+            Msg::LockReply { holder, .. } => match holder {
+                Some(h) => format!("lock held by n{h}"),
+                None => "lock free".into(),
+            },
         }
     }
 }
@@ -88,6 +126,20 @@ pub enum Timer {
     Flush,
     /// The oldest write waiting for semi-sync acknowledgements, at this position.
     SemiSyncTimeout(u64),
+    /// No word from the leader for too long: suspect it (election, naive promotion, or ask
+    /// the coordinator for the lock).
+    ElectionTimeout,
+    /// Renew the leader lock (leader) or ask for it again (follower), coordinator mode.
+    Lock,
+}
+
+/// The coordinator's leader lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LeaderLock {
+    holder: Option<NodeId>,
+    epoch: u64,
+    /// On the coordinator's clock.
+    expires: Time,
 }
 
 /// What the leader tracks about one follower.
@@ -121,6 +173,9 @@ pub struct LeaderFollowerNode {
     fsync_every: Option<Dur>,
     // Durable state.
     term: u64,
+    voted_for: Option<NodeId>,
+    /// The coordinator's lock (coordinator node only).
+    lock: Option<LeaderLock>,
     /// The leader this node last knew of (durable, so a restarted leader resumes leading).
     leader: Option<NodeId>,
     log: Vec<Entry>,
@@ -136,6 +191,16 @@ pub struct LeaderFollowerNode {
     timeout_armed: bool,
     /// Semi-sync has fallen back to async.
     fallback: bool,
+    /// The last leader this node knew of (kept through elections, for STONITH).
+    last_leader: Option<NodeId>,
+    votes: Vec<NodeId>,
+    /// The failure detector has fired since the leader was last heard.
+    suspected: bool,
+    /// When this node became leader (its clock).
+    leader_since: Time,
+    /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
+    lock_until: Time,
+    lock_asked: Time,
 }
 
 impl LeaderFollowerNode {
@@ -148,6 +213,8 @@ impl LeaderFollowerNode {
             cfg,
             fsync_every,
             term: 1,
+            voted_for: None,
+            lock: None,
             leader,
             log: Vec::new(),
             durable_len: 0,
@@ -158,6 +225,62 @@ impl LeaderFollowerNode {
             pending: BTreeMap::new(),
             timeout_armed: false,
             fallback: false,
+            last_leader: leader,
+            votes: Vec::new(),
+            suspected: false,
+            leader_since: 0,
+            lock_until: 0,
+            lock_asked: 0,
+        }
+    }
+
+    /// Whether this node is the failover coordinator (it holds no data).
+    pub fn is_coordinator(&self) -> bool {
+        self.cfg.coordinator() == Some(self.id)
+    }
+
+    /// Nodes that hold data (everyone but the coordinator).
+    fn data_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let c = self.cfg.coordinator();
+        (0..self.n).filter(move |&i| Some(i) != c)
+    }
+
+    fn majority(&self) -> usize {
+        self.data_nodes().count() / 2 + 1
+    }
+
+    fn eligible(&self, node: NodeId) -> bool {
+        self.cfg.coordinator() != Some(node) && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
+    }
+
+    fn last_term(&self) -> u64 {
+        self.term_at(self.last())
+    }
+
+    /// (Re)arms the failure detector of a follower or candidate.
+    fn arm_detector(&self, out: &mut Out<Msg, Timer>) {
+        let (lo, hi) = match &self.cfg.failover {
+            Failover::Manual => return,
+            Failover::Election { timeout_ms: [lo, hi] } | Failover::Naive { timeout_ms: [lo, hi] } => (*lo, *hi),
+            Failover::Coordinator { ttl_ms, .. } => (*ttl_ms, *ttl_ms),
+        };
+        if self.is_coordinator() {
+            return;
+        }
+        out.set_timer(Timer::ElectionTimeout, from_ms(lo).max(1), from_ms(hi).max(1));
+    }
+
+    fn ttl(&self) -> Dur {
+        match self.cfg.failover {
+            Failover::Coordinator { ttl_ms, .. } => from_ms(ttl_ms).max(3),
+            _ => 0,
+        }
+    }
+
+    fn set_leader(&mut self, leader: Option<NodeId>) {
+        self.leader = leader;
+        if leader.is_some() {
+            self.last_leader = leader;
         }
     }
 
@@ -215,17 +338,33 @@ impl LeaderFollowerNode {
     }
 
     fn become_leader(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let previous = self.last_leader.filter(|&l| l != self.id);
         self.role = Role::Leader;
-        self.leader = Some(self.id);
+        self.set_leader(Some(self.id));
+        self.leader_since = ctx.clock;
+        self.votes.clear();
+        self.suspected = false;
+        if self.cfg.failover != Failover::Manual {
+            out.cancel_timer(Timer::ElectionTimeout);
+        }
         let next = self.last() + 1;
-        self.progress = (0..self.n)
-            .filter(|&p| p != self.id)
+        let me = self.id;
+        self.progress = self
+            .data_nodes()
+            .filter(|&p| p != me)
             .map(|node| Progress { node, matched: 0, next, last_heard: None, last_sent: None, retry_after: 0 })
             .collect();
         self.pending.clear();
         self.timeout_armed = false;
         self.fallback = false;
         out.note("leader", format!("n{} leads term {}", self.id, self.term));
+        if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
+            out.note("stonith", format!("n{} powers off n{old}, the leader it replaces", self.id));
+            out.power_off(old);
+        }
+        if self.cfg.coordinator().is_some() {
+            out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
+        }
         for i in 0..self.progress.len() {
             self.send_append(ctx, out, i);
         }
@@ -240,16 +379,189 @@ impl LeaderFollowerNode {
                 format!("n{} steps down in term {}; {} writes left unacknowledged", self.id, self.term, self.pending.len()),
             );
             out.cancel_timer(Timer::Heartbeat);
+            out.cancel_timer(Timer::Lock);
             if self.timeout_armed {
                 out.cancel_timer(Timer::SemiSyncTimeout(*self.pending.keys().next().unwrap_or(&0)));
             }
         }
+        let was_follower = self.role == Role::Follower;
         self.role = Role::Follower;
-        self.leader = leader;
+        self.set_leader(leader);
         self.progress.clear();
         self.pending.clear();
+        self.votes.clear();
         self.timeout_armed = false;
         self.fallback = false;
+        if !was_follower {
+            self.arm_detector(out);
+        }
+    }
+
+    /// A newer term was seen: adopt it (votes are per term).
+    fn observe_term(&mut self, term: u64) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+    }
+
+    fn on_election_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        if self.role == Role::Leader || self.is_coordinator() {
+            return;
+        }
+        if !self.suspected {
+            self.suspected = true;
+            let who = self.leader.map_or("the leader".to_string(), |l| format!("leader n{l}"));
+            out.note("suspect", format!("n{} has not heard from {who}: suspects it failed", self.id));
+        }
+        let eligible = self.eligible(self.id);
+        match self.cfg.failover {
+            Failover::Manual => {}
+            Failover::Election { .. } => {
+                if eligible {
+                    self.become_candidate(ctx, out);
+                } else {
+                    self.arm_detector(out);
+                }
+            }
+            Failover::Naive { .. } => {
+                if eligible {
+                    self.term += 1;
+                    out.note("naive_promotion", format!("n{} promotes itself to leader of term {} without asking anyone", self.id, self.term));
+                    self.become_leader(ctx, out);
+                } else {
+                    self.arm_detector(out);
+                }
+            }
+            Failover::Coordinator { node, .. } => {
+                if eligible {
+                    self.lock_asked = ctx.clock;
+                    out.send(node, Msg::LockRequest { term: self.term, last_index: self.last() });
+                }
+                out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
+            }
+        }
+    }
+
+    fn become_candidate(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        self.term += 1;
+        self.role = Role::Candidate;
+        self.set_leader(None);
+        self.voted_for = Some(self.id);
+        self.votes = vec![self.id];
+        out.note("election", format!("n{} asks for votes in term {}", self.id, self.term));
+        if self.votes.len() >= self.majority() {
+            self.become_leader(ctx, out);
+            return;
+        }
+        let me = self.id;
+        let peers: Vec<NodeId> = self.data_nodes().filter(|&p| p != me).collect();
+        for p in peers {
+            out.send(p, Msg::RequestVote { term: self.term, last_index: self.last(), last_term: self.last_term() });
+        }
+        self.arm_detector(out);
+    }
+
+    fn on_request_vote(&mut self, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, last_index: u64, last_term: u64) {
+        if term > self.term {
+            self.observe_term(term);
+            if self.role != Role::Follower {
+                self.become_follower(None, out);
+            }
+        }
+        let up_to_date = (last_term, last_index) >= (self.last_term(), self.last());
+        let grant = term == self.term
+            && self.voted_for.is_none_or(|v| v == from)
+            && up_to_date
+            && !self.is_coordinator()
+            && self.role != Role::Leader;
+        if grant {
+            self.voted_for = Some(from);
+            self.arm_detector(out);
+        }
+        out.send(from, Msg::Vote { term: self.term, granted: grant });
+    }
+
+    fn on_vote(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, granted: bool) {
+        if term > self.term {
+            self.observe_term(term);
+            self.become_follower(None, out);
+            return;
+        }
+        if self.role == Role::Candidate && term == self.term && granted && !self.votes.contains(&from) {
+            self.votes.push(from);
+            if self.votes.len() >= self.majority() {
+                out.note("elected", format!("n{} wins term {} with {} votes", self.id, self.term, self.votes.len()));
+                self.become_leader(ctx, out);
+            }
+        }
+    }
+
+    /// The coordinator answers a lock request.
+    fn on_lock_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64) {
+        let ttl = self.ttl();
+        let eligible = self.eligible(from);
+        let Some(lock) = self.lock.as_mut() else { return };
+        let expired = lock.holder.is_none() || ctx.clock >= lock.expires;
+        if lock.holder == Some(from) && !expired {
+            lock.expires = ctx.clock + ttl;
+        } else if expired && eligible {
+            lock.epoch = lock.epoch.max(term) + 1;
+            lock.holder = Some(from);
+            lock.expires = ctx.clock + ttl;
+            out.note("lock_granted", format!("coordinator n{} gives the leader lock to n{from} (epoch {})", self.id, lock.epoch));
+        }
+        let holder = lock.holder;
+        let reply = Msg::LockReply { granted: holder == Some(from), holder, epoch: lock.epoch };
+        self.set_leader(holder);
+        out.send(from, reply);
+    }
+
+    fn on_lock_reply(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, granted: bool, holder: Option<NodeId>, epoch: u64) {
+        if !granted {
+            if self.role == Role::Leader && holder != Some(self.id) {
+                out.note("lock_lost", format!("n{} learns n{} holds the leader lock; demoting", self.id, holder.unwrap_or(self.id)));
+                self.become_follower(holder, out);
+            }
+            return;
+        }
+        if self.role == Role::Leader {
+            self.lock_until = self.lock_asked + self.ttl();
+        } else {
+            self.term = self.term.max(epoch);
+            self.voted_for = None;
+            self.lock_until = self.lock_asked + self.ttl();
+            out.note("promote", format!("n{} takes the leader lock and leads term {}", self.id, self.term));
+            self.become_leader(ctx, out);
+        }
+    }
+
+    /// Coordinator mode timer: a leader renews (and demotes itself if the lock ran out); a
+    /// follower without a leader asks again.
+    fn on_lock_timer(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let Some(c) = self.cfg.coordinator() else { return };
+        if self.role == Role::Leader {
+            if ctx.clock >= self.lock_until {
+                out.note("lock_lost", format!("n{} could not renew the leader lock in time; demoting itself", self.id));
+                self.become_follower(None, out);
+                return;
+            }
+        } else if !self.suspected || !self.eligible(self.id) {
+            return;
+        }
+        self.lock_asked = ctx.clock;
+        out.send(c, Msg::LockRequest { term: self.term, last_index: self.last() });
+        out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
+    }
+
+    /// With a lease: whether a majority has been heard from recently enough.
+    fn lease_holds(&self, ctx: &Ctx) -> bool {
+        let Some(lease) = self.cfg.fencing.lease_ms.map(from_ms) else { return true };
+        if ctx.clock.saturating_sub(self.leader_since) < lease {
+            return true;
+        }
+        let heard = self.progress.iter().filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease)).count();
+        heard + 1 >= self.majority()
     }
 
     fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
@@ -370,15 +682,25 @@ impl LeaderFollowerNode {
         from: NodeId,
         (term, prev_index, prev_term, entries, commit): (u64, u64, u64, Vec<Entry>, u64),
     ) {
-        if term < self.term {
+        if self.is_coordinator() {
+            return;
+        }
+        if term < self.term && self.cfg.fencing.terms {
             // Fencing by term: a deposed leader is refused.
+            out.note("fenced", format!("n{} refuses an append from n{from}: term {term} is older than {}", self.id, self.term));
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
         }
         if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
-            self.term = term;
+            if self.cfg.fencing.terms {
+                self.observe_term(term);
+            } else {
+                self.term = term;
+            }
             self.become_follower(Some(from), out);
         }
+        self.suspected = false;
+        self.arm_detector(out);
         if prev_index > self.last() {
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
@@ -427,12 +749,13 @@ impl LeaderFollowerNode {
     }
 
     fn on_append_resp(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, success: bool, index: u64) {
-        if term > self.term {
-            self.term = term;
+        if term > self.term && self.cfg.fencing.terms {
+            out.note("step_down_term", format!("n{} sees term {term} from n{from}: a newer leader exists", self.id));
+            self.observe_term(term);
             self.become_follower(None, out);
             return;
         }
-        if self.role != Role::Leader || term < self.term {
+        if self.role != Role::Leader || (term < self.term && self.cfg.fencing.terms) {
             return;
         }
         let Some(i) = self.progress.iter().position(|p| p.node == from) else { return };
@@ -463,6 +786,11 @@ impl LeaderFollowerNode {
         if self.role != Role::Leader {
             return;
         }
+        if !self.lease_holds(ctx) {
+            out.note("lease_expired", format!("n{} has not heard from a majority within its lease; stepping down", self.id));
+            self.become_follower(None, out);
+            return;
+        }
         let hb = self.cfg.heartbeat();
         for i in 0..self.progress.len() {
             let p = &mut self.progress[i];
@@ -479,6 +807,10 @@ impl LeaderFollowerNode {
 
     fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
         let not_leader = FailReason::NotLeader { hint: self.leader.filter(|&l| l != self.id) };
+        if self.is_coordinator() {
+            out.fail(req.op, FailReason::Unavailable { why: "the coordinator holds no data".into() });
+            return;
+        }
         match req.kind {
             OpKind::Read { key } => {
                 if req.require_leader && self.role != Role::Leader {
@@ -488,7 +820,11 @@ impl LeaderFollowerNode {
                 }
             }
             OpKind::Write { key, value } => {
-                if self.role == Role::Leader {
+                if self.role == Role::Leader && !self.lease_holds(ctx) {
+                    out.note("lease_expired", format!("n{} has not heard from a majority within its lease; stepping down", self.id));
+                    self.become_follower(None, out);
+                    out.fail(req.op, FailReason::NotLeader { hint: None });
+                } else if self.role == Role::Leader {
                     self.on_write(ctx, out, req.op, key, value);
                 } else {
                     out.fail(req.op, not_leader);
@@ -507,8 +843,29 @@ impl Protocol for LeaderFollowerNode {
             Input::Start => {
                 self.rebuild_kv();
                 self.role = Role::Follower;
+                self.suspected = false;
+                if self.is_coordinator() {
+                    if self.lock.is_none() {
+                        self.lock = Some(LeaderLock { holder: Some(self.cfg.leader), epoch: 1, expires: ctx.clock + self.ttl() });
+                    }
+                    self.leader = self.lock.as_ref().and_then(|l| l.holder);
+                    return;
+                }
                 if let Some(every) = self.fsync_every {
                     out.set_timer(Timer::Flush, every, every);
+                }
+                let initial = self.log.is_empty() && self.term == 1;
+                if self.cfg.coordinator().is_some() && self.leader == Some(self.id) && initial {
+                    // The first leader starts with the lock the coordinator gave it.
+                    self.lock_until = ctx.clock + self.ttl();
+                }
+                if self.leader == Some(self.id) && self.cfg.failover != Failover::Manual && !initial {
+                    // With automatic failover a restarted leader rejoins as a follower: someone
+                    // else may lead by now, and leadership must be won again.
+                    self.set_leader(None);
+                }
+                if self.leader != Some(self.id) {
+                    self.arm_detector(out);
                 }
                 if self.leader == Some(self.id) {
                     if !self.log.is_empty() || self.term > 1 {
@@ -524,7 +881,17 @@ impl Protocol for LeaderFollowerNode {
                     self.on_append(out, from, (term, prev_index, prev_term, entries, commit))
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
+                Msg::RequestVote { term, last_index, last_term } => self.on_request_vote(out, from, term, last_index, last_term),
+                Msg::Vote { term, granted } => self.on_vote(ctx, out, from, term, granted),
+                Msg::LockRequest { term, .. } => {
+                    if self.is_coordinator() {
+                        self.on_lock_request(ctx, out, from, term)
+                    }
+                }
+                Msg::LockReply { granted, holder, epoch } => self.on_lock_reply(ctx, out, granted, holder, epoch),
             },
+            Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
+            Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
             Input::Timer(Timer::Heartbeat) => self.on_heartbeat(ctx, out),
             Input::Timer(Timer::Flush) => {
                 self.durable_len = self.log.len();
@@ -535,7 +902,7 @@ impl Protocol for LeaderFollowerNode {
             Input::Timer(Timer::SemiSyncTimeout(index)) => self.on_semi_sync_timeout(ctx, out, index),
             Input::Request(req) => self.on_request(ctx, out, req),
             Input::Admin(Admin::Promote) => {
-                if self.role != Role::Leader {
+                if self.role != Role::Leader && !self.is_coordinator() {
                     self.term += 1;
                     out.note("promote", format!("n{} is promoted by the operator in term {}", self.id, self.term));
                     self.become_leader(ctx, out);
@@ -552,6 +919,8 @@ impl Protocol for LeaderFollowerNode {
     fn crash(&mut self) {
         self.log.truncate(self.durable_len);
         self.role = Role::Follower;
+        self.votes.clear();
+        self.suspected = false;
         self.commit = 0;
         self.kv.clear();
         self.progress.clear();
@@ -569,12 +938,23 @@ impl Protocol for LeaderFollowerNode {
         if self.role == Role::Leader && !self.pending.is_empty() {
             flags.push(format!("{} writes waiting for acks", self.pending.len()));
         }
+        if let Some(lock) = &self.lock {
+            flags.push(match lock.holder {
+                Some(h) => format!("coordinator: lock held by n{h}, epoch {}", lock.epoch),
+                None => "coordinator: lock free".to_string(),
+            });
+        }
+        let summary = if self.is_coordinator() {
+            "coordinator".to_string()
+        } else {
+            format!("log {} · commit {}", self.last(), self.commit)
+        };
         NodeView {
             role: self.role,
             term: self.term,
             position: self.last(),
             commit: self.commit,
-            summary: format!("log {} · commit {}", self.last(), self.commit),
+            summary,
             log_tail: self.log[start..]
                 .iter()
                 .enumerate()
@@ -596,6 +976,18 @@ impl Protocol for LeaderFollowerNode {
         self.leader
     }
 
+    fn role(&self) -> Role {
+        self.role
+    }
+
+    fn term(&self) -> u64 {
+        self.term
+    }
+
+    fn single_leader() -> bool {
+        true
+    }
+
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
         for e in &self.log {
             f(e.key, e.value);
@@ -612,7 +1004,7 @@ impl Protocol for LeaderFollowerNode {
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                if i == l || !up[i] {
+                if i == l || !up[i] || node.is_coordinator() {
                     return None;
                 }
                 // Logs that agree on the term at a position agree on everything before it, so

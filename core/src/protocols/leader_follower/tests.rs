@@ -10,7 +10,7 @@ fn ctx(id: NodeId, now: Time) -> Ctx {
 }
 
 fn node(id: NodeId, ack: AckPolicy) -> LeaderFollowerNode {
-    let cfg = LeaderFollowerConfig { leader: 0, ack, heartbeat_ms: 50.0, batch: 64 };
+    let cfg = LeaderFollowerConfig { leader: 0, ack, heartbeat_ms: 50.0, batch: 64, ..Default::default() };
     LeaderFollowerNode::new(id, 3, cfg, None)
 }
 
@@ -175,7 +175,10 @@ fn append_from_an_older_term_is_refused() {
     let stale = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0 };
     assert_eq!(
         step(&mut n, 2, Input::Message { from: 0, msg: stale }),
-        vec![E::Send { to: 0, msg: Msg::AppendResp { term: 3, success: false, index: 0 } }]
+        vec![
+            E::Note { kind: "fenced", text: "n1 refuses an append from n0: term 1 is older than 3".into() },
+            E::Send { to: 0, msg: Msg::AppendResp { term: 3, success: false, index: 0 } }
+        ]
     );
     assert!(n.log().is_empty());
 }
