@@ -29,7 +29,23 @@ macro_rules! presets {
     };
 }
 
-presets!["lf-async", "lf-async-lag", "lf-sync", "lf-semi-sync", "lf-semi-sync-first", "lf-async-crash-unflushed"];
+presets![
+    "lf-async",
+    "lf-async-lag",
+    "lf-sync",
+    "lf-semi-sync",
+    "lf-semi-sync-first",
+    "lf-async-crash-unflushed",
+    "failover-async-loss",
+    "failover-majority-no-loss",
+    "failover-sync-crash",
+    "split-brain-naive",
+    "split-brain-stonith",
+    "split-brain-lease",
+    "paused-leader-fenced",
+    "patroni-coordinator",
+    "github-2018",
+];
 
 /// The preset of that name.
 pub fn find(name: &str) -> Option<&'static Preset> {

@@ -82,7 +82,7 @@ struct LeaderSpan {
     node: NodeId,
     term: u64,
     start: Time,
-    /// The latest write it acknowledged.
+    /// The latest write it acknowledged, with the time it had accepted it.
     last_ack: Option<(Time, OpId)>,
 }
 
@@ -144,6 +144,8 @@ pub struct Sim<P: Protocol> {
     split_pairs: std::collections::BTreeMap<(usize, usize), usize>,
     /// The failover episode still unfolding.
     open_failover: Option<usize>,
+    /// When each operation's request reached a node (`None`: not yet, or never).
+    accepted: Vec<Option<Time>>,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -231,6 +233,7 @@ impl<P: Protocol> Sim<P> {
             open_span: vec![None; n],
             split_pairs: std::collections::BTreeMap::new(),
             open_failover: None,
+            accepted: Vec::new(),
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -301,6 +304,11 @@ impl<P: Protocol> Sim<P> {
     pub fn applied_commands(&self) -> &[TimedCommand] {
         &self.applied
     }
+    /// Every leadership so far: (node, term, start time), in order of start.
+    pub fn leader_spans(&self) -> Vec<(NodeId, u64, Time)> {
+        self.spans.iter().map(|s| (s.node, s.term, s.start)).collect()
+    }
+
     /// Time of the next pending event.
     pub fn next_event_time(&self) -> Option<Time> {
         self.queue.peek().map(|e| e.time)
@@ -414,6 +422,9 @@ impl<P: Protocol> Sim<P> {
             }
             EventKind::Request { req, .. } => {
                 self.trace.hash((now, 4u8, node, req.op));
+                if let Some(a) = self.accepted.get_mut(req.op as usize) {
+                    a.get_or_insert(now);
+                }
                 Input::Request(req)
             }
             _ => unreachable!(),
@@ -467,11 +478,15 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    /// A node acknowledged a write: feeds failover timing and split-brain detection.
+    /// A node acknowledged a write: feeds failover timing and split-brain detection. A write
+    /// counts for split brain by the time its leader accepted it: a deposed leader that merely
+    /// confirms a write it accepted (and replicated) before the new leader took over adds no
+    /// divergent data.
     fn on_write_acked_by(&mut self, node: NodeId, op: OpId) {
         let Some(i) = self.open_span[node] else { return };
         let now = self.now;
-        self.spans[i].last_ack = Some((now, op));
+        let accepted = self.accepted.get(op as usize).copied().flatten().unwrap_or(now);
+        self.spans[i].last_ack = Some((accepted, op));
         if let Some(k) = self.open_failover {
             let ep = &mut self.metrics.failovers[k];
             if ep.elected.is_some() && ep.new_leader == Some(node) && ep.first_write.is_none() {
@@ -483,7 +498,7 @@ impl<P: Protocol> Sim<P> {
             let Some(j) = self.open_span[other].filter(|_| other != node) else { continue };
             let since = self.spans[i].start.max(self.spans[j].start);
             let Some((t, their_op)) = self.spans[j].last_ack else { continue };
-            if t < since {
+            if t < since || accepted < since {
                 continue;
             }
             let key = (i.min(j), i.max(j));
@@ -692,6 +707,7 @@ impl<P: Protocol> Sim<P> {
         let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
         self.stale.on_write_invoked(&op);
         self.history.ops.push(op);
+        self.accepted.push(None);
         self.clients[client].pending.insert(id);
         self.trace.hash((self.now, 8u8, client, node, &kind));
         if self.trace.wants_text() {

@@ -82,8 +82,8 @@ pub struct Entry {
 /// Messages between leader and followers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
-    /// Entries after `prev_index` (empty: a heartbeat).
-    Append { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64 },
+    /// Entries after `prev_index` (empty: a heartbeat). `last` is the end of the leader's log.
+    Append { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64, last: u64 },
     /// `success`: the follower's log matches the leader's through `index`. Otherwise `index`
     /// is where the leader should resume (the follower's log matches at most that far).
     AppendResp { term: u64, success: bool, index: u64 },
@@ -578,6 +578,7 @@ impl LeaderFollowerNode {
             prev_term: if prev_index == 0 { 0 } else { self.log[prev_index as usize - 1].term },
             entries,
             commit: self.commit,
+            last: self.log.len() as u64,
         };
         out.send(to, msg);
     }
@@ -680,7 +681,7 @@ impl LeaderFollowerNode {
         &mut self,
         out: &mut Out<Msg, Timer>,
         from: NodeId,
-        (term, prev_index, prev_term, entries, commit): (u64, u64, u64, Vec<Entry>, u64),
+        (term, prev_index, prev_term, entries, commit, leader_last): (u64, u64, u64, Vec<Entry>, u64, u64),
     ) {
         if self.is_coordinator() {
             return;
@@ -739,6 +740,26 @@ impl LeaderFollowerNode {
             }
             self.kv.insert(e.key, (e.value, idx));
             self.log.push(e);
+        }
+        // Entries beyond the end of the leader's log that an older term wrote can never be
+        // committed: discard them now (MongoDB's rollback, pg_rewind) rather than serve them.
+        if matched == leader_last && self.last() > leader_last {
+            let stale = self.log[leader_last as usize..].iter().all(|e| e.term < term);
+            if stale {
+                let discarded = self.log.split_off(leader_last as usize);
+                self.durable_len = self.durable_len.min(self.log.len());
+                truncated = true;
+                let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
+                out.note(
+                    "discarded",
+                    format!(
+                        "n{} discards {} entries after #{leader_last} that the leader of term {term} does not have: {}",
+                        self.id,
+                        discarded.len(),
+                        ops.join(" ")
+                    ),
+                );
+            }
         }
         if truncated {
             self.rebuild_kv();
@@ -877,8 +898,8 @@ impl Protocol for LeaderFollowerNode {
                 }
             }
             Input::Message { from, msg } => match msg {
-                Msg::Append { term, prev_index, prev_term, entries, commit } => {
-                    self.on_append(out, from, (term, prev_index, prev_term, entries, commit))
+                Msg::Append { term, prev_index, prev_term, entries, commit, last } => {
+                    self.on_append(out, from, (term, prev_index, prev_term, entries, commit, last))
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
                 Msg::RequestVote { term, last_index, last_term } => self.on_request_vote(out, from, term, last_index, last_term),

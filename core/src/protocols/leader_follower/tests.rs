@@ -45,7 +45,7 @@ fn resp(success: bool, index: u64) -> Msg {
 fn leader_starts_by_announcing_itself() {
     let mut n = node(0, AckPolicy::Async);
     let effects = step(&mut n, 0, Input::Start);
-    let hb = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![], commit: 0 };
+    let hb = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![], commit: 0, last: 0 };
     assert_eq!(
         effects,
         vec![
@@ -62,7 +62,7 @@ fn leader_starts_by_announcing_itself() {
 fn async_write_is_replicated_and_acknowledged_at_once() {
     let mut n = started(0, AckPolicy::Async);
     let effects = step(&mut n, 10, write(7, 3, 99));
-    let append = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0 };
+    let append = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0, last: 1 };
     assert_eq!(
         effects,
         vec![
@@ -128,7 +128,7 @@ fn follower_refuses_writes_and_names_the_leader() {
 #[test]
 fn follower_with_a_gap_says_where_its_log_ends() {
     let mut n = started(1, AckPolicy::Async);
-    let msg = Msg::Append { term: 1, prev_index: 4, prev_term: 1, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0 };
+    let msg = Msg::Append { term: 1, prev_index: 4, prev_term: 1, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 5 };
     assert_eq!(step(&mut n, 5, Input::Message { from: 0, msg }), vec![E::Send { to: 0, msg: resp(false, 0) }]);
 }
 
@@ -141,6 +141,7 @@ fn follower_appends_applies_and_acknowledges() {
         prev_term: 0,
         entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
         commit: 1,
+        last: 2,
     };
     assert_eq!(step(&mut n, 5, Input::Message { from: 0, msg }), vec![E::Send { to: 0, msg: resp(true, 2) }]);
     assert_eq!(n.read(1), Some(11));
@@ -156,10 +157,11 @@ fn follower_discards_a_conflicting_suffix() {
         prev_term: 0,
         entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
         commit: 0,
+        last: 2,
     };
     step(&mut n, 5, Input::Message { from: 0, msg: first });
     // A new leader of term 2 (node 2) never had entry #2.
-    let msg = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0 };
+    let msg = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0, last: 2 };
     let effects = step(&mut n, 9, Input::Message { from: 2, msg });
     assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1")), "{effects:?}");
     assert_eq!(effects[1], E::Send { to: 2, msg: Msg::AppendResp { term: 2, success: true, index: 2 } });
@@ -170,9 +172,9 @@ fn follower_discards_a_conflicting_suffix() {
 #[test]
 fn append_from_an_older_term_is_refused() {
     let mut n = started(1, AckPolicy::Async);
-    let newer = Msg::Append { term: 3, prev_index: 0, prev_term: 0, entries: vec![], commit: 0 };
+    let newer = Msg::Append { term: 3, prev_index: 0, prev_term: 0, entries: vec![], commit: 0, last: 0 };
     step(&mut n, 1, Input::Message { from: 2, msg: newer });
-    let stale = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0 };
+    let stale = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 1 };
     assert_eq!(
         step(&mut n, 2, Input::Message { from: 0, msg: stale }),
         vec![
@@ -211,4 +213,149 @@ fn crash_keeps_only_flushed_entries() {
     step(&mut n, 200_000, Input::Start);
     assert_eq!(n.term(), 2);
     assert_eq!(n.read(1), Some(1));
+}
+
+#[test]
+fn follower_discards_an_old_suffix_beyond_the_new_leaders_log() {
+    let mut n = started(1, AckPolicy::Async);
+    let first = Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0), entry(1, 1, 12, 2, 0)],
+        commit: 0,
+        last: 3,
+    };
+    step(&mut n, 5, Input::Message { from: 0, msg: first });
+    // The leader of term 2 has only the first entry.
+    let hb = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![], commit: 1, last: 1 };
+    let effects = step(&mut n, 9, Input::Message { from: 2, msg: hb });
+    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1 op2")), "{effects:?}");
+    assert_eq!(n.log().len(), 1);
+    assert_eq!(n.read(1), Some(10));
+}
+
+#[test]
+fn a_stale_heartbeat_never_discards_entries_of_its_own_term() {
+    let mut n = started(1, AckPolicy::Async);
+    let two = Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
+        commit: 0,
+        last: 2,
+    };
+    step(&mut n, 5, Input::Message { from: 0, msg: two });
+    // A heartbeat sent before entry #2 existed arrives late (a link without FIFO order).
+    let old = Msg::Append { term: 1, prev_index: 1, prev_term: 1, entries: vec![], commit: 0, last: 1 };
+    step(&mut n, 6, Input::Message { from: 0, msg: old });
+    assert_eq!(n.log().len(), 2);
+}
+
+fn elector(id: NodeId) -> LeaderFollowerNode {
+    let cfg = LeaderFollowerConfig { failover: Failover::Election { timeout_ms: [150.0, 300.0] }, ..Default::default() };
+    let mut n = LeaderFollowerNode::new(id, 3, cfg, None);
+    let mut out = Out::default();
+    n.step(&ctx(id, 0), Input::Start, &mut out);
+    n
+}
+
+#[test]
+fn a_follower_arms_its_failure_detector_with_the_configured_range() {
+    let mut n = node(1, AckPolicy::Async);
+    n.cfg.failover = Failover::Election { timeout_ms: [150.0, 300.0] };
+    assert_eq!(step(&mut n, 0, Input::Start), vec![E::SetTimer { timer: Timer::ElectionTimeout, min: 150_000, max: 300_000 }]);
+}
+
+#[test]
+fn election_timeout_starts_a_candidacy() {
+    let mut n = elector(1);
+    let effects = step(&mut n, 300_000, Input::Timer(Timer::ElectionTimeout));
+    let ask = Msg::RequestVote { term: 2, last_index: 0, last_term: 0 };
+    assert_eq!(
+        effects,
+        vec![
+            E::Note { kind: "suspect", text: "n1 has not heard from leader n0: suspects it failed".into() },
+            E::Note { kind: "election", text: "n1 asks for votes in term 2".into() },
+            E::Send { to: 0, msg: ask.clone() },
+            E::Send { to: 2, msg: ask },
+            E::SetTimer { timer: Timer::ElectionTimeout, min: 150_000, max: 300_000 },
+        ]
+    );
+    assert_eq!(n.role(), Role::Candidate);
+    // One vote from a peer makes a majority of three.
+    let effects = step(&mut n, 301_000, Input::Message { from: 2, msg: Msg::Vote { term: 2, granted: true } });
+    assert!(matches!(&effects[0], E::Note { kind: "elected", .. }), "{effects:?}");
+    assert_eq!(n.role(), Role::Leader);
+}
+
+#[test]
+fn votes_go_once_per_term_and_only_to_up_to_date_logs() {
+    let mut n = elector(2);
+    let behind = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
+    step(&mut n, 1, Input::Message { from: 0, msg: behind });
+    let vote = |n: &mut LeaderFollowerNode, from, term, last_index, last_term| {
+        step(n, 10, Input::Message { from, msg: Msg::RequestVote { term, last_index, last_term } })
+            .into_iter()
+            .find_map(|e| match e {
+                E::Send { msg: Msg::Vote { granted, .. }, .. } => Some(granted),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert!(!vote(&mut n, 1, 2, 0, 0), "a candidate missing an entry is refused");
+    assert!(vote(&mut n, 1, 3, 1, 1), "an up-to-date candidate gets the vote");
+    assert!(!vote(&mut n, 0, 3, 5, 1), "one vote per term");
+    assert!(vote(&mut n, 1, 3, 1, 1), "asking again in the same term is answered the same");
+}
+
+#[test]
+fn a_leader_that_sees_a_newer_term_steps_down() {
+    let mut n = started(0, AckPolicy::Async);
+    let effects = step(&mut n, 5, Input::Message { from: 1, msg: Msg::AppendResp { term: 4, success: false, index: 0 } });
+    assert!(matches!(&effects[0], E::Note { kind: "step_down_term", .. }), "{effects:?}");
+    assert_eq!(n.role(), Role::Follower);
+    assert_eq!(n.term(), 4);
+}
+
+#[test]
+fn naive_promotion_asks_nobody() {
+    let cfg = LeaderFollowerConfig { failover: Failover::Naive { timeout_ms: [300.0, 300.0] }, ..Default::default() };
+    let mut n = LeaderFollowerNode::new(1, 3, cfg, None);
+    step(&mut n, 0, Input::Start);
+    let effects = step(&mut n, 300_000, Input::Timer(Timer::ElectionTimeout));
+    assert!(matches!(&effects[1], E::Note { kind: "naive_promotion", .. }), "{effects:?}");
+    assert_eq!((n.role(), n.term()), (Role::Leader, 2));
+}
+
+#[test]
+fn stonith_powers_off_the_replaced_leader() {
+    let cfg = LeaderFollowerConfig {
+        failover: Failover::Naive { timeout_ms: [300.0, 300.0] },
+        fencing: Fencing { stonith: true, ..Default::default() },
+        ..Default::default()
+    };
+    let mut n = LeaderFollowerNode::new(1, 3, cfg, None);
+    step(&mut n, 0, Input::Start);
+    let effects = step(&mut n, 300_000, Input::Timer(Timer::ElectionTimeout));
+    assert!(effects.contains(&E::PowerOff { node: 0 }), "{effects:?}");
+}
+
+#[test]
+fn the_coordinator_grants_the_lock_only_after_it_expires() {
+    let cfg = LeaderFollowerConfig { failover: Failover::Coordinator { node: 2, ttl_ms: 1000.0 }, ..Default::default() };
+    let mut c = LeaderFollowerNode::new(2, 3, cfg, None);
+    step(&mut c, 0, Input::Start);
+    let ask = |c: &mut LeaderFollowerNode, now| {
+        step(c, now, Input::Message { from: 1, msg: Msg::LockRequest { term: 1, last_index: 0 } })
+            .into_iter()
+            .find_map(|e| match e {
+                E::Send { msg: Msg::LockReply { granted, epoch, .. }, .. } => Some((granted, epoch)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(ask(&mut c, 500_000), (false, 1), "n0 still holds it");
+    assert_eq!(ask(&mut c, 1_000_000), (true, 2), "expired: n1 takes it in a new epoch");
 }
