@@ -73,6 +73,37 @@ pub enum ReadFrom {
     Any,
 }
 
+/// A version a replica reports with a reply, and a session token: one counter per entry (a
+/// log position for leader-follower; one entry per origin for version vectors). Missing
+/// entries count as zero.
+pub type Version = Vec<u64>;
+
+/// Whether version `a` includes everything version `b` does.
+pub fn dominates(a: &[u64], b: &[u64]) -> bool {
+    b.iter().enumerate().all(|(i, &x)| a.get(i).copied().unwrap_or(0) >= x)
+}
+
+/// The entry-wise maximum of two versions.
+pub fn merge_versions(a: &mut Version, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x = (*x).max(y);
+    }
+}
+
+/// What a replica does with a read whose session token it has not reached yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behind {
+    /// Hold the read until the replica catches up.
+    #[default]
+    Wait,
+    /// Refuse it; the client retries at the leader.
+    Redirect,
+}
+
 /// A client request as it arrives at a node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Request {
@@ -81,6 +112,16 @@ pub struct Request {
     pub kind: OpKind,
     /// The client insists on the leader (a follower must refuse rather than answer).
     pub require_leader: bool,
+    /// The session token: serve the read only from data at least this new.
+    pub min_version: Version,
+    pub behind: Behind,
+}
+
+impl Request {
+    /// A request with no session requirements.
+    pub fn plain(op: OpId, client: ClientId, kind: OpKind) -> Self {
+        Request { op, client, kind, require_leader: false, min_version: Vec::new(), behind: Behind::Wait }
+    }
 }
 
 /// Why a node refused a request. Refusals are data, not errors.
@@ -91,6 +132,8 @@ pub enum FailReason {
     NotLeader { hint: Option<NodeId> },
     /// The node cannot serve the request for the stated reason.
     Unavailable { why: String },
+    /// The replica has not caught up with the session's token.
+    Behind { have: Version, need: Version },
 }
 
 impl std::fmt::Display for FailReason {
@@ -99,6 +142,7 @@ impl std::fmt::Display for FailReason {
             FailReason::NotLeader { hint: Some(h) } => write!(f, "not leader (leader is n{h})"),
             FailReason::NotLeader { hint: None } => write!(f, "not leader"),
             FailReason::Unavailable { why } => write!(f, "unavailable: {why}"),
+            FailReason::Behind { have, need } => write!(f, "replica behind the session (has {have:?}, needs {need:?})"),
         }
     }
 }
@@ -107,8 +151,9 @@ impl std::fmt::Display for FailReason {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reply {
     /// Done. For a read, the values found (empty: the key was never written; more than one:
-    /// concurrent siblings). For a write, empty.
-    Ok { values: Vec<Value> },
+    /// concurrent siblings). For a write, empty. `version` is what the session token learns:
+    /// the write's position, or how up to date the replica that answered the read was.
+    Ok { values: Vec<Value>, version: Version },
     Fail(FailReason),
 }
 
@@ -179,7 +224,10 @@ impl<M, T> Out<M, T> {
         self.effects.push(Effect::Reply { op, reply });
     }
     pub fn ok(&mut self, op: OpId, values: Vec<Value>) {
-        self.reply(op, Reply::Ok { values });
+        self.reply(op, Reply::Ok { values, version: Vec::new() });
+    }
+    pub fn ok_at(&mut self, op: OpId, values: Vec<Value>, version: Version) {
+        self.reply(op, Reply::Ok { values, version });
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));
@@ -237,6 +285,11 @@ pub trait Protocol: Sized + Clone {
     /// Whether at most one node should lead at a time (split brain is then an anomaly).
     fn single_leader() -> bool {
         false
+    }
+
+    /// Whether this node stores replicated data (a coordinator does not).
+    fn holds_data(&self) -> bool {
+        true
     }
 
     /// Calls `f` for every write this node still holds, applied or only logged, even if since

@@ -169,6 +169,52 @@ pub struct ClientConfig {
     /// How long the client waits for an answer before it gives up (outcome unknown).
     #[serde(default = "default_timeout")]
     pub timeout_ms: f64,
+    /// Session guarantees this client asks for (none by default).
+    #[serde(default, skip_serializing_if = "SessionConfig::is_none")]
+    pub session: SessionConfig,
+}
+
+/// Session guarantees: the fixes for the seed article's three replication-lag problems.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_your_writes: Option<ReadYourWrites>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monotonic_reads: Option<MonotonicReads>,
+    /// Carry one token for everything the session wrote and read, so that nothing it sees is
+    /// older than something it already knew: consistent prefix / causal order.
+    #[serde(default)]
+    pub causal: bool,
+    /// What a replica that has not caught up with the token does with a read.
+    #[serde(default)]
+    pub behind: crate::protocol::Behind,
+}
+
+impl SessionConfig {
+    pub fn is_none(&self) -> bool {
+        self == &SessionConfig::default()
+    }
+}
+
+/// How read-your-writes is provided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReadYourWrites {
+    /// After a write, read from the leader for this long.
+    LeaderFor { ms: f64 },
+    /// Carry the write's position; read only from a replica that has it.
+    Token,
+}
+
+/// How monotonic reads are provided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonotonicReads {
+    /// Always read from the same replica (chosen once per client).
+    Sticky,
+    /// Carry the newest version read; read only from a replica at least that new.
+    Token,
 }
 
 fn default_timeout() -> f64 {
@@ -300,6 +346,8 @@ pub enum Command {
     Promote { node: NodeId },
     /// Operator action: make the node step down.
     Demote { node: NodeId },
+    /// Changes a client's session guarantees.
+    Session { client: ClientId, session: SessionConfig },
 }
 
 impl Command {
@@ -322,6 +370,7 @@ impl Command {
             Command::StopWorkload {} => "stop_workload",
             Command::Promote { .. } => "promote",
             Command::Demote { .. } => "demote",
+            Command::Session { .. } => "session",
         }
     }
 }
@@ -443,7 +492,9 @@ impl Scenario {
     /// The clients, with the default (one per node) filled in.
     pub fn clients(&self) -> Vec<ClientConfig> {
         self.clients.clone().unwrap_or_else(|| {
-            (0..self.cluster.nodes).map(|node| ClientConfig { node, timeout_ms: default_timeout() }).collect()
+            (0..self.cluster.nodes)
+                .map(|node| ClientConfig { node, timeout_ms: default_timeout(), session: SessionConfig::default() })
+                .collect()
         })
     }
 
@@ -516,6 +567,7 @@ impl Scenario {
         for (i, c) in clients.iter().enumerate() {
             node_ok(&format!("clients[{i}].node"), c.node)?;
             ms_ok(&format!("clients[{i}].timeout_ms"), c.timeout_ms, 3_600_000.0)?;
+            validate_session(&format!("clients[{i}].session"), &c.session)?;
             if c.timeout_ms < 0.001 {
                 return Err(ScenarioError::new(format!("clients[{i}].timeout_ms"), "must be positive"));
             }
@@ -595,10 +647,23 @@ impl Scenario {
                     }
                 }
                 Command::Workload(w) => validate_workload(&p, w, &client_ok)?,
+                Command::Session { client, session } => {
+                    client_ok(&format!("{p}.client"), *client)?;
+                    validate_session(&format!("{p}.session"), session)?;
+                }
             }
         }
         Ok(())
     }
+}
+
+fn validate_session(path: &str, s: &SessionConfig) -> Result<(), ScenarioError> {
+    if let Some(ReadYourWrites::LeaderFor { ms }) = s.read_your_writes {
+        if !(ms.is_finite() && ms >= 0.0 && ms <= 3_600_000.0) {
+            return Err(ScenarioError::new(format!("{path}.read_your_writes.leader_for.ms"), format!("must be between 0 and 3600000, got {ms}")));
+        }
+    }
+    Ok(())
 }
 
 fn validate_fsync(path: &str, f: &Fsync) -> Result<(), ScenarioError> {

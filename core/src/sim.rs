@@ -6,16 +6,22 @@
 //! [`Sim::run_until`]; tests call it as fast as the CPU allows.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
+use crate::checkers::session::{RegisterModel, SessionChecker};
 use crate::checkers::stale_read::StaleReadChecker;
 use crate::checkers::{lost_write, Anomaly, AnomalyKind};
 use crate::history::{Completion, History, Operation, Outcome};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
-use crate::protocol::{Admin, ClientId, Ctx, Effect, Input, Message, NodeId, OpId, OpKind, Out, Protocol, ReadFrom, Reply, Request, Value};
+use crate::protocol::{
+    merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Message, NodeId, OpId, OpKind, Out, Protocol, ReadFrom,
+    Reply, Request, Value, Version,
+};
 use crate::rng::SimRng;
-use crate::scenario::{Arrivals, Command, KeyDistribution, Scenario, TimedCommand, WorkloadConfig};
+use crate::scenario::{
+    Arrivals, Command, KeyDistribution, MonotonicReads, ReadYourWrites, Scenario, SessionConfig, TimedCommand, WorkloadConfig,
+};
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
 use crate::view::{ClientView, Health, LinkView, MessageView, NodeState, View};
@@ -90,6 +96,13 @@ struct Client {
     node: NodeId,
     timeout: Dur,
     pending: BTreeSet<OpId>,
+    session: SessionConfig,
+    /// Versions of the session's acknowledged writes, and of the replicas its reads saw.
+    write_token: Version,
+    read_token: Version,
+    last_write_ack: Option<Time>,
+    /// The replica a sticky session reads from.
+    sticky: Option<NodeId>,
 }
 
 struct Workload {
@@ -146,6 +159,13 @@ pub struct Sim<P: Protocol> {
     open_failover: Option<usize>,
     /// When each operation's request reached a node (`None`: not yet, or never).
     accepted: Vec<Option<Time>>,
+    sessions: SessionChecker,
+    /// Which write wrote each value.
+    writer: BTreeMap<Value, OpId>,
+    /// Reads already redirected to the leader once.
+    redirected: BTreeSet<OpId>,
+    /// The last time a command or a client write disturbed the cluster.
+    last_disturbance: Time,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -202,7 +222,16 @@ impl<P: Protocol> Sim<P> {
         let clients = scenario
             .clients()
             .iter()
-            .map(|c| Client { node: c.node, timeout: from_ms(c.timeout_ms).max(1), pending: BTreeSet::new() })
+            .map(|c| Client {
+                node: c.node,
+                timeout: from_ms(c.timeout_ms).max(1),
+                pending: BTreeSet::new(),
+                session: c.session.clone(),
+                write_token: Vec::new(),
+                read_token: Vec::new(),
+                last_write_ack: None,
+                sticky: None,
+            })
             .collect();
         let mut sim = Sim {
             family,
@@ -234,6 +263,10 @@ impl<P: Protocol> Sim<P> {
             split_pairs: std::collections::BTreeMap::new(),
             open_failover: None,
             accepted: Vec::new(),
+            sessions: SessionChecker::new(),
+            writer: BTreeMap::new(),
+            redirected: BTreeSet::new(),
+            last_disturbance: 0,
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -688,10 +721,40 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
+    /// Where a client's read goes and which token it carries, by its session guarantees.
+    fn session_read(&mut self, client: ClientId, target: Target) -> (Target, Version, Behind) {
+        let now = self.now;
+        let n = self.nodes.len() as u64;
+        let c = &mut self.clients[client];
+        let s = &c.session;
+        let mut target = target;
+        if let (Some(ReadYourWrites::LeaderFor { ms }), Some(t), Target::Auto(_)) = (&s.read_your_writes, c.last_write_ack, target) {
+            if now < t + from_ms(*ms) {
+                target = Target::Auto(ReadFrom::Leader);
+            }
+        }
+        if s.monotonic_reads == Some(MonotonicReads::Sticky) && target == Target::Auto(ReadFrom::Any) {
+            let sticky = *c.sticky.get_or_insert_with(|| self.rng.below(n) as NodeId);
+            target = Target::Node(sticky);
+        }
+        let mut token = Vec::new();
+        if s.causal || s.read_your_writes == Some(ReadYourWrites::Token) {
+            merge_versions(&mut token, &c.write_token);
+        }
+        if s.causal || s.monotonic_reads == Some(MonotonicReads::Token) {
+            merge_versions(&mut token, &c.read_token);
+        }
+        (target, token, s.behind)
+    }
+
     /// Issues a client operation now. Returns its id.
     pub fn invoke(&mut self, client: ClientId, kind: OpKind, target: Target) -> OpId {
         let home = self.clients[client].node;
         let n = self.nodes.len();
+        let (target, min_version, behind) = match kind {
+            OpKind::Read { .. } => self.session_read(client, target),
+            OpKind::Write { .. } => (target, Vec::new(), Behind::Wait),
+        };
         let (node, require_leader) = match (target, &kind) {
             (Target::Node(node), _) => (node, false),
             (Target::Auto(_), OpKind::Write { .. }) | (Target::Auto(ReadFrom::Leader), _) => {
@@ -706,6 +769,14 @@ impl<P: Protocol> Sim<P> {
         }
         let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
         self.stale.on_write_invoked(&op);
+        match kind {
+            OpKind::Write { value, .. } => {
+                self.writer.insert(value, id);
+                self.sessions.on_write_invoked(client, id);
+                self.last_disturbance = self.now;
+            }
+            OpKind::Read { key } => self.sessions.on_read_invoked(client, id, key),
+        }
         self.history.ops.push(op);
         self.accepted.push(None);
         self.clients[client].pending.insert(id);
@@ -725,7 +796,7 @@ impl<P: Protocol> Sim<P> {
         let timeout = self.clients[client].timeout;
         self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
         if let Some(d) = self.path_delay(home, node) {
-            let req = Request { op: id, client, kind, require_leader };
+            let req = Request { op: id, client, kind, require_leader, min_version, behind };
             self.push(self.now + d, EventKind::Request { node, req });
         }
         id
@@ -743,8 +814,31 @@ impl<P: Protocol> Sim<P> {
             // The client gave up already; the late answer changes nothing.
             return;
         }
+        let o = &self.history.ops[op as usize];
+        let c = &mut self.clients[o.client];
+        match &reply {
+            Reply::Ok { version, .. } if o.kind.is_write() => {
+                merge_versions(&mut c.write_token, version);
+                c.last_write_ack = Some(self.now);
+            }
+            Reply::Ok { version, .. } => merge_versions(&mut c.read_token, version),
+            Reply::Fail(FailReason::Behind { .. }) if c.session.behind == Behind::Redirect && self.redirected.insert(op) => {
+                // The replica is behind the session: ask the leader instead.
+                let (client, home, kind) = (o.client, c.node, o.kind.clone());
+                let leader = self.nodes[home].leader_hint().filter(|&l| l < self.nodes.len()).unwrap_or(home);
+                let (_, min_version, _) = self.session_read(client, Target::Node(leader));
+                self.history.ops[op as usize].node = leader;
+                self.trace.hash((self.now, 13u8, op, leader));
+                if let Some(d) = self.path_delay(home, leader) {
+                    let req = Request { op, client, kind, require_leader: true, min_version, behind: Behind::Wait };
+                    self.push(self.now + d, EventKind::Request { node: leader, req });
+                }
+                return;
+            }
+            Reply::Fail(_) => {}
+        }
         let outcome = match reply {
-            Reply::Ok { values } => Outcome::Ok { values },
+            Reply::Ok { values, .. } => Outcome::Ok { values },
             Reply::Fail(reason) => Outcome::Fail { reason: reason.to_string() },
         };
         self.complete(op, outcome);
@@ -788,13 +882,66 @@ impl<P: Protocol> Sim<P> {
         let client = o.client;
         self.clients[client].pending.remove(&op);
         let o = &self.history.ops[op as usize];
+        let model = RegisterModel { history: &self.history, writer: &self.writer };
+        let mut found = Vec::new();
         if o.is_ok() {
             if is_write {
                 self.stale.on_write_acked(o);
-            } else if let Some(a) = self.stale.on_read_done(o, &self.history) {
-                self.record_anomaly(a);
+                self.sessions.on_write_acked(o.client, op, o.key(), &model);
+            } else {
+                found.extend(self.stale.on_read_done(o, &self.history));
+                found.extend(self.sessions.on_read_ok(o.client, op, o.key(), o.node, now, &model));
             }
+        } else if !is_write {
+            self.sessions.on_read_failed(op);
         }
+        for a in found {
+            self.record_anomaly(a);
+        }
+    }
+
+    /// Replicas that are up and hold data must agree once the cluster is quiet. Reports each
+    /// key on which they differ (once per run).
+    pub fn check_divergence(&mut self) {
+        if self.anomalies.iter().any(|a| a.kind == AnomalyKind::Divergence) {
+            return;
+        }
+        let up: Vec<NodeId> =
+            (0..self.nodes.len()).filter(|&i| self.slots[i].health == Health::Up && self.nodes[i].holds_data()).collect();
+        let data: Vec<BTreeMap<u32, Vec<Value>>> = up
+            .iter()
+            .map(|&i| self.nodes[i].view().data.into_iter().map(|k| (k.key, k.values)).collect())
+            .collect();
+        let mut keys: BTreeSet<u32> = BTreeSet::new();
+        for d in &data {
+            keys.extend(d.keys());
+        }
+        let differing: Vec<u32> = keys.into_iter().filter(|k| data.iter().any(|d| d.get(k) != data[0].get(k))).collect();
+        if differing.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = differing.iter().take(5).map(|k| format!("k{k}")).collect();
+        let a = Anomaly {
+            kind: AnomalyKind::Divergence,
+            time: self.now,
+            ops: vec![],
+            nodes: up.clone(),
+            explanation: format!(
+                "after the cluster went quiet, replicas still disagree on {} keys ({}{})",
+                differing.len(),
+                shown.join(", "),
+                if differing.len() > 5 { ", …" } else { "" }
+            ),
+        };
+        self.record_anomaly(a);
+    }
+
+    /// How long nothing has disturbed the cluster: no command, no client write, no cut link.
+    pub fn quiet_for(&self) -> Dur {
+        if !self.net.cut_links().is_empty() || self.slots.iter().any(|s| s.health == Health::Paused) {
+            return 0;
+        }
+        self.now.saturating_sub(self.last_disturbance)
     }
 
     fn record_anomaly(&mut self, a: Anomaly) {
@@ -823,6 +970,9 @@ impl<P: Protocol> Sim<P> {
 
     fn run_command(&mut self, command: Command) {
         let now = self.now;
+        if !matches!(command, Command::Read { .. }) {
+            self.last_disturbance = now;
+        }
         self.trace.hash((now, 11u8, command.name()));
         if self.trace.wants_text() {
             self.trace.push(TraceEntry {
@@ -904,6 +1054,7 @@ impl<P: Protocol> Sim<P> {
             }
             Command::Workload(cfg) => self.start_workload(cfg),
             Command::StopWorkload {} => self.workload = None,
+            Command::Session { client, session } => self.clients[client].session = session,
             Command::Promote { node } => self.admin(node, Admin::Promote),
             Command::Demote { node } => self.admin(node, Admin::Demote),
         }

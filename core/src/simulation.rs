@@ -100,9 +100,13 @@ impl Simulation {
         each!(self, s => s.trace())
     }
 
-    /// Runs the end-of-run checkers and builds the report.
+    /// Runs the end-of-run checkers and builds the report. Divergence is checked when the
+    /// cluster has been quiet (no fault, no write) for at least a second.
     pub fn report(&mut self, scenario_name: &str) -> Report {
         self.check_now();
+        each!(self, s => if s.quiet_for() >= crate::time::SEC {
+            s.check_divergence()
+        });
         each!(self, s => Report::build(
             scenario_name,
             s.family(),

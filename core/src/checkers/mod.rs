@@ -8,6 +8,7 @@ use crate::protocol::{NodeId, OpId};
 use crate::time::Time;
 
 pub mod lost_write;
+pub mod session;
 pub mod stale_read;
 
 /// The kinds of anomaly replicalab names.
@@ -20,6 +21,14 @@ pub enum AnomalyKind {
     LostWrite,
     /// Two nodes acted as leader at the same time and both acknowledged writes.
     SplitBrain,
+    /// A session's read missed the session's own acknowledged write.
+    ReadYourWrites,
+    /// A session's read returned an older state than one it had already read.
+    MonotonicReads,
+    /// A session saw an effect before its cause (a reply before the message it answers).
+    CausalOrder,
+    /// Replicas still disagree after the faults healed and the cluster went quiet.
+    Divergence,
 }
 
 impl AnomalyKind {
@@ -29,6 +38,10 @@ impl AnomalyKind {
             AnomalyKind::StaleRead => "stale_read",
             AnomalyKind::LostWrite => "lost_write",
             AnomalyKind::SplitBrain => "split_brain",
+            AnomalyKind::ReadYourWrites => "read_your_writes",
+            AnomalyKind::MonotonicReads => "monotonic_reads",
+            AnomalyKind::CausalOrder => "causal_order",
+            AnomalyKind::Divergence => "divergence",
         }
     }
 }

@@ -60,7 +60,7 @@ use std::collections::BTreeMap;
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{AckPolicy, Failover, Fencing, LeaderFollowerConfig, SemiSync, SemiSyncMode};
 
-use crate::protocol::{Admin, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
+use crate::protocol::{Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
 use crate::time::{from_ms, to_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
 
@@ -201,6 +201,8 @@ pub struct LeaderFollowerNode {
     /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
     lock_until: Time,
     lock_asked: Time,
+    /// Reads waiting for this replica to reach their session token: (position, op, key).
+    waiting: Vec<(u64, OpId, Key)>,
 }
 
 impl LeaderFollowerNode {
@@ -231,6 +233,20 @@ impl LeaderFollowerNode {
             leader_since: 0,
             lock_until: 0,
             lock_asked: 0,
+            waiting: Vec::new(),
+        }
+    }
+
+    /// Answers the reads that were waiting for the log to reach their token.
+    fn serve_waiting(&mut self, out: &mut Out<Msg, Timer>) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let last = self.last();
+        let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= last);
+        self.waiting = still;
+        for (_, op, key) in ready {
+            out.ok_at(op, self.read(key).into_iter().collect(), vec![last]);
         }
     }
 
@@ -594,6 +610,7 @@ impl LeaderFollowerNode {
             }
         }
         self.pending.insert(index, Pending { op, since: ctx.clock });
+        self.serve_waiting(out);
         self.maybe_arm_timeout(ctx, out);
         self.maybe_commit(ctx, out);
     }
@@ -648,8 +665,8 @@ impl LeaderFollowerNode {
                 break;
             }
             // An armed timeout that watched this write re-arms for the next one when it fires.
-            let p = entry.remove();
-            out.ok(p.op, vec![]);
+            let (index, p) = entry.remove_entry();
+            out.ok_at(p.op, vec![], vec![index]);
         }
     }
 
@@ -765,6 +782,7 @@ impl LeaderFollowerNode {
             self.rebuild_kv();
         }
         self.persist();
+        self.serve_waiting(out);
         self.commit = self.commit.max(commit.min(matched));
         out.send(from, Msg::AppendResp { term: self.term, success: true, index: matched });
     }
@@ -834,10 +852,16 @@ impl LeaderFollowerNode {
         }
         match req.kind {
             OpKind::Read { key } => {
+                let need = req.min_version.first().copied().unwrap_or(0);
                 if req.require_leader && self.role != Role::Leader {
                     out.fail(req.op, not_leader);
+                } else if need > self.last() {
+                    match req.behind {
+                        Behind::Wait => self.waiting.push((need, req.op, key)),
+                        Behind::Redirect => out.fail(req.op, FailReason::Behind { have: vec![self.last()], need: vec![need] }),
+                    }
                 } else {
-                    out.ok(req.op, self.read(key).into_iter().collect());
+                    out.ok_at(req.op, self.read(key).into_iter().collect(), vec![self.last()]);
                 }
             }
             OpKind::Write { key, value } => {
@@ -938,6 +962,7 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn crash(&mut self) {
+        self.waiting.clear();
         self.log.truncate(self.durable_len);
         self.role = Role::Follower;
         self.votes.clear();
@@ -1007,6 +1032,10 @@ impl Protocol for LeaderFollowerNode {
 
     fn single_leader() -> bool {
         true
+    }
+
+    fn holds_data(&self) -> bool {
+        !self.is_coordinator()
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {

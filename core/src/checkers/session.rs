@@ -1,0 +1,361 @@
+//! Session guarantees: `read_your_writes`, `monotonic_reads` and `causal_order`, checked per
+//! client session.
+//!
+//! Every session keeps, per key, the writes it has *observed*: its own acknowledged writes, the
+//! writes whose values it read, and everything those writes causally depended on (what their
+//! writers had observed when they wrote them). A later read of the key must reflect each
+//! observed write — return it, or something that overwrote it. A read that does not is a
+//! violation, named after how the session came to know the write it missed:
+//!
+//! - its own write: `read_your_writes` (the comment that disappears);
+//! - a write it had already read: `monotonic_reads` (time going backwards);
+//! - a write it knew only through another write that depended on it: `causal_order` (the
+//!   reply seen before the message it answers).
+//!
+//! The checker is generic over what "reflects" means ([`Model`]): for registers with unique
+//! values (the simulator's history) a read reflects a write when it returned that write's value
+//! or the value of a write not known to precede it; for key-value maps with append (Porcupine's
+//! histories) when the returned string contains the appended text or comes from a later put.
+//! Events must be fed in time order (completions before invocations at equal times).
+
+use std::collections::BTreeMap;
+
+use super::{Anomaly, AnomalyKind};
+use crate::protocol::{Key, NodeId, OpId};
+use crate::time::{to_ms, Time};
+
+/// How a session came to know a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// The session wrote it (and it was acknowledged).
+    Own,
+    /// The session read it.
+    Read,
+    /// The session read a write that depended on it.
+    Causal,
+}
+
+impl Origin {
+    fn kind(self) -> AnomalyKind {
+        match self {
+            Origin::Own => AnomalyKind::ReadYourWrites,
+            Origin::Read => AnomalyKind::MonotonicReads,
+            Origin::Causal => AnomalyKind::CausalOrder,
+        }
+    }
+}
+
+/// What the checker needs to know about the data type.
+pub trait Model {
+    /// Whether the (acknowledged) read reflects the write.
+    fn reflects(&self, read: OpId, write: OpId) -> bool;
+    /// The writes whose effects the read returned.
+    fn sources(&self, read: OpId) -> Vec<OpId>;
+    /// Whether `older` certainly took effect before `newer` and `newer` overwrites it, so that
+    /// observing `newer` makes `older` redundant. Only an optimisation; `false` is always safe.
+    fn covers(&self, _newer: OpId, _older: OpId) -> bool {
+        false
+    }
+    /// A short description of an operation for explanations ("write k1 = v5").
+    fn describe(&self, op: OpId) -> String;
+    /// A short description of what a read returned ("nothing", "v3").
+    fn describe_result(&self, read: OpId) -> String;
+}
+
+type Observed = BTreeMap<Key, Vec<(OpId, Origin)>>;
+
+/// Incremental session checker.
+#[derive(Clone, Debug, Default)]
+pub struct SessionChecker {
+    sessions: BTreeMap<usize, Observed>,
+    /// What each write's session had observed when it was invoked (its causal past).
+    context: BTreeMap<OpId, Observed>,
+    /// What a read's session had observed of its key when the read was invoked.
+    pending_reads: BTreeMap<OpId, Vec<(OpId, Origin)>>,
+    /// Most entries kept per session and key (older ones are dropped first).
+    limit: usize,
+}
+
+fn observe(obs: &mut Observed, key: Key, write: OpId, origin: Origin, model: &dyn Model) {
+    let list = obs.entry(key).or_default();
+    if let Some(e) = list.iter_mut().find(|(w, _)| *w == write) {
+        e.1 = e.1.min(origin);
+        return;
+    }
+    if list.iter().any(|&(w, _)| model.covers(w, write)) {
+        return;
+    }
+    list.retain(|&(w, _)| !model.covers(write, w));
+    list.push((write, origin));
+}
+
+impl SessionChecker {
+    pub fn new() -> Self {
+        SessionChecker { limit: 64, ..Default::default() }
+    }
+
+    pub fn on_read_invoked(&mut self, session: usize, read: OpId, key: Key) {
+        let seen = self.sessions.get(&session).and_then(|o| o.get(&key)).cloned().unwrap_or_default();
+        self.pending_reads.insert(read, seen);
+    }
+
+    pub fn on_write_invoked(&mut self, session: usize, write: OpId) {
+        let ctx = self.sessions.get(&session).cloned().unwrap_or_default();
+        self.context.insert(write, ctx);
+    }
+
+    pub fn on_write_acked(&mut self, session: usize, write: OpId, key: Key, model: &dyn Model) {
+        let obs = self.sessions.entry(session).or_default();
+        observe(obs, key, write, Origin::Own, model);
+        self.trim(session, key);
+    }
+
+    /// A read that did not complete successfully.
+    pub fn on_read_failed(&mut self, read: OpId) {
+        self.pending_reads.remove(&read);
+    }
+
+    /// Checks an acknowledged read, then records what it observed.
+    pub fn on_read_ok(
+        &mut self,
+        session: usize,
+        read: OpId,
+        key: Key,
+        node: NodeId,
+        time: Time,
+        model: &dyn Model,
+    ) -> Option<Anomaly> {
+        let seen = self.pending_reads.remove(&read).unwrap_or_default();
+        let missed = seen.iter().filter(|&&(w, _)| !model.reflects(read, w)).min_by_key(|&&(w, origin)| (origin, w)).copied();
+        let anomaly = missed.map(|(write, origin)| {
+            let kind = origin.kind();
+            let (what, why) = match origin {
+                Origin::Own => ("its own", "read-your-writes"),
+                Origin::Read => ("an already read", "monotonic reads"),
+                Origin::Causal => ("a causally earlier", "causal order"),
+            };
+            Anomaly {
+                kind,
+                time,
+                ops: vec![read, write],
+                nodes: vec![node],
+                explanation: format!(
+                    "session {session}: read op{read} of k{key} at n{node} returned {} at {:.3} ms, missing {what} op{write} ({}): {why} violated",
+                    model.describe_result(read),
+                    to_ms(time),
+                    model.describe(write),
+                ),
+            }
+        });
+        let sources = model.sources(read);
+        let obs = self.sessions.entry(session).or_default();
+        for s in &sources {
+            observe(obs, key, *s, Origin::Read, model);
+            if let Some(ctx) = self.context.get(s) {
+                for (k, list) in ctx {
+                    for &(w, _) in list {
+                        observe(obs, *k, w, Origin::Causal, model);
+                    }
+                }
+            }
+        }
+        let keys: Vec<Key> = obs.keys().copied().collect();
+        for k in keys {
+            self.trim(session, k);
+        }
+        anomaly
+    }
+
+    fn trim(&mut self, session: usize, key: Key) {
+        let limit = self.limit.max(1);
+        if let Some(list) = self.sessions.get_mut(&session).and_then(|o| o.get_mut(&key)) {
+            if list.len() > limit {
+                let drop = list.len() - limit;
+                list.drain(..drop);
+            }
+        }
+    }
+}
+
+/// One operation for the offline checker: a read or write of a key by a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionOp {
+    pub id: OpId,
+    pub session: usize,
+    pub node: NodeId,
+    pub key: Key,
+    pub write: bool,
+    pub invoke: Time,
+    /// Completion time and whether it succeeded (`None`: never completed).
+    pub complete: Option<(Time, bool)>,
+}
+
+/// Checks a whole history. `ops[i].id` must be `i`.
+pub fn check(ops: &[SessionOp], model: &dyn Model) -> Vec<Anomaly> {
+    let mut events: Vec<(Time, u8, OpId)> = Vec::new();
+    for op in ops {
+        events.push((op.invoke, 1, op.id));
+        if let Some((t, _)) = op.complete {
+            events.push((t, 0, op.id));
+        }
+    }
+    events.sort();
+    let mut checker = SessionChecker::new();
+    let mut out = Vec::new();
+    for (t, what, id) in events {
+        let op = &ops[id as usize];
+        match (what, op.write) {
+            (1, true) => checker.on_write_invoked(op.session, id),
+            (1, false) => checker.on_read_invoked(op.session, id, op.key),
+            (_, true) => {
+                if op.complete.is_some_and(|(_, ok)| ok) {
+                    checker.on_write_acked(op.session, id, op.key, model);
+                }
+            }
+            (_, false) => {
+                if op.complete.is_some_and(|(_, ok)| ok) {
+                    out.extend(checker.on_read_ok(op.session, id, op.key, op.node, t, model));
+                } else {
+                    checker.on_read_failed(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The register model over the simulator's history: every write writes a unique value.
+pub struct RegisterModel<'a> {
+    pub history: &'a crate::history::History,
+    /// Which write wrote each value.
+    pub writer: &'a BTreeMap<crate::protocol::Value, OpId>,
+}
+
+impl RegisterModel<'_> {
+    fn ack(&self, op: OpId) -> Option<Time> {
+        self.history.get(op).and_then(|o| o.ok_time())
+    }
+    fn invoke(&self, op: OpId) -> Time {
+        self.history.get(op).map_or(0, |o| o.invoke)
+    }
+    /// `a` was acknowledged before `b` was invoked.
+    fn before(&self, a: OpId, b: OpId) -> bool {
+        self.ack(a).is_some_and(|t| t < self.invoke(b))
+    }
+}
+
+impl Model for RegisterModel<'_> {
+    fn reflects(&self, read: OpId, write: OpId) -> bool {
+        self.sources(read).iter().any(|&s| s == write || !self.before(s, write))
+    }
+    fn sources(&self, read: OpId) -> Vec<OpId> {
+        let values = self.history.get(read).and_then(|o| o.read_values()).unwrap_or(&[]);
+        values.iter().filter_map(|v| self.writer.get(v).copied()).collect()
+    }
+    fn covers(&self, newer: OpId, older: OpId) -> bool {
+        self.before(older, newer)
+    }
+    fn describe(&self, op: OpId) -> String {
+        match self.history.get(op).map(|o| &o.kind) {
+            Some(crate::protocol::OpKind::Write { key, value }) => format!("write k{key} = v{value}"),
+            Some(crate::protocol::OpKind::Read { key }) => format!("read k{key}"),
+            None => format!("op{op}"),
+        }
+    }
+    fn describe_result(&self, read: OpId) -> String {
+        match self.history.get(read).and_then(|o| o.read_values()) {
+            Some([]) | None => "nothing".into(),
+            Some(vs) => vs.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+/// Runs the session checker over the simulator's history (clients are sessions).
+pub fn check_history(history: &crate::history::History) -> Vec<Anomaly> {
+    let writer: BTreeMap<_, _> = history.ops.iter().filter_map(|o| o.written().map(|v| (v, o.id))).collect();
+    let model = RegisterModel { history, writer: &writer };
+    let ops: Vec<SessionOp> = history
+        .ops
+        .iter()
+        .map(|o| SessionOp {
+            id: o.id,
+            session: o.client,
+            node: o.node,
+            key: o.key(),
+            write: o.kind.is_write(),
+            invoke: o.invoke,
+            complete: o.completion.as_ref().map(|c| (c.time, matches!(c.outcome, crate::history::Outcome::Ok { .. }))),
+        })
+        .collect();
+    check(&ops, &model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Completion, History, Operation, Outcome};
+    use crate::protocol::OpKind;
+
+    fn op(id: u64, client: usize, kind: OpKind, invoke: Time, done: Time, values: Vec<u64>) -> Operation {
+        Operation {
+            id,
+            client,
+            node: 1,
+            kind,
+            invoke,
+            completion: Some(Completion { time: done, outcome: Outcome::Ok { values } }),
+        }
+    }
+    fn w(id: u64, client: usize, key: Key, value: u64, inv: Time, done: Time) -> Operation {
+        op(id, client, OpKind::Write { key, value }, inv, done, vec![])
+    }
+    fn r(id: u64, client: usize, key: Key, vals: Vec<u64>, inv: Time, done: Time) -> Operation {
+        op(id, client, OpKind::Read { key }, inv, done, vals)
+    }
+
+    fn kinds(ops: Vec<Operation>) -> Vec<(AnomalyKind, OpId)> {
+        check_history(&History { ops }).into_iter().map(|a| (a.kind, a.ops[0])).collect()
+    }
+
+    #[test]
+    fn table() {
+        use AnomalyKind::*;
+        let cases: Vec<(&str, Vec<Operation>, Vec<(AnomalyKind, OpId)>)> = vec![
+            ("own write then read it", vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![10], 6, 7)], vec![]),
+            ("own write then read nothing", vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![], 6, 7)], vec![(ReadYourWrites, 1)]),
+            ("another session may miss it", vec![w(0, 0, 1, 10, 0, 5), r(1, 1, 1, vec![], 6, 7)], vec![]),
+            ("a newer write by someone else is fine", vec![w(0, 0, 1, 10, 0, 5), w(1, 1, 1, 11, 6, 8), r(2, 0, 1, vec![11], 9, 10)], vec![]),
+            (
+                "time going backwards",
+                vec![w(0, 1, 1, 10, 0, 2), w(1, 1, 1, 11, 3, 4), r(2, 0, 1, vec![11], 5, 6), r(3, 0, 1, vec![10], 7, 8)],
+                vec![(MonotonicReads, 3)],
+            ),
+            (
+                "the reply before the message",
+                vec![
+                    w(0, 0, 1, 10, 0, 2),      // A asks (k1)
+                    r(1, 1, 1, vec![10], 3, 4), // B reads the question
+                    w(2, 1, 2, 20, 5, 6),      // B answers (k2)
+                    r(3, 2, 2, vec![20], 7, 8), // C sees the answer
+                    r(4, 2, 1, vec![], 9, 10),  // C does not see the question
+                ],
+                vec![(CausalOrder, 4)],
+            ),
+            (
+                "answer without reading the question is not causal",
+                vec![w(0, 0, 1, 10, 0, 2), w(2, 1, 2, 20, 5, 6), r(3, 2, 2, vec![20], 7, 8), r(4, 2, 1, vec![], 9, 10)]
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, mut o)| {
+                        o.id = i as u64;
+                        o
+                    })
+                    .collect(),
+                vec![],
+            ),
+        ];
+        for (name, ops, want) in cases {
+            assert_eq!(kinds(ops), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! # Probabilistically Bounded Staleness (PBS)
+//!
+//! How stale are reads from a Dynamo-style store with partial quorums (`R + W <= N`)? PBS
+//! (Bailis, Venkataraman, Franklin, Hellerstein and Stoica, *Probabilistically Bounded Staleness
+//! for Practical Partial Quorums*, PVLDB 5(8), 2012) answers with a probability: the chance
+//! that a read started `t` milliseconds after a write committed returns that write (or a newer
+//! one). This module predicts it with the paper's **WARS** Monte Carlo model, and gives the
+//! closed form for staleness in versions ([`k_staleness`]).
+//!
+//! ## The WARS model
+//!
+//! A coordinator sends a write to all `N` replicas and reports it committed when `W` have
+//! acknowledged; a read, also sent to all `N`, returns the newest value among the first `R`
+//! responses. Replicas keep applying the write after commit, but there is no read repair and no
+//! anti-entropy. Four one-way delays per replica `i`, drawn independently:
+//!
+//! - `W[i]`: coordinator → replica, carrying the write;
+//! - `A[i]`: replica → coordinator, the write's acknowledgement;
+//! - `R[i]`: coordinator → replica, the read request;
+//! - `S[i]`: replica → coordinator, the read response.
+//!
+//! One trial: the write commits at `w_t`, the `W`-th smallest `W[i] + A[i]` (times from the
+//! start of the write). The read starts at `w_t + t`; the replicas answer in order of
+//! `R[i] + S[i]`, and the first `R` make the read. The read is **consistent** iff at least one
+//! of them got the read request no earlier than the write: `w_t + t + R[i] >= W[i]`. The write's
+//! latency is `w_t`; the read's is the `R`-th smallest `R[i] + S[i]`.
+//!
+//! What follows from it: strict quorums (`R + W > N`) are always consistent, at every `t >= 0`
+//! (some early responder is one of the `W` replicas that acknowledged, so `W[i] <= w_t`); a
+//! long tail in `W` relative to `A`, `R` and `S` makes reads overtake writes; and because a
+//! trial's consistency can only flip from stale to consistent as `t` grows, we evaluate every
+//! requested `t` on the same trials, which makes the estimated curve non-decreasing in `t`.
+//!
+//! Each trial also yields its *staleness window*, the smallest `t` at which the read would have
+//! been consistent; its quantiles answer the inverse question, "how long after commit until
+//! 99.9% of reads are consistent?" (the paper's t-visibility).
+//!
+//! ## Latencies
+//!
+//! [`Profile`] names the paper's fits to production traces (LinkedIn on SSDs and on disks,
+//! Yammer), its wide-area scenario and synthetic exponentials; [`dist`] samples them at full
+//! `f64` precision with `libm`, so the same seed gives the same numbers on every platform.
+//! See [`profiles`] for the parameters, YMMR's write alpha (we use 3.5, the value of the
+//! authors' simulator, rather than the 3.35 printed in the paper's table, and say why) and the
+//! WAN layout.
+//!
+//! ## Limits
+//!
+//! WARS models one write and one read with independent, identically distributed delays per
+//! replica: no failures, no read repair or anti-entropy (so it overestimates staleness), no
+//! concurrent writes, no correlated slowness.
+//!
+//! ```
+//! use replicalab_core::pbs::{self, Profile, WarsConfig};
+//!
+//! let cfg = WarsConfig::new(3, 1, 1, Profile::LnkdSsd).unwrap();
+//! let est = pbs::estimate(cfg, &[0.0, 5.0], 100_000, 1).unwrap();
+//! let (now, later) = (est.points[0].p_consistent(), est.points[1].p_consistent());
+//! assert!(now > 0.96 && now < 0.99 && later > 0.9999);
+//! ```
+
+use std::fmt;
+
+pub mod dist;
+pub mod histogram;
+pub mod k_staleness;
+pub mod profiles;
+pub mod wars;
+
+#[cfg(test)]
+mod tests;
+
+pub use histogram::Histogram;
+pub use profiles::{Latencies, Profile, PROFILE_NAMES};
+pub use wars::{Trial, Wars, WarsConfig};
+
+use crate::rng::SimRng;
+
+/// What is wrong with a PBS request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PbsError {
+    Replicas(i64),
+    ReadQuorum { r: i64, n: i64 },
+    WriteQuorum { w: i64, n: i64 },
+    Time(f64),
+    Trials,
+    Versions,
+    UnknownLatency(String),
+    BadRate { profile: String, rate: String },
+}
+
+impl fmt::Display for PbsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PbsError::Replicas(n) => {
+                write!(f, "N (replicas) must be between 1 and {}, got {n}", wars::MAX_REPLICAS)
+            }
+            PbsError::ReadQuorum { r, n } => write!(f, "R (read quorum) must be between 1 and N = {n}, got {r}"),
+            PbsError::WriteQuorum { w, n } => write!(f, "W (write quorum) must be between 1 and N = {n}, got {w}"),
+            PbsError::Time(t) => write!(f, "t must be a non-negative number of milliseconds, got {t}"),
+            PbsError::Trials => f.write_str("the number of trials must be at least 1"),
+            PbsError::Versions => f.write_str("k (versions) must be at least 1"),
+            PbsError::UnknownLatency(name) => {
+                write!(f, "unknown latency profile {name:?}; expected one of {PROFILE_NAMES}")
+            }
+            PbsError::BadRate { profile, rate } => write!(
+                f,
+                "latency profile {profile:?}: the exponential rate must be a positive number per \
+                 millisecond (mean 1/rate ms), got {rate:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PbsError {}
+
+/// The estimate at one `t`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Milliseconds between the write's commit and the read's start.
+    pub t_ms: f64,
+    /// Trials whose read was consistent.
+    pub consistent: u64,
+    pub trials: u64,
+}
+
+impl Point {
+    /// The estimated probability of a consistent read.
+    pub fn p_consistent(&self) -> f64 {
+        if self.trials == 0 {
+            return 0.0;
+        }
+        self.consistent as f64 / self.trials as f64
+    }
+
+    /// Binomial standard error of [`Point::p_consistent`].
+    pub fn std_error(&self) -> f64 {
+        let p = self.p_consistent();
+        if self.trials == 0 {
+            return 0.0;
+        }
+        (p * (1.0 - p) / self.trials as f64).sqrt()
+    }
+}
+
+/// Everything a run measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    pub trials: u64,
+    /// One per requested `t`, in the order requested.
+    pub points: Vec<Point>,
+    /// Write latency `w_t`.
+    pub write_latency: Histogram,
+    /// Read latency.
+    pub read_latency: Histogram,
+    /// Staleness windows: the `p`-quantile is the `t` at which a fraction `p` of reads is
+    /// consistent.
+    pub window: Histogram,
+}
+
+/// A Monte Carlo run that can advance in steps (a UI can spread it over frames); the result
+/// depends only on the configuration, the times, the seed and the total number of trials.
+#[derive(Clone, Debug)]
+pub struct Estimator {
+    model: Wars,
+    rng: SimRng,
+    estimate: Estimate,
+}
+
+impl Estimator {
+    /// Checks every `t` (finite, `>= 0`).
+    pub fn new(cfg: WarsConfig, ts_ms: &[f64], seed: u64) -> Result<Self, PbsError> {
+        if let Some(&bad) = ts_ms.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            return Err(PbsError::Time(bad));
+        }
+        Ok(Estimator {
+            model: Wars::new(cfg),
+            rng: SimRng::new(seed),
+            estimate: Estimate {
+                trials: 0,
+                points: ts_ms.iter().map(|&t_ms| Point { t_ms, consistent: 0, trials: 0 }).collect(),
+                write_latency: Histogram::new(),
+                read_latency: Histogram::new(),
+                window: Histogram::new(),
+            },
+        })
+    }
+
+    /// Runs `trials` more trials.
+    pub fn step(&mut self, trials: u64) {
+        let Estimator { model, rng, estimate } = self;
+        for _ in 0..trials {
+            let trial = model.trial(rng);
+            estimate.write_latency.record(trial.write_ms);
+            estimate.read_latency.record(trial.read_ms);
+            estimate.window.record(trial.window_ms());
+            for p in estimate.points.iter_mut() {
+                if trial.consistent_at(p.t_ms) {
+                    p.consistent += 1;
+                }
+            }
+        }
+        estimate.trials += trials;
+        for p in estimate.points.iter_mut() {
+            p.trials = estimate.trials;
+        }
+    }
+
+    pub fn estimate(&self) -> &Estimate {
+        &self.estimate
+    }
+
+    pub fn into_estimate(self) -> Estimate {
+        self.estimate
+    }
+}
+
+/// Runs `trials` WARS trials from `seed` and evaluates consistency at each `t` (milliseconds).
+pub fn estimate(cfg: WarsConfig, ts_ms: &[f64], trials: u64, seed: u64) -> Result<Estimate, PbsError> {
+    if trials == 0 {
+        return Err(PbsError::Trials);
+    }
+    let mut e = Estimator::new(cfg, ts_ms, seed)?;
+    e.step(trials);
+    Ok(e.into_estimate())
+}
