@@ -30,6 +30,7 @@ pub mod hash;
 pub mod history;
 pub mod metrics;
 pub mod net;
+pub mod pbs;
 pub mod presets;
 pub mod protocol;
 pub mod protocols;

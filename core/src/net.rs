@@ -262,6 +262,17 @@ impl Network {
         Fate::Deliver { at, again_at }
     }
 
+    /// Delay of a client's request or reply crossing `from → to` on its own connection: the
+    /// link's latency (times `slow`), loss and cut state apply, but not the FIFO order of the
+    /// replication stream. `None`: lost or cut.
+    pub fn client_path(&mut self, from: usize, to: usize, slow: u64, rng: &mut SimRng) -> Option<Dur> {
+        let link = &self.links[from * self.n + to];
+        if link.cut || rng.chance_ppm(link.loss_ppm) {
+            return None;
+        }
+        Some(link.latency.sample(rng) * slow / 1000)
+    }
+
     /// Cuts every link between nodes of different groups (both directions). Nodes not named in
     /// any group form one more group together.
     pub fn partition(&mut self, groups: &[Vec<usize>]) {

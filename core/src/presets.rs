@@ -45,6 +45,9 @@ presets![
     "paused-leader-fenced",
     "patroni-coordinator",
     "github-2018",
+    "ryw-comment-disappears",
+    "monotonic-time-backwards",
+    "causal-reply-before-message",
 ];
 
 /// The preset of that name.

@@ -709,16 +709,14 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Delay of a client message between a node and a client sitting next to node `home`:
-    /// the client hop, plus the network path when the node is elsewhere. `None`: lost or cut.
+    /// the client hop, plus the network path when the node is elsewhere (a connection of its
+    /// own, not ordered with replication traffic). `None`: lost or cut.
     fn path_delay(&mut self, from: NodeId, to: NodeId) -> Option<Dur> {
         let hop = self.client_latency.sample(&mut self.rng);
         if from == to {
             return Some(hop);
         }
-        match self.net.route(from, to, self.now, self.slots[from].slow, &mut self.rng) {
-            Fate::Deliver { at, .. } => Some(hop + (at - self.now)),
-            Fate::Cut | Fate::Lost => None,
-        }
+        self.net.client_path(from, to, self.slots[from].slow, &mut self.rng).map(|d| hop + d)
     }
 
     /// Where a client's read goes and which token it carries, by its session guarantees.
