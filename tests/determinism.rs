@@ -64,12 +64,11 @@ fn interactive_commands_replay_from_the_scenario_they_record() {
     live.run_until(500 * MS);
     live.apply(Command::Crash { node: 2 });
     live.run_until(900 * MS);
-    live.apply(Command::Write { client: 0, key: 1, value: None, node: None });
+    live.apply(Command::Write { client: 0, key: 1, value: None, node: None, quorum: None });
     live.apply(Command::Restart { node: 2 });
     live.run_until(1_500 * MS);
-    let recorded = match &live {
-        Simulation::LeaderFollower(sim) => sim.applied_commands().to_vec(),
-    };
+    let Simulation::LeaderFollower(sim) = &live else { unreachable!("a leader-follower scenario") };
+    let recorded = sim.applied_commands().to_vec();
     assert_eq!(recorded.len(), 3);
     let mut replay_scenario = s.clone();
     replay_scenario.commands = recorded;

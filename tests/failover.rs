@@ -38,7 +38,7 @@ fn faulty(n: usize, ack: AckPolicy, failover: Failover, fencing: Fencing, seed: 
 
 fn run(s: &Scenario) -> Sim<LeaderFollowerNode> {
     catch_unwind(AssertUnwindSafe(|| {
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(s);
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else { unreachable!("a leader-follower scenario") };
         sim.run_until(from_ms(s.duration_ms));
         sim.check_now();
         sim
@@ -197,7 +197,7 @@ fn github_2018_leaves_neither_side_with_all_writes() {
     for seed in 1..4 {
         let mut s = presets::find("github-2018").unwrap().scenario().unwrap();
         s.seed = seed;
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(&s);
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(&s) else { unreachable!("a leader-follower scenario") };
         // Just before the heal: compare the East primary with the promoted West replica.
         sim.run_until(4_499 * MS);
         let holds = |i: usize| {

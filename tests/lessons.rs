@@ -101,7 +101,7 @@ fn async_lag_grows_under_load() {
 /// Steps a leader-follower world event by event and calls `check` whenever a write is
 /// acknowledged, with the nodes as they are at that instant.
 fn on_every_ack(s: &Scenario, until_ms: u64, mut check: impl FnMut(&Sim<LeaderFollowerNode>, u64)) {
-    let Simulation::LeaderFollower(mut sim) = Simulation::new(s);
+    let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else { unreachable!("a leader-follower scenario") };
     let mut acked = std::collections::BTreeSet::new();
     while sim.next_event_time().is_some_and(|t| t <= until_ms * MS) {
         sim.step();

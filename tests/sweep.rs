@@ -26,7 +26,7 @@ fn faulty(n: usize, ack: AckPolicy, seed: u64) -> Scenario {
 /// Runs the scenario to its end, turning a panic into a failure that names the seed.
 fn run(s: &Scenario) -> Sim<LeaderFollowerNode> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(s);
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else { unreachable!("a leader-follower scenario") };
         sim.run_until((DURATION_MS as u64) * MS);
         sim.check_now();
         sim

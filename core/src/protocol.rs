@@ -115,12 +115,26 @@ pub struct Request {
     /// The session token: serve the read only from data at least this new.
     pub min_version: Version,
     pub behind: Behind,
+    /// For a write: the causal context the client read the key with (empty: a blind write).
+    /// A write with a context replaces the concurrent values (siblings) it saw.
+    pub context: Version,
+    /// Leaderless families: W for this write or R for this read (default: the configured one).
+    pub quorum: Option<u32>,
 }
 
 impl Request {
     /// A request with no session requirements.
     pub fn plain(op: OpId, client: ClientId, kind: OpKind) -> Self {
-        Request { op, client, kind, require_leader: false, min_version: Vec::new(), behind: Behind::Wait }
+        Request {
+            op,
+            client,
+            kind,
+            require_leader: false,
+            min_version: Vec::new(),
+            behind: Behind::Wait,
+            context: Vec::new(),
+            quorum: None,
+        }
     }
 }
 
@@ -285,6 +299,13 @@ pub trait Protocol: Sized + Clone {
     /// Whether at most one node should lead at a time (split brain is then an anomaly).
     fn single_leader() -> bool {
         false
+    }
+
+    /// Whether `for_each_write` lists every write ever applied (a log), rather than only the
+    /// current values. Then a write missing from every node is lost; otherwise it is lost only
+    /// when what replaced it was certainly older.
+    fn keeps_history() -> bool {
+        true
     }
 
     /// Whether this node stores replicated data (a coordinator does not).

@@ -14,6 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::net::{validate_probability, Latency, LinkConfig};
 use crate::protocol::{ClientId, Key, NodeId, ReadFrom, Value};
 use crate::protocols::leader_follower::LeaderFollowerConfig;
+#[cfg(feature = "families")]
+use crate::protocols::leaderless::LeaderlessConfig;
+#[cfg(feature = "families")]
+use crate::protocols::multi_leader::MultiLeaderConfig;
 
 /// The `format` field of every scenario file.
 pub const FORMAT: &str = "replicalab-scenario";
@@ -159,6 +163,10 @@ pub struct LinkOverride {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProtocolConfig {
     LeaderFollower(LeaderFollowerConfig),
+    #[cfg(feature = "families")]
+    MultiLeader(MultiLeaderConfig),
+    #[cfg(feature = "families")]
+    Leaderless(LeaderlessConfig),
 }
 
 /// A client, attached to a node (it sits next to that node: same datacenter).
@@ -329,6 +337,9 @@ pub enum Command {
         value: Option<Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         node: Option<NodeId>,
+        /// Leaderless: W for this write.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quorum: Option<u32>,
     },
     /// A client reads, from `node` or as `from` says.
     Read {
@@ -338,6 +349,9 @@ pub enum Command {
         from: ReadFrom,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         node: Option<NodeId>,
+        /// Leaderless: R for this read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quorum: Option<u32>,
     },
     /// Starts (or replaces) the workload generator.
     Workload(WorkloadConfig),
@@ -559,6 +573,14 @@ impl Scenario {
             ProtocolConfig::LeaderFollower(cfg) => cfg
                 .validate(n)
                 .map_err(|(f, m)| ScenarioError::new(format!("protocol.leader_follower.{f}"), m))?,
+            #[cfg(feature = "families")]
+            ProtocolConfig::MultiLeader(cfg) => cfg
+                .validate(n)
+                .map_err(|(f, m)| ScenarioError::new(format!("protocol.multi_leader.{f}"), m))?,
+            #[cfg(feature = "families")]
+            ProtocolConfig::Leaderless(cfg) => cfg
+                .validate(n)
+                .map_err(|(f, m)| ScenarioError::new(format!("protocol.leaderless.{f}"), m))?,
         }
         let clients = self.clients();
         if clients.is_empty() || clients.len() > 1024 {

@@ -103,6 +103,8 @@ struct Client {
     last_write_ack: Option<Time>,
     /// The replica a sticky session reads from.
     sticky: Option<NodeId>,
+    /// The causal context of the last read of each key, sent with the next write of it.
+    contexts: BTreeMap<u32, Version>,
 }
 
 struct Workload {
@@ -166,6 +168,8 @@ pub struct Sim<P: Protocol> {
     redirected: BTreeSet<OpId>,
     /// The last time a command or a client write disturbed the cluster.
     last_disturbance: Time,
+    /// The quorum the next invoked operation asks for (set by a command).
+    next_quorum: Option<u32>,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -231,6 +235,7 @@ impl<P: Protocol> Sim<P> {
                 read_token: Vec::new(),
                 last_write_ack: None,
                 sticky: None,
+                contexts: BTreeMap::new(),
             })
             .collect();
         let mut sim = Sim {
@@ -267,6 +272,7 @@ impl<P: Protocol> Sim<P> {
             writer: BTreeMap::new(),
             redirected: BTreeSet::new(),
             last_disturbance: 0,
+            next_quorum: None,
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -793,8 +799,13 @@ impl<P: Protocol> Sim<P> {
         }
         let timeout = self.clients[client].timeout;
         self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
+        let quorum = self.next_quorum.take();
         if let Some(d) = self.path_delay(home, node) {
-            let req = Request { op: id, client, kind, require_leader, min_version, behind };
+            let context = match kind {
+                OpKind::Write { key, .. } => self.clients[client].contexts.remove(&key).unwrap_or_default(),
+                OpKind::Read { .. } => Vec::new(),
+            };
+            let req = Request { op: id, client, kind, require_leader, min_version, behind, context, quorum };
             self.push(self.now + d, EventKind::Request { node, req });
         }
         id
@@ -819,7 +830,10 @@ impl<P: Protocol> Sim<P> {
                 merge_versions(&mut c.write_token, version);
                 c.last_write_ack = Some(self.now);
             }
-            Reply::Ok { version, .. } => merge_versions(&mut c.read_token, version),
+            Reply::Ok { version, .. } => {
+                merge_versions(&mut c.read_token, version);
+                c.contexts.insert(o.key(), version.clone());
+            }
             Reply::Fail(FailReason::Behind { .. }) if c.session.behind == Behind::Redirect && self.redirected.insert(op) => {
                 // The replica is behind the session: ask the leader instead.
                 let (client, home, kind) = (o.client, c.node, o.kind.clone());
@@ -828,7 +842,16 @@ impl<P: Protocol> Sim<P> {
                 self.history.ops[op as usize].node = leader;
                 self.trace.hash((self.now, 13u8, op, leader));
                 if let Some(d) = self.path_delay(home, leader) {
-                    let req = Request { op, client, kind, require_leader: true, min_version, behind: Behind::Wait };
+                    let req = Request {
+                        op,
+                        client,
+                        kind,
+                        require_leader: true,
+                        min_version,
+                        behind: Behind::Wait,
+                        context: Vec::new(),
+                        quorum: None,
+                    };
                     self.push(self.now + d, EventKind::Request { node: leader, req });
                 }
                 return;
@@ -959,7 +982,7 @@ impl<P: Protocol> Sim<P> {
     /// acknowledged writes), adding what they find. Safe to call repeatedly.
     pub fn check_now(&mut self) {
         let held = lost_write::held_by(&self.nodes);
-        for a in lost_write::check(&self.history, &held, self.now) {
+        for a in lost_write::check(&self.history, &held, self.now, P::keeps_history()) {
             if self.lost_reported.insert(a.ops[0]) {
                 self.record_anomaly(a);
             }
@@ -1041,13 +1064,15 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
             }
-            Command::Write { client, key, value, node } => {
+            Command::Write { client, key, value, node, quorum } => {
                 let value = value.unwrap_or_else(|| self.fresh_value());
                 let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.next_quorum = quorum;
                 self.invoke(client, OpKind::Write { key, value }, target);
             }
-            Command::Read { client, key, from, node } => {
+            Command::Read { client, key, from, node, quorum } => {
                 let target = node.map(Target::Node).unwrap_or(Target::Auto(from));
+                self.next_quorum = quorum;
                 self.invoke(client, OpKind::Read { key }, target);
             }
             Command::Workload(cfg) => self.start_workload(cfg),

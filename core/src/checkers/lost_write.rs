@@ -12,13 +12,28 @@ use crate::protocol::{Key, NodeId, Value};
 use crate::time::{to_ms, Time};
 
 /// Finds acknowledged writes that no node holds. `held` lists, per node, the writes it holds.
-pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time) -> Vec<Anomaly> {
+///
+/// With `logs` (the nodes keep every write they applied), a write held by no node is lost.
+/// Without (the nodes keep only current values), a write held by no node is lost only when
+/// every value that replaced it was written by a write acknowledged before it began: the later
+/// write lost to an older one, as last-write-wins does with a skewed clock.
+pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs: bool) -> Vec<Anomaly> {
     let mut out = Vec::new();
+    let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
+        history.ops.iter().filter_map(|o| o.written().map(|v| (v, o))).collect();
     for op in &history.ops {
         let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
         let key = op.key();
         if held.iter().any(|h| h.contains(&(key, value))) {
             continue;
+        }
+        if !logs {
+            let replaced_by_newer = held.iter().flat_map(|h| h.range((key, 0)..=(key, Value::MAX))).any(|&(_, v)| {
+                writer.get(&v).is_none_or(|w| w.ok_time().is_none_or(|a| a >= op.invoke))
+            });
+            if replaced_by_newer {
+                continue;
+            }
         }
         out.push(Anomaly {
             kind: AnomalyKind::LostWrite,

@@ -1,0 +1,116 @@
+//! Settings of the leaderless family.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{from_ms, Dur};
+
+/// How concurrent writes to one key are resolved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Last write wins by the coordinator's clock (Cassandra).
+    #[default]
+    Lww,
+    /// Dotted version vectors: concurrent values are kept as siblings (Riak, Dynamo).
+    Siblings,
+}
+
+/// Settings of the leaderless family.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderlessConfig {
+    /// Replicas per key (N). Key `k`'s replicas are nodes `k mod n`, `k+1 mod n`, …
+    #[serde(default = "three")]
+    pub replicas: usize,
+    /// Acknowledgements a write waits for (W), unless the request says otherwise.
+    #[serde(default = "two")]
+    pub w: usize,
+    /// Responses a read waits for (R), unless the request says otherwise.
+    #[serde(default = "two")]
+    pub r: usize,
+    #[serde(default)]
+    pub resolution: Resolution,
+    /// Repair replicas that answered a read with old data.
+    #[serde(default = "yes")]
+    pub read_repair: bool,
+    /// Compare replicas in the background every this many milliseconds (a two-level Merkle
+    /// tree of key hashes) and exchange what differs. Off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_entropy_ms: Option<f64>,
+    /// Sloppy quorum: when a replica has not acknowledged within `sloppy_after_ms`, write to
+    /// the next node on the ring instead, with a hint naming the intended replica; that node
+    /// hands the write off when the replica is back.
+    #[serde(default)]
+    pub sloppy_quorum: bool,
+    #[serde(default = "default_sloppy_after")]
+    pub sloppy_after_ms: f64,
+    /// The coordinator gives up on a request after this long.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_ms: f64,
+}
+
+fn three() -> usize {
+    3
+}
+
+fn two() -> usize {
+    2
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_sloppy_after() -> f64 {
+    50.0
+}
+
+fn default_request_timeout() -> f64 {
+    500.0
+}
+
+impl Default for LeaderlessConfig {
+    fn default() -> Self {
+        LeaderlessConfig {
+            replicas: 3,
+            w: 2,
+            r: 2,
+            resolution: Resolution::Lww,
+            read_repair: true,
+            anti_entropy_ms: None,
+            sloppy_quorum: false,
+            sloppy_after_ms: default_sloppy_after(),
+            request_timeout_ms: default_request_timeout(),
+        }
+    }
+}
+
+impl LeaderlessConfig {
+    /// Checks the settings for a cluster of `n` nodes; errors name the field.
+    pub fn validate(&self, n: usize) -> Result<(), (String, String)> {
+        let err = |f: &str, m: String| Err((f.to_string(), m));
+        if self.replicas == 0 || self.replicas > n {
+            return err("replicas", format!("N must be between 1 and the number of nodes ({n}), got {}", self.replicas));
+        }
+        if self.w == 0 || self.w > self.replicas {
+            return err("w", format!("W must be between 1 and N ({}), got {}", self.replicas, self.w));
+        }
+        if self.r == 0 || self.r > self.replicas {
+            return err("r", format!("R must be between 1 and N ({}), got {}", self.replicas, self.r));
+        }
+        for (name, v) in [
+            ("sloppy_after_ms", self.sloppy_after_ms),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("anti_entropy_ms", self.anti_entropy_ms.unwrap_or(1.0)),
+        ] {
+            if !(v.is_finite() && v >= 0.1 && v <= 3_600_000.0) {
+                return err(name, format!("must be between 0.1 and 3600000, got {v}"));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn ms(v: f64) -> Dur {
+        from_ms(v).max(1)
+    }
+}

@@ -1,0 +1,517 @@
+//! # Leaderless replication
+//!
+//! No node leads. Every key lives on `N` replicas (its preference list); a client's request is
+//! coordinated by one of them, which sends it to all `N` and answers once `W` have
+//! acknowledged a write or `R` have answered a read. This is Dynamo, Cassandra, Riak and
+//! Voldemort.
+//!
+//! **The quorum lesson.** When `W + R > N` every read quorum overlaps every write quorum, so a
+//! read sees the latest acknowledged write; with `W + R ≤ N` a read can miss it (stale reads).
+//! Sloppy quorums trade that overlap for availability: when a replica does not answer, the
+//! write goes to the next node on the ring with a hint naming the intended replica (hinted
+//! handoff), and reads, which only ask the real replicas, can miss it.
+//!
+//! **Repair.** A coordinator that sees old data in a read's responses writes the merged state
+//! back (read repair). In the background, replicas compare a two-level Merkle tree (bucket
+//! hashes of their shared keys) and exchange the keys of buckets that differ (anti-entropy).
+//!
+//! **Conflicts** are tracked per key with dotted version vector sets, with the coordinating
+//! replica as the actor. Resolved by last write wins on the coordinator's clock (Cassandra),
+//! or kept as siblings that a client's next write with its read context replaces (Riak).
+
+mod config;
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+pub use config::{LeaderlessConfig, Resolution};
+
+use crate::crdt::DvvSet;
+use crate::hash::StableHasher;
+use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version};
+use crate::time::Time;
+use crate::view::{KeyView, NodeView, Role};
+
+/// A value with the coordinator's timestamp and identity (the last-write-wins order).
+pub type Stamped = (Time, NodeId, Value);
+/// The state of one key.
+pub type State = DvvSet<NodeId, Stamped>;
+
+const BUCKETS: u32 = 16;
+
+/// Messages between replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    /// A request arrived at a node that does not replicate its key.
+    Forward { req: Request },
+    /// Store this state; `hint` names the intended replica when sent to a stand-in.
+    Put { op: OpId, key: Key, state: State, hint: Option<NodeId> },
+    PutAck { op: OpId },
+    Get { op: OpId, key: Key },
+    GetResp { op: OpId, state: State },
+    /// Read repair: the merged state a read found.
+    Repair { key: Key, state: State },
+    /// Hinted handoff to the intended replica.
+    Handoff { key: Key, state: State },
+    HandoffAck { key: Key },
+    /// Anti-entropy: hashes of the buckets of keys both nodes replicate.
+    Digest { buckets: Vec<u64> },
+    /// Anti-entropy: the states of the differing buckets (`reply`: send yours back).
+    Exchange { states: Vec<(Key, State)>, buckets: Vec<u32>, reply: bool },
+}
+
+impl Message for Msg {
+    fn label(&self) -> String {
+        match self {
+            Msg::Forward { req } => format!("forward op{}", req.op),
+            Msg::Put { op, key, hint: None, .. } => format!("put k{key} op{op}"),
+            Msg::Put { op, key, hint: Some(h), .. } => format!("put k{key} op{op} (hint n{h})"),
+            Msg::PutAck { op } => format!("ack op{op}"),
+            Msg::Get { op, key } => format!("get k{key} op{op}"),
+            Msg::GetResp { op, .. } => format!("value op{op}"),
+            Msg::Repair { key, .. } => format!("read repair k{key}"),
+            Msg::Handoff { key, .. } => format!("handoff k{key}"),
+            Msg::HandoffAck { key } => format!("handoff ack k{key}"),
+            Msg::Digest { .. } => "merkle digest".into(),
+            Msg::Exchange { states, .. } => format!("anti-entropy {} keys", states.len()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    RequestTimeout(OpId),
+    Sloppy(OpId),
+    Handoff,
+    AntiEntropy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pending {
+    Write { state: State },
+    Read { responses: Vec<(NodeId, State)> },
+}
+
+/// A request this node coordinates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Coord {
+    key: Key,
+    needed: usize,
+    pending: Pending,
+    /// Nodes that acknowledged (writes) or answered (reads).
+    answered: Vec<NodeId>,
+    /// Nodes the request went to.
+    sent: Vec<NodeId>,
+    replied: bool,
+}
+
+/// One node of the leaderless family.
+#[derive(Clone, Debug)]
+pub struct LeaderlessNode {
+    id: NodeId,
+    n: usize,
+    cfg: LeaderlessConfig,
+    // Durable state.
+    data: BTreeMap<Key, State>,
+    /// Writes held for another replica: (intended, key) → state.
+    hints: BTreeMap<(NodeId, Key), State>,
+    // Volatile state.
+    coordinating: BTreeMap<OpId, Coord>,
+    ae_turn: usize,
+}
+
+fn to_context(v: &Version) -> Vec<(NodeId, u64)> {
+    v.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, c)).collect()
+}
+
+fn to_version(ctx: &[(NodeId, u64)], n: usize) -> Version {
+    let mut v = vec![0; n];
+    for &(i, c) in ctx {
+        if i < n {
+            v[i] = c;
+        }
+    }
+    v
+}
+
+fn same(a: &State, b: &State) -> bool {
+    let mut va = a.values();
+    let mut vb = b.values();
+    va.sort();
+    vb.sort();
+    a.join() == b.join() && va == vb
+}
+
+impl LeaderlessNode {
+    pub fn new(id: NodeId, n: usize, cfg: LeaderlessConfig) -> Self {
+        LeaderlessNode { id, n, cfg, data: BTreeMap::new(), hints: BTreeMap::new(), coordinating: BTreeMap::new(), ae_turn: 0 }
+    }
+
+    /// The replicas of `key`, in preference order.
+    pub fn preference(&self, key: Key) -> Vec<NodeId> {
+        (0..self.cfg.replicas).map(|i| (key as usize + i) % self.n).collect()
+    }
+
+    /// Stand-ins for `key` under a sloppy quorum, in ring order.
+    fn fallbacks(&self, key: Key) -> Vec<NodeId> {
+        (self.cfg.replicas..self.n).map(|i| (key as usize + i) % self.n).collect()
+    }
+
+    fn replicates(&self, node: NodeId, key: Key) -> bool {
+        (node + self.n - key as usize % self.n) % self.n < self.cfg.replicas
+    }
+
+    fn resolve(&self, state: State) -> State {
+        match self.cfg.resolution {
+            Resolution::Siblings => state,
+            Resolution::Lww => match state.values().into_iter().max() {
+                Some(w) if state.values().len() > 1 => DvvSet::new(state.join(), vec![w]),
+                _ => state,
+            },
+        }
+    }
+
+    /// Values a read returns from a state.
+    fn values_of(&self, state: &State) -> Vec<Value> {
+        let mut v: Vec<Value> = match self.cfg.resolution {
+            Resolution::Lww => state.values().into_iter().max().map(|s| s.2).into_iter().collect(),
+            Resolution::Siblings => state.values().into_iter().map(|s| s.2).collect(),
+        };
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// What a read of `key` on this replica alone returns.
+    pub fn read(&self, key: Key) -> Vec<Value> {
+        self.data.get(&key).map(|s| self.values_of(s)).unwrap_or_default()
+    }
+
+    fn store(&mut self, key: Key, incoming: &State) -> bool {
+        let current = self.data.get(&key).cloned().unwrap_or_default();
+        let merged = self.resolve(current.sync(incoming));
+        let changed = !same(&merged, &current);
+        self.data.insert(key, merged);
+        changed
+    }
+
+    fn coordinate(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
+        let key = req.kind.key();
+        let prefs = self.preference(key);
+        if !prefs.contains(&self.id) {
+            out.send(prefs[0], Msg::Forward { req });
+            return;
+        }
+        let others: Vec<NodeId> = prefs.iter().copied().filter(|&p| p != self.id).collect();
+        let (needed, pending) = match req.kind {
+            OpKind::Write { value, .. } => {
+                let current = self.data.get(&key).cloned().unwrap_or_default();
+                let written = DvvSet::new(to_context(&req.context), vec![(ctx.clock, self.id, value)]);
+                let state = self.resolve(written.update_with(&written, &current, self.id));
+                self.data.insert(key, state.clone());
+                for &p in &others {
+                    out.send(p, Msg::Put { op: req.op, key, state: state.clone(), hint: None });
+                }
+                (self.cfg.w, Pending::Write { state })
+            }
+            OpKind::Read { .. } => {
+                for &p in &others {
+                    out.send(p, Msg::Get { op: req.op, key });
+                }
+                let local = self.data.get(&key).cloned().unwrap_or_default();
+                (self.cfg.r, Pending::Read { responses: vec![(self.id, local)] })
+            }
+        };
+        let needed = req.quorum.map_or(needed, |q| (q as usize).clamp(1, self.cfg.replicas));
+        out.set_timer(Timer::RequestTimeout(req.op), LeaderlessConfig::ms(self.cfg.request_timeout_ms), LeaderlessConfig::ms(self.cfg.request_timeout_ms));
+        if self.cfg.sloppy_quorum && req.kind.is_write() {
+            let after = LeaderlessConfig::ms(self.cfg.sloppy_after_ms);
+            out.set_timer(Timer::Sloppy(req.op), after, after);
+        }
+        self.coordinating.insert(req.op, Coord { key, needed, pending, answered: vec![self.id], sent: prefs, replied: false });
+        self.maybe_answer(out, req.op);
+    }
+
+    fn maybe_answer(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let n = self.n;
+        let Some(c) = self.coordinating.get(&op) else { return };
+        if c.replied || c.answered.len() < c.needed {
+            return;
+        }
+        let who: Vec<String> = c.answered.iter().map(|a| format!("n{a}")).collect();
+        match &c.pending {
+            Pending::Write { .. } => {
+                out.note("quorum", format!("op{op}: write of k{} acknowledged by {} (W={})", c.key, who.join(", "), c.needed));
+                out.ok_at(op, vec![], vec![]);
+            }
+            Pending::Read { responses } => {
+                let merged = responses.iter().fold(State::default(), |acc, (_, s)| acc.sync(s));
+                let merged = self.resolve(merged);
+                out.note("quorum", format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed));
+                out.ok_at(op, self.values_of(&merged), to_version(&merged.join(), n));
+            }
+        }
+        if let Some(c) = self.coordinating.get_mut(&op) {
+            c.replied = true;
+        }
+        self.maybe_finish(out, op);
+    }
+
+    /// Once every replica has answered a read, repair the ones that were behind.
+    fn maybe_finish(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let Some(c) = self.coordinating.get(&op) else { return };
+        if !c.replied || c.answered.len() < c.sent.len() {
+            return;
+        }
+        let c = self.coordinating.remove(&op).expect("present");
+        out.cancel_timer(Timer::RequestTimeout(op));
+        out.cancel_timer(Timer::Sloppy(op));
+        self.repair(out, c);
+    }
+
+    fn repair(&mut self, out: &mut Out<Msg, Timer>, c: Coord) {
+        let Pending::Read { responses } = c.pending else { return };
+        if !self.cfg.read_repair || responses.len() < 2 {
+            return;
+        }
+        let merged = self.resolve(responses.iter().fold(State::default(), |acc, (_, s)| acc.sync(s)));
+        for (node, state) in &responses {
+            if same(state, &merged) {
+                continue;
+            }
+            out.note("read_repair", format!("n{}: read repair of k{} on n{node}", self.id, c.key));
+            if *node == self.id {
+                self.store(c.key, &merged);
+            } else {
+                out.send(*node, Msg::Repair { key: c.key, state: merged.clone() });
+            }
+        }
+    }
+
+    fn on_timeout(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let Some(c) = self.coordinating.remove(&op) else { return };
+        if !c.replied {
+            let what = if matches!(c.pending, Pending::Write { .. }) { "W" } else { "R" };
+            out.fail(
+                op,
+                FailReason::Unavailable {
+                    why: format!("quorum not reached: {} of {what}={} replicas answered", c.answered.len(), c.needed),
+                },
+            );
+        } else {
+            self.repair(out, c);
+        }
+    }
+
+    fn on_sloppy(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let fallbacks = self.fallbacks(self.coordinating.get(&op).map_or(0, |c| c.key));
+        let Some(c) = self.coordinating.get_mut(&op) else { return };
+        let Pending::Write { state } = &c.pending else { return };
+        let missing: Vec<NodeId> = c.sent.iter().copied().filter(|s| !c.answered.contains(s)).collect();
+        let mut spare = fallbacks.into_iter().filter(|f| !c.sent.contains(f));
+        for intended in missing {
+            let Some(stand_in) = spare.next() else { break };
+            c.sent.push(stand_in);
+            out.note("sloppy_quorum", format!("op{op}: n{intended} is silent; writing k{} to n{stand_in} with a hint", c.key));
+            out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
+        }
+    }
+
+    fn bucket_hashes(&self, peer: NodeId) -> Vec<u64> {
+        let mut hashers: Vec<StableHasher> = (0..BUCKETS).map(|_| StableHasher::default()).collect();
+        for (&key, state) in &self.data {
+            if self.replicates(peer, key) {
+                let mut values = state.values();
+                values.sort();
+                (key, state.join(), values).hash(&mut hashers[(key % BUCKETS) as usize]);
+            }
+        }
+        hashers.iter().map(|h| h.finish()).collect()
+    }
+
+    fn states_in(&self, peer: NodeId, buckets: &[u32]) -> Vec<(Key, State)> {
+        self.data
+            .iter()
+            .filter(|(&k, _)| self.replicates(peer, k) && buckets.contains(&(k % BUCKETS)))
+            .map(|(&k, s)| (k, s.clone()))
+            .collect()
+    }
+
+    fn on_exchange(&mut self, out: &mut Out<Msg, Timer>, from: NodeId, states: Vec<(Key, State)>, buckets: Vec<u32>, reply: bool) {
+        let mut changed = 0;
+        for (key, state) in &states {
+            if self.store(*key, state) {
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            out.note("anti_entropy", format!("n{}: anti-entropy with n{from} repaired {changed} keys", self.id));
+        }
+        if reply {
+            out.send(from, Msg::Exchange { states: self.states_in(from, &buckets), buckets, reply: false });
+        }
+    }
+}
+
+impl Protocol for LeaderlessNode {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
+        match input {
+            Input::Start => {
+                if let Some(ms) = self.cfg.anti_entropy_ms {
+                    let every = LeaderlessConfig::ms(ms);
+                    out.set_timer(Timer::AntiEntropy, every / 2, every);
+                }
+                if !self.hints.is_empty() {
+                    out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
+                }
+            }
+            Input::Request(req) => self.coordinate(ctx, out, req),
+            Input::Message { from, msg } => match msg {
+                Msg::Forward { req } => self.coordinate(ctx, out, req),
+                Msg::Put { op, key, state, hint } => {
+                    match hint.filter(|&h| h != self.id) {
+                        Some(intended) => {
+                            let held = self.hints.entry((intended, key)).or_default();
+                            *held = held.sync(&state);
+                            out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
+                        }
+                        None => {
+                            self.store(key, &state);
+                        }
+                    }
+                    out.send(from, Msg::PutAck { op });
+                }
+                Msg::PutAck { op } => {
+                    if let Some(c) = self.coordinating.get_mut(&op) {
+                        if !c.answered.contains(&from) {
+                            c.answered.push(from);
+                        }
+                    }
+                    self.maybe_answer(out, op);
+                    self.maybe_finish_write(out, op);
+                }
+                Msg::Get { op, key } => {
+                    let state = self.data.get(&key).cloned().unwrap_or_default();
+                    out.send(from, Msg::GetResp { op, state });
+                }
+                Msg::GetResp { op, state } => {
+                    if let Some(c) = self.coordinating.get_mut(&op) {
+                        if let Pending::Read { responses } = &mut c.pending {
+                            if !c.answered.contains(&from) {
+                                c.answered.push(from);
+                                responses.push((from, state));
+                            }
+                        }
+                    }
+                    self.maybe_answer(out, op);
+                    self.maybe_finish(out, op);
+                }
+                Msg::Repair { key, state } => {
+                    self.store(key, &state);
+                }
+                Msg::Handoff { key, state } => {
+                    if self.store(key, &state) {
+                        out.note("hinted_handoff", format!("n{} receives k{key}, written while it was away, from n{from}", self.id));
+                    }
+                    out.send(from, Msg::HandoffAck { key });
+                }
+                Msg::HandoffAck { key } => {
+                    self.hints.remove(&(from, key));
+                }
+                Msg::Digest { buckets } => {
+                    let mine = self.bucket_hashes(from);
+                    let differ: Vec<u32> = (0..BUCKETS).filter(|&b| buckets.get(b as usize) != mine.get(b as usize)).collect();
+                    if !differ.is_empty() {
+                        out.send(from, Msg::Exchange { states: self.states_in(from, &differ), buckets: differ, reply: true });
+                    }
+                }
+                Msg::Exchange { states, buckets, reply } => self.on_exchange(out, from, states, buckets, reply),
+            },
+            Input::Timer(Timer::RequestTimeout(op)) => self.on_timeout(out, op),
+            Input::Timer(Timer::Sloppy(op)) => self.on_sloppy(out, op),
+            Input::Timer(Timer::Handoff) => {
+                for ((intended, key), state) in &self.hints {
+                    out.send(*intended, Msg::Handoff { key: *key, state: state.clone() });
+                }
+                if !self.hints.is_empty() {
+                    out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
+                }
+            }
+            Input::Timer(Timer::AntiEntropy) => {
+                if self.n > 1 {
+                    let peer = (self.id + 1 + self.ae_turn % (self.n - 1)) % self.n;
+                    self.ae_turn += 1;
+                    out.send(peer, Msg::Digest { buckets: self.bucket_hashes(peer) });
+                }
+                if let Some(ms) = self.cfg.anti_entropy_ms {
+                    let every = LeaderlessConfig::ms(ms);
+                    out.set_timer(Timer::AntiEntropy, every / 2, every);
+                }
+            }
+            Input::Admin(_) => {}
+        }
+    }
+
+    fn crash(&mut self) {
+        self.coordinating.clear();
+    }
+
+    fn view(&self) -> NodeView {
+        let mut flags = Vec::new();
+        if !self.hints.is_empty() {
+            flags.push(format!("{} hinted writes held for others", self.hints.len()));
+        }
+        if !self.coordinating.is_empty() {
+            flags.push(format!("coordinating {} requests", self.coordinating.len()));
+        }
+        NodeView {
+            role: Role::Replica,
+            term: 0,
+            position: self.data.len() as u64,
+            commit: self.data.len() as u64,
+            summary: format!("{} keys · {} hints", self.data.len(), self.hints.len()),
+            log_tail: Vec::new(),
+            data: self
+                .data
+                .iter()
+                .map(|(&key, s)| {
+                    let vv: Vec<String> = s.join().iter().map(|(i, c)| format!("n{i}:{c}")).collect();
+                    KeyView { key, values: self.values_of(s), version: format!("[{}]", vv.join(" ")) }
+                })
+                .collect(),
+            flags,
+        }
+    }
+
+    fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
+        for (&key, s) in &self.data {
+            for v in self.values_of(s) {
+                f(key, v);
+            }
+        }
+        for ((_, key), s) in &self.hints {
+            for v in self.values_of(s) {
+                f(*key, v);
+            }
+        }
+    }
+
+    fn keeps_history() -> bool {
+        false
+    }
+}
+
+impl LeaderlessNode {
+    /// A write is finished once every node it was sent to has acknowledged.
+    fn maybe_finish_write(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let Some(c) = self.coordinating.get(&op) else { return };
+        if c.replied && matches!(c.pending, Pending::Write { .. }) && c.answered.len() >= c.sent.len() {
+            self.coordinating.remove(&op);
+            out.cancel_timer(Timer::RequestTimeout(op));
+            out.cancel_timer(Timer::Sloppy(op));
+        }
+    }
+}

@@ -1,0 +1,492 @@
+//! # Multi-leader replication
+//!
+//! Every datacenter has its own leader, which accepts writes at once (no cross-datacenter
+//! round trip) and ships them asynchronously to the other leaders; each leader also streams
+//! everything it applies to the followers of its datacenter. Writes stay available in every
+//! datacenter during a partition, and concurrent writes to the same key are inevitable. This is
+//! MySQL/PostgreSQL multi-source setups, CouchDB, DynamoDB global tables, and the way offline
+//! clients and collaborative editors replicate.
+//!
+//! **Topologies** ([`Topology`]): all-to-all (each leader sends its own writes to every other
+//! leader), ring (each forwards everything to the next) and star (spokes send to a hub that
+//! forwards to everyone). In ring and star a write travels through other leaders, so one dead
+//! leader cuts the flow; in all-to-all, links of different speeds let an update overtake the
+//! insert it modifies.
+//!
+//! **Causality.** Every update carries the version vector of everything its leader had applied
+//! when it was written. With causal delivery on, a replica holds an update until everything it
+//! depends on has arrived (and notes the `causal_gap` it detected); off, it applies in arrival
+//! order.
+//!
+//! **Conflicts** ([`Conflicts`]), per key, tracked with dotted version vector sets:
+//! - *last write wins* by the writing node's clock: concurrent writes converge to the one with
+//!   the highest timestamp — and with a skewed clock a write made later in real time silently
+//!   loses (`lww_discard` notes; the checker reports the acknowledged write as lost);
+//! - *siblings*: every concurrent value is kept; a read returns them all with their causal
+//!   context, and a write carrying that context replaces exactly the siblings it saw (Riak);
+//! - *last arrival*: no detection at all; replicas that receive updates in different orders
+//!   diverge — the reason version vectors exist.
+
+mod config;
+
+use std::collections::BTreeMap;
+
+pub use config::{Conflicts, MultiLeaderConfig, Topology};
+
+use crate::crdt::DvvSet;
+use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version};
+use crate::time::Time;
+use crate::view::{KeyView, NodeView, Role};
+
+/// A value with the writer's timestamp and identity (the last-write-wins order).
+pub type Stamped = (Time, NodeId, Value);
+
+/// One write, as it travels between replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Update {
+    /// The leader that accepted the write, and its sequence number there.
+    pub origin: NodeId,
+    pub seq: u64,
+    pub key: Key,
+    pub value: Stamped,
+    /// The key's state at the origin right after the write.
+    pub state: DvvSet<NodeId, Stamped>,
+    /// What the origin had applied from every node when it accepted the write.
+    pub deps: Vec<u64>,
+    pub op: OpId,
+}
+
+/// Messages between replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    /// Updates from the sender's log, up to position `end`.
+    Ship { end: u64, updates: Vec<Update> },
+    ShipAck { end: u64 },
+}
+
+impl Message for Msg {
+    fn label(&self) -> String {
+        match self {
+            Msg::Ship { updates, .. } if updates.is_empty() => "ship (empty)".into(),
+            Msg::Ship { updates, .. } if updates.len() == 1 => {
+                let u = &updates[0];
+                format!("k{} = v{} from n{}", u.key, u.value.2, u.origin)
+            }
+            Msg::Ship { updates, .. } => format!("{} updates", updates.len()),
+            Msg::ShipAck { end } => format!("ack @{end}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    Heartbeat,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Peer {
+    node: NodeId,
+    /// Next log index to examine for this peer.
+    next: usize,
+    /// The peer has everything it needs up to here.
+    acked: usize,
+    last_sent: Option<Time>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct KeyState {
+    dvv: DvvSet<NodeId, Stamped>,
+    /// Last-arrival mode: whatever came last.
+    last: Option<Stamped>,
+}
+
+/// One node of the multi-leader family.
+#[derive(Clone, Debug)]
+pub struct MultiLeaderNode {
+    id: NodeId,
+    n: usize,
+    cfg: MultiLeaderConfig,
+    dc_of: Vec<usize>,
+    leaders: Vec<NodeId>,
+    // Durable state.
+    data: BTreeMap<Key, KeyState>,
+    /// Highest sequence number applied from each origin.
+    seen: Vec<u64>,
+    /// Every update applied here, in order (what this node ships on).
+    log: Vec<Update>,
+    conflicts: u64,
+    // Volatile state.
+    peers: Vec<Peer>,
+    /// Updates waiting for what they depend on.
+    held: Vec<Update>,
+}
+
+fn to_context(v: &Version) -> Vec<(NodeId, u64)> {
+    v.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, c)).collect()
+}
+
+fn to_version(ctx: &[(NodeId, u64)], n: usize) -> Version {
+    let mut v = vec![0; n];
+    for &(i, c) in ctx {
+        if i < n {
+            v[i] = c;
+        }
+    }
+    v
+}
+
+impl MultiLeaderNode {
+    pub fn new(id: NodeId, n: usize, cfg: MultiLeaderConfig) -> Self {
+        let dc_of = cfg.dcs(n);
+        let leaders = cfg.leaders(n);
+        MultiLeaderNode {
+            id,
+            n,
+            cfg,
+            dc_of,
+            leaders,
+            data: BTreeMap::new(),
+            seen: vec![0; n],
+            log: Vec::new(),
+            conflicts: 0,
+            peers: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.leaders.contains(&self.id)
+    }
+
+    fn my_leader(&self) -> NodeId {
+        let dc = self.dc_of[self.id];
+        self.leaders.iter().copied().find(|&l| self.dc_of[l] == dc).unwrap_or(self.id)
+    }
+
+    /// The values a read of `key` returns here, and their causal context.
+    pub fn read(&self, key: Key) -> (Vec<Value>, Version) {
+        let Some(s) = self.data.get(&key) else { return (vec![], vec![]) };
+        let values = match self.cfg.conflicts {
+            Conflicts::LastArrival => s.last.iter().map(|v| v.2).collect(),
+            Conflicts::Lww => s.dvv.values().into_iter().max().map(|v| v.2).into_iter().collect(),
+            Conflicts::Siblings => {
+                let mut v: Vec<Value> = s.dvv.values().into_iter().map(|v| v.2).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+        };
+        (values, to_version(&s.dvv.join(), self.n))
+    }
+
+    /// Number of conflicts this node has seen (siblings created or writes discarded).
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts
+    }
+
+    /// Nodes this node ships updates to.
+    fn peer_ids(&self) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = Vec::new();
+        if !self.is_leader() {
+            return out;
+        }
+        let my_dc = self.dc_of[self.id];
+        out.extend((0..self.n).filter(|&i| i != self.id && self.dc_of[i] == my_dc));
+        let k = self.leaders.len();
+        let me = self.leaders.iter().position(|&l| l == self.id).unwrap_or(0);
+        match self.cfg.topology {
+            Topology::AllToAll => out.extend(self.leaders.iter().copied().filter(|&l| l != self.id)),
+            Topology::Ring => {
+                if k > 1 {
+                    out.push(self.leaders[(me + 1) % k]);
+                }
+            }
+            Topology::Star { hub } => {
+                if me == hub {
+                    out.extend(self.leaders.iter().copied().filter(|&l| l != self.id));
+                } else if let Some(&h) = self.leaders.get(hub) {
+                    out.push(h);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether update `u` in this node's log should go to `to`.
+    fn forwards(&self, u: &Update, to: NodeId) -> bool {
+        if self.dc_of[to] == self.dc_of[self.id] {
+            return true;
+        }
+        let origin_dc = self.dc_of[u.origin];
+        match self.cfg.topology {
+            Topology::AllToAll => u.origin == self.id,
+            Topology::Ring => self.dc_of[to] != origin_dc,
+            Topology::Star { hub } => {
+                if self.leaders.get(hub) == Some(&self.id) {
+                    self.dc_of[to] != origin_dc
+                } else {
+                    u.origin == self.id
+                }
+            }
+        }
+    }
+
+    fn ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize, force: bool) {
+        let mut updates = Vec::new();
+        let mut idx = self.peers[i].next;
+        let to = self.peers[i].node;
+        while idx < self.log.len() && updates.len() < self.cfg.batch {
+            if self.forwards(&self.log[idx], to) {
+                updates.push(self.log[idx].clone());
+            }
+            idx += 1;
+        }
+        let p = &mut self.peers[i];
+        p.next = idx;
+        if updates.is_empty() {
+            // Nothing for this peer in that stretch: it is as good as acknowledged.
+            if p.acked + 1 >= idx || p.acked == idx {
+                p.acked = p.acked.max(idx);
+            }
+            if !force {
+                return;
+            }
+        }
+        p.last_sent = Some(ctx.clock);
+        out.send(to, Msg::Ship { end: idx as u64, updates });
+    }
+
+    fn ship_new(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        for i in 0..self.peers.len() {
+            if self.peers[i].next + 1 == self.log.len() {
+                self.ship(ctx, out, i, false);
+            }
+        }
+    }
+
+    /// Applies an update (local or remote). Returns false when it was already applied.
+    fn apply(&mut self, out: &mut Out<Msg, Timer>, u: Update) -> bool {
+        if u.seq <= self.seen[u.origin] {
+            return false;
+        }
+        let state = self.data.entry(u.key).or_default();
+        match self.cfg.conflicts {
+            Conflicts::LastArrival => state.last = Some(u.value),
+            Conflicts::Lww => {
+                let merged = state.dvv.sync(&u.state);
+                let winner = merged.values().into_iter().max();
+                if winner.as_ref().is_some_and(|w| *w > u.value) {
+                    self.conflicts += 1;
+                    out.note(
+                        "lww_discard",
+                        format!(
+                            "n{} drops v{} (k{}, written at {} µs by n{}) for a value with a later timestamp",
+                            self.id, u.value.2, u.key, u.value.0, u.value.1
+                        ),
+                    );
+                }
+                state.dvv = match winner {
+                    Some(w) => DvvSet::new(merged.join(), vec![w]),
+                    None => merged,
+                };
+            }
+            Conflicts::Siblings => {
+                let before = state.dvv.values().len();
+                state.dvv = state.dvv.sync(&u.state);
+                let after = state.dvv.values().len();
+                if after > 1 && after > before {
+                    self.conflicts += 1;
+                    out.note("conflict", format!("n{}: k{} now has {after} concurrent values (siblings)", self.id, u.key));
+                }
+            }
+        }
+        self.seen[u.origin] = u.seq;
+        self.log.push(u);
+        true
+    }
+
+    /// Whether an arriving update may be applied now.
+    fn ready(&self, u: &Update) -> bool {
+        if u.seq != self.seen[u.origin] + 1 {
+            return u.seq <= self.seen[u.origin];
+        }
+        !self.cfg.causal_delivery || u.deps.iter().enumerate().all(|(o, &d)| o == u.origin || d <= self.seen[o])
+    }
+
+    fn on_ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, end: u64, updates: Vec<Update>) {
+        for u in updates {
+            if self.ready(&u) {
+                if self.apply(out, u) {
+                    self.ship_new(ctx, out);
+                }
+            } else if !self.held.iter().any(|h| h.origin == u.origin && h.seq == u.seq) {
+                let missing: Vec<String> = u
+                    .deps
+                    .iter()
+                    .enumerate()
+                    .filter(|&(o, &d)| o != u.origin && d > self.seen[o])
+                    .map(|(o, &d)| format!("n{o} #{d}"))
+                    .collect();
+                out.note(
+                    "causal_gap",
+                    format!(
+                        "n{} holds n{}'s update of k{} (op{}): its version vector says it depends on {} not yet here",
+                        self.id,
+                        u.origin,
+                        u.key,
+                        u.op,
+                        missing.join(", ")
+                    ),
+                );
+                self.held.push(u);
+            }
+        }
+        // Release whatever became ready.
+        loop {
+            let Some(i) = self.held.iter().position(|u| self.ready(u)) else { break };
+            let u = self.held.remove(i);
+            if self.apply(out, u) {
+                self.ship_new(ctx, out);
+            }
+        }
+        out.send(from, Msg::ShipAck { end });
+    }
+
+    fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
+        match req.kind {
+            OpKind::Read { key } => {
+                let (values, version) = self.read(key);
+                out.ok_at(req.op, values, version);
+            }
+            OpKind::Write { key, value } => {
+                if !self.is_leader() {
+                    out.fail(req.op, FailReason::NotLeader { hint: Some(self.my_leader()) });
+                    return;
+                }
+                let seq = self.seen[self.id] + 1;
+                let stamped = (ctx.clock, self.id, value);
+                let state = self.data.entry(key).or_default();
+                let written = DvvSet::new(to_context(&req.context), vec![stamped]);
+                let new_state = written.update_with(&written, &state.dvv, self.id);
+                let update = Update {
+                    origin: self.id,
+                    seq,
+                    key,
+                    value: stamped,
+                    state: new_state,
+                    deps: self.seen.clone(),
+                    op: req.op,
+                };
+                // Applying our own update resolves it exactly as a replica would.
+                self.apply(out, update);
+                self.ship_new(ctx, out);
+                out.ok_at(req.op, vec![], vec![]);
+            }
+        }
+    }
+}
+
+impl Protocol for MultiLeaderNode {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
+        match input {
+            Input::Start => {
+                self.peers = self
+                    .peer_ids()
+                    .into_iter()
+                    .map(|node| Peer { node, next: 0, acked: 0, last_sent: None })
+                    .collect();
+                if self.is_leader() {
+                    out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
+                    for i in 0..self.peers.len() {
+                        self.ship(ctx, out, i, false);
+                    }
+                }
+            }
+            Input::Message { from, msg } => match msg {
+                Msg::Ship { end, updates } => self.on_ship(ctx, out, from, end, updates),
+                Msg::ShipAck { end } => {
+                    if let Some(i) = self.peers.iter().position(|p| p.node == from) {
+                        let p = &mut self.peers[i];
+                        p.acked = p.acked.max(end as usize);
+                        p.next = p.next.max(p.acked);
+                        if p.next == p.acked && p.next < self.log.len() {
+                            self.ship(ctx, out, i, false);
+                        }
+                    }
+                }
+            },
+            Input::Timer(Timer::Heartbeat) => {
+                let hb = self.cfg.heartbeat();
+                for i in 0..self.peers.len() {
+                    let p = &mut self.peers[i];
+                    let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
+                    if quiet && p.acked < self.log.len() {
+                        p.next = p.acked;
+                        self.ship(ctx, out, i, true);
+                    }
+                }
+                out.set_timer(Timer::Heartbeat, hb, hb);
+            }
+            Input::Request(req) => self.on_request(ctx, out, req),
+            Input::Admin(_) => {}
+        }
+    }
+
+    fn crash(&mut self) {
+        self.peers.clear();
+        self.held.clear();
+    }
+
+    fn view(&self) -> NodeView {
+        let dc = self.dc_of[self.id];
+        NodeView {
+            role: if self.is_leader() { Role::Leader } else { Role::Follower },
+            term: 0,
+            position: self.log.len() as u64,
+            commit: self.log.len() as u64,
+            summary: format!("dc{dc} · {} updates · {} conflicts", self.log.len(), self.conflicts),
+            log_tail: Vec::new(),
+            data: self
+                .data
+                .keys()
+                .map(|&key| {
+                    let (values, version) = self.read(key);
+                    let vv: Vec<String> =
+                        version.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, c)| format!("n{i}:{c}")).collect();
+                    KeyView { key, values, version: format!("[{}]", vv.join(" ")) }
+                })
+                .collect(),
+            flags: if self.held.is_empty() { vec![] } else { vec![format!("{} updates held for causality", self.held.len())] },
+        }
+    }
+
+    fn leader_hint(&self) -> Option<NodeId> {
+        Some(self.my_leader())
+    }
+
+    fn role(&self) -> Role {
+        if self.is_leader() {
+            Role::Leader
+        } else {
+            Role::Follower
+        }
+    }
+
+    fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
+        for &key in self.data.keys() {
+            for v in self.read(key).0 {
+                f(key, v);
+            }
+        }
+    }
+
+    fn keeps_history() -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;

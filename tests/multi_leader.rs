@@ -1,0 +1,114 @@
+//! Multi-leader replication: writes stay available everywhere, replicas converge after heal,
+//! conflicts are resolved as configured, and the ordering problem shows without version vectors.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use replicalab_core::presets;
+use replicalab_core::protocols::multi_leader::{Conflicts, MultiLeaderConfig, Topology};
+use replicalab_core::scenario::{ProtocolConfig, Scenario};
+use replicalab_core::time::{from_ms, MS};
+use replicalab_core::{Report, Simulation};
+use replicalab_tests::{lf_scenario, random_faults, repro};
+
+const SEEDS: u64 = 30;
+
+fn ml(n: usize, cfg: MultiLeaderConfig, seed: u64) -> Scenario {
+    let mut s = lf_scenario(n, Default::default(), seed, 150.0);
+    s.protocol = ProtocolConfig::MultiLeader(cfg);
+    s.workload.as_mut().unwrap().read_from = replicalab_core::protocol::ReadFrom::Local;
+    s
+}
+
+fn run(s: &Scenario) -> Report {
+    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None))).unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
+}
+
+fn count(r: &Report, kind: &str) -> usize {
+    r.anomaly_counts.get(kind).copied().unwrap_or(0)
+}
+
+#[test]
+fn after_faults_heal_every_replica_converges() {
+    let topologies = [Topology::AllToAll, Topology::Ring, Topology::Star { hub: 1 }];
+    for topology in topologies {
+        for conflicts in [Conflicts::Lww, Conflicts::Siblings] {
+            for seed in 0..SEEDS {
+                let cfg = MultiLeaderConfig { topology: topology.clone(), conflicts, ..Default::default() };
+                let mut s = ml(4, cfg, seed);
+                s.duration_ms = 6_000.0;
+                s.workload.as_mut().unwrap().stop_ms = Some(3_500.0);
+                s.commands = random_faults(seed, 4, 6_000.0, 2_500.0, 5);
+                let r = run(&s);
+                assert_eq!(count(&r, "divergence"), 0, "{topology:?} {conflicts:?}: {:?}; {}", r.anomalies, repro(&s));
+                let Simulation::MultiLeader(mut sim) = Simulation::new(&s) else { unreachable!() };
+                sim.run_until(from_ms(s.duration_ms));
+                assert!(sim.quiet_for() >= 1_000 * MS, "the divergence check ran");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_datacenter_keeps_accepting_writes_during_a_partition() {
+    for seed in 0..5 {
+        let mut s = presets::find("ml-partition-converge").unwrap().scenario().unwrap();
+        s.seed = seed;
+        let r = run(&s);
+        let writes: Vec<_> = r.history.iter().filter(|o| o.f == "write").collect();
+        assert!(writes.len() > 100);
+        assert!(writes.iter().all(|o| o.outcome == "ok"), "seed {seed}: a write failed");
+        assert_eq!(count(&r, "divergence"), 0, "seed {seed}: {:?}", r.anomalies);
+    }
+}
+
+#[test]
+fn last_write_wins_with_a_skewed_clock_loses_acknowledged_writes() {
+    for seed in 0..5 {
+        let mut s = presets::find("ml-lww-clock-skew").unwrap().scenario().unwrap();
+        s.seed = seed;
+        let r = run(&s);
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {:?}", r.anomaly_counts);
+        assert!(r.metrics.notes.get("lww_discard").copied().unwrap_or(0) > 0);
+        // The same run with siblings keeps every write.
+        let ProtocolConfig::MultiLeader(cfg) = &mut s.protocol else { unreachable!() };
+        cfg.conflicts = Conflicts::Siblings;
+        let r = run(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: siblings lose nothing");
+    }
+}
+
+#[test]
+fn siblings_appear_and_are_resolved_by_writes_with_context() {
+    let s = presets::find("ml-siblings").unwrap().scenario().unwrap();
+    let r = run(&s);
+    assert!(r.metrics.notes.get("conflict").copied().unwrap_or(0) > 0);
+    let reads_with_siblings = r.history.iter().filter(|o| o.values.as_ref().is_some_and(|v| v.len() > 1)).count();
+    assert!(reads_with_siblings > 0, "reads return concurrent values");
+    let Simulation::MultiLeader(mut sim) = Simulation::new(&s) else { unreachable!() };
+    sim.run_until(from_ms(s.duration_ms));
+    let max_siblings = sim.view().nodes.iter().flat_map(|n| n.protocol.data.iter().map(|k| k.values.len())).max().unwrap_or(0);
+    assert!(max_siblings <= 4, "writes with context keep siblings from piling up: {max_siblings}");
+}
+
+#[test]
+fn the_ordering_problem_diverges_without_version_vectors_and_not_with_them() {
+    let r = run(&presets::find("ml-ordering-last-arrival").unwrap().scenario().unwrap());
+    assert_eq!(count(&r, "divergence"), 1, "{:?}", r.anomalies);
+    let r = run(&presets::find("ml-ordering-version-vectors").unwrap().scenario().unwrap());
+    assert_eq!(count(&r, "divergence"), 0, "{:?}", r.anomalies);
+    assert!(r.metrics.notes.get("causal_gap").copied().unwrap_or(0) > 0, "version vectors detect the overtaking update");
+}
+
+#[test]
+fn a_broken_ring_stops_the_flow_until_the_node_returns() {
+    let s = presets::find("ml-ring-break").unwrap().scenario().unwrap();
+    let Simulation::MultiLeader(mut sim) = Simulation::new(&s) else { unreachable!() };
+    sim.run_until(3_900 * MS);
+    let before = sim.node(2).read(0).0.clone();
+    let lead = sim.node(0).read(0).0.clone();
+    sim.run_until(6_000 * MS);
+    let r = sim.view();
+    assert!(before != lead || before.is_empty(), "while n1 is down n2 misses n0's writes");
+    let data: Vec<_> = r.nodes.iter().map(|n| n.protocol.data.clone()).collect();
+    assert!(data.windows(2).all(|w| w[0].iter().map(|k| &k.values).eq(w[1].iter().map(|k| &k.values))), "converged after n1 returns");
+}
