@@ -17,7 +17,7 @@ use replicalab_tests::{lf_scenario, random_faults, repro};
 const SEEDS: u64 = 60;
 
 fn with_failover(mut s: Scenario, failover: Failover, fencing: Fencing) -> Scenario {
-    let ProtocolConfig::LeaderFollower(cfg) = &mut s.protocol;
+    let ProtocolConfig::LeaderFollower(cfg) = &mut s.protocol else { unreachable!("a leader-follower scenario") };
     cfg.failover = failover;
     cfg.fencing = fencing;
     s

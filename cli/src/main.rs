@@ -1,5 +1,8 @@
 //! `replicalab`: run scenarios and inspect presets from the command line.
 
+mod check;
+mod staleness;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,6 +52,10 @@ enum Cmd {
         #[arg(long, default_value_t = 3000.0)]
         until: f64,
     },
+    /// Predict stale reads under partial quorums with the PBS WARS model (JSON to stdout).
+    Staleness(staleness::StalenessArgs),
+    /// Check whether a history file (Porcupine or Jepsen format) is linearizable; prints JSON.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +123,8 @@ fn run(cmd: Cmd) -> Result<(), String> {
             }
             Ok(())
         }
+        Cmd::Staleness(args) => staleness::run(args),
+        Cmd::Check(args) => check::run(args),
         Cmd::Hashes { until } => {
             let mut out = serde_json::Map::new();
             for p in PRESETS {

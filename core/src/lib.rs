@@ -26,6 +26,8 @@
 //! [`sim`] is the world; [`checkers`] name anomalies; [`scenario`] is the file format.
 
 pub mod checkers;
+pub mod crdt;
+pub mod formats;
 pub mod hash;
 pub mod history;
 pub mod metrics;

@@ -23,17 +23,8 @@ impl Preset {
 macro_rules! presets {
     ($($name:literal),* $(,)?) => {
         /// Every built-in scenario, in display order.
-        #[cfg(not(feature = "families"))]
         pub const PRESETS: &[Preset] = &[
             $(Preset { name: $name, json: include_str!(concat!("../presets/", $name, ".json")) },)*
-        ];
-    };
-    ($($name:literal),* $(,)? ; $($fam:literal),* $(,)?) => {
-        /// Every built-in scenario, in display order.
-        #[cfg(feature = "families")]
-        pub const PRESETS: &[Preset] = &[
-            $(Preset { name: $name, json: include_str!(concat!("../presets/", $name, ".json")) },)*
-            $(Preset { name: $fam, json: include_str!(concat!("../presets/", $fam, ".json")) },)*
         ];
     };
 }
@@ -57,27 +48,6 @@ presets![
     "ryw-comment-disappears",
     "monotonic-time-backwards",
     "causal-reply-before-message",
-];
-presets![
-    "lf-async",
-    "lf-async-lag",
-    "lf-sync",
-    "lf-semi-sync",
-    "lf-semi-sync-first",
-    "lf-async-crash-unflushed",
-    "failover-async-loss",
-    "failover-majority-no-loss",
-    "failover-sync-crash",
-    "split-brain-naive",
-    "split-brain-stonith",
-    "split-brain-lease",
-    "paused-leader-fenced",
-    "patroni-coordinator",
-    "github-2018",
-    "ryw-comment-disappears",
-    "monotonic-time-backwards",
-    "causal-reply-before-message",
-    ;
     "ml-lww-clock-skew",
     "ml-siblings",
     "ml-partition-converge",

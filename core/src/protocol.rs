@@ -210,6 +210,9 @@ pub enum Effect<M, T> {
     Note { kind: &'static str, text: String },
     /// STONITH: power off another node through an out-of-band channel (it always works).
     PowerOff { node: NodeId },
+    /// Conflict resolution threw away the write of `lost` in favour of the write of `by`
+    /// (last write wins). The world decides whether that lost an acknowledged write.
+    Superseded { key: Key, lost: Value, by: Value },
 }
 
 /// The output buffer a step function writes into.
@@ -245,6 +248,9 @@ impl<M, T> Out<M, T> {
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));
+    }
+    pub fn superseded(&mut self, key: Key, lost: Value, by: Value) {
+        self.effects.push(Effect::Superseded { key, lost, by });
     }
     pub fn power_off(&mut self, node: NodeId) {
         self.effects.push(Effect::PowerOff { node });
@@ -305,6 +311,11 @@ pub trait Protocol: Sized + Clone {
     /// current values. Then a write missing from every node is lost; otherwise it is lost only
     /// when what replaced it was certainly older.
     fn keeps_history() -> bool {
+        true
+    }
+
+    /// Whether this node is meant to hold `key` (in leaderless families only `N` nodes do).
+    fn replicates(&self, _key: Key) -> bool {
         true
     }
 

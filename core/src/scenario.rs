@@ -14,9 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::net::{validate_probability, Latency, LinkConfig};
 use crate::protocol::{ClientId, Key, NodeId, ReadFrom, Value};
 use crate::protocols::leader_follower::LeaderFollowerConfig;
-#[cfg(feature = "families")]
 use crate::protocols::leaderless::LeaderlessConfig;
-#[cfg(feature = "families")]
 use crate::protocols::multi_leader::MultiLeaderConfig;
 
 /// The `format` field of every scenario file.
@@ -163,9 +161,7 @@ pub struct LinkOverride {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProtocolConfig {
     LeaderFollower(LeaderFollowerConfig),
-    #[cfg(feature = "families")]
     MultiLeader(MultiLeaderConfig),
-    #[cfg(feature = "families")]
     Leaderless(LeaderlessConfig),
 }
 
@@ -573,11 +569,9 @@ impl Scenario {
             ProtocolConfig::LeaderFollower(cfg) => cfg
                 .validate(n)
                 .map_err(|(f, m)| ScenarioError::new(format!("protocol.leader_follower.{f}"), m))?,
-            #[cfg(feature = "families")]
             ProtocolConfig::MultiLeader(cfg) => cfg
                 .validate(n)
                 .map_err(|(f, m)| ScenarioError::new(format!("protocol.multi_leader.{f}"), m))?,
-            #[cfg(feature = "families")]
             ProtocolConfig::Leaderless(cfg) => cfg
                 .validate(n)
                 .map_err(|(f, m)| ScenarioError::new(format!("protocol.leaderless.{f}"), m))?,

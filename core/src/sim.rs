@@ -170,6 +170,9 @@ pub struct Sim<P: Protocol> {
     last_disturbance: Time,
     /// The quorum the next invoked operation asks for (set by a command).
     next_quorum: Option<u32>,
+    /// Writes that conflict resolution discarded before they were acknowledged, with the write
+    /// that beat them: (lost, by).
+    superseded_unacked: Vec<(OpId, OpId)>,
 }
 
 impl<P: Protocol> Sim<P> {
@@ -273,6 +276,7 @@ impl<P: Protocol> Sim<P> {
             redirected: BTreeSet::new(),
             last_disturbance: 0,
             next_quorum: None,
+            superseded_unacked: Vec::new(),
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -663,6 +667,16 @@ impl<P: Protocol> Sim<P> {
                 }
                 self.send_reply(node, op, reply)
             }
+            Effect::Superseded { key, lost, by } => {
+                self.trace.hash((now, 14u8, node, key, lost, by));
+                if let (Some(&l), Some(&b)) = (self.writer.get(&lost), self.writer.get(&by)) {
+                    if self.history.ops[l as usize].is_ok() {
+                        self.check_superseded(l, b, node);
+                    } else if self.history.ops[l as usize].completion.is_none() && !self.superseded_unacked.contains(&(l, b)) {
+                        self.superseded_unacked.push((l, b));
+                    }
+                }
+            }
             Effect::PowerOff { node: target } => {
                 self.trace.hash((now, 12u8, node, target));
                 if target < self.nodes.len() && target != node {
@@ -902,6 +916,14 @@ impl<P: Protocol> Sim<P> {
         o.completion = Some(Completion { time: now, outcome });
         let client = o.client;
         self.clients[client].pending.remove(&op);
+        if self.history.ops[op as usize].is_ok() && is_write && self.superseded_unacked.iter().any(|&(l, _)| l == op) {
+            let pending: Vec<(OpId, OpId)> = self.superseded_unacked.iter().copied().filter(|&(l, _)| l == op).collect();
+            self.superseded_unacked.retain(|&(l, _)| l != op);
+            let node = self.history.ops[op as usize].node;
+            for (l, b) in pending {
+                self.check_superseded(l, b, node);
+            }
+        }
         let o = &self.history.ops[op as usize];
         let model = RegisterModel { history: &self.history, writer: &self.writer };
         let mut found = Vec::new();
@@ -937,7 +959,13 @@ impl<P: Protocol> Sim<P> {
         for d in &data {
             keys.extend(d.keys());
         }
-        let differing: Vec<u32> = keys.into_iter().filter(|k| data.iter().any(|d| d.get(k) != data[0].get(k))).collect();
+        let differing: Vec<u32> = keys
+            .into_iter()
+            .filter(|k| {
+                let holders: Vec<usize> = (0..up.len()).filter(|&i| self.nodes[up[i]].replicates(*k)).collect();
+                holders.iter().any(|&i| data[i].get(k) != holders.first().and_then(|&f| data[f].get(k)))
+            })
+            .collect();
         if differing.is_empty() {
             return;
         }
@@ -963,6 +991,32 @@ impl<P: Protocol> Sim<P> {
             return 0;
         }
         self.now.saturating_sub(self.last_disturbance)
+    }
+
+    /// Write `lost` was discarded for `by`: if `by` was acknowledged before `lost` even began,
+    /// a later write silently lost to an earlier one.
+    fn check_superseded(&mut self, lost: OpId, by: OpId, node: NodeId) {
+        let (l, b) = (&self.history.ops[lost as usize], &self.history.ops[by as usize]);
+        let Some(by_ack) = b.ok_time() else { return };
+        if by_ack >= l.invoke || l.ok_time().is_none() || self.lost_reported.contains(&lost) {
+            return;
+        }
+        self.lost_reported.insert(lost);
+        let a = Anomaly {
+            kind: AnomalyKind::LostWrite,
+            time: self.now,
+            ops: vec![lost, by],
+            nodes: vec![node, l.node],
+            explanation: format!(
+                "write op{lost} (k{} = v{}) was acknowledged, but n{node} discarded it for op{by} (v{}), which was acknowledged at {:.3} ms, before op{lost} began at {:.3} ms: last write wins by timestamp, and a clock made the later write look older",
+                l.key(),
+                l.written().unwrap_or_default(),
+                b.written().unwrap_or_default(),
+                to_ms(by_ack),
+                to_ms(l.invoke)
+            ),
+        };
+        self.record_anomaly(a);
     }
 
     fn record_anomaly(&mut self, a: Anomaly) {

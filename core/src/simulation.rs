@@ -5,9 +5,7 @@ use crate::checkers::Anomaly;
 use crate::history::History;
 use crate::metrics::Metrics;
 use crate::protocols::leader_follower::LeaderFollowerNode;
-#[cfg(feature = "families")]
 use crate::protocols::leaderless::LeaderlessNode;
-#[cfg(feature = "families")]
 use crate::protocols::multi_leader::MultiLeaderNode;
 use crate::report::Report;
 use crate::scenario::{Command, Fsync, ProtocolConfig, Scenario, ScenarioError};
@@ -18,9 +16,7 @@ use crate::view::View;
 /// A simulation of any replication family.
 pub enum Simulation {
     LeaderFollower(Sim<LeaderFollowerNode>),
-    #[cfg(feature = "families")]
     MultiLeader(Sim<MultiLeaderNode>),
-    #[cfg(feature = "families")]
     Leaderless(Sim<LeaderlessNode>),
 }
 
@@ -28,9 +24,7 @@ macro_rules! each {
     ($self:expr, $sim:ident => $body:expr) => {
         match $self {
             Simulation::LeaderFollower($sim) => $body,
-            #[cfg(feature = "families")]
             Simulation::MultiLeader($sim) => $body,
-            #[cfg(feature = "families")]
             Simulation::Leaderless($sim) => $body,
         }
     };
@@ -59,12 +53,10 @@ impl Simulation {
                 let nodes = (0..n).map(|i| LeaderFollowerNode::new(i, n, cfg.clone(), fsync(i))).collect();
                 Simulation::LeaderFollower(Sim::new("leader_follower", scenario, nodes))
             }
-            #[cfg(feature = "families")]
             ProtocolConfig::MultiLeader(cfg) => {
                 let nodes = (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone())).collect();
                 Simulation::MultiLeader(Sim::new("multi_leader", scenario, nodes))
             }
-            #[cfg(feature = "families")]
             ProtocolConfig::Leaderless(cfg) => {
                 let nodes = (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone())).collect();
                 Simulation::Leaderless(Sim::new("leaderless", scenario, nodes))

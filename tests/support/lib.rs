@@ -61,7 +61,7 @@ pub fn random_faults(seed: u64, n: usize, duration_ms: f64, quiet_ms: f64, fault
     let mut rng = SimRng::new(seed ^ 0x5eed_fa17);
     let end = (duration_ms - quiet_ms).max(1.0);
     let mut cmds = Vec::new();
-    let mut at = |rng: &mut SimRng| rng.below(end as u64) as f64;
+    let at = |rng: &mut SimRng| rng.below(end as u64) as f64;
     for _ in 0..faults {
         let node = rng.below(n as u64) as usize;
         let start = at(&mut rng);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{NodeId, OpId};
 use crate::time::Time;
 
+pub mod linearizability;
 pub mod lost_write;
 pub mod session;
 pub mod stale_read;
@@ -29,6 +30,8 @@ pub enum AnomalyKind {
     CausalOrder,
     /// Replicas still disagree after the faults healed and the cluster went quiet.
     Divergence,
+    /// No order of the operations on a key respects real time and explains every result.
+    NotLinearizable,
 }
 
 impl AnomalyKind {
@@ -42,6 +45,7 @@ impl AnomalyKind {
             AnomalyKind::MonotonicReads => "monotonic_reads",
             AnomalyKind::CausalOrder => "causal_order",
             AnomalyKind::Divergence => "divergence",
+            AnomalyKind::NotLinearizable => "not_linearizable",
         }
     }
 }

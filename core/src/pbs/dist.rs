@@ -1,8 +1,9 @@
 //! One-way latency distributions of the PBS fits, sampled at full `f64` precision.
 //!
-//! Every fit in the paper is an exponential, a Pareto, or a two-part mixture of them. Samples are
-//! built from [`SimRng::unit`] (53 random bits) and `libm`, so the same seed gives bit-identical
-//! samples on every platform, natively and in WebAssembly.
+//! Every fit in the paper is an exponential, a Pareto, or a two-part mixture of them. Each
+//! sample takes one [`SimRng::unit`] draw (53 random bits) and `libm`'s `log` (and `exp` for a
+//! Pareto), so the same seed gives bit-identical samples on every platform, natively and in
+//! WebAssembly.
 //!
 //! Unlike [`crate::net::Latency::sample`], which rounds to whole microseconds for the event
 //! queue, these samples are not rounded: LNKD-SSD one-way delays are a fraction of a millisecond
@@ -22,14 +23,6 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// The shape's value at `v`, a uniform number in `(0, 1]` (inverse-CDF sampling).
-    fn at(&self, v: f64) -> f64 {
-        match *self {
-            Shape::Exponential { lambda } => -libm::log(v) / lambda,
-            Shape::Pareto { x_m, alpha } => x_m / libm::pow(v, 1.0 / alpha),
-        }
-    }
-
     /// The mean (infinite for a Pareto with `alpha <= 1`).
     pub fn mean(&self) -> f64 {
         match *self {
@@ -81,14 +74,50 @@ impl Shape {
 /// A mixture of shapes: with probability `weight` a sample comes from `shape`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dist {
-    /// `(cumulative weight, shape)`, the last cumulative weight being 1.
-    parts: Vec<(f64, Shape)>,
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Part {
+    /// Sum of the weights of this part and those before it; exactly 1 for the last part.
+    cumulative: f64,
+    weight: f64,
+    shape: Shape,
+    /// `1 / lambda` for an exponential, `-1 / alpha` for a Pareto.
+    k: f64,
+}
+
+impl Part {
+    fn new(cumulative: f64, weight: f64, shape: Shape) -> Part {
+        let k = match shape {
+            Shape::Exponential { lambda } => 1.0 / lambda,
+            Shape::Pareto { alpha, .. } => -1.0 / alpha,
+        };
+        Part {
+            cumulative,
+            weight,
+            shape,
+            k,
+        }
+    }
+
+    /// The shape's value at `v`, uniform in `(0, 1]` (inverse-CDF sampling):
+    /// `-ln(v) / lambda`, or `x_m / v^(1/alpha)` computed as `x_m * exp(-ln(v) / alpha)`.
+    #[inline]
+    fn at(&self, v: f64) -> f64 {
+        match self.shape {
+            Shape::Exponential { .. } => -libm::log(v) * self.k,
+            Shape::Pareto { x_m, .. } => x_m * libm::exp(libm::log(v) * self.k),
+        }
+    }
 }
 
 impl Dist {
     /// A single shape.
     pub fn one(shape: Shape) -> Dist {
-        Dist { parts: vec![(1.0, shape)] }
+        Dist {
+            parts: vec![Part::new(1.0, 1.0, shape)],
+        }
     }
 
     /// A mixture from `(weight, shape)` pairs; weights must be positive and sum to 1 (within
@@ -105,47 +134,36 @@ impl Dist {
             }
             shape.validate().map_err(|e| format!("part {i}: {e}"))?;
             cumulative += weight;
-            out.push((cumulative, *shape));
+            out.push(Part::new(cumulative, *weight, *shape));
         }
         if (cumulative - 1.0).abs() > 1e-9 {
             return Err(format!("mixture weights must sum to 1, got {cumulative}"));
         }
         if let Some(last) = out.last_mut() {
-            last.0 = 1.0;
+            last.cumulative = 1.0;
         }
         Ok(Dist { parts: out })
     }
 
     /// `(weight, shape)` pairs.
     pub fn parts(&self) -> impl Iterator<Item = (f64, Shape)> + '_ {
-        let mut previous = 0.0;
-        self.parts.iter().map(move |&(c, s)| {
-            let w = c - previous;
-            previous = c;
-            (w, s)
-        })
+        self.parts.iter().map(|p| (p.weight, p.shape))
     }
 
-    /// Draws one sample in milliseconds. A mixture takes one uniform draw to choose its part
-    /// (part `i` when the draw is below the cumulative weight of parts `0..=i`) and one for the
-    /// value; a single shape takes only the second.
+    /// Draws one sample in milliseconds from one uniform draw `u` in `[0, 1)`: the part is the
+    /// first whose cumulative weight `c` exceeds `u`, and `(c - u) / weight`, uniform in
+    /// `(0, 1]` given that part, is the value's uniform.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
-        let shape = if self.parts.len() == 1 {
-            &self.parts[0].1
-        } else {
-            let u = rng.unit();
-            let mut chosen = &self.parts[self.parts.len() - 1].1;
-            for (c, s) in &self.parts {
-                if u < *c {
-                    chosen = s;
-                    break;
-                }
-            }
-            chosen
-        };
-        // unit() is in [0, 1): 1 - unit() is in (0, 1], so neither log nor pow sees zero.
-        shape.at(1.0 - rng.unit())
+        let u = rng.unit();
+        let part = self
+            .parts
+            .iter()
+            .find(|p| u < p.cumulative)
+            .unwrap_or(&self.parts[self.parts.len() - 1]);
+        // c > u, so c - u > 0: neither log nor the Pareto sees zero.
+        let v = ((part.cumulative - u) / part.weight).min(1.0);
+        part.at(v)
     }
 
     /// The mean.
@@ -186,7 +204,14 @@ mod tests {
         assert!(Dist::mixture(&[(0.5, e), (0.5, e)]).is_ok());
         let err = Dist::mixture(&[(0.5, e), (0.4, e)]).unwrap_err();
         assert!(err.contains("sum to 1"), "{err}");
-        let err = Dist::mixture(&[(1.0, Shape::Pareto { x_m: 1.0, alpha: 0.0 })]).unwrap_err();
+        let err = Dist::mixture(&[(
+            1.0,
+            Shape::Pareto {
+                x_m: 1.0,
+                alpha: 0.0,
+            },
+        )])
+        .unwrap_err();
         assert!(err.contains("alpha"), "{err}");
         assert!(Dist::mixture(&[]).is_err());
     }
@@ -195,13 +220,26 @@ mod tests {
     fn closed_forms_agree_with_each_other() {
         let d = Dist::mixture(&[
             (0.3, Shape::Exponential { lambda: 2.0 }),
-            (0.7, Shape::Pareto { x_m: 1.0, alpha: 3.0 }),
+            (
+                0.7,
+                Shape::Pareto {
+                    x_m: 1.0,
+                    alpha: 3.0,
+                },
+            ),
         ])
         .unwrap();
         assert!((d.mean() - (0.3 * 0.5 + 0.7 * 1.5)).abs() < 1e-12);
         for p in [0.1, 0.5, 0.9, 0.999] {
             assert!((d.cdf(d.quantile(p)) - p).abs() < 1e-9, "p = {p}");
         }
-        assert_eq!(Shape::Pareto { x_m: 1.0, alpha: 1.0 }.mean(), f64::INFINITY);
+        assert_eq!(
+            Shape::Pareto {
+                x_m: 1.0,
+                alpha: 1.0
+            }
+            .mean(),
+            f64::INFINITY
+        );
     }
 }

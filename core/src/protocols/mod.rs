@@ -3,7 +3,5 @@
 //! resembles.
 
 pub mod leader_follower;
-#[cfg(feature = "families")]
 pub mod leaderless;
-#[cfg(feature = "families")]
 pub mod multi_leader;

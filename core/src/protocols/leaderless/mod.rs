@@ -161,13 +161,21 @@ impl LeaderlessNode {
         (node + self.n - key as usize % self.n) % self.n < self.cfg.replicas
     }
 
-    fn resolve(&self, state: State) -> State {
+    /// Merges two states of a key. Last write wins keeps only the value with the highest
+    /// timestamp (no context: pure timestamp order, as Cassandra), reporting what it discards.
+    fn merge(&self, out: &mut Out<Msg, Timer>, key: Key, a: &State, b: &State) -> State {
         match self.cfg.resolution {
-            Resolution::Siblings => state,
-            Resolution::Lww => match state.values().into_iter().max() {
-                Some(w) if state.values().len() > 1 => DvvSet::new(state.join(), vec![w]),
-                _ => state,
-            },
+            Resolution::Siblings => a.sync(b),
+            Resolution::Lww => {
+                let mut values: Vec<Stamped> = a.values().into_iter().chain(b.values()).collect();
+                values.sort();
+                values.dedup();
+                let Some(&winner) = values.last() else { return State::default() };
+                for v in &values[..values.len() - 1] {
+                    out.superseded(key, v.2, winner.2);
+                }
+                DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![winner])
+            }
         }
     }
 
@@ -187,9 +195,9 @@ impl LeaderlessNode {
         self.data.get(&key).map(|s| self.values_of(s)).unwrap_or_default()
     }
 
-    fn store(&mut self, key: Key, incoming: &State) -> bool {
+    fn store(&mut self, out: &mut Out<Msg, Timer>, key: Key, incoming: &State) -> bool {
         let current = self.data.get(&key).cloned().unwrap_or_default();
-        let merged = self.resolve(current.sync(incoming));
+        let merged = self.merge(out, key, &current, incoming);
         let changed = !same(&merged, &current);
         self.data.insert(key, merged);
         changed
@@ -206,9 +214,12 @@ impl LeaderlessNode {
         let (needed, pending) = match req.kind {
             OpKind::Write { value, .. } => {
                 let current = self.data.get(&key).cloned().unwrap_or_default();
-                let written = DvvSet::new(to_context(&req.context), vec![(ctx.clock, self.id, value)]);
-                let state = self.resolve(written.update_with(&written, &current, self.id));
-                self.data.insert(key, state.clone());
+                let stamped = (ctx.clock, self.id, value);
+                let state = match self.cfg.resolution {
+                    Resolution::Siblings => DvvSet::new(to_context(&req.context), vec![stamped]).update_with(&current, self.id),
+                    Resolution::Lww => DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped]),
+                };
+                self.store(out, key, &state);
                 for &p in &others {
                     out.send(p, Msg::Put { op: req.op, key, state: state.clone(), hint: None });
                 }
@@ -245,8 +256,8 @@ impl LeaderlessNode {
                 out.ok_at(op, vec![], vec![]);
             }
             Pending::Read { responses } => {
-                let merged = responses.iter().fold(State::default(), |acc, (_, s)| acc.sync(s));
-                let merged = self.resolve(merged);
+                let responses = responses.clone();
+                let merged = self.merge_all(&responses);
                 out.note("quorum", format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed));
                 out.ok_at(op, self.values_of(&merged), to_version(&merged.join(), n));
             }
@@ -274,14 +285,14 @@ impl LeaderlessNode {
         if !self.cfg.read_repair || responses.len() < 2 {
             return;
         }
-        let merged = self.resolve(responses.iter().fold(State::default(), |acc, (_, s)| acc.sync(s)));
+        let merged = self.merge_all(&responses);
         for (node, state) in &responses {
             if same(state, &merged) {
                 continue;
             }
             out.note("read_repair", format!("n{}: read repair of k{} on n{node}", self.id, c.key));
             if *node == self.id {
-                self.store(c.key, &merged);
+                self.store(out, c.key, &merged);
             } else {
                 out.send(*node, Msg::Repair { key: c.key, state: merged.clone() });
             }
@@ -308,13 +319,20 @@ impl LeaderlessNode {
         let Some(c) = self.coordinating.get_mut(&op) else { return };
         let Pending::Write { state } = &c.pending else { return };
         let missing: Vec<NodeId> = c.sent.iter().copied().filter(|s| !c.answered.contains(s)).collect();
-        let mut spare = fallbacks.into_iter().filter(|f| !c.sent.contains(f));
+        let spare: Vec<NodeId> = fallbacks.into_iter().filter(|f| !c.sent.contains(f)).collect();
+        let mut spare = spare.into_iter();
         for intended in missing {
             let Some(stand_in) = spare.next() else { break };
             c.sent.push(stand_in);
             out.note("sloppy_quorum", format!("op{op}: n{intended} is silent; writing k{} to n{stand_in} with a hint", c.key));
             out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
         }
+    }
+
+    /// Merges the states of a read's responses (without reporting: the replicas did that).
+    fn merge_all(&self, responses: &[(NodeId, State)]) -> State {
+        let mut quiet = Out::default();
+        responses.iter().fold(State::default(), |acc, (_, s)| self.merge(&mut quiet, 0, &acc, s))
     }
 
     fn bucket_hashes(&self, peer: NodeId) -> Vec<u64> {
@@ -340,7 +358,7 @@ impl LeaderlessNode {
     fn on_exchange(&mut self, out: &mut Out<Msg, Timer>, from: NodeId, states: Vec<(Key, State)>, buckets: Vec<u32>, reply: bool) {
         let mut changed = 0;
         for (key, state) in &states {
-            if self.store(*key, state) {
+            if self.store(out, *key, state) {
                 changed += 1;
             }
         }
@@ -379,7 +397,7 @@ impl Protocol for LeaderlessNode {
                             out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
                         }
                         None => {
-                            self.store(key, &state);
+                            self.store(out, key, &state);
                         }
                     }
                     out.send(from, Msg::PutAck { op });
@@ -410,10 +428,10 @@ impl Protocol for LeaderlessNode {
                     self.maybe_finish(out, op);
                 }
                 Msg::Repair { key, state } => {
-                    self.store(key, &state);
+                    self.store(out, key, &state);
                 }
                 Msg::Handoff { key, state } => {
-                    if self.store(key, &state) {
+                    if self.store(out, key, &state) {
                         out.note("hinted_handoff", format!("n{} receives k{key}, written while it was away, from n{from}", self.id));
                     }
                     out.send(from, Msg::HandoffAck { key });
@@ -501,6 +519,10 @@ impl Protocol for LeaderlessNode {
 
     fn keeps_history() -> bool {
         false
+    }
+
+    fn replicates(&self, key: Key) -> bool {
+        LeaderlessNode::replicates(self, self.id, key)
     }
 }
 

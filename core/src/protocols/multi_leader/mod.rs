@@ -59,15 +59,17 @@ pub struct Update {
 /// Messages between replicas.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
-    /// Updates from the sender's log, up to position `end`.
-    Ship { end: u64, updates: Vec<Update> },
+    /// The updates for the receiver found in the sender's log between positions `start` and
+    /// `end` (a stream: the receiver takes it only if it has everything before `start`).
+    Ship { start: u64, end: u64, updates: Vec<Update> },
+    /// The receiver has everything up to `end` (less than what was sent: resend from there).
     ShipAck { end: u64 },
 }
 
 impl Message for Msg {
     fn label(&self) -> String {
         match self {
-            Msg::Ship { updates, .. } if updates.is_empty() => "ship (empty)".into(),
+            Msg::Ship { updates, end, .. } if updates.is_empty() => format!("ship @{end}"),
             Msg::Ship { updates, .. } if updates.len() == 1 => {
                 let u = &updates[0];
                 format!("k{} = v{} from n{}", u.key, u.value.2, u.origin)
@@ -95,8 +97,10 @@ struct Peer {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct KeyState {
+    /// Siblings mode: the dotted version vector set.
     dvv: DvvSet<NodeId, Stamped>,
-    /// Last-arrival mode: whatever came last.
+    /// Last-write-wins mode: the value with the highest timestamp; last-arrival mode: whatever
+    /// came last.
     last: Option<Stamped>,
 }
 
@@ -119,6 +123,8 @@ pub struct MultiLeaderNode {
     peers: Vec<Peer>,
     /// Updates waiting for what they depend on.
     held: Vec<Update>,
+    /// Per sender: the stream position received so far (durable, like the data it produced).
+    received: BTreeMap<NodeId, u64>,
 }
 
 fn to_context(v: &Version) -> Vec<(NodeId, u64)> {
@@ -151,6 +157,7 @@ impl MultiLeaderNode {
             conflicts: 0,
             peers: Vec::new(),
             held: Vec::new(),
+            received: BTreeMap::new(),
         }
     }
 
@@ -167,8 +174,7 @@ impl MultiLeaderNode {
     pub fn read(&self, key: Key) -> (Vec<Value>, Version) {
         let Some(s) = self.data.get(&key) else { return (vec![], vec![]) };
         let values = match self.cfg.conflicts {
-            Conflicts::LastArrival => s.last.iter().map(|v| v.2).collect(),
-            Conflicts::Lww => s.dvv.values().into_iter().max().map(|v| v.2).into_iter().collect(),
+            Conflicts::LastArrival | Conflicts::Lww => s.last.iter().map(|v| v.2).collect(),
             Conflicts::Siblings => {
                 let mut v: Vec<Value> = s.dvv.values().into_iter().map(|v| v.2).collect();
                 v.sort_unstable();
@@ -233,7 +239,8 @@ impl MultiLeaderNode {
 
     fn ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize, force: bool) {
         let mut updates = Vec::new();
-        let mut idx = self.peers[i].next;
+        let start = self.peers[i].next;
+        let mut idx = start;
         let to = self.peers[i].node;
         while idx < self.log.len() && updates.len() < self.cfg.batch {
             if self.forwards(&self.log[idx], to) {
@@ -243,22 +250,20 @@ impl MultiLeaderNode {
         }
         let p = &mut self.peers[i];
         p.next = idx;
-        if updates.is_empty() {
-            // Nothing for this peer in that stretch: it is as good as acknowledged.
-            if p.acked + 1 >= idx || p.acked == idx {
-                p.acked = p.acked.max(idx);
-            }
-            if !force {
-                return;
-            }
+        if updates.is_empty() && !force {
+            // Nothing for this peer in that stretch; the next message still covers it.
+            p.next = start;
+            return;
         }
         p.last_sent = Some(ctx.clock);
-        out.send(to, Msg::Ship { end: idx as u64, updates });
+        out.send(to, Msg::Ship { start: start as u64, end: idx as u64, updates });
     }
 
+    /// Sends the newest log entry to the peers whose stream is caught up.
     fn ship_new(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         for i in 0..self.peers.len() {
-            if self.peers[i].next + 1 == self.log.len() {
+            let p = &self.peers[i];
+            if p.next == p.acked && p.next < self.log.len() {
                 self.ship(ctx, out, i, false);
             }
         }
@@ -273,22 +278,28 @@ impl MultiLeaderNode {
         match self.cfg.conflicts {
             Conflicts::LastArrival => state.last = Some(u.value),
             Conflicts::Lww => {
-                let merged = state.dvv.sync(&u.state);
-                let winner = merged.values().into_iter().max();
-                if winner.as_ref().is_some_and(|w| *w > u.value) {
-                    self.conflicts += 1;
-                    out.note(
-                        "lww_discard",
-                        format!(
-                            "n{} drops v{} (k{}, written at {} µs by n{}) for a value with a later timestamp",
-                            self.id, u.value.2, u.key, u.value.0, u.value.1
-                        ),
-                    );
+                // Pure timestamp order, as Cassandra and DynamoDB global tables do: it converges
+                // whatever the delivery order, and ignores causality.
+                match state.last {
+                    Some(current) if current > u.value => {
+                        self.conflicts += 1;
+                        out.note(
+                            "lww_discard",
+                            format!(
+                                "n{} drops v{} (k{}, stamped {} µs by n{}) for v{} with a later timestamp",
+                                self.id, u.value.2, u.key, u.value.0, u.value.1, current.2
+                            ),
+                        );
+                        out.superseded(u.key, u.value.2, current.2);
+                    }
+                    Some(current) => {
+                        if current != u.value {
+                            out.superseded(u.key, current.2, u.value.2);
+                        }
+                        state.last = Some(u.value);
+                    }
+                    None => state.last = Some(u.value),
                 }
-                state.dvv = match winner {
-                    Some(w) => DvvSet::new(merged.join(), vec![w]),
-                    None => merged,
-                };
             }
             Conflicts::Siblings => {
                 let before = state.dvv.values().len();
@@ -313,7 +324,14 @@ impl MultiLeaderNode {
         !self.cfg.causal_delivery || u.deps.iter().enumerate().all(|(o, &d)| o == u.origin || d <= self.seen[o])
     }
 
-    fn on_ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, end: u64, updates: Vec<Update>) {
+    fn on_ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, start: u64, end: u64, updates: Vec<Update>) {
+        let have = self.received.get(&from).copied().unwrap_or(0);
+        if start > have {
+            // A message before this one was lost: ask for the stream again from where we are.
+            out.send(from, Msg::ShipAck { end: have });
+            return;
+        }
+        self.received.insert(from, have.max(end));
         for u in updates {
             if self.ready(&u) {
                 if self.apply(out, u) {
@@ -349,7 +367,7 @@ impl MultiLeaderNode {
                 self.ship_new(ctx, out);
             }
         }
-        out.send(from, Msg::ShipAck { end });
+        out.send(from, Msg::ShipAck { end: have.max(end) });
     }
 
     fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
@@ -367,7 +385,7 @@ impl MultiLeaderNode {
                 let stamped = (ctx.clock, self.id, value);
                 let state = self.data.entry(key).or_default();
                 let written = DvvSet::new(to_context(&req.context), vec![stamped]);
-                let new_state = written.update_with(&written, &state.dvv, self.id);
+                let new_state = written.update_with(&state.dvv, self.id);
                 let update = Update {
                     origin: self.id,
                     seq,
@@ -406,12 +424,19 @@ impl Protocol for MultiLeaderNode {
                 }
             }
             Input::Message { from, msg } => match msg {
-                Msg::Ship { end, updates } => self.on_ship(ctx, out, from, end, updates),
+                Msg::Ship { start, end, updates } => self.on_ship(ctx, out, from, start, end, updates),
                 Msg::ShipAck { end } => {
                     if let Some(i) = self.peers.iter().position(|p| p.node == from) {
+                        let end = (end as usize).min(self.log.len());
                         let p = &mut self.peers[i];
-                        p.acked = p.acked.max(end as usize);
-                        p.next = p.next.max(p.acked);
+                        if end < p.acked.max(p.next) && end >= p.acked {
+                            // The peer is missing something we sent: resend from its position.
+                            p.acked = end;
+                            p.next = end;
+                        } else {
+                            p.acked = p.acked.max(end);
+                            p.next = p.next.max(p.acked);
+                        }
                         if p.next == p.acked && p.next < self.log.len() {
                             self.ship(ctx, out, i, false);
                         }

@@ -46,7 +46,8 @@ fn shipped(effects: &[E]) -> Vec<(NodeId, Update)> {
 }
 
 fn deliver(n: &mut MultiLeaderNode, clock: Time, from: NodeId, updates: Vec<Update>) -> Vec<E> {
-    step(n, clock, Input::Message { from, msg: Msg::Ship { end: 1, updates } })
+    let start = n.received.get(&from).copied().unwrap_or(0);
+    step(n, clock, Input::Message { from, msg: Msg::Ship { start, end: start + 1, updates } })
 }
 
 #[test]
@@ -107,7 +108,8 @@ fn causal_delivery_holds_an_update_until_what_it_depends_on_arrives() {
     let mut c = node(2, Conflicts::Siblings, true);
     let insert = shipped(&step(&mut a, 100, write(1, 5, 50)))[0].1.clone();
     deliver(&mut b, 110, 0, vec![insert.clone()]);
-    let update = shipped(&step(&mut b, 120, write_with(2, 5, 60, b.read(5).1)))[0].1.clone();
+    let context = b.read(5).1;
+    let update = shipped(&step(&mut b, 120, write_with(2, 5, 60, context)))[0].1.clone();
     let effects = deliver(&mut c, 130, 1, vec![update]);
     assert!(effects.iter().any(|e| matches!(e, E::Note { kind: "causal_gap", .. })), "{effects:?}");
     assert_eq!(c.read(5).0, Vec::<Value>::new(), "held, not applied");

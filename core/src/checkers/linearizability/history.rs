@@ -1,0 +1,233 @@
+//! Checking the simulator's own history: every key is a register that starts absent, written
+//! with values unique in the run and read by clients.
+//!
+//! Acknowledged operations must be linearized between their invocation and their completion;
+//! refused ones never happened; writes with an unknown outcome (timed out, or still
+//! outstanding) may take effect at any time after their invocation, or never. A read that
+//! returned several values (siblings) cannot come from a single register and is an anomaly by
+//! itself.
+
+use super::register::{RegValue, Register, RegisterOp};
+use super::{check, CheckConfig, Model, PartitionOutcome, TimedOp, Violation};
+use crate::checkers::{Anomaly, AnomalyKind};
+use crate::history::{Completion, History, Operation, Outcome};
+use crate::protocol::{Key, OpId, OpKind, Value};
+use crate::time::{to_ms, Time};
+
+/// Finds the keys whose history is not linearizable, with the default [`CheckConfig`].
+pub fn check_history(history: &History) -> Vec<Anomaly> {
+    check_history_with(history, &CheckConfig::default())
+}
+
+/// Finds the keys whose history is not linearizable. A key whose search runs out of budget
+/// yields no anomaly.
+pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    // Each register operation is tagged with its key, which only partitions the history.
+    let mut ops: Vec<TimedOp<(Key, RegisterOp)>> = Vec::new();
+    let mut ids: Vec<OpId> = Vec::new();
+    for op in &history.ops {
+        let (call, key) = (op.invoke, op.key());
+        let timed = match (&op.kind, &op.completion) {
+            (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values } })) => match values[..] {
+                [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
+                [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
+                _ => {
+                    out.push(siblings(op, *time, values));
+                    continue;
+                }
+            },
+            (OpKind::Read { .. }, _) => continue,
+            (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. } })) => {
+                TimedOp::done(call, *time, RegisterOp::Write { value: Some(reg(*value)) })
+            }
+            (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
+            (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
+        };
+        ops.push(TimedOp { call: timed.call, ret: timed.ret, op: (key, timed.op) });
+        ids.push(op.id);
+    }
+    let report = check(&mut PerKey(Register::new(None)), &ops, |(key, _)| *key, config);
+    for p in &report.partitions {
+        if let PartitionOutcome::NotLinearizable(v) = &p.outcome {
+            out.push(anomaly(history, p.key, v, &ops, &ids));
+        }
+    }
+    out.sort_by_key(|a| (a.time, a.ops.first().copied()));
+    out
+}
+
+/// A register whose operations carry their key (the key only partitions).
+struct PerKey(Register);
+
+impl Model for PerKey {
+    type Op = (Key, RegisterOp);
+    type State = RegValue;
+    fn init(&mut self) -> RegValue {
+        self.0.init()
+    }
+    fn step(&mut self, state: RegValue, op: &(Key, RegisterOp)) -> Option<RegValue> {
+        self.0.step(state, &op.1)
+    }
+    fn is_read_only(&self, op: &(Key, RegisterOp)) -> bool {
+        self.0.is_read_only(&op.1)
+    }
+    fn describe(&self, op: &(Key, RegisterOp)) -> String {
+        self.0.describe(&op.1)
+    }
+    fn any_state(&mut self, ops: &[&(Key, RegisterOp)]) -> Option<Vec<RegValue>> {
+        let ops: Vec<&RegisterOp> = ops.iter().map(|(_, op)| op).collect();
+        self.0.any_state(&ops)
+    }
+}
+
+/// Simulator values are unique `u64`s; the register holds `i64`s. The bit pattern is kept, so
+/// distinct values stay distinct.
+fn reg(v: Value) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
+
+fn unreg(v: RegValue) -> String {
+    match v {
+        None => "nothing".to_string(),
+        Some(i) => format!("v{}", u64::from_ne_bytes(i.to_ne_bytes())),
+    }
+}
+
+fn describe(op: &Operation) -> String {
+    match (&op.kind, op.read_values()) {
+        (OpKind::Write { value, .. }, _) => format!("write op{} (v{value})", op.id),
+        (OpKind::Read { .. }, Some([])) => format!("read op{} (nothing)", op.id),
+        (OpKind::Read { .. }, Some(values)) => {
+            let vs: Vec<String> = values.iter().map(|v| format!("v{v}")).collect();
+            format!("read op{} ({})", op.id, vs.join(", "))
+        }
+        (OpKind::Read { .. }, None) => format!("read op{}", op.id),
+    }
+}
+
+fn siblings(op: &Operation, time: Time, values: &[Value]) -> Anomaly {
+    let vs: Vec<String> = values.iter().map(|v| format!("v{v}")).collect();
+    Anomaly {
+        kind: AnomalyKind::NotLinearizable,
+        time,
+        ops: vec![op.id],
+        nodes: vec![op.node],
+        explanation: format!(
+            "read op{} of k{} at n{} returned {} siblings ({}); a linearizable register holds one value",
+            op.id,
+            op.key(),
+            op.node,
+            values.len(),
+            vs.join(", ")
+        ),
+    }
+}
+
+fn anomaly(history: &History, key: Key, v: &Violation, ops: &[TimedOp<(Key, RegisterOp)>], ids: &[OpId]) -> Anomaly {
+    let failing = history.get(ids[v.failing_op]);
+    let time = ops[v.failing_op].ret.unwrap_or(ops[v.failing_op].call);
+    // The failing operation first, then the rest of the window in call order.
+    let mut window: Vec<OpId> = vec![ids[v.failing_op]];
+    window.extend(v.window.iter().filter(|&&i| i != v.failing_op).map(|&i| ids[i]));
+    let mut nodes: Vec<_> = window.iter().filter_map(|&id| history.get(id)).map(|o| o.node).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let others: Vec<String> = window[1..].iter().filter_map(|&id| history.get(id)).map(describe).collect();
+    let what = match (failing, ops[v.failing_op].op.1) {
+        (Some(f), RegisterOp::Read { value }) => {
+            format!("read op{} at n{} returned {}", f.id, f.node, unreg(value))
+        }
+        (Some(f), op) => format!("op{} at n{} ({})", f.id, f.node, Register::default().describe(&op)),
+        (None, op) => Register::default().describe(&op),
+    };
+    let at = format!("{:.3} ms", to_ms(time));
+    let explanation = match (others.is_empty(), v.from_start) {
+        (true, _) => format!("k{key} is not linearizable: {what} at {at}, which no write could have produced"),
+        (false, true) => format!(
+            "k{key} is not linearizable: {what} at {at}; starting from an absent key, no order of it with {} respects real time",
+            others.join(", ")
+        ),
+        (false, false) => format!(
+            "k{key} is not linearizable: {what} at {at}; whatever the key held before, no order of it with {} respects real time",
+            others.join(", ")
+        ),
+    };
+    Anomaly { kind: AnomalyKind::NotLinearizable, time, ops: window, nodes, explanation }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Completion, Outcome};
+
+    fn op(id: OpId, kind: OpKind, invoke: Time, done: Option<(Time, Outcome)>) -> Operation {
+        Operation {
+            id,
+            client: 0,
+            node: id as usize % 3,
+            kind,
+            invoke,
+            completion: done.map(|(time, outcome)| Completion { time, outcome }),
+        }
+    }
+    fn w(id: OpId, key: Key, v: Value, inv: Time, done: Time) -> Operation {
+        op(id, OpKind::Write { key, value: v }, inv, Some((done, Outcome::Ok { values: vec![] })))
+    }
+    fn r(id: OpId, key: Key, vals: Vec<Value>, inv: Time, done: Time) -> Operation {
+        op(id, OpKind::Read { key }, inv, Some((done, Outcome::Ok { values: vals })))
+    }
+
+    #[test]
+    fn stale_read_after_a_newer_read_is_named() {
+        let h = History {
+            ops: vec![
+                w(0, 1, 10, 0, 5),
+                w(1, 1, 11, 6, 30),
+                r(2, 1, vec![11], 10, 12),
+                r(3, 1, vec![10], 14, 16),
+                // Another key, fine.
+                w(4, 2, 20, 0, 5),
+                r(5, 2, vec![20], 6, 7),
+            ],
+        };
+        let a = check_history(&h);
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert_eq!(a[0].kind, AnomalyKind::NotLinearizable);
+        assert_eq!(a[0].kind.name(), "not_linearizable");
+        assert_eq!(a[0].ops, vec![3, 2]);
+        assert_eq!(a[0].time, 16);
+        assert_eq!(a[0].nodes, vec![0, 2]);
+        assert!(a[0].explanation.contains("read op3 at n0 returned v10"), "{}", a[0].explanation);
+        assert!(
+            a[0].explanation.contains("whatever the key held before, no order of it with read op2 (v11)"),
+            "{}",
+            a[0].explanation
+        );
+    }
+
+    #[test]
+    fn unknown_writes_may_land_late_and_failed_ones_never() {
+        let timed_out = op(0, OpKind::Write { key: 1, value: 7 }, 0, Some((3, Outcome::Unknown)));
+        let h = History { ops: vec![timed_out, r(1, 1, vec![], 4, 5), r(2, 1, vec![7], 6, 7)] };
+        assert!(check_history(&h).is_empty());
+        let refused = op(0, OpKind::Write { key: 1, value: 7 }, 0, Some((3, Outcome::Fail { reason: "no".into() })));
+        let h = History { ops: vec![refused, r(1, 1, vec![7], 6, 7)] };
+        let a = check_history(&h);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].ops, vec![1]);
+        assert!(a[0].explanation.contains("which no write could have produced"), "{}", a[0].explanation);
+        // Still outstanding: may take effect.
+        let pending = op(0, OpKind::Write { key: 1, value: 7 }, 0, None);
+        assert!(check_history(&History { ops: vec![pending, r(1, 1, vec![7], 6, 7)] }).is_empty());
+    }
+
+    #[test]
+    fn siblings_are_not_a_register() {
+        let h = History { ops: vec![w(0, 1, 10, 0, 5), w(1, 1, 11, 0, 5), r(2, 1, vec![10, 11], 6, 8)] };
+        let a = check_history(&h);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].ops, vec![2]);
+        assert!(a[0].explanation.contains("2 siblings"));
+    }
+}

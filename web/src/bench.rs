@@ -1,0 +1,135 @@
+//! Benchmark mode (`?bench`): how fast the simulator runs in this browser's WebAssembly, and how
+//! long the playground's frames take. The measuring is pure Rust over a clock passed in, so the
+//! same code runs natively in tests; the page in [`crate::components::bench`] supplies
+//! `performance.now()`.
+
+use replicalab_core::presets::Preset;
+use replicalab_core::time::from_ms;
+use replicalab_core::Simulation;
+
+use crate::stats::Summary;
+
+/// Simulated time each preset runs for in the throughput measurement.
+pub const BENCH_SIM_MS: f64 = 30_000.0;
+/// Frames measured while playing at 1×.
+pub const BENCH_FRAMES: u64 = 300;
+
+/// How fast one preset ran headless (no drawing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Throughput {
+    pub preset: &'static str,
+    pub sim_ms: f64,
+    pub events: u64,
+    pub wall_ms: f64,
+    /// Simulated events processed per wall-clock second.
+    pub events_per_s: f64,
+    /// Simulated time per wall-clock time.
+    pub speedup: f64,
+}
+
+/// Runs `preset` headless for `sim_ms` of simulated time; `clock` returns wall time in ms.
+pub fn throughput(
+    preset: &'static Preset,
+    sim_ms: f64,
+    clock: &mut dyn FnMut() -> f64,
+) -> Result<Throughput, String> {
+    let scenario = preset
+        .scenario()
+        .map_err(|e| format!("{}: {e}", preset.name))?;
+    let start = clock();
+    let mut sim = Simulation::new(&scenario);
+    sim.run_until(from_ms(sim_ms));
+    let wall_ms = (clock() - start).max(1e-3);
+    let events = sim.events();
+    Ok(Throughput {
+        preset: preset.name,
+        sim_ms,
+        events,
+        wall_ms,
+        events_per_s: events as f64 / (wall_ms / 1000.0),
+        speedup: sim_ms / wall_ms,
+    })
+}
+
+/// The benchmark's results as JSON (what the page shows and the end-to-end test reads).
+pub fn results_json(
+    runs: &[Throughput],
+    interval: Option<Summary>,
+    work: Option<Summary>,
+    frames_preset: &str,
+) -> String {
+    let runs: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "preset": t.preset,
+                "sim_ms": t.sim_ms,
+                "events": t.events,
+                "wall_ms": round3(t.wall_ms),
+                "events_per_s": t.events_per_s.round(),
+                "speedup": round3(t.speedup),
+            })
+        })
+        .collect();
+    let summary = |s: Option<Summary>| match s {
+        Some(s) => serde_json::json!({
+            "count": s.count, "mean_ms": round3(s.mean), "p99_ms": round3(s.p99), "max_ms": round3(s.max)
+        }),
+        None => serde_json::Value::Null,
+    };
+    serde_json::to_string_pretty(&serde_json::json!({
+        "throughput": runs,
+        "frames": {
+            "preset": frames_preset,
+            "speed": "1x",
+            "interval": summary(interval),
+            "work": summary(work),
+        }
+    }))
+    .unwrap_or_default()
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use replicalab_core::presets::PRESETS;
+
+    use super::*;
+    use crate::stats::summarize;
+
+    #[test]
+    fn throughput_counts_events_against_the_given_clock() {
+        let mut t = 0.0;
+        let mut clock = || {
+            t += 50.0;
+            t
+        };
+        let r = throughput(&PRESETS[0], 1_000.0, &mut clock).unwrap();
+        assert_eq!(r.preset, PRESETS[0].name);
+        assert_eq!(r.wall_ms, 50.0);
+        assert!(r.events > 0);
+        assert_eq!(r.events_per_s, r.events as f64 * 20.0);
+        assert_eq!(r.speedup, 20.0);
+    }
+
+    #[test]
+    fn results_are_json_with_every_run() {
+        let mut t = 0.0;
+        let mut clock = || {
+            t += 10.0;
+            t
+        };
+        let runs: Vec<_> = PRESETS
+            .iter()
+            .map(|p| throughput(p, 100.0, &mut clock).unwrap())
+            .collect();
+        let text = results_json(&runs, summarize([16.0, 17.0]), None, "lf-async");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["throughput"].as_array().unwrap().len(), PRESETS.len());
+        assert_eq!(v["frames"]["interval"]["count"], 2);
+        assert!(v["frames"]["work"].is_null());
+    }
+}

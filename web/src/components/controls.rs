@@ -1,0 +1,89 @@
+//! Playback controls: the preset picker with its description, play / pause, single step,
+//! reset, and the speed slider (logarithmic).
+
+use replicalab_core::presets::PRESETS;
+use yew::prelude::*;
+
+use super::icons;
+use crate::format::{format_speed, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use crate::state::{Action, Playback};
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub playback: Playback,
+    pub description: AttrValue,
+    pub on_action: Callback<Action>,
+}
+
+#[function_component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let pb = props.playback;
+    let act = |a: Action| {
+        let cb = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
+    };
+    let on_preset = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(i) = select.value().parse::<usize>() {
+                cb.emit(Action::SelectPreset(i));
+            }
+        })
+    };
+    let on_speed = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(step) = input.value().parse::<i32>() {
+                cb.emit(Action::SetSpeed(step));
+            }
+        })
+    };
+    let speed_text = format_speed(pb.speed_step);
+    let (play_label, play_icon) = if pb.playing {
+        ("Pause", icons::pause())
+    } else {
+        ("Play", icons::play())
+    };
+    html! {
+        <section class="controls" aria-label="Playback">
+            <div class="preset-row">
+                <label for="preset">{"Scenario"}</label>
+                <select id="preset" data-testid="preset" onchange={on_preset}>
+                    { for PRESETS.iter().enumerate().map(|(i, p)| html! {
+                        <option value={i.to_string()} selected={i == pb.preset}>{p.name}</option>
+                    }) }
+                </select>
+            </div>
+            <p class="description" data-testid="description">{props.description.clone()}</p>
+            <div class="button-row">
+                <button type="button" class="primary" data-testid="play" aria-pressed={pb.playing.to_string()}
+                    title="Play or pause (Space)" onclick={act(Action::TogglePlay)}>
+                    {play_icon}{play_label}
+                </button>
+                <button type="button" data-testid="step" title="Process one event (.)" onclick={act(Action::Step)}>
+                    {icons::step()}{"Step"}
+                </button>
+                <button type="button" data-testid="reset" title="Start the scenario again (R)" onclick={act(Action::Reset)}>
+                    {icons::reset()}{"Reset"}
+                </button>
+                <label class="speed" for="speed">
+                    <span>{"Speed"}</span>
+                    <input id="speed" type="range" data-testid="speed"
+                        min={MIN_SPEED_STEP.to_string()} max={MAX_SPEED_STEP.to_string()} step="1"
+                        value={pb.speed_step.to_string()} aria-valuetext={speed_text.clone()}
+                        title={format!("{} simulated seconds per second", speed(pb.speed_step))}
+                        oninput={on_speed} />
+                    <output for="speed" data-testid="speed-value">{speed_text}</output>
+                </label>
+            </div>
+            if pb.at_end {
+                <p class="end-note" role="status">{"The scenario’s duration is reached. Play to keep going, or Reset."}</p>
+            }
+            if pb.hidden && pb.playing {
+                <p class="end-note" role="status">{"Paused while the page is hidden."}</p>
+            }
+        </section>
+    }
+}

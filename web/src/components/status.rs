@@ -1,0 +1,67 @@
+//! The status panel: simulated time, events processed, trace hash, client operations, frame
+//! times, and the anomalies found so far with their explanations.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::format::format_time;
+use crate::state::Snapshot;
+use crate::stats::Summary;
+
+#[derive(Properties, PartialEq)]
+pub struct StatusProps {
+    pub snapshot: Rc<Snapshot>,
+    /// Recent frame times (interval between frames), when playing.
+    pub frames: Option<Summary>,
+}
+
+#[function_component]
+pub fn Status(props: &StatusProps) -> Html {
+    let s = &props.snapshot;
+    let v = &s.view;
+    let frames = props
+        .frames
+        .map(|f| format!("{:.1} ms mean · {:.1} ms p99", f.mean, f.p99))
+        .unwrap_or_else(|| "—".to_string());
+    html! {
+        <section class="status" aria-label="Run status">
+            <h2>{"Run"}</h2>
+            <dl class="stats">
+                <div><dt>{"Simulated time"}</dt>
+                    <dd data-testid="sim-time" data-us={v.now.to_string()}>{format_time(v.now)}</dd></div>
+                <div><dt>{"Events processed"}</dt>
+                    <dd data-testid="events">{s.events}</dd></div>
+                <div><dt>{"Trace hash"}</dt>
+                    <dd><code data-testid="trace-hash" title="Identical runs have identical hashes, natively and in the browser">{&s.trace_hash}</code></dd></div>
+                <div><dt>{"Operations"}</dt>
+                    <dd data-testid="ops">
+                        <span class="ok" data-testid="ops-ok">{format!("{} ok", s.ops_ok)}</span>{" · "}
+                        <span class="failed" data-testid="ops-failed">{format!("{} failed", s.ops_failed)}</span>{" · "}
+                        <span class="unknown" data-testid="ops-unknown">{format!("{} unknown", s.ops_unknown)}</span>
+                    </dd></div>
+                <div><dt>{"In flight"}</dt>
+                    <dd data-testid="in-flight">{format!("{} messages", v.messages.len())}</dd></div>
+                <div><dt>{"Frames"}</dt>
+                    <dd data-testid="frame-times">{frames}</dd></div>
+            </dl>
+            <h2>{"Anomalies "}<span class="count" data-testid="anomaly-count">{s.anomalies_total}</span></h2>
+            if v.anomalies.is_empty() {
+                <p class="none" data-testid="anomalies-none">{"None so far."}</p>
+            } else {
+                <ol class="anomalies" data-testid="anomalies">
+                    { for v.anomalies.iter().rev().map(|a| html! {
+                        <li data-kind={a.kind.name()}>
+                            <span class="kind">{a.kind.name().replace('_', " ")}</span>
+                            <span class="when">{format!(" at {}", format_time(a.time))}</span>
+                            <p>{&a.explanation}</p>
+                        </li>
+                    }) }
+                </ol>
+                if s.anomalies_total > v.anomalies.len() {
+                    <p class="none">{format!("Showing the latest {} of {}.", v.anomalies.len(), s.anomalies_total)}</p>
+                }
+            }
+        </section>
+    }
+}

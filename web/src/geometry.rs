@@ -1,0 +1,280 @@
+//! Pure geometry of the node graph: where nodes sit, where links and their lanes run, and where
+//! a message in flight is drawn at a given instant. No DOM here, so it is tested natively.
+//!
+//! The drawing uses a fixed coordinate system (see [`VIEW_BOX`]) centred on the origin; the SVG
+//! element scales it to whatever the screen offers, which is what makes the graph work on a
+//! phone as well as on a desktop.
+
+use replicalab_core::time::Time;
+
+/// Half the width of the square drawing area, in SVG units.
+pub const HALF_SIZE: f64 = 200.0;
+/// The SVG `viewBox` attribute: a square centred on the origin.
+pub const VIEW_BOX: &str = "-200 -200 400 400";
+/// Radius of the circle the nodes are placed on.
+pub const RING_RADIUS: f64 = 130.0;
+/// Largest radius of a node's disc (smaller when many nodes share the ring).
+pub const MAX_NODE_RADIUS: f64 = 34.0;
+/// Smallest radius of a node's disc.
+pub const MIN_NODE_RADIUS: f64 = 8.0;
+/// Distance between the two directed lanes of a link and the link's centre line.
+pub const LANE_OFFSET: f64 = 5.0;
+
+/// A point in SVG units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Point {
+    pub const fn new(x: f64, y: f64) -> Self {
+        Point { x, y }
+    }
+
+    /// Linear interpolation from `self` (t = 0) to `other` (t = 1).
+    pub fn lerp(self, other: Point, t: f64) -> Point {
+        Point::new(
+            self.x + (other.x - self.x) * t,
+            self.y + (other.y - self.y) * t,
+        )
+    }
+
+    pub fn distance(self, other: Point) -> f64 {
+        (other.x - self.x).hypot(other.y - self.y)
+    }
+}
+
+/// Centres of `n` nodes on a circle, node 0 at the top, the rest clockwise, centred vertically
+/// in the drawing. A single node sits in the middle.
+pub fn node_positions(n: usize) -> Vec<Point> {
+    if n == 1 {
+        return vec![Point::new(0.0, 0.0)];
+    }
+    let ring: Vec<Point> = (0..n)
+        .map(|i| {
+            let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
+            Point::new(RING_RADIUS * angle.cos(), RING_RADIUS * angle.sin())
+        })
+        .collect();
+    // An odd ring is taller above its centre than below (a triangle points up): centre it
+    // vertically so the drawing does not leave an empty band at the bottom.
+    let top = ring.iter().map(|p| p.y).fold(f64::INFINITY, f64::min);
+    let bottom = ring.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max);
+    let shift = -(top + bottom) / 2.0;
+    ring.into_iter()
+        .map(|p| round2p(Point::new(p.x, p.y + shift)))
+        .collect()
+}
+
+/// Radius of each node's disc so that neighbours on the ring never overlap.
+pub fn node_radius(n: usize) -> f64 {
+    if n <= 1 {
+        return MAX_NODE_RADIUS;
+    }
+    // Neighbours are a chord apart; keep a third of it free.
+    let chord = 2.0 * RING_RADIUS * (std::f64::consts::PI / n as f64).sin();
+    (chord / 3.0).clamp(MIN_NODE_RADIUS, MAX_NODE_RADIUS)
+}
+
+/// The directed lane `from → to` between two node centres: it starts and ends on the rims of
+/// the discs (radius `r`) and runs [`LANE_OFFSET`] to the right of the direction of travel, so
+/// the two directions of a link never overlap. Returns `(start, end)`.
+pub fn lane(from: Point, to: Point, r: f64) -> (Point, Point) {
+    let len = from.distance(to);
+    if len <= 2.0 * r || len == 0.0 {
+        return (from, to);
+    }
+    let (ux, uy) = ((to.x - from.x) / len, (to.y - from.y) / len);
+    // Right-hand normal in SVG coordinates (y grows downwards).
+    let (nx, ny) = (-uy, ux);
+    // Move the end points along the rim so that the offset lane still starts on the disc.
+    let along = (r * r - LANE_OFFSET * LANE_OFFSET).max(0.0).sqrt();
+    let start = Point::new(
+        from.x + ux * along + nx * LANE_OFFSET,
+        from.y + uy * along + ny * LANE_OFFSET,
+    );
+    let end = Point::new(
+        to.x - ux * along + nx * LANE_OFFSET,
+        to.y - uy * along + ny * LANE_OFFSET,
+    );
+    (round2p(start), round2p(end))
+}
+
+/// The undirected centre line between two node discs (rim to rim).
+pub fn link_line(a: Point, b: Point, r: f64) -> (Point, Point) {
+    let len = a.distance(b);
+    if len <= 2.0 * r || len == 0.0 {
+        return (a, b);
+    }
+    let t = r / len;
+    (round2p(a.lerp(b, t)), round2p(b.lerp(a, t)))
+}
+
+/// How far along its lane a message is at `now`: 0 when sent, 1 when delivered, clamped.
+/// A message sent and delivered at the same instant is drawn at its destination.
+pub fn progress(sent: Time, deliver: Time, now: Time) -> f64 {
+    if deliver <= sent {
+        return 1.0;
+    }
+    let t = now.saturating_sub(sent) as f64 / (deliver - sent) as f64;
+    t.clamp(0.0, 1.0)
+}
+
+/// Where a message on lane `(start, end)` is drawn at `now`.
+pub fn message_point(lane: (Point, Point), sent: Time, deliver: Time, now: Time) -> Point {
+    round2p(lane.0.lerp(lane.1, progress(sent, deliver, now)))
+}
+
+/// Baseline of the first of the two text lines under (or, for nodes in the upper half, over)
+/// a node, centred horizontally on the node, so labels never cover the links in the middle.
+pub fn label_origin(centre: Point, r: f64) -> Point {
+    if centre.y < -1.0 {
+        round2p(Point::new(centre.x, centre.y - r - 8.0 - LABEL_LINE))
+    } else {
+        round2p(Point::new(centre.x, centre.y + r + 14.0))
+    }
+}
+
+/// Distance between the baselines of a node's label lines.
+pub const LABEL_LINE: f64 = 12.0;
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn round2p(p: Point) -> Point {
+    Point::new(round2(p.x), round2(p.y))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn close(a: Point, b: Point) -> bool {
+        a.distance(b) < 0.05
+    }
+
+    #[test]
+    fn nodes_sit_on_the_ring_starting_at_the_top_clockwise() {
+        let p = node_positions(4);
+        assert!(close(p[0], Point::new(0.0, -RING_RADIUS)));
+        assert!(close(p[1], Point::new(RING_RADIUS, 0.0)));
+        assert!(close(p[2], Point::new(0.0, RING_RADIUS)));
+        assert!(close(p[3], Point::new(-RING_RADIUS, 0.0)));
+        // Odd rings are shifted down so their top and bottom are equally far from the middle.
+        let p = node_positions(7);
+        let centre = Point::new(0.0, p[0].y + RING_RADIUS);
+        for q in &p {
+            assert!((q.distance(centre) - RING_RADIUS).abs() < 0.05);
+        }
+        let bottom = p.iter().map(|q| q.y).fold(f64::NEG_INFINITY, f64::max);
+        assert!(
+            (p[0].y + bottom).abs() < 0.05,
+            "top {} bottom {bottom}",
+            p[0].y
+        );
+        assert!(p[0].y > -RING_RADIUS);
+    }
+
+    #[test]
+    fn a_single_node_sits_in_the_middle_and_none_is_empty() {
+        assert_eq!(node_positions(1), vec![Point::new(0.0, 0.0)]);
+        assert!(node_positions(0).is_empty());
+    }
+
+    #[test]
+    fn everything_fits_inside_the_view_box() {
+        for n in 1..=64 {
+            let r = node_radius(n);
+            for p in node_positions(n) {
+                assert!(
+                    p.x.abs() + r <= HALF_SIZE && p.y.abs() + r <= HALF_SIZE,
+                    "n = {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn neighbouring_discs_never_overlap() {
+        for n in 2..=64 {
+            let r = node_radius(n);
+            let p = node_positions(n);
+            let gap = p[0].distance(p[1]);
+            assert!(
+                gap >= 2.0 * r || r == MIN_NODE_RADIUS,
+                "n = {n}: gap {gap}, radius {r}"
+            );
+            assert!((MIN_NODE_RADIUS..=MAX_NODE_RADIUS).contains(&r));
+        }
+    }
+
+    #[test]
+    fn the_two_directions_of_a_link_use_opposite_lanes() {
+        let (a, b) = (Point::new(-100.0, 0.0), Point::new(100.0, 0.0));
+        let (s1, e1) = lane(a, b, 20.0);
+        let (s2, e2) = lane(b, a, 20.0);
+        // Travelling right (+x) the right-hand side is +y in SVG coordinates.
+        assert!(s1.y > 0.0 && e1.y > 0.0);
+        assert!(s2.y < 0.0 && e2.y < 0.0);
+        assert!((s1.y - LANE_OFFSET).abs() < 1e-9 && (s2.y + LANE_OFFSET).abs() < 1e-9);
+        // Lanes start and end on the discs' rims.
+        assert!((s1.distance(a) - 20.0).abs() < 0.05);
+        assert!((e1.distance(b) - 20.0).abs() < 0.05);
+        assert!(s1.x < e1.x && s2.x > e2.x);
+    }
+
+    #[test]
+    fn overlapping_discs_get_a_degenerate_lane_instead_of_nonsense() {
+        let (a, b) = (Point::new(0.0, 0.0), Point::new(10.0, 0.0));
+        assert_eq!(lane(a, b, 20.0), (a, b));
+        assert_eq!(lane(a, a, 20.0), (a, a));
+        assert_eq!(link_line(a, a, 20.0), (a, a));
+    }
+
+    #[test]
+    fn link_lines_run_rim_to_rim() {
+        let (a, b) = (Point::new(0.0, -100.0), Point::new(0.0, 100.0));
+        let (s, e) = link_line(a, b, 25.0);
+        assert!(close(s, Point::new(0.0, -75.0)) && close(e, Point::new(0.0, 75.0)));
+    }
+
+    #[test]
+    fn progress_interpolates_sent_to_deliver_and_clamps() {
+        assert_eq!(progress(1_000, 3_000, 0), 0.0);
+        assert_eq!(progress(1_000, 3_000, 1_000), 0.0);
+        assert_eq!(progress(1_000, 3_000, 2_000), 0.5);
+        assert_eq!(progress(1_000, 3_000, 3_000), 1.0);
+        assert_eq!(progress(1_000, 3_000, 9_000), 1.0);
+        assert_eq!(progress(5_000, 5_000, 5_000), 1.0);
+        assert_eq!(progress(5_000, 4_000, 0), 1.0);
+    }
+
+    #[test]
+    fn a_message_moves_along_its_lane() {
+        let l = (Point::new(0.0, 0.0), Point::new(100.0, 50.0));
+        assert_eq!(message_point(l, 0, 100, 0), l.0);
+        assert_eq!(message_point(l, 0, 100, 25), Point::new(25.0, 12.5));
+        assert_eq!(message_point(l, 0, 100, 100), l.1);
+    }
+
+    #[test]
+    fn labels_sit_outside_the_ring_and_inside_the_view_box() {
+        for n in 1..=8 {
+            let r = node_radius(n);
+            for p in node_positions(n) {
+                let first = label_origin(p, r);
+                let last = Point::new(first.x, first.y + LABEL_LINE);
+                for q in [first, last] {
+                    assert!(q.y.abs() < HALF_SIZE - 4.0, "n = {n}: {q:?}");
+                    assert!((q.y - p.y).abs() > r, "n = {n}: label inside the disc");
+                }
+            }
+        }
+        // Upper half: above the node; lower half and centre: below.
+        assert!(label_origin(Point::new(0.0, -RING_RADIUS), 20.0).y < -RING_RADIUS);
+        assert!(label_origin(Point::new(0.0, RING_RADIUS), 20.0).y > RING_RADIUS);
+        assert!(label_origin(Point::new(0.0, 0.0), 20.0).y > 0.0);
+    }
+}

@@ -1,0 +1,165 @@
+//! Hooks: everything in the app that has a lifetime — the animation loop, the page-visibility
+//! and keyboard listeners, media queries. Each registers in an effect and unregisters in the
+//! effect's cleanup.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::render::{request_animation_frame, AnimationFrame};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent, MediaQueryList};
+use yew::prelude::*;
+
+use crate::state::Action;
+use crate::stats::Samples;
+
+/// Timings of recent animation frames, in milliseconds.
+#[derive(Default)]
+pub struct FrameStats {
+    /// Time between consecutive frames.
+    pub interval: Samples,
+    /// Time spent per frame advancing the simulation and re-rendering.
+    pub work: Samples,
+}
+
+impl FrameStats {
+    pub fn clear(&mut self) {
+        self.interval.clear();
+        self.work.clear();
+    }
+}
+
+/// Shared frame statistics; equal only to itself, so passing it as a prop never re-renders.
+#[derive(Clone, Default)]
+pub struct FrameStatsHandle(pub Rc<RefCell<FrameStats>>);
+
+impl PartialEq for FrameStatsHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+fn now_ms() -> f64 {
+    gloo::utils::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// While `active`, calls `on_frame` once per animation frame with the wall-clock milliseconds
+/// since the previous frame (0 for the first), and records frame timings.
+#[hook]
+pub fn use_animation_frames(active: bool, on_frame: Callback<f64>, stats: FrameStatsHandle) {
+    use_effect_with(active, move |&active| {
+        let pending: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
+        if active {
+            schedule_frame(Rc::clone(&pending), None, on_frame, stats);
+        }
+        // Dropping the pending frame cancels it.
+        move || drop(pending.borrow_mut().take())
+    });
+}
+
+fn schedule_frame(
+    pending: Rc<RefCell<Option<AnimationFrame>>>,
+    last: Option<f64>,
+    on_frame: Callback<f64>,
+    stats: FrameStatsHandle,
+) {
+    let slot = Rc::clone(&pending);
+    let frame = request_animation_frame(move |timestamp| {
+        let started = now_ms();
+        let dt = last.map_or(0.0, |l| (timestamp - l).max(0.0));
+        if last.is_some() {
+            stats.0.borrow_mut().interval.push(dt);
+        }
+        on_frame.emit(dt);
+        // Yew renders in a microtask queued by the dispatch above; this one runs after it.
+        let work = stats.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            work.0.borrow_mut().work.push(now_ms() - started);
+        });
+        schedule_frame(slot, Some(timestamp), on_frame, stats);
+    });
+    *pending.borrow_mut() = Some(frame);
+}
+
+/// Reports whether the page is hidden, now and whenever that changes.
+#[hook]
+pub fn use_page_hidden(on_change: Callback<bool>) {
+    use_effect_with((), move |_| {
+        let document = gloo::utils::document();
+        on_change.emit(document.hidden());
+        let doc = document.clone();
+        let listener = EventListener::new(&document, "visibilitychange", move |_| {
+            on_change.emit(doc.hidden())
+        });
+        move || drop(listener)
+    });
+}
+
+/// Keyboard shortcuts for the whole page: Space plays or pauses, `.` steps, `r` resets.
+/// They stay out of the way of form controls and of elements that handled the key themselves.
+#[hook]
+pub fn use_shortcuts(on_action: Callback<Action>) {
+    use_effect_with((), move |_| {
+        let document = gloo::utils::document();
+        let options = EventListenerOptions::enable_prevent_default();
+        let listener =
+            EventListener::new_with_options(&document, "keydown", options, move |event| {
+                let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let tag = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+                    .map(|el| {
+                        let tag = el.tag_name().to_ascii_uppercase();
+                        match el.dyn_ref::<HtmlInputElement>() {
+                            Some(input) if input.type_() == "range" => "RANGE".to_string(),
+                            _ => tag,
+                        }
+                    })
+                    .unwrap_or_default();
+                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                    return;
+                }
+                let action = match e.key().as_str() {
+                    // A focused button already answers Space with its own click.
+                    " " if tag == "BUTTON" => return,
+                    " " if !e.repeat() => Action::TogglePlay,
+                    "." => Action::Step,
+                    "r" | "R" if !e.repeat() => Action::Reset,
+                    _ => return,
+                };
+                e.prevent_default();
+                on_action.emit(action);
+            });
+        move || drop(listener)
+    });
+}
+
+/// Whether a CSS media query matches, kept up to date.
+#[hook]
+pub fn use_media_query(query: &'static str) -> bool {
+    let matches = use_state(|| media_query(query).is_some_and(|m| m.matches()));
+    {
+        let matches = matches.clone();
+        use_effect_with(query, move |query| {
+            let listener = media_query(query).map(|list| {
+                let l = list.clone();
+                EventListener::new(&list, "change", move |_| matches.set(l.matches()))
+            });
+            move || drop(listener)
+        });
+    }
+    *matches
+}
+
+fn media_query(query: &str) -> Option<MediaQueryList> {
+    gloo::utils::window().match_media(query).ok().flatten()
+}

@@ -1,0 +1,40 @@
+//! # replicalab-web
+//!
+//! The replicalab playground: a Yew app that runs the simulator core in WebAssembly and draws
+//! what it does. The app is a projection of one reducer:
+//!
+//! - [`state`] owns the running simulation ([`state::Playground`]) and applies every
+//!   [`state::Action`]; components draw its [`state::Snapshot`].
+//! - `components/` are pure functions of their props (the node graph, the controls, the status
+//!   panel, the benchmark page).
+//! - `hooks` hold everything with a lifetime: the animation loop, page visibility, keyboard
+//!   shortcuts, media queries.
+//! - [`geometry`], [`format`] and [`stats`] are pure helpers, tested natively.
+//!
+//! The browser parts exist only when compiling for `wasm32`; natively the crate is the pure
+//! model and its tests (`cargo test -p replicalab-web --lib`).
+
+pub mod bench;
+pub mod format;
+pub mod geometry;
+pub mod state;
+pub mod stats;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+mod hooks;
+#[cfg(target_arch = "wasm32")]
+mod panic;
+
+/// Mounts the playground into the page's `<body>`.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    panic::install();
+    if let Some(loading) = gloo::utils::document().get_element_by_id("loading") {
+        loading.remove();
+    }
+    yew::Renderer::<app::App>::new().render();
+}
