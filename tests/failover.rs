@@ -114,7 +114,7 @@ fn random_faults_never_panic_in_any_failover_mode() {
         for seed in 0..20 {
             for fencing in [
                 Fencing::default(),
-                Fencing { terms: false, lease_ms: Some(100.0), stonith: true },
+                Fencing { terms: false, lease_ms: Some(100.0), stonith: true, clients: true },
             ] {
                 let mut s = faulty(5, AckPolicy::Async, mode.clone(), fencing, seed);
                 if matches!(mode, Failover::Coordinator { .. }) {
@@ -232,4 +232,40 @@ fn github_2018_leaves_neither_side_with_all_writes() {
             .collect();
         assert!(!east_late.is_empty() && east_late.iter().all(|&l| l > 50.0), "seed {seed}: {east_late:?}");
     }
+}
+
+#[test]
+fn clients_that_check_fencing_tokens_refuse_a_deposed_leaders_acknowledgement() {
+    use replicalab_core::scenario::{ClientConfig, TimedCommand};
+    let scenario = |clients_fence: bool| {
+        let mut s = with_failover(
+            lf_scenario(3, AckPolicy::Async, 1, 0.0),
+            election(),
+            Fencing { clients: clients_fence, ..Fencing::default() },
+        );
+        s.workload = None;
+        s.clients = Some(vec![ClientConfig { node: 1, timeout_ms: 5_000.0, session: Default::default() }]);
+        let write = |at_ms: f64| TimedCommand {
+            at_ms,
+            command: replicalab_core::Command::Write { client: 0, key: 1, value: None, node: None, quorum: None },
+        };
+        s.commands = vec![
+            TimedCommand { at_ms: 1_000.0, command: replicalab_core::Command::Pause { node: 0 } },
+            // Sent to n0, which n1 still believes leads: it waits in the stalled process.
+            write(1_001.0),
+            // After the election: goes to the new leader, which answers in term 2.
+            write(1_800.0),
+            TimedCommand { at_ms: 3_000.0, command: replicalab_core::Command::Resume { node: 0 } },
+        ];
+        s.duration_ms = 5_000.0;
+        s
+    };
+    let off = replicalab_core::run(&scenario(false), None);
+    assert_eq!(off.history[0].outcome, "ok", "the woken leader acknowledges the queued write");
+    assert_eq!(off.metrics.lost_writes, 1, "…and then rolls it back: {:?}", off.anomalies);
+    let on = replicalab_core::run(&scenario(true), None);
+    assert_eq!(on.history[1].outcome, "ok");
+    assert_eq!(on.history[0].outcome, "fail", "{:?}", on.history[0]);
+    assert!(on.history[0].reason.as_deref().unwrap_or("").contains("fenced"));
+    assert_eq!(on.metrics.lost_writes, 0, "nothing acknowledged is lost");
 }

@@ -167,7 +167,11 @@ pub enum Reply {
     /// Done. For a read, the values found (empty: the key was never written; more than one:
     /// concurrent siblings). For a write, empty. `version` is what the session token learns:
     /// the write's position, or how up to date the replica that answered the read was.
-    Ok { values: Vec<Value>, version: Version },
+    ///
+    /// `epoch` is the fencing token of the node that answered (a leader's term) when the
+    /// family fences clients, 0 otherwise: a client that has seen a newer epoch refuses an
+    /// acknowledgement carrying an older one.
+    Ok { values: Vec<Value>, version: Version, epoch: u64 },
     Fail(FailReason),
 }
 
@@ -241,10 +245,14 @@ impl<M, T> Out<M, T> {
         self.effects.push(Effect::Reply { op, reply });
     }
     pub fn ok(&mut self, op: OpId, values: Vec<Value>) {
-        self.reply(op, Reply::Ok { values, version: Vec::new() });
+        self.reply(op, Reply::Ok { values, version: Vec::new(), epoch: 0 });
     }
     pub fn ok_at(&mut self, op: OpId, values: Vec<Value>, version: Version) {
-        self.reply(op, Reply::Ok { values, version });
+        self.reply(op, Reply::Ok { values, version, epoch: 0 });
+    }
+    /// An acknowledgement carrying a fencing epoch.
+    pub fn ok_fenced(&mut self, op: OpId, values: Vec<Value>, version: Version, epoch: u64) {
+        self.reply(op, Reply::Ok { values, version, epoch });
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));

@@ -105,6 +105,8 @@ struct Client {
     sticky: Option<NodeId>,
     /// The causal context of the last read of each key, sent with the next write of it.
     contexts: BTreeMap<u32, Version>,
+    /// The newest fencing epoch this client has seen.
+    epoch: u64,
 }
 
 struct Workload {
@@ -239,6 +241,7 @@ impl<P: Protocol> Sim<P> {
                 last_write_ack: None,
                 sticky: None,
                 contexts: BTreeMap::new(),
+                epoch: 0,
             })
             .collect();
         let mut sim = Sim {
@@ -839,6 +842,19 @@ impl<P: Protocol> Sim<P> {
         }
         let o = &self.history.ops[op as usize];
         let c = &mut self.clients[o.client];
+        let reply = match reply {
+            Reply::Ok { epoch, .. } if epoch > 0 && epoch < c.epoch => {
+                // Client-side fencing: this answer comes from a deposed leader.
+                Reply::Fail(FailReason::Unavailable {
+                    why: format!("fenced: answered in term {epoch}, but the client has already seen term {}", c.epoch),
+                })
+            }
+            Reply::Ok { epoch, values, version } => {
+                c.epoch = c.epoch.max(epoch);
+                Reply::Ok { epoch, values, version }
+            }
+            other => other,
+        };
         match &reply {
             Reply::Ok { version, .. } if o.kind.is_write() => {
                 merge_versions(&mut c.write_token, version);

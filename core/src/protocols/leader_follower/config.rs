@@ -134,6 +134,11 @@ pub struct Fencing {
     /// STONITH: a node promoted by failover powers off the leader it replaces.
     #[serde(default)]
     pub stonith: bool,
+    /// Clients check fencing tokens too: every answer carries the leader's term, and a client
+    /// that has seen a newer term refuses an acknowledgement from an older one (the write
+    /// belongs to a deposed leader and will be rolled back).
+    #[serde(default)]
+    pub clients: bool,
 }
 
 fn yes() -> bool {
@@ -142,7 +147,7 @@ fn yes() -> bool {
 
 impl Default for Fencing {
     fn default() -> Self {
-        Fencing { terms: true, lease_ms: None, stonith: false }
+        Fencing { terms: true, lease_ms: None, stonith: false, clients: false }
     }
 }
 

@@ -245,8 +245,18 @@ impl LeaderFollowerNode {
         let last = self.last();
         let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= last);
         self.waiting = still;
+        let epoch = self.epoch();
         for (_, op, key) in ready {
-            out.ok_at(op, self.read(key).into_iter().collect(), vec![last]);
+            out.ok_fenced(op, self.read(key).into_iter().collect(), vec![last], epoch);
+        }
+    }
+
+    /// The fencing token clients see (0 when clients do not check tokens).
+    fn epoch(&self) -> u64 {
+        if self.cfg.fencing.clients {
+            self.term
+        } else {
+            0
         }
     }
 
@@ -666,7 +676,7 @@ impl LeaderFollowerNode {
             }
             // An armed timeout that watched this write re-arms for the next one when it fires.
             let (index, p) = entry.remove_entry();
-            out.ok_at(p.op, vec![], vec![index]);
+            out.ok_fenced(p.op, vec![], vec![index], self.epoch());
         }
     }
 
@@ -861,7 +871,7 @@ impl LeaderFollowerNode {
                         Behind::Redirect => out.fail(req.op, FailReason::Behind { have: vec![self.last()], need: vec![need] }),
                     }
                 } else {
-                    out.ok_at(req.op, self.read(key).into_iter().collect(), vec![self.last()]);
+                    out.ok_fenced(req.op, self.read(key).into_iter().collect(), vec![self.last()], self.epoch());
                 }
             }
             OpKind::Write { key, value } => {
