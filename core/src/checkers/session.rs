@@ -64,29 +64,49 @@ pub trait Model {
 
 type Observed = BTreeMap<Key, Vec<(OpId, Origin)>>;
 
+/// What one session has observed.
+#[derive(Clone, Debug, Default)]
+struct Session {
+    /// Per key, the observed writes not made redundant by a newer observed one.
+    observed: Observed,
+    /// Every observation in order, append-only: a write's causal past is a prefix of its
+    /// writer's log, so it is remembered as a length, not copied.
+    log: Vec<(Key, OpId)>,
+    /// Per other session, how much of its log has been merged into this one.
+    merged: BTreeMap<usize, usize>,
+}
+
+impl Session {
+    fn observe(&mut self, key: Key, write: OpId, origin: Origin, model: &dyn Model, limit: usize) {
+        let list = self.observed.entry(key).or_default();
+        if let Some(e) = list.iter_mut().find(|(w, _)| *w == write) {
+            e.1 = e.1.min(origin);
+            return;
+        }
+        if list.iter().any(|&(w, _)| model.covers(w, write)) {
+            return;
+        }
+        list.retain(|&(w, _)| !model.covers(write, w));
+        list.push((write, origin));
+        if list.len() > limit {
+            let drop = list.len() - limit;
+            list.drain(..drop);
+        }
+        self.log.push((key, write));
+    }
+}
+
 /// Incremental session checker.
 #[derive(Clone, Debug, Default)]
 pub struct SessionChecker {
-    sessions: BTreeMap<usize, Observed>,
-    /// What each write's session had observed when it was invoked (its causal past).
-    context: BTreeMap<OpId, Observed>,
+    sessions: BTreeMap<usize, Session>,
+    /// The causal past of each write: its writer session and that session's log length when
+    /// the write was invoked.
+    context: BTreeMap<OpId, (usize, usize)>,
     /// What a read's session had observed of its key when the read was invoked.
     pending_reads: BTreeMap<OpId, Vec<(OpId, Origin)>>,
     /// Most entries kept per session and key (older ones are dropped first).
     limit: usize,
-}
-
-fn observe(obs: &mut Observed, key: Key, write: OpId, origin: Origin, model: &dyn Model) {
-    let list = obs.entry(key).or_default();
-    if let Some(e) = list.iter_mut().find(|(w, _)| *w == write) {
-        e.1 = e.1.min(origin);
-        return;
-    }
-    if list.iter().any(|&(w, _)| model.covers(w, write)) {
-        return;
-    }
-    list.retain(|&(w, _)| !model.covers(write, w));
-    list.push((write, origin));
 }
 
 impl SessionChecker {
@@ -95,19 +115,18 @@ impl SessionChecker {
     }
 
     pub fn on_read_invoked(&mut self, session: usize, read: OpId, key: Key) {
-        let seen = self.sessions.get(&session).and_then(|o| o.get(&key)).cloned().unwrap_or_default();
+        let seen = self.sessions.get(&session).and_then(|s| s.observed.get(&key)).cloned().unwrap_or_default();
         self.pending_reads.insert(read, seen);
     }
 
     pub fn on_write_invoked(&mut self, session: usize, write: OpId) {
-        let ctx = self.sessions.get(&session).cloned().unwrap_or_default();
-        self.context.insert(write, ctx);
+        let len = self.sessions.get(&session).map_or(0, |s| s.log.len());
+        self.context.insert(write, (session, len));
     }
 
     pub fn on_write_acked(&mut self, session: usize, write: OpId, key: Key, model: &dyn Model) {
-        let obs = self.sessions.entry(session).or_default();
-        observe(obs, key, write, Origin::Own, model);
-        self.trim(session, key);
+        let limit = self.limit.max(1);
+        self.sessions.entry(session).or_default().observe(key, write, Origin::Own, model, limit);
     }
 
     /// A read that did not complete successfully.
@@ -147,33 +166,32 @@ impl SessionChecker {
                 ),
             }
         });
-        let sources = model.sources(read);
-        let obs = self.sessions.entry(session).or_default();
-        for s in &sources {
-            observe(obs, key, *s, Origin::Read, model);
-            if let Some(ctx) = self.context.get(s) {
-                for (k, list) in ctx {
-                    for &(w, _) in list {
-                        observe(obs, *k, w, Origin::Causal, model);
+        let limit = self.limit.max(1);
+        for s in model.sources(read) {
+            // The write's causal past: the prefix of its writer's log not merged here yet.
+            let inherited: Vec<(Key, OpId)> = match self.context.get(&s) {
+                Some(&(writer, len)) if writer != session => {
+                    let from = self.sessions.get(&session).and_then(|me| me.merged.get(&writer)).copied().unwrap_or(0);
+                    match self.sessions.get(&writer) {
+                        Some(w) if from < len => w.log[from..len.min(w.log.len())].to_vec(),
+                        _ => Vec::new(),
                     }
+                }
+                _ => Vec::new(),
+            };
+            let me = self.sessions.entry(session).or_default();
+            me.observe(key, s, Origin::Read, model, limit);
+            for (k, w) in inherited {
+                me.observe(k, w, Origin::Causal, model, limit);
+            }
+            if let Some(&(writer, len)) = self.context.get(&s) {
+                if writer != session {
+                    let m = me.merged.entry(writer).or_insert(0);
+                    *m = (*m).max(len);
                 }
             }
         }
-        let keys: Vec<Key> = obs.keys().copied().collect();
-        for k in keys {
-            self.trim(session, k);
-        }
         anomaly
-    }
-
-    fn trim(&mut self, session: usize, key: Key) {
-        let limit = self.limit.max(1);
-        if let Some(list) = self.sessions.get_mut(&session).and_then(|o| o.get_mut(&key)) {
-            if list.len() > limit {
-                let drop = list.len() - limit;
-                list.drain(..drop);
-            }
-        }
     }
 }
 
