@@ -377,3 +377,107 @@ mod tests {
         }
     }
 }
+
+/// Session checking for key-value histories with `put`, `append` and `get` (Porcupine's
+/// key-value test data): each client process is a session, time is the event order.
+pub mod kv {
+    use std::collections::BTreeMap;
+
+    use super::{check, Model, SessionOp};
+    use crate::checkers::Anomaly;
+    use crate::formats::edn::Value as Edn;
+    use crate::formats::{pair, EventType, Event, FormatError};
+    use crate::protocol::OpId;
+
+    struct Op {
+        f: String,
+        key: String,
+        /// Written text for put/append, returned text for get.
+        text: String,
+        invoke: usize,
+        done: Option<usize>,
+    }
+
+    /// A get reflects a write when the returned text contains the appended text, or came from
+    /// a put that was not certainly before the write.
+    struct KvModel {
+        ops: Vec<Op>,
+    }
+
+    impl KvModel {
+        fn before(&self, a: usize, b: usize) -> bool {
+            self.ops[a].done.is_some_and(|d| d < self.ops[b].invoke)
+        }
+    }
+
+    impl Model for KvModel {
+        fn reflects(&self, read: OpId, write: OpId) -> bool {
+            let w = &self.ops[write as usize];
+            let r = &self.ops[read as usize];
+            if r.text.contains(&w.text) {
+                return true;
+            }
+            self.sources(read).iter().any(|&s| self.ops[s as usize].f == "put" && !self.before(s as usize, write as usize))
+        }
+        fn sources(&self, read: OpId) -> Vec<OpId> {
+            let r = &self.ops[read as usize];
+            self.ops
+                .iter()
+                .enumerate()
+                // A write invoked after the read completed cannot be what it returned, even when
+                // it wrote the same text.
+                .filter(|(_, w)| w.f != "get" && w.key == r.key && !w.text.is_empty() && r.text.contains(&w.text))
+                .filter(|(_, w)| r.done.is_none_or(|d| w.invoke < d))
+                .map(|(i, _)| i as OpId)
+                .collect()
+        }
+        fn describe(&self, op: OpId) -> String {
+            let o = &self.ops[op as usize];
+            format!("{} {:?} {:?}", o.f, o.key, o.text)
+        }
+        fn describe_result(&self, read: OpId) -> String {
+            format!("{:?}", self.ops[read as usize].text)
+        }
+    }
+
+    fn text(v: &Edn) -> String {
+        match v {
+            Edn::Str(s) => s.clone(),
+            Edn::Nil => String::new(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Checks the session guarantees of a parsed key-value history. Anomalies name operations
+    /// by their position among the history's operations; the event lines are in `lines`.
+    pub fn check_events(events: &[Event]) -> Result<(Vec<Anomaly>, Vec<(usize, Option<usize>)>), FormatError> {
+        let paired = pair(events)?;
+        let mut keys: BTreeMap<String, u32> = BTreeMap::new();
+        let mut ops = Vec::new();
+        let mut session_ops = Vec::new();
+        let mut lines = Vec::new();
+        for (i, p) in paired.iter().enumerate() {
+            let inv = &events[p.invoke];
+            let done = p.completion.map(|c| &events[c]);
+            let key = inv.key.as_ref().map(text).unwrap_or_default();
+            let n = keys.len() as u32;
+            let key_id = *keys.entry(key.clone()).or_insert(n);
+            let is_get = p.f == "get";
+            let t = if is_get { done.map(|d| text(&d.value)).unwrap_or_default() } else { text(&inv.value) };
+            let ok = p.outcome(events) == EventType::Ok;
+            ops.push(Op { f: p.f.clone(), key, text: t, invoke: p.invoke, done: p.completion.filter(|_| ok) });
+            session_ops.push(SessionOp {
+                id: i as OpId,
+                session: p.process.max(0) as usize,
+                node: 0,
+                key: key_id,
+                write: !is_get,
+                invoke: p.invoke as u64,
+                complete: p.completion.map(|c| (c as u64, ok)),
+            });
+            lines.push((inv.line, done.map(|d| d.line)));
+        }
+        let model = KvModel { ops };
+        Ok((check(&session_ops, &model), lines))
+    }
+}
