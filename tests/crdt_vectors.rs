@@ -23,10 +23,7 @@ fn vectors_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!(
-            "skipped: {} is absent (no shared test data in this checkout)",
-            dir.display()
-        );
+        println!("skipped: {} is absent (no shared test data in this checkout)", dir.display());
         None
     }
 }
@@ -48,27 +45,16 @@ impl Tally {
     fn check(&mut self, scenario: &str, what: &str, result: Result<(), String>) {
         match result {
             Ok(()) => self.matched += 1,
-            Err(e) => self
-                .failures
-                .push(format!("scenario `{scenario}`, {what}: {e}")),
+            Err(e) => self.failures.push(format!("scenario `{scenario}`, {what}: {e}")),
         }
     }
 
     fn finish(self, file: &str) {
-        println!(
-            "{file}: {} expectations matched, {} failed",
-            self.matched,
-            self.failures.len()
-        );
+        println!("{file}: {} expectations matched, {} failed", self.matched, self.failures.len());
         for f in &self.failures {
             println!("  FAILED {f}");
         }
-        assert!(
-            self.failures.is_empty(),
-            "{file}: {} failures:\n{}",
-            self.failures.len(),
-            self.failures.join("\n")
-        );
+        assert!(self.failures.is_empty(), "{file}: {} failures:\n{}", self.failures.len(), self.failures.join("\n"));
     }
 }
 
@@ -111,12 +97,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             i += 1;
             out.push(Tok::Var(word(&mut i)));
         } else if c == '\'' {
-            let end = cs[i + 1..]
-                .iter()
-                .position(|&x| x == '\'')
-                .ok_or("unterminated quote")?
-                + i
-                + 1;
+            let end = cs[i + 1..].iter().position(|&x| x == '\'').ok_or("unterminated quote")? + i + 1;
             out.push(Tok::Quoted(cs[i + 1..end].iter().collect()));
             i = end + 1;
         } else if c.is_alphanumeric() || c == '_' {
@@ -191,10 +172,7 @@ enum Term {
 fn term(j: &Json) -> Result<Term, String> {
     match j {
         Json::String(s) => Ok(Term::Atom(s.clone())),
-        Json::Number(n) => n
-            .as_i64()
-            .map(Term::Int)
-            .ok_or_else(|| format!("not an integer: {n}")),
+        Json::Number(n) => n.as_i64().map(Term::Int).ok_or_else(|| format!("not an integer: {n}")),
         Json::Array(a) => Ok(Term::Tuple(a.iter().map(term).collect::<Result<_, _>>()?)),
         other => Err(format!("not a value: {other}")),
     }
@@ -215,14 +193,11 @@ enum Val {
 }
 
 fn as_str(j: &Json) -> Result<String, String> {
-    j.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("expected a string, found {j}"))
+    j.as_str().map(str::to_string).ok_or_else(|| format!("expected a string, found {j}"))
 }
 
 fn as_array(j: &Json) -> Result<&Vec<Json>, String> {
-    j.as_array()
-        .ok_or_else(|| format!("expected an array, found {j}"))
+    j.as_array().ok_or_else(|| format!("expected an array, found {j}"))
 }
 
 fn vector(j: &Json) -> Result<Vec<(String, u64)>, String> {
@@ -251,24 +226,17 @@ fn entries(j: &Json) -> Result<Vec<(String, u64, Vec<Term>)>, String> {
 
 /// A clock written as `{"entries": …, "anon": …}` (a `comment` key is ignored).
 fn literal(j: &Json) -> Result<Dvv, String> {
-    let obj = j
-        .as_object()
-        .ok_or_else(|| format!("expected a clock, found {j}"))?;
-    let anon: Vec<Term> = as_array(obj.get("anon").ok_or("no anon")?)?
-        .iter()
-        .map(term)
-        .collect::<Result<_, _>>()?;
-    let clock = DvvSet::from_parts(entries(obj.get("entries").ok_or("no entries")?)?, anon)
-        .map_err(|e| e.to_string())?;
+    let obj = j.as_object().ok_or_else(|| format!("expected a clock, found {j}"))?;
+    let anon: Vec<Term> = as_array(obj.get("anon").ok_or("no anon")?)?.iter().map(term).collect::<Result<_, _>>()?;
+    let clock =
+        DvvSet::from_parts(entries(obj.get("entries").ok_or("no entries")?)?, anon).map_err(|e| e.to_string())?;
     // The library reads the same layout directly when the values are plain strings.
     let mut plain = obj.clone();
     plain.remove("comment");
     if let Ok(direct) = serde_json::from_value::<DvvSet<String, String>>(Json::Object(plain)) {
         let direct = direct.map(|s| Term::Atom(s.clone()));
         if direct != clock {
-            return Err(format!(
-                "serde reads {direct:?}, from_parts builds {clock:?}"
-            ));
+            return Err(format!("serde reads {direct:?}, from_parts builds {clock:?}"));
         }
     }
     Ok(clock)
@@ -295,17 +263,12 @@ impl DvvEnv {
     }
 
     fn op(&self, step: &Json) -> Result<Val, String> {
-        let field = |k: &str| {
-            step.get(k)
-                .ok_or_else(|| format!("step has no {k:?}: {step}"))
-        };
+        let field = |k: &str| step.get(k).ok_or_else(|| format!("step has no {k:?}: {step}"));
         if let Some(lit) = step.get("literal") {
             return Ok(Val::Clock(literal(lit)?));
         }
         if let Some(e) = step.get("literal_entries") {
-            return Ok(Val::Clock(
-                DvvSet::from_parts(entries(e)?, []).map_err(|e| e.to_string())?,
-            ));
+            return Ok(Val::Clock(DvvSet::from_parts(entries(e)?, []).map_err(|e| e.to_string())?));
         }
         match field("op")?.as_str().ok_or("op is not a string")? {
             "new" => {
@@ -313,56 +276,31 @@ impl DvvEnv {
                     Val::Vector(v) => v,
                     other => return Err(format!("vv is not a vector: {other:?}")),
                 };
-                let values: Vec<Term> = as_array(field("values")?)?
-                    .iter()
-                    .map(term)
-                    .collect::<Result<_, _>>()?;
+                let values: Vec<Term> = as_array(field("values")?)?.iter().map(term).collect::<Result<_, _>>()?;
                 Ok(Val::Clock(DvvSet::new(vv, values)))
             }
             "update1" => {
                 let client = self.clock(self.operand(field("client")?)?)?;
-                Ok(Val::Clock(
-                    client
-                        .try_update(as_str(field("id")?)?)
-                        .map_err(|e| e.to_string())?,
-                ))
+                Ok(Val::Clock(client.try_update(as_str(field("id")?)?).map_err(|e| e.to_string())?))
             }
             "update2" => {
                 let client = self.clock(self.operand(field("client")?)?)?;
                 let server = self.clock(self.operand(field("server")?)?)?;
-                Ok(Val::Clock(
-                    client
-                        .try_update_with(&server, as_str(field("id")?)?)
-                        .map_err(|e| e.to_string())?,
-                ))
+                Ok(Val::Clock(client.try_update_with(&server, as_str(field("id")?)?).map_err(|e| e.to_string())?))
             }
-            "join" => Ok(Val::Vector(
-                self.clock(self.operand(field("arg")?)?)?.join(),
-            )),
+            "join" => Ok(Val::Vector(self.clock(self.operand(field("arg")?)?)?.join())),
             other => Err(format!("unknown op {other:?}")),
         }
     }
 
     fn eval(&self, e: &Expr) -> Result<Val, String> {
         match e {
-            Expr::Var(v) => self
-                .0
-                .get(v)
-                .cloned()
-                .ok_or_else(|| format!("${v} is not defined")),
+            Expr::Var(v) => self.0.get(v).cloned().ok_or_else(|| format!("${v} is not defined")),
             Expr::Quoted(q) => Ok(Val::Term(Term::Atom(q.clone()))),
             Expr::Ident(f) => Ok(Val::Func(f.clone())),
-            Expr::List(items) => Ok(Val::List(
-                items
-                    .iter()
-                    .map(|i| self.eval(i))
-                    .collect::<Result<_, _>>()?,
-            )),
+            Expr::List(items) => Ok(Val::List(items.iter().map(|i| self.eval(i)).collect::<Result<_, _>>()?)),
             Expr::Call(name, args) => {
-                let args: Vec<Val> = args
-                    .iter()
-                    .map(|a| self.eval(a))
-                    .collect::<Result<_, _>>()?;
+                let args: Vec<Val> = args.iter().map(|a| self.eval(a)).collect::<Result<_, _>>()?;
                 self.call(name, args)
             }
         }
@@ -383,10 +321,7 @@ impl DvvEnv {
             "join" => Val::Vector(self.clock(next()?)?.join()),
             "sync" => match next()? {
                 Val::List(cs) => {
-                    let cs: Vec<Dvv> = cs
-                        .into_iter()
-                        .map(|c| self.clock(c))
-                        .collect::<Result<_, _>>()?;
+                    let cs: Vec<Dvv> = cs.into_iter().map(|c| self.clock(c)).collect::<Result<_, _>>()?;
                     Val::Clock(DvvSet::sync_all(&cs))
                 }
                 other => return Err(format!("sync takes a list, found {other:?}")),
@@ -402,20 +337,8 @@ impl DvvEnv {
             "less" => Val::Bool(self.clock(next()?)?.less(&self.clock(next()?)?)),
             "equal" => Val::Bool(self.clock(next()?)?.equal(&self.clock(next()?)?)),
             "size" => Val::Int(self.clock(next()?)?.size() as i64),
-            "ids" => Val::List(
-                self.clock(next()?)?
-                    .ids()
-                    .into_iter()
-                    .map(|i| Val::Term(Term::Atom(i)))
-                    .collect(),
-            ),
-            "values" => Val::List(
-                self.clock(next()?)?
-                    .values()
-                    .into_iter()
-                    .map(Val::Term)
-                    .collect(),
-            ),
+            "ids" => Val::List(self.clock(next()?)?.ids().into_iter().map(|i| Val::Term(Term::Atom(i))).collect()),
+            "values" => Val::List(self.clock(next()?)?.values().into_iter().map(Val::Term).collect()),
             "sorted" => match next()? {
                 Val::List(mut l) => {
                     let mut terms: Vec<Term> = l
@@ -453,11 +376,7 @@ impl DvvEnv {
                 let c = self.clock(next()?)?;
                 let le = le_function(&f)?;
                 if name == "last" {
-                    Val::Term(
-                        c.last(le)
-                            .cloned()
-                            .ok_or("last of a clock without values")?,
-                    )
+                    Val::Term(c.last(le).cloned().ok_or("last of a clock without values")?)
                 } else {
                     Val::Clock(c.lww(le))
                 }
@@ -506,17 +425,11 @@ fn matches(env: &DvvEnv, got: &Val, want: &Json) -> Result<(), String> {
     let ok = match (got, want) {
         (_, Json::String(s)) if s.starts_with("==") => {
             let other = env.eval(&parse_expr(s.trim_start_matches("==").trim())?)?;
-            return if *got == other {
-                Ok(())
-            } else {
-                Err(format!("{got:?} != {other:?}"))
-            };
+            return if *got == other { Ok(()) } else { Err(format!("{got:?} != {other:?}")) };
         }
         (Val::Clock(c), Json::Object(_)) => *c == literal(want)?,
         // event/3 works on entries only: compare the entries, with no anonymous values.
-        (Val::Clock(c), Json::Array(_)) => {
-            *c == DvvSet::from_parts(entries(want)?, []).map_err(|e| e.to_string())?
-        }
+        (Val::Clock(c), Json::Array(_)) => *c == DvvSet::from_parts(entries(want)?, []).map_err(|e| e.to_string())?,
         (Val::Vector(v), Json::Array(_)) => *v == vector(want)?,
         (Val::Bool(b), Json::Bool(w)) => b == w,
         (Val::Int(i), Json::Number(n)) => Some(*i) == n.as_i64(),
@@ -545,24 +458,15 @@ fn matches(env: &DvvEnv, got: &Val, want: &Json) -> Result<(), String> {
 fn prose_new(s: &str) -> Option<Dvv> {
     let rest = s.strip_prefix("VV [")?;
     let (pairs, rest) = rest.split_once(']')?;
-    let siblings = rest
-        .strip_prefix(" with siblings {")?
-        .strip_suffix("} as DVVSet")?;
+    let siblings = rest.strip_prefix(" with siblings {")?.strip_suffix("} as DVVSet")?;
     let vv: Vec<(String, u64)> = pairs
         .split("),")
         .map(|p| {
-            let (id, n) = p
-                .trim_matches(|c| c == '(' || c == ')' || c == ' ')
-                .split_once(',')?;
+            let (id, n) = p.trim_matches(|c| c == '(' || c == ')' || c == ' ').split_once(',')?;
             Some((id.trim().to_string(), n.trim().parse().ok()?))
         })
         .collect::<Option<_>>()?;
-    Some(DvvSet::new(
-        vv,
-        siblings
-            .split(',')
-            .map(|v| Term::Atom(v.trim().to_string())),
-    ))
+    Some(DvvSet::new(vv, siblings.split(',').map(|v| Term::Atom(v.trim().to_string()))))
 }
 
 #[test]
@@ -605,10 +509,7 @@ fn dvvset_vectors() {
             tally.check(name, expr, result);
         }
     }
-    println!(
-        "dvvset_vectors.json: {} scenarios, {steps_run} steps run",
-        scenarios.len()
-    );
+    println!("dvvset_vectors.json: {} scenarios, {steps_run} steps run", scenarios.len());
     tally.finish("dvvset_vectors.json");
 }
 
@@ -616,17 +517,8 @@ fn dvvset_vectors() {
 // riak_dt_vectors.json
 
 fn str_map(j: &Json) -> Result<Vec<(String, u64)>, String> {
-    let obj = j
-        .as_object()
-        .ok_or_else(|| format!("expected a map, found {j}"))?;
-    obj.iter()
-        .map(|(k, v)| {
-            Ok((
-                k.clone(),
-                v.as_u64().ok_or_else(|| format!("not a count: {v}"))?,
-            ))
-        })
-        .collect()
+    let obj = j.as_object().ok_or_else(|| format!("expected a map, found {j}"))?;
+    obj.iter().map(|(k, v)| Ok((k.clone(), v.as_u64().ok_or_else(|| format!("not a count: {v}"))?))).collect()
 }
 
 fn vclock(j: &Json) -> Result<VClock<String>, String> {
@@ -647,9 +539,7 @@ fn eq<T: PartialEq + std::fmt::Debug>(got: T, want: T) -> Result<(), String> {
 
 /// `NAME = rhs` (the statement forms of the vclock and gcounter tests).
 fn assignment(s: &str) -> Result<(&str, &str), String> {
-    s.split_once(" = ")
-        .map(|(l, r)| (l.trim(), r.trim()))
-        .ok_or_else(|| format!("not an assignment: {s:?}"))
+    s.split_once(" = ").map(|(l, r)| (l.trim(), r.trim())).ok_or_else(|| format!("not an assignment: {s:?}"))
 }
 
 fn riak_vclock(doc: &Json, tally: &mut Tally) {
@@ -660,10 +550,7 @@ fn riak_vclock(doc: &Json, tally: &mut Tally) {
     let run = |env: &mut BTreeMap<String, VClock<String>>, stmt: &str| -> Result<(), String> {
         let (var, rhs) = assignment(stmt)?;
         let get = |env: &BTreeMap<String, VClock<String>>, e: &Expr| match e {
-            Expr::Ident(n) => env
-                .get(n)
-                .cloned()
-                .ok_or_else(|| format!("{n} is not defined")),
+            Expr::Ident(n) => env.get(n).cloned().ok_or_else(|| format!("{n} is not defined")),
             other => Err(format!("expected a clock name, found {other:?}")),
         };
         let val = match parse_expr(rhs)? {
@@ -703,15 +590,13 @@ fn riak_vclock(doc: &Json, tally: &mut Tally) {
         for pair in ex["expect"].as_array().into_iter().flatten() {
             let expr = pair[0].as_str().unwrap_or("");
             let result = match parse_expr(expr) {
-                Ok(Expr::Call(f, args)) if f == "descends" && args.len() == 2 => {
-                    match (&args[0], &args[1]) {
-                        (Expr::Ident(a), Expr::Ident(b)) => match (env.get(a), env.get(b)) {
-                            (Some(a), Some(b)) => eq(Json::Bool(a.descends(b)), pair[1].clone()),
-                            _ => Err("undefined clock".into()),
-                        },
-                        _ => Err("descends takes two names".into()),
-                    }
-                }
+                Ok(Expr::Call(f, args)) if f == "descends" && args.len() == 2 => match (&args[0], &args[1]) {
+                    (Expr::Ident(a), Expr::Ident(b)) => match (env.get(a), env.get(b)) {
+                        (Some(a), Some(b)) => eq(Json::Bool(a.descends(b)), pair[1].clone()),
+                        _ => Err("undefined clock".into()),
+                    },
+                    _ => Err("descends takes two names".into()),
+                },
                 other => Err(format!("cannot read {other:?}")),
             };
             tally.check("vclock example_test", expr, result);
@@ -725,16 +610,13 @@ fn riak_vclock(doc: &Json, tally: &mut Tally) {
             for pair in acc["expect"].as_array().into_iter().flatten() {
                 let expr = pair[0].as_str().unwrap_or("");
                 let result = match parse_expr(expr) {
-                    Ok(Expr::Call(f, args)) if f == "get_counter" && args.len() == 1 => {
-                        match &args[0] {
-                            Expr::Ident(actor) => eq(Some(vc.get(actor)), pair[1].as_u64()),
-                            other => Err(format!("actor {other:?}")),
-                        }
+                    Ok(Expr::Call(f, args)) if f == "get_counter" && args.len() == 1 => match &args[0] {
+                        Expr::Ident(actor) => eq(Some(vc.get(actor)), pair[1].as_u64()),
+                        other => Err(format!("actor {other:?}")),
+                    },
+                    Ok(Expr::Ident(f)) if f == "all_nodes" => {
+                        eq(Json::from(vc.actors().cloned().collect::<Vec<_>>()), pair[1].clone())
                     }
-                    Ok(Expr::Ident(f)) if f == "all_nodes" => eq(
-                        Json::from(vc.actors().cloned().collect::<Vec<_>>()),
-                        pair[1].clone(),
-                    ),
                     other => Err(format!("cannot read {other:?}")),
                 };
                 tally.check("vclock accessor_test", expr, result);
@@ -744,12 +626,7 @@ fn riak_vclock(doc: &Json, tally: &mut Tally) {
     }
 
     // merge_tests: merge([inputs]) == expect
-    for (i, case) in v["merge_tests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, case) in v["merge_tests"].as_array().into_iter().flatten().enumerate() {
         let result = (|| {
             let mut c = VClock::new();
             for input in as_array(&case["inputs"])? {
@@ -762,12 +639,8 @@ fn riak_vclock(doc: &Json, tally: &mut Tally) {
 
     // subtract_dots_doc_example
     let sd = &v["subtract_dots_doc_example"];
-    let result = (|| {
-        eq(
-            vclock(&sd["dots"])?.subtract_dots(&vclock(&sd["clock"])?),
-            vclock(&sd["expect_remaining_dots"])?,
-        )
-    })();
+    let result =
+        (|| eq(vclock(&sd["dots"])?.subtract_dots(&vclock(&sd["clock"])?), vclock(&sd["expect_remaining_dots"])?))();
     tally.check("vclock subtract_dots_doc_example", "remaining dots", result);
 }
 
@@ -784,9 +657,7 @@ fn riak_gcounter(doc: &Json, tally: &mut Tally) {
         for op in as_array(&upd["ops"])? {
             match op.as_array().map(Vec::as_slice) {
                 Some([name, actor]) if name == "increment" => c.increment(as_str(actor)?, 1),
-                Some([name, actor, by]) if name == "increment" => {
-                    c.increment(as_str(actor)?, by.as_u64().ok_or("by")?)
-                }
+                Some([name, actor, by]) if name == "increment" => c.increment(as_str(actor)?, by.as_u64().ok_or("by")?),
                 _ => return Err(format!("cannot read op {op}")),
             }
         }
@@ -835,31 +706,20 @@ fn riak_gcounter(doc: &Json, tally: &mut Tally) {
             let (var, rhs) = assignment(stmt)?;
             let get = |n: &str| match n.trim() {
                 "fresh" => Ok(GCounter::new()),
-                n => env
-                    .get(n)
-                    .cloned()
-                    .ok_or_else(|| format!("{n} is not defined")),
+                n => env.get(n).cloned().ok_or_else(|| format!("{n} is not defined")),
             };
-            let val =
-                if let Some(args) = rhs.strip_prefix("merge(").and_then(|s| s.strip_suffix(')')) {
-                    let (a, b) = args.split_once(',').ok_or("merge takes two counters")?;
-                    let mut c = get(a)?;
-                    c.merge(&get(b)?);
-                    c
-                } else {
-                    let (base, rest) = rhs
-                        .split_once(" +")
-                        .ok_or_else(|| format!("cannot read {rhs:?}"))?;
-                    let (by, actor) = rest
-                        .split_once(" at ")
-                        .ok_or_else(|| format!("cannot read {rhs:?}"))?;
-                    let mut c = get(base)?;
-                    c.increment(
-                        actor.trim().to_string(),
-                        by.trim().parse().map_err(|_| format!("amount {by:?}"))?,
-                    );
-                    c
-                };
+            let val = if let Some(args) = rhs.strip_prefix("merge(").and_then(|s| s.strip_suffix(')')) {
+                let (a, b) = args.split_once(',').ok_or("merge takes two counters")?;
+                let mut c = get(a)?;
+                c.merge(&get(b)?);
+                c
+            } else {
+                let (base, rest) = rhs.split_once(" +").ok_or_else(|| format!("cannot read {rhs:?}"))?;
+                let (by, actor) = rest.split_once(" at ").ok_or_else(|| format!("cannot read {rhs:?}"))?;
+                let mut c = get(base)?;
+                c.increment(actor.trim().to_string(), by.trim().parse().map_err(|_| format!("amount {by:?}"))?);
+                c
+            };
             env.insert(var.to_string(), val);
             Ok(())
         })();
@@ -871,10 +731,7 @@ fn riak_gcounter(doc: &Json, tally: &mut Tally) {
     if ok {
         for (expr, want) in u["expect"].as_object().into_iter().flatten() {
             let result = (|| {
-                let args = expr
-                    .strip_prefix("merge(")
-                    .and_then(|s| s.strip_suffix(')'))
-                    .ok_or("merge(X, Y)")?;
+                let args = expr.strip_prefix("merge(").and_then(|s| s.strip_suffix(')')).ok_or("merge(X, Y)")?;
                 let (a, b) = args.split_once(',').ok_or("two counters")?;
                 let mut c = env.get(a.trim()).cloned().ok_or("undefined")?;
                 c.merge(env.get(b.trim()).ok_or("undefined")?);
@@ -992,9 +849,7 @@ impl SetEnv {
             let [a, b] = parts.as_slice() else {
                 return Err(format!("merge takes two sets: {rhs:?}"));
             };
-            let (OVal::Set(mut a), OVal::Set(b)) =
-                (self.eval(a, with_context)?, self.eval(b, with_context)?)
-            else {
+            let (OVal::Set(mut a), OVal::Set(b)) = (self.eval(a, with_context)?, self.eval(b, with_context)?) else {
                 return Err("merge takes sets".into());
             };
             a.merge(&b);
@@ -1038,8 +893,7 @@ impl SetEnv {
             if !w.is_empty() {
                 return Err(format!("cannot read {w:?} in {rhs:?}"));
             }
-            let elems =
-                || -> Vec<String> { split_args(arg.trim_start_matches('[').trim_end_matches(']')) };
+            let elems = || -> Vec<String> { split_args(arg.trim_start_matches('[').trim_end_matches(']')) };
             match op {
                 "add" => set.add(actor, arg.trim().to_string()),
                 "add_all" => set.add_all(actor, elems()),
@@ -1081,24 +935,17 @@ fn riak_orswot(doc: &Json, tally: &mut Tally) {
         for stmt in sc["steps"].as_array().into_iter().flatten() {
             let raw = stmt.as_str().unwrap_or("");
             let (text, comments) = strip_comments(raw);
-            let both = comments
-                .iter()
-                .any(|c| c.contains("with or without context"));
+            let both = comments.iter().any(|c| c.contains("with or without context"));
             for part in text.split(';') {
                 let result = assignment(part).and_then(|(var, rhs)| {
                     let val = env.eval(rhs, both)?;
                     if both {
                         // The comment promises the same outcome without the context.
-                        let (OVal::Set(with), OVal::Set(without)) = (&val, env.eval(rhs, false)?)
-                        else {
+                        let (OVal::Set(with), OVal::Set(without)) = (&val, env.eval(rhs, false)?) else {
                             return Err("update must give a set".into());
                         };
                         if with.value() != without.value() {
-                            return Err(format!(
-                                "with context {:?}, without {:?}",
-                                with.value(),
-                                without.value()
-                            ));
+                            return Err(format!("with context {:?}, without {:?}", with.value(), without.value()));
                         }
                     }
                     env.0.insert(var.to_string(), val);
@@ -1115,9 +962,7 @@ fn riak_orswot(doc: &Json, tally: &mut Tally) {
         }
         for (expr, want) in sc["expect"].as_object().into_iter().flatten() {
             let result = (|| {
-                let (var, "") =
-                    call_prefix(expr, "value").ok_or_else(|| format!("cannot read {expr:?}"))?
-                else {
+                let (var, "") = call_prefix(expr, "value").ok_or_else(|| format!("cannot read {expr:?}"))? else {
                     return Err(format!("cannot read {expr:?}"));
                 };
                 eq(Json::from(env.set(var)?.value()), want.clone())
@@ -1143,32 +988,16 @@ fn riak_dt_vectors() {
 fn the_interpreter_reads_what_the_files_write() {
     assert_eq!(
         parse_expr("sync([$A, $B])").unwrap(),
-        Expr::Call(
-            "sync".into(),
-            vec![Expr::List(vec![
-                Expr::Var("A".into()),
-                Expr::Var("B".into())
-            ])]
-        )
+        Expr::Call("sync".into(), vec![Expr::List(vec![Expr::Var("A".into()), Expr::Var("B".into())])])
     );
     assert_eq!(
         parse_expr("event($E,'a','v2')").unwrap(),
-        Expr::Call(
-            "event".into(),
-            vec![
-                Expr::Var("E".into()),
-                Expr::Quoted("a".into()),
-                Expr::Quoted("v2".into())
-            ]
-        )
+        Expr::Call("event".into(), vec![Expr::Var("E".into()), Expr::Quoted("a".into()), Expr::Quoted("v2".into())])
     );
     assert!(parse_expr("less($A,").is_err());
     assert_eq!(
         strip_comments("Merged = merge(B2, merge(C, A3))  (fold: acc=A3; acc=merge(C,acc))"),
-        (
-            "Merged = merge(B2, merge(C, A3))".to_string(),
-            vec!["fold: acc=A3; acc=merge(C,acc)".to_string()]
-        )
+        ("Merged = merge(B2, merge(C, A3))".to_string(), vec!["fold: acc=A3; acc=merge(C,acc)".to_string()])
     );
     assert_eq!(strip_comments("C = A (replica copy)").0, "C = A");
     assert_eq!(split_args("B2, merge(C, A3)"), vec!["B2", "merge(C, A3)"]);

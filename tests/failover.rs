@@ -38,7 +38,9 @@ fn faulty(n: usize, ack: AckPolicy, failover: Failover, fencing: Fencing, seed: 
 
 fn run(s: &Scenario) -> Sim<LeaderFollowerNode> {
     catch_unwind(AssertUnwindSafe(|| {
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else { unreachable!("a leader-follower scenario") };
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else {
+            unreachable!("a leader-follower scenario")
+        };
         sim.run_until(from_ms(s.duration_ms));
         sim.check_now();
         sim
@@ -61,7 +63,14 @@ fn majority_elections_with_safe_acks_never_lose_writes_or_share_a_term() {
             let spans = sim.leader_spans();
             for (i, a) in spans.iter().enumerate() {
                 for b in &spans[i + 1..] {
-                    assert!(a.1 != b.1 || a.0 == b.0, "{ack:?}: n{} and n{} both led term {}; {}", a.0, b.0, a.1, repro(&s));
+                    assert!(
+                        a.1 != b.1 || a.0 == b.0,
+                        "{ack:?}: n{} and n{} both led term {}; {}",
+                        a.0,
+                        b.0,
+                        a.1,
+                        repro(&s)
+                    );
                 }
             }
         }
@@ -78,7 +87,14 @@ fn after_healing_one_leader_remains_and_every_log_converges() {
         let lead: Vec<(u64, u64)> = sim.node(leaders[0]).log().iter().map(|e| (e.term, e.op)).collect();
         for i in 0..5 {
             let log: Vec<(u64, u64)> = sim.node(i).log().iter().map(|e| (e.term, e.op)).collect();
-            assert!(log == lead, "n{i} has {} entries, leader n{} has {}; {}", log.len(), leaders[0], lead.len(), repro(&s));
+            assert!(
+                log == lead,
+                "n{i} has {} entries, leader n{} has {}; {}",
+                log.len(),
+                leaders[0],
+                lead.len(),
+                repro(&s)
+            );
         }
     }
 }
@@ -112,10 +128,9 @@ fn random_faults_never_panic_in_any_failover_mode() {
     ];
     for mode in modes {
         for seed in 0..20 {
-            for fencing in [
-                Fencing::default(),
-                Fencing { terms: false, lease_ms: Some(100.0), stonith: true, clients: true },
-            ] {
+            for fencing in
+                [Fencing::default(), Fencing { terms: false, lease_ms: Some(100.0), stonith: true, clients: true }]
+            {
                 let mut s = faulty(5, AckPolicy::Async, mode.clone(), fencing, seed);
                 if matches!(mode, Failover::Coordinator { .. }) {
                     s.clients = Some(s.clients().into_iter().take(4).collect());
@@ -166,7 +181,11 @@ fn presets_show_their_signature_behaviour() {
         assert!(r.metrics.notes.get("fenced").copied().unwrap_or(0) > 0, "seed {seed}: the woken leader is refused");
 
         let r = preset("patroni-coordinator", seed);
-        assert!(r.metrics.notes.contains_key("lock_lost") && r.metrics.notes.contains_key("lock_granted"), "seed {seed}: {:?}", r.metrics.notes);
+        assert!(
+            r.metrics.notes.contains_key("lock_lost") && r.metrics.notes.contains_key("lock_granted"),
+            "seed {seed}: {:?}",
+            r.metrics.notes
+        );
         assert_eq!(split(&r), 0, "seed {seed}: the lock prevents two leaders");
     }
 }
@@ -197,7 +216,9 @@ fn github_2018_leaves_neither_side_with_all_writes() {
     for seed in 1..4 {
         let mut s = presets::find("github-2018").unwrap().scenario().unwrap();
         s.seed = seed;
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(&s) else { unreachable!("a leader-follower scenario") };
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(&s) else {
+            unreachable!("a leader-follower scenario")
+        };
         // Just before the heal: compare the East primary with the promoted West replica.
         sim.run_until(4_499 * MS);
         let holds = |i: usize| {

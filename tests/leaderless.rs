@@ -22,11 +22,15 @@ fn ll(n: usize, cfg: LeaderlessConfig, seed: u64) -> Scenario {
 /// Random faults without clock changes (last write wins needs honest clocks for W + R > N to
 /// mean "reads see the latest write").
 fn faults_without_skew(seed: u64, n: usize) -> Vec<TimedCommand> {
-    random_faults(seed, n, 5_000.0, 1_000.0, 6).into_iter().filter(|c| !matches!(c.command, Command::Clock { .. })).collect()
+    random_faults(seed, n, 5_000.0, 1_000.0, 6)
+        .into_iter()
+        .filter(|c| !matches!(c.command, Command::Clock { .. }))
+        .collect()
 }
 
 fn run(s: &Scenario) -> Report {
-    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None))).unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
+    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None)))
+        .unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
 }
 
 fn count(r: &Report, kind: &str) -> usize {
@@ -61,7 +65,15 @@ fn partial_quorums_sometimes_read_stale_data() {
 fn anti_entropy_makes_replicas_converge_after_faults() {
     for resolution in [Resolution::Lww, Resolution::Siblings] {
         for seed in 0..SEEDS {
-            let cfg = LeaderlessConfig { replicas: 3, w: 1, r: 1, read_repair: false, anti_entropy_ms: Some(100.0), resolution, ..Default::default() };
+            let cfg = LeaderlessConfig {
+                replicas: 3,
+                w: 1,
+                r: 1,
+                read_repair: false,
+                anti_entropy_ms: Some(100.0),
+                resolution,
+                ..Default::default()
+            };
             let mut s = ll(4, cfg, seed);
             s.duration_ms = 6_000.0;
             s.workload.as_mut().unwrap().stop_ms = Some(3_500.0);
@@ -106,8 +118,14 @@ fn a_request_can_choose_its_own_quorum() {
     s.workload = None;
     s.commands = vec![
         TimedCommand { at_ms: 100.0, command: Command::Crash { node: 2 } },
-        TimedCommand { at_ms: 200.0, command: Command::Write { client: 0, key: 0, value: None, node: None, quorum: Some(3) } },
-        TimedCommand { at_ms: 200.0, command: Command::Write { client: 0, key: 1, value: None, node: None, quorum: Some(2) } },
+        TimedCommand {
+            at_ms: 200.0,
+            command: Command::Write { client: 0, key: 0, value: None, node: None, quorum: Some(3) },
+        },
+        TimedCommand {
+            at_ms: 200.0,
+            command: Command::Write { client: 0, key: 1, value: None, node: None, quorum: Some(2) },
+        },
     ];
     let rep = replicalab_core::run(&s, Some(2_000 * MS));
     let outcomes: Vec<&str> = rep.history.iter().map(|o| o.outcome.as_str()).collect();
@@ -118,7 +136,10 @@ fn a_request_can_choose_its_own_quorum() {
 #[test]
 fn siblings_and_lww_with_skew() {
     let r = run(&presets::find("ll-siblings").unwrap().scenario().unwrap());
-    assert!(r.history.iter().any(|o| o.values.as_ref().is_some_and(|v| v.len() > 1)), "concurrent writes become siblings");
+    assert!(
+        r.history.iter().any(|o| o.values.as_ref().is_some_and(|v| v.len() > 1)),
+        "concurrent writes become siblings"
+    );
     assert_eq!(count(&r, "lost_write"), 0);
     let r = run(&presets::find("ll-cassandra-clock-skew").unwrap().scenario().unwrap());
     assert!(count(&r, "lost_write") > 0, "{:?}", r.anomaly_counts);

@@ -20,7 +20,8 @@ fn ml(n: usize, cfg: MultiLeaderConfig, seed: u64) -> Scenario {
 }
 
 fn run(s: &Scenario) -> Report {
-    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None))).unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
+    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None)))
+        .unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
 }
 
 fn count(r: &Report, kind: &str) -> usize {
@@ -86,7 +87,8 @@ fn siblings_appear_and_are_resolved_by_writes_with_context() {
     assert!(reads_with_siblings > 0, "reads return concurrent values");
     let Simulation::MultiLeader(mut sim) = Simulation::new(&s) else { unreachable!() };
     sim.run_until(from_ms(s.duration_ms));
-    let max_siblings = sim.view().nodes.iter().flat_map(|n| n.protocol.data.iter().map(|k| k.values.len())).max().unwrap_or(0);
+    let max_siblings =
+        sim.view().nodes.iter().flat_map(|n| n.protocol.data.iter().map(|k| k.values.len())).max().unwrap_or(0);
     assert!(max_siblings <= 4, "writes with context keep siblings from piling up: {max_siblings}");
 }
 
@@ -96,7 +98,10 @@ fn the_ordering_problem_diverges_without_version_vectors_and_not_with_them() {
     assert_eq!(count(&r, "divergence"), 1, "{:?}", r.anomalies);
     let r = run(&presets::find("ml-ordering-version-vectors").unwrap().scenario().unwrap());
     assert_eq!(count(&r, "divergence"), 0, "{:?}", r.anomalies);
-    assert!(r.metrics.notes.get("causal_gap").copied().unwrap_or(0) > 0, "version vectors detect the overtaking update");
+    assert!(
+        r.metrics.notes.get("causal_gap").copied().unwrap_or(0) > 0,
+        "version vectors detect the overtaking update"
+    );
 }
 
 #[test]
@@ -116,6 +121,7 @@ fn a_broken_ring_stops_the_flow_until_the_node_returns() {
     assert!(at_n2.iter().all(|v| !from_n0.contains(v)), "while n1 is down none of n0's writes reach n2: {at_n2:?}");
     sim.run_until(6_000 * MS);
     let view = sim.view();
-    let data: Vec<Vec<Vec<u64>>> = view.nodes.iter().map(|n| n.protocol.data.iter().map(|k| k.values.clone()).collect()).collect();
+    let data: Vec<Vec<Vec<u64>>> =
+        view.nodes.iter().map(|n| n.protocol.data.iter().map(|k| k.values.clone()).collect()).collect();
     assert!(data.windows(2).all(|w| w[0] == w[1]), "converged after n1 returns: {data:?}");
 }

@@ -156,13 +156,7 @@ fn binomial(n: u64, q: f64, rng: &mut SimRng) -> u64 {
 /// so the first one to reach the threshold tends to come early: the reported t is biased low,
 /// more so where the curve is flat. Simulates that sweep `reps` times on our curve (`windows`,
 /// sorted) and returns the reported values, sorted.
-fn paper_sweep(
-    windows: &[f64],
-    (start, step, end): (f64, f64, f64),
-    n_pub: u64,
-    reps: usize,
-    seed: u64,
-) -> Vec<f64> {
+fn paper_sweep(windows: &[f64], (start, step, end): (f64, f64, f64), n_pub: u64, reps: usize, seed: u64) -> Vec<f64> {
     let p_stale = |t: f64| windows.len() as f64 - windows.partition_point(|&w| w <= t) as f64;
     let allowed = (0.001 * n_pub as f64).floor() as u64;
     let points = ((end - start) / step).round() as u64;
@@ -208,15 +202,7 @@ impl Report {
     }
 
     /// A probability: `|ours - published| <= half_unit + Z σ`.
-    fn prob(
-        &mut self,
-        what: &str,
-        ours: f64,
-        n: u64,
-        published: f64,
-        half: f64,
-        n_pub: Option<u64>,
-    ) {
+    fn prob(&mut self, what: &str, ours: f64, n: u64, published: f64, half: f64, n_pub: Option<u64>) {
         let s_ours = sigma(published, n);
         let s_pub = n_pub.map_or(0.0, |m| sigma(published, m));
         let tol = half + Z * (s_ours * s_ours + s_pub * s_pub).sqrt();
@@ -236,26 +222,13 @@ impl Report {
     /// A published lower bound on a probability: `ours >= bound - Z σ`.
     fn at_least(&mut self, what: &str, ours: f64, n: u64, bound: f64) {
         let s = sigma(bound, n).max(1.0 / n as f64);
-        self.line(
-            ours >= bound - Z * s,
-            format!("{what}: ours {ours:.7} vs published > {bound}"),
-        );
+        self.line(ours >= bound - Z * s, format!("{what}: ours {ours:.7} vs published > {bound}"));
     }
 
     /// A published quantile `x` at level `level` (a time or a latency), read through our CDF at
     /// `x - step` and `x + step`: `F(x - step) <= level + tol` and `F(x + step) >= level - tol`.
     #[allow(clippy::too_many_arguments)]
-    fn quantile(
-        &mut self,
-        what: &str,
-        x: f64,
-        step: f64,
-        below: f64,
-        above: f64,
-        n: u64,
-        n_pub: u64,
-        level: f64,
-    ) {
+    fn quantile(&mut self, what: &str, x: f64, step: f64, below: f64, above: f64, n: u64, n_pub: u64, level: f64) {
         let tol = Z * (sigma(level, n).powi(2) + sigma(level, n_pub).powi(2)).sqrt();
         let ok = below <= level + tol && above >= level - tol;
         self.line(
@@ -291,9 +264,7 @@ impl Report {
 // The data file.
 
 fn num(v: &Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is a number in {v}"))
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} is a number in {v}"))
 }
 
 /// A published value as text: numbers keep their printed digits ("0.6667").
@@ -309,31 +280,18 @@ fn text_of(v: &Value) -> String {
 fn check_closed_form(report: &mut Report, what: &str, ours: f64, published: &Value) {
     let text = text_of(published);
     if let Some(rest) = text.strip_prefix('>') {
-        let bound: f64 = rest
-            .split_whitespace()
-            .next()
-            .and_then(|b| b.parse().ok())
-            .expect("a bound");
-        report.line(
-            ours > bound,
-            format!("{what}: ours {ours:.6} vs published > {bound}"),
-        );
+        let bound: f64 = rest.split_whitespace().next().and_then(|b| b.parse().ok()).expect("a bound");
+        report.line(ours > bound, format!("{what}: ours {ours:.6} vs published > {bound}"));
         if let Some(exact) = text.split("exact ").nth(1) {
             let exact = exact.trim_end_matches(')');
             let value: f64 = exact.parse().expect("the exact value is a number");
             let half = half_unit(exact);
-            report.line(
-                (ours - value).abs() <= half,
-                format!("{what}: ours {ours:.6} vs exact {exact} (± {half})"),
-            );
+            report.line((ours - value).abs() <= half, format!("{what}: ours {ours:.6} vs exact {exact} (± {half})"));
         }
     } else {
         let value: f64 = text.parse().expect("a published number");
         let half = half_unit(&text);
-        report.line(
-            (ours - value).abs() <= half,
-            format!("{what}: ours {ours:.7} vs published {text} (± {half:e})"),
-        );
+        report.line((ours - value).abs() <= half, format!("{what}: ours {ours:.7} vs published {text} (± {half:e})"));
     }
 }
 
@@ -341,16 +299,10 @@ fn check_closed_form(report: &mut Report, what: &str, ours: f64, published: &Val
 fn closed_form_k_staleness_examples() {
     let Some(model) = wars_model() else { return };
     let mut report = Report::default();
-    let examples = model["closed_form_k_staleness"]["examples_from_text"]
-        .as_array()
-        .expect("examples");
+    let examples = model["closed_form_k_staleness"]["examples_from_text"].as_array().expect("examples");
     assert!(!examples.is_empty());
     for ex in examples {
-        let (n, r, w) = (
-            num(ex, "N") as u64,
-            num(ex, "R") as u64,
-            num(ex, "W") as u64,
-        );
+        let (n, r, w) = (num(ex, "N") as u64, num(ex, "R") as u64, num(ex, "W") as u64);
         let k = num(ex, "k") as u32;
         let what = format!("k-staleness N={n} R={r} W={w} k={k}");
         let mut checked = 0;
@@ -366,17 +318,10 @@ fn closed_form_k_staleness_examples() {
         }
         assert!(checked > 0, "{what}: nothing to check");
         // "same for R=2,W=1": the formula is symmetric in R and W.
-        if ex
-            .get("note")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.contains("R=2,W=1"))
-        {
+        if ex.get("note").and_then(Value::as_str).is_some_and(|s| s.contains("R=2,W=1")) {
             let swapped = k_staleness::p_within_k(n, w, r, k).unwrap();
             let ours = k_staleness::p_within_k(n, r, w, k).unwrap();
-            report.line(
-                (swapped - ours).abs() < 1e-12,
-                format!("{what}: R and W swapped gives {swapped:.6}"),
-            );
+            report.line((swapped - ours).abs() < 1e-12, format!("{what}: R and W swapped gives {swapped:.6}"));
         }
     }
     report.finish("closed-form k-staleness");
@@ -394,13 +339,8 @@ fn distributions_match_the_file() {
             .iter()
             .map(|part| {
                 let shape = match part["dist"].as_str() {
-                    Some("pareto") => Shape::Pareto {
-                        x_m: num(part, "x_m"),
-                        alpha: num(part, "alpha"),
-                    },
-                    Some("exponential") => Shape::Exponential {
-                        lambda: num(part, "lambda"),
-                    },
+                    Some("pareto") => Shape::Pareto { x_m: num(part, "x_m"), alpha: num(part, "alpha") },
+                    Some("exponential") => Shape::Exponential { lambda: num(part, "lambda") },
                     other => panic!("unknown distribution {other:?}"),
                 };
                 (num(part, "p"), shape)
@@ -426,29 +366,16 @@ fn distributions_match_the_file() {
     let ymmr_w = mixture(&d["YMMR"]["W"]);
     let ymmr_ars = mixture(&d["YMMR"]["A=R=S"]);
     let printed = Profile::YmmrPrintedAlpha.latencies();
-    assert_eq!(
-        parts(&printed.w),
-        ymmr_w,
-        "ymmr-alpha-3.35 W is the file's fit"
-    );
+    assert_eq!(parts(&printed.w), ymmr_w, "ymmr-alpha-3.35 W is the file's fit");
     assert!(matches!(ymmr_w[0].1, Shape::Pareto { alpha, .. } if alpha == YMMR_W_ALPHA_PRINTED));
     let ours = Profile::Ymmr.latencies();
     let mut with_simulator_alpha = ymmr_w.clone();
     with_simulator_alpha[0].1 = match ymmr_w[0].1 {
-        Shape::Pareto { x_m, .. } => Shape::Pareto {
-            x_m,
-            alpha: YMMR_W_ALPHA,
-        },
+        Shape::Pareto { x_m, .. } => Shape::Pareto { x_m, alpha: YMMR_W_ALPHA },
         other => panic!("YMMR W's first part is a Pareto, got {other:?}"),
     };
-    assert_eq!(
-        parts(&ours.w),
-        with_simulator_alpha,
-        "ymmr W: the file's fit with alpha 3.5"
-    );
-    let note = d["YMMR"]["DISCREPANCY"]
-        .as_str()
-        .expect("the discrepancy note");
+    assert_eq!(parts(&ours.w), with_simulator_alpha, "ymmr W: the file's fit with alpha 3.5");
+    let note = d["YMMR"]["DISCREPANCY"].as_str().expect("the discrepancy note");
     assert!(note.contains("alpha = 3.5"), "{note}");
     for l in [&printed, &ours] {
         for leg in [&l.a, &l.r, &l.s] {
@@ -457,10 +384,7 @@ fn distributions_match_the_file() {
     }
 
     let wan = Profile::Wan.latencies();
-    assert_eq!(
-        num(&d["WAN"], "remote_one_way_delay_ms"),
-        WAN_REMOTE_ONE_WAY_MS
-    );
+    assert_eq!(num(&d["WAN"], "remote_one_way_delay_ms"), WAN_REMOTE_ONE_WAY_MS);
     assert_eq!(wan.remote_one_way_ms, Some(WAN_REMOTE_ONE_WAY_MS));
     assert_eq!(parts(&wan.w), disk_w, "WAN W is LNKD-DISK's");
     for leg in [&wan.a, &wan.r, &wan.s] {
@@ -473,9 +397,7 @@ fn distributions_match_the_file() {
 fn published_results_in_the_file() {
     let Some(model) = wars_model() else { return };
     let mut report = Report::default();
-    let results = model["published_results_for_validation"]
-        .as_object()
-        .expect("published results");
+    let results = model["published_results_for_validation"].as_object().expect("published results");
     for (key, value) in results {
         match key.as_str() {
             "note" => {}
@@ -484,10 +406,7 @@ fn published_results_in_the_file() {
                     let w_lambda = num(case, "W_lambda");
                     let t99 = num(case, "t_for_99.9pct_ms");
                     let step = half_unit(&text_of(&case["t_for_99.9pct_ms"]));
-                    let profile = Profile::Exponential {
-                        w_lambda,
-                        ars_lambda: 1.0,
-                    };
+                    let profile = Profile::Exponential { w_lambda, ars_lambda: 1.0 };
                     let ts = [0.0, (t99 - step).max(0.0), t99 + step];
                     let c = run(profile, (3, 1, 1), FILE_TRIALS, 11, &ts, (&[], &[]));
                     let p0 = &case["P_consistent_t0"];
@@ -514,14 +433,7 @@ fn published_results_in_the_file() {
                 }
             }
             "LNKD-SSD_N3_R1_W1" => {
-                let c = run(
-                    Profile::LnkdSsd,
-                    (3, 1, 1),
-                    FILE_TRIALS,
-                    12,
-                    &[0.0, 5.0],
-                    (&[], &[]),
-                );
+                let c = run(Profile::LnkdSsd, (3, 1, 1), FILE_TRIALS, 12, &[0.0, 5.0], (&[], &[]));
                 for (field, v) in value.as_object().expect("an object") {
                     match field.as_str() {
                         "P_consistent_t0" => report.prob(
@@ -533,14 +445,8 @@ fn published_results_in_the_file() {
                             None,
                         ),
                         "P_consistent_t5ms" => {
-                            let bound: f64 =
-                                text_of(v).trim_start_matches('>').parse().expect("a bound");
-                            report.at_least(
-                                "LNKD-SSD N=3 R=W=1, P(consistent, t=5 ms)",
-                                c.p(1),
-                                c.trials,
-                                bound,
-                            );
+                            let bound: f64 = text_of(v).trim_start_matches('>').parse().expect("a bound");
+                            report.at_least("LNKD-SSD N=3 R=W=1, P(consistent, t=5 ms)", c.p(1), c.trials, bound);
                         }
                         other => {
                             panic!("LNKD-SSD: a published field this test does not know: {other}")
@@ -559,36 +465,15 @@ fn published_results_in_the_file() {
 #[test]
 fn ymmr_write_alpha_discrepancy() {
     let Some(model) = wars_model() else { return };
-    let note = model["latency_distributions"]["YMMR"]["DISCREPANCY"]
-        .as_str()
-        .expect("the discrepancy note");
+    let note = model["latency_distributions"]["YMMR"]["DISCREPANCY"].as_str().expect("the discrepancy note");
     // The numbers the note states, re-typed; the asserts keep them in step with the file.
     let (helper_335, helper_35, helper_trials, paper) = (0.8873, 0.8931, 4_000_000u64, 0.893);
-    for s in [
-        "0.8873 with 3.35",
-        "0.8931 with 3.5",
-        "4e6 samples",
-        "reports 0.893",
-    ] {
+    for s in ["0.8873 with 3.35", "0.8931 with 3.5", "4e6 samples", "reports 0.893"] {
         assert!(note.contains(s), "the note no longer says {s:?}: {note}");
     }
     let mut report = Report::default();
-    let ours_35 = run(
-        Profile::Ymmr,
-        (3, 1, 1),
-        FILE_TRIALS,
-        13,
-        &[0.0],
-        (&[], &[]),
-    );
-    let ours_335 = run(
-        Profile::YmmrPrintedAlpha,
-        (3, 1, 1),
-        FILE_TRIALS,
-        13,
-        &[0.0],
-        (&[], &[]),
-    );
+    let ours_35 = run(Profile::Ymmr, (3, 1, 1), FILE_TRIALS, 13, &[0.0], (&[], &[]));
+    let ours_335 = run(Profile::YmmrPrintedAlpha, (3, 1, 1), FILE_TRIALS, 13, &[0.0], (&[], &[]));
     report.prob(
         "YMMR α=3.5 vs the note's helper",
         ours_35.p(0),
@@ -605,22 +490,12 @@ fn ymmr_write_alpha_discrepancy() {
         0.00005,
         Some(helper_trials),
     );
-    report.prob(
-        "YMMR α=3.5 vs the paper",
-        ours_35.p(0),
-        ours_35.trials,
-        paper,
-        half_unit("0.893"),
-        None,
-    );
+    report.prob("YMMR α=3.5 vs the paper", ours_35.p(0), ours_35.trials, paper, half_unit("0.893"), None);
     // With only our own sampling error, alpha = 3.35 cannot give the paper's 0.893.
     let tol = half_unit("0.893") + Z * sigma(paper, ours_335.trials);
     report.line(
         (ours_335.p(0) - paper).abs() > tol,
-        format!(
-            "YMMR α=3.35 does not give the paper's 0.893: ours {:.5}, tolerance {tol:.5}",
-            ours_335.p(0)
-        ),
+        format!("YMMR α=3.35 does not give the paper's 0.893: ours {:.5}, tolerance {tol:.5}", ours_335.p(0)),
     );
     report.finish("YMMR alpha");
 }
@@ -699,10 +574,7 @@ fn check_column(col: &Column, seed: u64) {
     let Some(_) = wars_model() else { return };
     let mut report = Report::default();
     for (k, &(r, w, l_r, l_w, t)) in col.rows.iter().enumerate() {
-        let (h_r, h_w) = (
-            half_unit(&format!("{l_r}")).max(0.005),
-            half_unit(&format!("{l_w}")).max(0.005),
-        );
+        let (h_r, h_w) = (half_unit(&format!("{l_r}")).max(0.005), half_unit(&format!("{l_w}")).max(0.005));
         let ts = [(t - col.sweep.1).max(0.0), t + col.sweep.1, t];
         let c = run(
             col.profile,
@@ -726,39 +598,16 @@ fn check_column(col: &Column, seed: u64) {
                 0.999,
             );
         } else {
-            let tol = Z
-                * (sigma(0.999, c.trials).powi(2) + sigma(0.999, PAPER_TABLE_T_TRIALS).powi(2))
-                    .sqrt();
+            let tol = Z * (sigma(0.999, c.trials).powi(2) + sigma(0.999, PAPER_TABLE_T_TRIALS).powi(2)).sqrt();
             report.line(
                 c.p(2) >= 0.999 - tol,
-                format!(
-                    "{name} t at 99.9%: published 0; ours P(consistent, t=0) = {:.6}",
-                    c.p(2)
-                ),
+                format!("{name} t at 99.9%: published 0; ours P(consistent, t=0) = {:.6}", c.p(2)),
             );
         }
         let (rb, ra) = (c.read_le[0] as f64 / n, c.read_le[1] as f64 / n);
-        report.quantile(
-            &format!("{name} read p99.9"),
-            l_r,
-            h_r,
-            rb,
-            ra,
-            c.trials,
-            PAPER_TABLE_LATENCY_TRIALS,
-            0.999,
-        );
+        report.quantile(&format!("{name} read p99.9"), l_r, h_r, rb, ra, c.trials, PAPER_TABLE_LATENCY_TRIALS, 0.999);
         let (wb, wa) = (c.write_le[0] as f64 / n, c.write_le[1] as f64 / n);
-        report.quantile(
-            &format!("{name} write p99.9"),
-            l_w,
-            h_w,
-            wb,
-            wa,
-            c.trials,
-            PAPER_TABLE_LATENCY_TRIALS,
-            0.999,
-        );
+        report.quantile(&format!("{name} write p99.9"), l_w, h_w, wb, wa, c.trials, PAPER_TABLE_LATENCY_TRIALS, 0.999);
     }
     report.finish(&format!("table column {}", col.profile));
 }
@@ -799,14 +648,7 @@ fn paper_table_t_by_the_papers_sweep() {
                 continue;
             }
             let seed = 800 + 10 * i as u64 + k as u64;
-            let c = run(
-                col.profile,
-                (3, r, w),
-                SWEEP_CURVE_TRIALS,
-                seed,
-                &[],
-                (&[], &[]),
-            );
+            let c = run(col.profile, (3, r, w), SWEEP_CURVE_TRIALS, seed, &[], (&[], &[]));
             let crossing = c.windows[(0.999 * c.trials as f64).ceil() as usize - 1];
             let reported = paper_sweep(&c.windows, col.sweep, PAPER_TABLE_T_TRIALS, 1000, seed);
             let (lo, mid, hi) = (reported[4], reported[500], reported[995]);
@@ -841,14 +683,7 @@ fn paper_text_figures() {
     let Some(_) = wars_model() else { return };
     let mut report = Report::default();
     for (k, &(profile, n, t, published, text)) in PAPER.iter().enumerate() {
-        let c = run(
-            profile,
-            (n, 1, 1),
-            PAPER_TRIALS,
-            500 + k as u64,
-            &[t],
-            (&[], &[]),
-        );
+        let c = run(profile, (n, 1, 1), PAPER_TRIALS, 500 + k as u64, &[t], (&[], &[]));
         report.prob(
             &format!("{profile} N={n} R=W=1, P(consistent, t={t} ms)"),
             c.p(0),
@@ -861,14 +696,7 @@ fn paper_text_figures() {
     // Replica count: LNKD-DISK, R = W = 1, t at 99.9% "from 45.3 ms for 2 replicas to 53.7 ms
     // for 10" (0.1 ms sweep).
     for (k, (n, t)) in [(2, 45.3), (10, 53.7)].into_iter().enumerate() {
-        let c = run(
-            Profile::LnkdDisk,
-            (n, 1, 1),
-            PAPER_TRIALS,
-            600 + k as u64,
-            &[t - 0.1, t + 0.1],
-            (&[], &[]),
-        );
+        let c = run(Profile::LnkdDisk, (n, 1, 1), PAPER_TRIALS, 600 + k as u64, &[t - 0.1, t + 0.1], (&[], &[]));
         report.quantile(
             &format!("lnkd-disk N={n} R=W=1, t at 99.9%"),
             t,
@@ -883,14 +711,7 @@ fn paper_text_figures() {
     // "For LNKD-SSD, across 10M writes, we did not observe staleness with R=2, W=1": WARS with
     // the fitted distributions does produce some (an independent re-implementation agrees);
     // the paper's table entry for this case (t = 0 at 99.9%) holds.
-    let c = run(
-        Profile::LnkdSsd,
-        (3, 2, 1),
-        PAPER_TRIALS,
-        700,
-        &[0.0],
-        (&[], &[]),
-    );
+    let c = run(Profile::LnkdSsd, (3, 2, 1), PAPER_TRIALS, 700, &[0.0], (&[], &[]));
     report.note(format!(
         "lnkd-ssd N=3 R=2 W=1: the paper saw no stale read in 10M writes; ours P(stale, t=0) = {:.2e} \
          ({} of {})",

@@ -15,7 +15,11 @@ fn error_of(v: &serde_json::Value) -> String {
 #[test]
 fn each_mistake_is_named() {
     let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, Vec<&str>)> = vec![
-        ("unknown node in a command", Box::new(|v| v["commands"][0]["crash"]["node"] = 7.into()), vec!["commands[0].crash.node", "unknown node 7"]),
+        (
+            "unknown node in a command",
+            Box::new(|v| v["commands"][0]["crash"]["node"] = 7.into()),
+            vec!["commands[0].crash.node", "unknown node 7"],
+        ),
         ("unknown field", Box::new(|v| v["cluster"]["nodez"] = 3.into()), vec!["cluster", "nodez"]),
         ("wrong type", Box::new(|v| v["cluster"]["nodes"] = "three".into()), vec!["cluster.nodes", "invalid type"]),
         ("newer version", Box::new(|v| v["version"] = 99.into()), vec!["version", "newer"]),
@@ -26,17 +30,35 @@ fn each_mistake_is_named() {
             Box::new(|v| v["protocol"]["leader_follower"]["ack"] = serde_json::json!({"semi_sync": {"k": 5}})),
             vec!["protocol.leader_follower.ack.semi_sync.k", "between 1 and the number of followers (2)"],
         ),
-        ("unknown command", Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "explode": {}})), vec!["commands[0]", "explode"]),
-        ("command without a time", Box::new(|v| v["commands"][0] = serde_json::json!({"heal": {}})), vec!["commands[0]", "at_ms"]),
+        (
+            "unknown command",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "explode": {}})),
+            vec!["commands[0]", "explode"],
+        ),
+        (
+            "command without a time",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"heal": {}})),
+            vec!["commands[0]", "at_ms"],
+        ),
         ("negative time", Box::new(|v| v["commands"][0]["at_ms"] = (-5).into()), vec!["commands[0].at_ms"]),
         ("bad probability", Box::new(|v| v["cluster"]["network"]["loss"] = 1.5.into()), vec!["cluster.network.loss"]),
         (
             "inverted latency bounds",
-            Box::new(|v| v["cluster"]["links"][0]["latency"] = serde_json::json!({"uniform": {"min_ms": 9, "max_ms": 1}})),
+            Box::new(|v| {
+                v["cluster"]["links"][0]["latency"] = serde_json::json!({"uniform": {"min_ms": 9, "max_ms": 1}})
+            }),
             vec!["cluster.links[0].latency", "max_ms"],
         ),
-        ("unknown client", Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "write": {"client": 9, "key": 1}})), vec!["commands[0].write.client", "unknown client 9"]),
-        ("node in two groups", Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "partition": {"groups": [[0, 1], [1, 2]]}})), vec!["groups[1][0]", "two groups"]),
+        (
+            "unknown client",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "write": {"client": 9, "key": 1}})),
+            vec!["commands[0].write.client", "unknown client 9"],
+        ),
+        (
+            "node in two groups",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "partition": {"groups": [[0, 1], [1, 2]]}})),
+            vec!["groups[1][0]", "two groups"],
+        ),
     ];
     for (name, mutate, expect) in cases {
         let mut v = base();

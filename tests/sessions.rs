@@ -49,7 +49,10 @@ fn read_your_writes_fixes_the_disappearing_comment() {
             ("a token, redirecting", token(Behind::Redirect)),
             (
                 "reading from the leader for a second after a write",
-                SessionConfig { read_your_writes: Some(ReadYourWrites::LeaderFor { ms: 1000.0 }), ..Default::default() },
+                SessionConfig {
+                    read_your_writes: Some(ReadYourWrites::LeaderFor { ms: 1000.0 }),
+                    ..Default::default()
+                },
             ),
         ],
     );
@@ -65,7 +68,11 @@ fn monotonic_reads_stop_time_going_backwards() {
             ("a version token", SessionConfig { monotonic_reads: Some(MonotonicReads::Token), ..Default::default() }),
             (
                 "a version token, redirecting",
-                SessionConfig { monotonic_reads: Some(MonotonicReads::Token), behind: Behind::Redirect, ..Default::default() },
+                SessionConfig {
+                    monotonic_reads: Some(MonotonicReads::Token),
+                    behind: Behind::Redirect,
+                    ..Default::default()
+                },
             ),
         ],
     );
@@ -78,7 +85,10 @@ fn causal_tokens_keep_replies_after_their_messages() {
         "causal_order",
         vec![
             ("a causal token", SessionConfig { causal: true, ..Default::default() }),
-            ("a causal token, redirecting", SessionConfig { causal: true, behind: Behind::Redirect, ..Default::default() }),
+            (
+                "a causal token, redirecting",
+                SessionConfig { causal: true, behind: Behind::Redirect, ..Default::default() },
+            ),
         ],
     );
 }
@@ -96,5 +106,10 @@ fn guarantees_cost_latency_not_availability() {
         None,
     );
     assert_eq!(on.metrics.availability, 1.0);
-    assert!(on.metrics.read_latency_ms.p99 > off.metrics.read_latency_ms.p99, "{:?} vs {:?}", on.metrics.read_latency_ms, off.metrics.read_latency_ms);
+    assert!(
+        on.metrics.read_latency_ms.p99 > off.metrics.read_latency_ms.p99,
+        "{:?} vs {:?}",
+        on.metrics.read_latency_ms,
+        off.metrics.read_latency_ms
+    );
 }

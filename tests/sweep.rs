@@ -26,7 +26,9 @@ fn faulty(n: usize, ack: AckPolicy, seed: u64) -> Scenario {
 /// Runs the scenario to its end, turning a panic into a failure that names the seed.
 fn run(s: &Scenario) -> Sim<LeaderFollowerNode> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else { unreachable!("a leader-follower scenario") };
+        let Simulation::LeaderFollower(mut sim) = Simulation::new(s) else {
+            unreachable!("a leader-follower scenario")
+        };
         sim.run_until((DURATION_MS as u64) * MS);
         sim.check_now();
         sim
@@ -41,7 +43,10 @@ fn policies() -> Vec<(&'static str, AckPolicy)> {
     vec![
         ("sync", AckPolicy::Sync),
         ("majority", AckPolicy::Majority),
-        ("semi-sync first 2", AckPolicy::SemiSync(SemiSync { k: 2, mode: SemiSyncMode::First, priority: None, timeout_ms: None })),
+        (
+            "semi-sync first 2",
+            AckPolicy::SemiSync(SemiSync { k: 2, mode: SemiSyncMode::First, priority: None, timeout_ms: None }),
+        ),
     ]
 }
 
@@ -69,7 +74,13 @@ fn after_the_faults_heal_every_follower_catches_up() {
             let lead: Vec<(u64, u64)> = sim.node(0).log().iter().map(|e| (e.term, e.op)).collect();
             for i in 1..4 {
                 let log: Vec<(u64, u64)> = sim.node(i).log().iter().map(|e| (e.term, e.op)).collect();
-                assert!(log == lead, "{name}: n{i} has {} entries, the leader {}; {}", log.len(), lead.len(), repro(&s));
+                assert!(
+                    log == lead,
+                    "{name}: n{i} has {} entries, the leader {}; {}",
+                    log.len(),
+                    lead.len(),
+                    repro(&s)
+                );
             }
         }
     }

@@ -29,13 +29,7 @@ pub struct StalenessArgs {
     latency: String,
     /// Milliseconds between the write's commit and the read's start, comma-separated
     /// (fractions allowed).
-    #[arg(
-        long,
-        value_name = "MS,...",
-        value_delimiter = ',',
-        allow_hyphen_values = true,
-        default_value = "0"
-    )]
+    #[arg(long, value_name = "MS,...", value_delimiter = ',', allow_hyphen_values = true, default_value = "0")]
     t: Vec<String>,
     /// Monte Carlo trials (one write and one read each).
     #[arg(long, default_value_t = 1_000_000)]
@@ -112,9 +106,7 @@ fn parse_times(texts: &[String]) -> Result<Vec<f64>, String> {
         .iter()
         .map(|s| match s.trim().parse::<f64>() {
             Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
-            _ => Err(format!(
-                "--t: each time must be a non-negative number of milliseconds, got {s:?}"
-            )),
+            _ => Err(format!("--t: each time must be a non-negative number of milliseconds, got {s:?}")),
         })
         .collect()
 }
@@ -124,18 +116,14 @@ pub fn run(args: StalenessArgs) -> Result<(), String> {
     let cfg = WarsConfig::new(args.n, args.r, args.w, profile).map_err(|e| e.to_string())?;
     let ts = parse_times(&args.t)?;
     if args.trials == 0 || args.trials > MAX_TRIALS {
-        return Err(format!(
-            "--trials must be between 1 and {MAX_TRIALS}, got {}",
-            args.trials
-        ));
+        return Err(format!("--trials must be between 1 and {MAX_TRIALS}, got {}", args.trials));
     }
     let k_staleness = args
         .k
         .iter()
         .map(|&k| {
             let (n, r, w) = (cfg.n() as u64, cfg.r() as u64, cfg.w() as u64);
-            let p_within_k =
-                k_staleness::p_within_k(n, r, w, k).map_err(|e: PbsError| format!("--k: {e}"))?;
+            let p_within_k = k_staleness::p_within_k(n, r, w, k).map_err(|e: PbsError| format!("--k: {e}"))?;
             Ok(KOut { k, p_within_k })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -154,11 +142,7 @@ pub fn run(args: StalenessArgs) -> Result<(), String> {
         points: est
             .points
             .iter()
-            .map(|p| PointOut {
-                t_ms: p.t_ms,
-                p_consistent: p.p_consistent(),
-                std_error: p.std_error(),
-            })
+            .map(|p| PointOut { t_ms: p.t_ms, p_consistent: p.p_consistent(), std_error: p.std_error() })
             .collect(),
         t_visibility_ms: Visibility {
             p90: q(&est.window, 0.9),
@@ -179,9 +163,6 @@ pub fn run(args: StalenessArgs) -> Result<(), String> {
         elapsed_s: args.timing.then_some(elapsed),
         trials_per_second: args.timing.then(|| est.trials as f64 / elapsed.max(1e-9)),
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-    );
+    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
     Ok(())
 }

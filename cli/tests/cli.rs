@@ -86,7 +86,10 @@ fn a_scenario_file_runs_and_a_bad_one_is_explained() {
     let out = replicalab(&["run", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.json") && err.contains("commands[0].crash.node") && err.contains("unknown node 12"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("commands[0].crash.node") && err.contains("unknown node 12"),
+        "{err}"
+    );
 
     let out = replicalab(&["run", dir.join("missing.json").to_str().unwrap()]);
     assert!(!out.status.success());

@@ -18,10 +18,7 @@ fn bench(c: &mut Criterion) {
         Profile::LnkdDisk,
         Profile::Ymmr,
         Profile::Wan,
-        Profile::Exponential {
-            w_lambda: 0.1,
-            ars_lambda: 1.0,
-        },
+        Profile::Exponential { w_lambda: 0.1, ars_lambda: 1.0 },
     ] {
         let cfg = WarsConfig::new(3, 1, 1, profile).expect("valid configuration");
         group.bench_with_input(BenchmarkId::from_parameter(profile), &cfg, |b, cfg| {
@@ -39,18 +36,13 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(TRIALS));
     for (n, r, w) in [(3, 2, 2), (5, 1, 1), (10, 3, 3)] {
         let cfg = WarsConfig::new(n, r, w, Profile::LnkdDisk).expect("valid configuration");
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("n{n}_r{r}_w{w}")),
-            &cfg,
-            |b, cfg| {
-                b.iter(|| {
-                    let mut e =
-                        Estimator::new(*cfg, &[0.0, 1.0, 5.0, 10.0], 1).expect("valid times");
-                    e.step(TRIALS);
-                    e.estimate().points[0].consistent
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::from_parameter(format!("n{n}_r{r}_w{w}")), &cfg, |b, cfg| {
+            b.iter(|| {
+                let mut e = Estimator::new(*cfg, &[0.0, 1.0, 5.0, 10.0], 1).expect("valid times");
+                e.step(TRIALS);
+                e.estimate().points[0].consistent
+            })
+        });
     }
     group.finish();
 }

@@ -107,10 +107,7 @@ impl Latency {
             Latency::Mixture { parts } => {
                 // Integer weights (parts per million of the total) keep the choice exact.
                 let total: f64 = parts.iter().map(|p| p.weight).sum();
-                let weights: Vec<u64> = parts
-                    .iter()
-                    .map(|p| ((p.weight / total) * 1e6) as u64 + 1)
-                    .collect();
+                let weights: Vec<u64> = parts.iter().map(|p| ((p.weight / total) * 1e6) as u64 + 1).collect();
                 let mut pick = rng.below(weights.iter().sum());
                 let mut chosen = &parts[parts.len() - 1].latency;
                 for (w, p) in weights.iter().zip(parts) {

@@ -171,7 +171,11 @@ pub enum Reply {
     /// `epoch` is the fencing token of the node that answered (a leader's term) when the
     /// family fences clients, 0 otherwise: a client that has seen a newer epoch refuses an
     /// acknowledgement carrying an older one.
-    Ok { values: Vec<Value>, version: Version, epoch: u64 },
+    Ok {
+        values: Vec<Value>,
+        version: Version,
+        epoch: u64,
+    },
     Fail(FailReason),
 }
 
@@ -204,19 +208,40 @@ pub enum Input<M, T> {
 /// Something a node wants done. The world performs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect<M, T> {
-    Send { to: NodeId, msg: M },
+    Send {
+        to: NodeId,
+        msg: M,
+    },
     /// Fire `timer` after a duration drawn uniformly from `min..=max`. Setting a timer equal to
     /// one already pending re-arms it.
-    SetTimer { timer: T, min: Dur, max: Dur },
-    CancelTimer { timer: T },
-    Reply { op: OpId, reply: Reply },
+    SetTimer {
+        timer: T,
+        min: Dur,
+        max: Dur,
+    },
+    CancelTimer {
+        timer: T,
+    },
+    Reply {
+        op: OpId,
+        reply: Reply,
+    },
     /// A notable event for the trace and the event log (`kind` is snake_case, stable).
-    Note { kind: &'static str, text: String },
+    Note {
+        kind: &'static str,
+        text: String,
+    },
     /// STONITH: power off another node through an out-of-band channel (it always works).
-    PowerOff { node: NodeId },
+    PowerOff {
+        node: NodeId,
+    },
     /// Conflict resolution threw away the write of `lost` in favour of the write of `by`
     /// (last write wins). The world decides whether that lost an acknowledged write.
-    Superseded { key: Key, lost: Value, by: Value },
+    Superseded {
+        key: Key,
+        lost: Value,
+        by: Value,
+    },
 }
 
 /// The output buffer a step function writes into.

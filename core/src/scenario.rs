@@ -285,14 +285,25 @@ fn ten() -> u32 {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// The node stops; volatile state is lost, durable state survives.
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     /// The process stalls (a long GC pause, a frozen VM): it keeps its state and handles
     /// nothing until resumed, then catches up on what queued meanwhile.
-    Pause { node: NodeId },
-    Resume { node: NodeId },
+    Pause {
+        node: NodeId,
+    },
+    Resume {
+        node: NodeId,
+    },
     /// Multiplies the node's outgoing latency and processing time (1 = normal).
-    Slow { node: NodeId, factor: f64 },
+    Slow {
+        node: NodeId,
+        factor: f64,
+    },
     /// Sets the node's clock: a fixed offset plus a drift rate.
     Clock {
         node: NodeId,
@@ -301,7 +312,9 @@ pub enum Command {
         drift_ppm: f64,
     },
     /// Cuts every link between different groups; nodes in no group form one more group.
-    Partition { groups: Vec<Vec<NodeId>> },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     /// Cuts the link `from → to` (and back with `both`).
     Cut {
         from: NodeId,
@@ -353,11 +366,18 @@ pub enum Command {
     Workload(WorkloadConfig),
     StopWorkload {},
     /// Operator action: make the node leader.
-    Promote { node: NodeId },
+    Promote {
+        node: NodeId,
+    },
     /// Operator action: make the node step down.
-    Demote { node: NodeId },
+    Demote {
+        node: NodeId,
+    },
     /// Changes a client's session guarantees.
-    Session { client: ClientId, session: SessionConfig },
+    Session {
+        client: ClientId,
+        session: SessionConfig,
+    },
 }
 
 impl Command {
@@ -414,9 +434,7 @@ impl<'de> Deserialize<'de> for TimedCommand {
         let at = map
             .remove("at_ms")
             .ok_or_else(|| D::Error::custom("missing field `at_ms` (when the command applies, in milliseconds)"))?;
-        let at_ms = at
-            .as_f64()
-            .ok_or_else(|| D::Error::custom(format!("`at_ms` must be a number, got {at}")))?;
+        let at_ms = at.as_f64().ok_or_else(|| D::Error::custom(format!("`at_ms` must be a number, got {at}")))?;
         if map.len() != 1 {
             let keys: Vec<&String> = map.keys().collect();
             return Err(D::Error::custom(format!(
@@ -466,14 +484,10 @@ impl Scenario {
         }
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ScenarioError::new("", format!("not valid JSON: {e}")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| ScenarioError::new("", "a scenario is a JSON object"))?;
+        let obj = value.as_object().ok_or_else(|| ScenarioError::new("", "a scenario is a JSON object"))?;
         match obj.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
-            Some(other) => {
-                return Err(ScenarioError::new("format", format!("expected \"{FORMAT}\", got \"{other}\"")))
-            }
+            Some(other) => return Err(ScenarioError::new("format", format!("expected \"{FORMAT}\", got \"{other}\""))),
             None => return Err(ScenarioError::new("format", format!("missing; expected \"{FORMAT}\""))),
         }
         match obj.get("version").and_then(|v| v.as_u64()) {
@@ -558,23 +572,23 @@ impl Scenario {
                 }
             }
         }
-        self.cluster
-            .client_latency
-            .validate()
-            .map_err(|m| ScenarioError::new("cluster.client_latency", m))?;
-        if !(self.cluster.lag_sample_ms.is_finite() && self.cluster.lag_sample_ms >= 0.1 && self.cluster.lag_sample_ms <= 60_000.0) {
+        self.cluster.client_latency.validate().map_err(|m| ScenarioError::new("cluster.client_latency", m))?;
+        if !(self.cluster.lag_sample_ms.is_finite()
+            && self.cluster.lag_sample_ms >= 0.1
+            && self.cluster.lag_sample_ms <= 60_000.0)
+        {
             return Err(ScenarioError::new("cluster.lag_sample_ms", "must be between 0.1 and 60000"));
         }
         match &self.protocol {
-            ProtocolConfig::LeaderFollower(cfg) => cfg
-                .validate(n)
-                .map_err(|(f, m)| ScenarioError::new(format!("protocol.leader_follower.{f}"), m))?,
-            ProtocolConfig::MultiLeader(cfg) => cfg
-                .validate(n)
-                .map_err(|(f, m)| ScenarioError::new(format!("protocol.multi_leader.{f}"), m))?,
-            ProtocolConfig::Leaderless(cfg) => cfg
-                .validate(n)
-                .map_err(|(f, m)| ScenarioError::new(format!("protocol.leaderless.{f}"), m))?,
+            ProtocolConfig::LeaderFollower(cfg) => {
+                cfg.validate(n).map_err(|(f, m)| ScenarioError::new(format!("protocol.leader_follower.{f}"), m))?
+            }
+            ProtocolConfig::MultiLeader(cfg) => {
+                cfg.validate(n).map_err(|(f, m)| ScenarioError::new(format!("protocol.multi_leader.{f}"), m))?
+            }
+            ProtocolConfig::Leaderless(cfg) => {
+                cfg.validate(n).map_err(|(f, m)| ScenarioError::new(format!("protocol.leaderless.{f}"), m))?
+            }
         }
         let clients = self.clients();
         if clients.is_empty() || clients.len() > 1024 {
@@ -592,7 +606,10 @@ impl Scenario {
             if id < clients.len() {
                 Ok(())
             } else {
-                Err(ScenarioError::new(path, format!("unknown client {id}; there are clients 0 to {}", clients.len() - 1)))
+                Err(ScenarioError::new(
+                    path,
+                    format!("unknown client {id}; there are clients 0 to {}", clients.len() - 1),
+                ))
             }
         };
         if let Some(w) = &self.workload {
@@ -615,16 +632,25 @@ impl Scenario {
                 Command::Slow { node, factor } => {
                     node_ok(&format!("{p}.node"), *node)?;
                     if !(factor.is_finite() && *factor >= 0.001 && *factor <= 1000.0) {
-                        return Err(ScenarioError::new(format!("{p}.factor"), format!("must be between 0.001 and 1000, got {factor}")));
+                        return Err(ScenarioError::new(
+                            format!("{p}.factor"),
+                            format!("must be between 0.001 and 1000, got {factor}"),
+                        ));
                     }
                 }
                 Command::Clock { node, skew_ms, drift_ppm } => {
                     node_ok(&format!("{p}.node"), *node)?;
                     if !(skew_ms.is_finite() && skew_ms.abs() <= MAX_DURATION_MS) {
-                        return Err(ScenarioError::new(format!("{p}.skew_ms"), format!("must be within ±{MAX_DURATION_MS}, got {skew_ms}")));
+                        return Err(ScenarioError::new(
+                            format!("{p}.skew_ms"),
+                            format!("must be within ±{MAX_DURATION_MS}, got {skew_ms}"),
+                        ));
                     }
                     if !(drift_ppm.is_finite() && drift_ppm.abs() <= 1e6) {
-                        return Err(ScenarioError::new(format!("{p}.drift_ppm"), format!("must be within ±1000000, got {drift_ppm}")));
+                        return Err(ScenarioError::new(
+                            format!("{p}.drift_ppm"),
+                            format!("must be within ±1000000, got {drift_ppm}"),
+                        ));
                     }
                 }
                 Command::Partition { groups } => {
@@ -633,7 +659,10 @@ impl Scenario {
                         for (j, &m) in members.iter().enumerate() {
                             node_ok(&format!("{p}.groups[{g}][{j}]"), m)?;
                             if seen[m] {
-                                return Err(ScenarioError::new(format!("{p}.groups[{g}][{j}]"), format!("node {m} is in two groups")));
+                                return Err(ScenarioError::new(
+                                    format!("{p}.groups[{g}][{j}]"),
+                                    format!("node {m} is in two groups"),
+                                ));
                             }
                             seen[m] = true;
                         }
@@ -676,7 +705,10 @@ impl Scenario {
 fn validate_session(path: &str, s: &SessionConfig) -> Result<(), ScenarioError> {
     if let Some(ReadYourWrites::LeaderFor { ms }) = s.read_your_writes {
         if !(ms.is_finite() && ms >= 0.0 && ms <= 3_600_000.0) {
-            return Err(ScenarioError::new(format!("{path}.read_your_writes.leader_for.ms"), format!("must be between 0 and 3600000, got {ms}")));
+            return Err(ScenarioError::new(
+                format!("{path}.read_your_writes.leader_for.ms"),
+                format!("must be between 0 and 3600000, got {ms}"),
+            ));
         }
     }
     Ok(())
@@ -686,7 +718,9 @@ fn validate_fsync(path: &str, f: &Fsync) -> Result<(), ScenarioError> {
     match f {
         Fsync::Always => Ok(()),
         Fsync::Every { ms } if ms.is_finite() && *ms >= 0.001 && *ms <= 3_600_000.0 => Ok(()),
-        Fsync::Every { ms } => Err(ScenarioError::new(format!("{path}.every.ms"), format!("must be between 0.001 and 3600000, got {ms}"))),
+        Fsync::Every { ms } => {
+            Err(ScenarioError::new(format!("{path}.every.ms"), format!("must be between 0.001 and 3600000, got {ms}")))
+        }
     }
 }
 
@@ -703,15 +737,25 @@ fn validate_workload(
     client_ok: &dyn Fn(&str, ClientId) -> Result<(), ScenarioError>,
 ) -> Result<(), ScenarioError> {
     if !(w.rate_per_s.is_finite() && w.rate_per_s > 0.0 && w.rate_per_s <= 1_000_000.0) {
-        return Err(ScenarioError::new(format!("{path}.rate_per_s"), format!("must be between 0 and 1000000, got {}", w.rate_per_s)));
+        return Err(ScenarioError::new(
+            format!("{path}.rate_per_s"),
+            format!("must be between 0 and 1000000, got {}", w.rate_per_s),
+        ));
     }
-    validate_probability(w.read_fraction, "read_fraction").map_err(|m| ScenarioError::new(format!("{path}.read_fraction"), m))?;
+    validate_probability(w.read_fraction, "read_fraction")
+        .map_err(|m| ScenarioError::new(format!("{path}.read_fraction"), m))?;
     if w.keys == 0 || w.keys > 1_000_000 {
-        return Err(ScenarioError::new(format!("{path}.keys"), format!("must be between 1 and 1000000, got {}", w.keys)));
+        return Err(ScenarioError::new(
+            format!("{path}.keys"),
+            format!("must be between 1 and 1000000, got {}", w.keys),
+        ));
     }
     if let KeyDistribution::Zipf { exponent } = w.key_distribution {
         if !(exponent.is_finite() && (0.0..=10.0).contains(&exponent)) {
-            return Err(ScenarioError::new(format!("{path}.key_distribution.zipf.exponent"), "must be between 0 and 10"));
+            return Err(ScenarioError::new(
+                format!("{path}.key_distribution.zipf.exponent"),
+                "must be between 0 and 10",
+            ));
         }
     }
     if let Some(cs) = &w.clients {

@@ -15,12 +15,13 @@ use crate::history::{Completion, History, Operation, Outcome};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
 use crate::protocol::{
-    merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Message, NodeId, OpId, OpKind, Out, Protocol, ReadFrom,
-    Reply, Request, Value, Version,
+    merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Message, NodeId, OpId, OpKind, Out,
+    Protocol, ReadFrom, Reply, Request, Value, Version,
 };
 use crate::rng::SimRng;
 use crate::scenario::{
-    Arrivals, Command, KeyDistribution, MonotonicReads, ReadYourWrites, Scenario, SessionConfig, TimedCommand, WorkloadConfig,
+    Arrivals, Command, KeyDistribution, MonotonicReads, ReadYourWrites, Scenario, SessionConfig, TimedCommand,
+    WorkloadConfig,
 };
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
@@ -601,7 +602,8 @@ impl<P: Protocol> Sim<P> {
             if self.open_span[node].is_none() {
                 continue;
             }
-            let reach = (0..n).filter(|&j| j == node || (!self.net.link(node, j).cut && !self.net.link(j, node).cut)).count();
+            let reach =
+                (0..n).filter(|&j| j == node || (!self.net.link(node, j).cut && !self.net.link(j, node).cut)).count();
             if reach < n / 2 + 1 {
                 self.maybe_leader_failure(node, "partition");
             }
@@ -665,7 +667,9 @@ impl<P: Protocol> Sim<P> {
                 self.slots[node].timers.retain(|(_, t)| *t != timer);
             }
             Effect::Reply { op, reply } => {
-                if matches!(reply, Reply::Ok { .. }) && self.history.ops.get(op as usize).is_some_and(|o| o.kind.is_write()) {
+                if matches!(reply, Reply::Ok { .. })
+                    && self.history.ops.get(op as usize).is_some_and(|o| o.kind.is_write())
+                {
                     self.on_write_acked_by(node, op);
                 }
                 self.send_reply(node, op, reply)
@@ -675,7 +679,9 @@ impl<P: Protocol> Sim<P> {
                 if let (Some(&l), Some(&b)) = (self.writer.get(&lost), self.writer.get(&by)) {
                     if self.history.ops[l as usize].is_ok() {
                         self.check_superseded(l, b, node);
-                    } else if self.history.ops[l as usize].completion.is_none() && !self.superseded_unacked.contains(&(l, b)) {
+                    } else if self.history.ops[l as usize].completion.is_none()
+                        && !self.superseded_unacked.contains(&(l, b))
+                    {
                         self.superseded_unacked.push((l, b));
                     }
                 }
@@ -749,7 +755,9 @@ impl<P: Protocol> Sim<P> {
         let c = &mut self.clients[client];
         let s = &c.session;
         let mut target = target;
-        if let (Some(ReadYourWrites::LeaderFor { ms }), Some(t), Target::Auto(_)) = (&s.read_your_writes, c.last_write_ack, target) {
+        if let (Some(ReadYourWrites::LeaderFor { ms }), Some(t), Target::Auto(_)) =
+            (&s.read_your_writes, c.last_write_ack, target)
+        {
             if now < t + from_ms(*ms) {
                 target = Target::Auto(ReadFrom::Leader);
             }
@@ -864,7 +872,9 @@ impl<P: Protocol> Sim<P> {
                 merge_versions(&mut c.read_token, version);
                 c.contexts.insert(o.key(), version.clone());
             }
-            Reply::Fail(FailReason::Behind { .. }) if c.session.behind == Behind::Redirect && self.redirected.insert(op) => {
+            Reply::Fail(FailReason::Behind { .. })
+                if c.session.behind == Behind::Redirect && self.redirected.insert(op) =>
+            {
                 // The replica is behind the session: ask the leader instead.
                 let (client, home, kind) = (o.client, c.node, o.kind.clone());
                 let leader = self.nodes[home].leader_hint().filter(|&l| l < self.nodes.len()).unwrap_or(home);
@@ -933,7 +943,8 @@ impl<P: Protocol> Sim<P> {
         let client = o.client;
         self.clients[client].pending.remove(&op);
         if self.history.ops[op as usize].is_ok() && is_write && self.superseded_unacked.iter().any(|&(l, _)| l == op) {
-            let pending: Vec<(OpId, OpId)> = self.superseded_unacked.iter().copied().filter(|&(l, _)| l == op).collect();
+            let pending: Vec<(OpId, OpId)> =
+                self.superseded_unacked.iter().copied().filter(|&(l, _)| l == op).collect();
             self.superseded_unacked.retain(|&(l, _)| l != op);
             let node = self.history.ops[op as usize].node;
             for (l, b) in pending {
@@ -965,12 +976,11 @@ impl<P: Protocol> Sim<P> {
         if self.anomalies.iter().any(|a| a.kind == AnomalyKind::Divergence) {
             return;
         }
-        let up: Vec<NodeId> =
-            (0..self.nodes.len()).filter(|&i| self.slots[i].health == Health::Up && self.nodes[i].holds_data()).collect();
-        let data: Vec<BTreeMap<u32, Vec<Value>>> = up
-            .iter()
-            .map(|&i| self.nodes[i].view().data.into_iter().map(|k| (k.key, k.values)).collect())
+        let up: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&i| self.slots[i].health == Health::Up && self.nodes[i].holds_data())
             .collect();
+        let data: Vec<BTreeMap<u32, Vec<Value>>> =
+            up.iter().map(|&i| self.nodes[i].view().data.into_iter().map(|k| (k.key, k.values)).collect()).collect();
         let mut keys: BTreeSet<u32> = BTreeSet::new();
         for d in &data {
             keys.extend(d.keys());
@@ -999,6 +1009,25 @@ impl<P: Protocol> Sim<P> {
             ),
         };
         self.record_anomaly(a);
+    }
+
+    /// Checks the whole history for linearizability (each key a register), adding the keys
+    /// that are not. Budgeted: a key too hard to decide within the budget is not reported.
+    /// Runs once per run (the report calls it).
+    pub fn check_linearizability(&mut self) {
+        if self.anomalies.iter().any(|a| a.kind == AnomalyKind::NotLinearizable) {
+            return;
+        }
+        let config = crate::checkers::linearizability::CheckConfig {
+            step_budget: 200_000,
+            window_trial_budget: 20_000,
+            window_budget: 200_000,
+            ..Default::default()
+        };
+        for mut a in crate::checkers::linearizability::check_history_with(&self.history, &config) {
+            a.time = a.time.min(self.now);
+            self.record_anomaly(a);
+        }
     }
 
     /// How long nothing has disturbed the cluster: no command, no client write, no cut link.

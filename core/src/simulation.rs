@@ -114,10 +114,12 @@ impl Simulation {
         each!(self, s => s.trace())
     }
 
-    /// Runs the end-of-run checkers and builds the report. Divergence is checked when the
-    /// cluster has been quiet (no fault, no write) for at least a second.
+    /// Runs the end-of-run checkers and builds the report: lost writes, linearizability of the
+    /// whole history, and divergence when the cluster has been quiet (no fault, no write) for
+    /// at least a second.
     pub fn report(&mut self, scenario_name: &str) -> Report {
         self.check_now();
+        each!(self, s => s.check_linearizability());
         each!(self, s => if s.quiet_for() >= crate::time::SEC {
             s.check_divergence()
         });

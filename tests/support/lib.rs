@@ -4,12 +4,12 @@
 //! everywhere; every property test prints the seed and the full scenario when it fails.
 
 use replicalab_core::net::Latency;
+use replicalab_core::protocol::ReadFrom;
 use replicalab_core::protocols::leader_follower::{AckPolicy, LeaderFollowerConfig};
 use replicalab_core::rng::SimRng;
 use replicalab_core::scenario::{
     ClusterConfig, Command, Fsync, NodeConfig, ProtocolConfig, Scenario, TimedCommand, WorkloadConfig, FORMAT, VERSION,
 };
-use replicalab_core::protocol::ReadFrom;
 
 /// A leader-follower scenario with `n` nodes, the given ack policy and a steady workload.
 pub fn lf_scenario(n: usize, ack: AckPolicy, seed: u64, rate: f64) -> Scenario {
@@ -104,9 +104,5 @@ pub fn random_faults(seed: u64, n: usize, duration_ms: f64, quiet_ms: f64, fault
 
 /// What to print when a property fails: the seed and the scenario that reproduces it.
 pub fn repro(s: &Scenario) -> String {
-    format!(
-        "seed {}; reproduce with `replicalab run FILE` on this scenario:\n{}",
-        s.seed,
-        s.to_json()
-    )
+    format!("seed {}; reproduce with `replicalab run FILE` on this scenario:\n{}", s.seed, s.to_json())
 }

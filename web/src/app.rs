@@ -10,9 +10,7 @@ use crate::components::bench::BenchPanel;
 use crate::components::controls::Controls;
 use crate::components::graph::Graph;
 use crate::components::status::Status;
-use crate::hooks::{
-    use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle,
-};
+use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
 use crate::state::{Action, SimState};
 
 /// What the page's URL asks for.
@@ -24,10 +22,7 @@ struct Params {
 }
 
 fn params() -> Params {
-    let search = gloo::utils::window()
-        .location()
-        .search()
-        .unwrap_or_default();
+    let search = gloo::utils::window().location().search().unwrap_or_default();
     let Ok(query) = web_sys::UrlSearchParams::new_with_str(&search) else {
         return Params::default();
     };
@@ -57,11 +52,7 @@ pub fn App() -> Html {
     }
 
     let on_toggle_node = on_action.reform(|node: NodeId| Action::ToggleNode(node));
-    let frame_summary = if sim.playback.running() {
-        frames.0.borrow().interval.summary()
-    } else {
-        None
-    };
+    let frame_summary = if sim.playback.running() { frames.0.borrow().interval.summary() } else { None };
     let snapshot = sim.snapshot.clone();
     html! {
         <div class="app">

@@ -28,14 +28,8 @@ pub struct Throughput {
 }
 
 /// Runs `preset` headless for `sim_ms` of simulated time; `clock` returns wall time in ms.
-pub fn throughput(
-    preset: &'static Preset,
-    sim_ms: f64,
-    clock: &mut dyn FnMut() -> f64,
-) -> Result<Throughput, String> {
-    let scenario = preset
-        .scenario()
-        .map_err(|e| format!("{}: {e}", preset.name))?;
+pub fn throughput(preset: &'static Preset, sim_ms: f64, clock: &mut dyn FnMut() -> f64) -> Result<Throughput, String> {
+    let scenario = preset.scenario().map_err(|e| format!("{}: {e}", preset.name))?;
     let start = clock();
     let mut sim = Simulation::new(&scenario);
     sim.run_until(from_ms(sim_ms));
@@ -122,10 +116,7 @@ mod tests {
             t += 10.0;
             t
         };
-        let runs: Vec<_> = PRESETS
-            .iter()
-            .map(|p| throughput(p, 100.0, &mut clock).unwrap())
-            .collect();
+        let runs: Vec<_> = PRESETS.iter().map(|p| throughput(p, 100.0, &mut clock).unwrap()).collect();
         let text = results_json(&runs, summarize([16.0, 17.0]), None, "lf-async");
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["throughput"].as_array().unwrap().len(), PRESETS.len());

@@ -101,11 +101,7 @@ pub fn typical_latency_ms(l: &Latency) -> f64 {
         Latency::Mixture { parts } => {
             let total: f64 = parts.iter().map(|p| p.weight.max(0.0)).sum();
             if total > 0.0 {
-                parts
-                    .iter()
-                    .map(|p| p.weight.max(0.0) * typical_latency_ms(&p.latency))
-                    .sum::<f64>()
-                    / total
+                parts.iter().map(|p| p.weight.max(0.0) * typical_latency_ms(&p.latency)).sum::<f64>() / total
             } else {
                 1.0
             }
@@ -181,34 +177,10 @@ mod tests {
     #[test]
     fn typical_latencies_are_means_and_always_positive() {
         assert_eq!(typical_latency_ms(&Latency::Constant { ms: 10.0 }), 10.0);
-        assert_eq!(
-            typical_latency_ms(&Latency::Uniform {
-                min_ms: 1.0,
-                max_ms: 4.0
-            }),
-            2.5
-        );
-        assert_eq!(
-            typical_latency_ms(&Latency::Exponential {
-                mean_ms: 3.0,
-                min_ms: 1.0
-            }),
-            4.0
-        );
-        assert_eq!(
-            typical_latency_ms(&Latency::Pareto {
-                scale_ms: 2.0,
-                shape: 2.0
-            }),
-            4.0
-        );
-        assert_eq!(
-            typical_latency_ms(&Latency::Pareto {
-                scale_ms: 2.0,
-                shape: 0.5
-            }),
-            4.0
-        );
+        assert_eq!(typical_latency_ms(&Latency::Uniform { min_ms: 1.0, max_ms: 4.0 }), 2.5);
+        assert_eq!(typical_latency_ms(&Latency::Exponential { mean_ms: 3.0, min_ms: 1.0 }), 4.0);
+        assert_eq!(typical_latency_ms(&Latency::Pareto { scale_ms: 2.0, shape: 2.0 }), 4.0);
+        assert_eq!(typical_latency_ms(&Latency::Pareto { scale_ms: 2.0, shape: 0.5 }), 4.0);
         assert_eq!(typical_latency_ms(&Latency::Constant { ms: 0.0 }), 1.0);
         assert_eq!(typical_latency_ms(&Latency::Mixture { parts: vec![] }), 1.0);
     }
@@ -216,20 +188,8 @@ mod tests {
     #[test]
     fn default_speeds_make_messages_visible() {
         // 2.5 ms typical: 2.5 / 200 = 0.0125 → step −19 (0.013×).
-        assert_eq!(
-            default_speed_step(&Latency::Uniform {
-                min_ms: 1.0,
-                max_ms: 4.0
-            }),
-            -19
-        );
+        assert_eq!(default_speed_step(&Latency::Uniform { min_ms: 1.0, max_ms: 4.0 }), -19);
         // 30 ms typical: 0.15 → step −8 (0.16×).
-        assert_eq!(
-            default_speed_step(&Latency::Uniform {
-                min_ms: 20.0,
-                max_ms: 40.0
-            }),
-            -8
-        );
+        assert_eq!(default_speed_step(&Latency::Uniform { min_ms: 20.0, max_ms: 40.0 }), -8);
     }
 }

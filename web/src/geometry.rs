@@ -34,10 +34,7 @@ impl Point {
 
     /// Linear interpolation from `self` (t = 0) to `other` (t = 1).
     pub fn lerp(self, other: Point, t: f64) -> Point {
-        Point::new(
-            self.x + (other.x - self.x) * t,
-            self.y + (other.y - self.y) * t,
-        )
+        Point::new(self.x + (other.x - self.x) * t, self.y + (other.y - self.y) * t)
     }
 
     pub fn distance(self, other: Point) -> f64 {
@@ -62,9 +59,7 @@ pub fn node_positions(n: usize) -> Vec<Point> {
     let top = ring.iter().map(|p| p.y).fold(f64::INFINITY, f64::min);
     let bottom = ring.iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max);
     let shift = -(top + bottom) / 2.0;
-    ring.into_iter()
-        .map(|p| round2p(Point::new(p.x, p.y + shift)))
-        .collect()
+    ring.into_iter().map(|p| round2p(Point::new(p.x, p.y + shift))).collect()
 }
 
 /// Radius of each node's disc so that neighbours on the ring never overlap.
@@ -90,14 +85,8 @@ pub fn lane(from: Point, to: Point, r: f64) -> (Point, Point) {
     let (nx, ny) = (-uy, ux);
     // Move the end points along the rim so that the offset lane still starts on the disc.
     let along = (r * r - LANE_OFFSET * LANE_OFFSET).max(0.0).sqrt();
-    let start = Point::new(
-        from.x + ux * along + nx * LANE_OFFSET,
-        from.y + uy * along + ny * LANE_OFFSET,
-    );
-    let end = Point::new(
-        to.x - ux * along + nx * LANE_OFFSET,
-        to.y - uy * along + ny * LANE_OFFSET,
-    );
+    let start = Point::new(from.x + ux * along + nx * LANE_OFFSET, from.y + uy * along + ny * LANE_OFFSET);
+    let end = Point::new(to.x - ux * along + nx * LANE_OFFSET, to.y - uy * along + ny * LANE_OFFSET);
     (round2p(start), round2p(end))
 }
 
@@ -169,11 +158,7 @@ mod tests {
             assert!((q.distance(centre) - RING_RADIUS).abs() < 0.05);
         }
         let bottom = p.iter().map(|q| q.y).fold(f64::NEG_INFINITY, f64::max);
-        assert!(
-            (p[0].y + bottom).abs() < 0.05,
-            "top {} bottom {bottom}",
-            p[0].y
-        );
+        assert!((p[0].y + bottom).abs() < 0.05, "top {} bottom {bottom}", p[0].y);
         assert!(p[0].y > -RING_RADIUS);
     }
 
@@ -188,10 +173,7 @@ mod tests {
         for n in 1..=64 {
             let r = node_radius(n);
             for p in node_positions(n) {
-                assert!(
-                    p.x.abs() + r <= HALF_SIZE && p.y.abs() + r <= HALF_SIZE,
-                    "n = {n}"
-                );
+                assert!(p.x.abs() + r <= HALF_SIZE && p.y.abs() + r <= HALF_SIZE, "n = {n}");
             }
         }
     }
@@ -202,10 +184,7 @@ mod tests {
             let r = node_radius(n);
             let p = node_positions(n);
             let gap = p[0].distance(p[1]);
-            assert!(
-                gap >= 2.0 * r || r == MIN_NODE_RADIUS,
-                "n = {n}: gap {gap}, radius {r}"
-            );
+            assert!(gap >= 2.0 * r || r == MIN_NODE_RADIUS, "n = {n}: gap {gap}, radius {r}");
             assert!((MIN_NODE_RADIUS..=MAX_NODE_RADIUS).contains(&r));
         }
     }

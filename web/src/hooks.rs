@@ -41,10 +41,7 @@ impl PartialEq for FrameStatsHandle {
 }
 
 fn now_ms() -> f64 {
-    gloo::utils::window()
-        .performance()
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 /// While `active`, calls `on_frame` once per animation frame with the wall-clock milliseconds
@@ -92,9 +89,7 @@ pub fn use_page_hidden(on_change: Callback<bool>) {
         let document = gloo::utils::document();
         on_change.emit(document.hidden());
         let doc = document.clone();
-        let listener = EventListener::new(&document, "visibilitychange", move |_| {
-            on_change.emit(doc.hidden())
-        });
+        let listener = EventListener::new(&document, "visibilitychange", move |_| on_change.emit(doc.hidden()));
         move || drop(listener)
     });
 }
@@ -106,39 +101,38 @@ pub fn use_shortcuts(on_action: Callback<Action>) {
     use_effect_with((), move |_| {
         let document = gloo::utils::document();
         let options = EventListenerOptions::enable_prevent_default();
-        let listener =
-            EventListener::new_with_options(&document, "keydown", options, move |event| {
-                let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return;
-                }
-                let tag = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-                    .map(|el| {
-                        let tag = el.tag_name().to_ascii_uppercase();
-                        match el.dyn_ref::<HtmlInputElement>() {
-                            Some(input) if input.type_() == "range" => "RANGE".to_string(),
-                            _ => tag,
-                        }
-                    })
-                    .unwrap_or_default();
-                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
-                    return;
-                }
-                let action = match e.key().as_str() {
-                    // A focused button already answers Space with its own click.
-                    " " if tag == "BUTTON" => return,
-                    " " if !e.repeat() => Action::TogglePlay,
-                    "." => Action::Step,
-                    "r" | "R" if !e.repeat() => Action::Reset,
-                    _ => return,
-                };
-                e.prevent_default();
-                on_action.emit(action);
-            });
+        let listener = EventListener::new_with_options(&document, "keydown", options, move |event| {
+            let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
+                return;
+            };
+            if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let tag = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+                .map(|el| {
+                    let tag = el.tag_name().to_ascii_uppercase();
+                    match el.dyn_ref::<HtmlInputElement>() {
+                        Some(input) if input.type_() == "range" => "RANGE".to_string(),
+                        _ => tag,
+                    }
+                })
+                .unwrap_or_default();
+            if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                return;
+            }
+            let action = match e.key().as_str() {
+                // A focused button already answers Space with its own click.
+                " " if tag == "BUTTON" => return,
+                " " if !e.repeat() => Action::TogglePlay,
+                "." => Action::Step,
+                "r" | "R" if !e.repeat() => Action::Reset,
+                _ => return,
+            };
+            e.prevent_default();
+            on_action.emit(action);
+        });
         move || drop(listener)
     });
 }

@@ -7,8 +7,6 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!(
-        "replicalab-web runs in a browser: build it with `trunk build` or run scripts/serve.sh"
-    );
+    eprintln!("replicalab-web runs in a browser: build it with `trunk build` or run scripts/serve.sh");
     std::process::exit(2);
 }

@@ -34,13 +34,7 @@ fn show(message: &str) {
              The simulation cannot continue; reloading the page starts it again.",
         ));
         let reload = document.create_element("a")?;
-        reload.set_attribute(
-            "href",
-            &document
-                .location()
-                .and_then(|l| l.href().ok())
-                .unwrap_or_default(),
-        )?;
+        reload.set_attribute("href", &document.location().and_then(|l| l.href().ok()).unwrap_or_default())?;
         reload.set_attribute("data-testid", "reload")?;
         reload.set_class_name("button primary");
         reload.set_text_content(Some("Reload"));
@@ -55,8 +49,6 @@ fn show(message: &str) {
         Ok(())
     };
     if build().is_err() {
-        body.set_text_content(Some(&format!(
-            "replicalab stopped because of a bug: {message}. Reload the page."
-        )));
+        body.set_text_content(Some(&format!("replicalab stopped because of a bug: {message}. Reload the page.")));
     }
 }

@@ -113,14 +113,7 @@ impl Playground {
             duration: from_ms(scenario.duration_ms),
         };
         let snapshot = Rc::new(take_snapshot(&sim, preset, &scenario, None));
-        Ok(Playground {
-            scenario,
-            sim,
-            playback,
-            carry_us: 0.0,
-            notice: None,
-            snapshot,
-        })
+        Ok(Playground { scenario, sim, playback, carry_us: 0.0, notice: None, snapshot })
     }
 
     /// The preset named `name`, or the first one that loads.
@@ -147,10 +140,7 @@ impl Playground {
             }
         }
         // Every built-in preset is checked by the core's tests; reaching this is a broken build.
-        panic!(
-            "no built-in preset loads: {}",
-            first_error.unwrap_or_default()
-        )
+        panic!("no built-in preset loads: {}", first_error.unwrap_or_default())
     }
 
     pub fn playback(&self) -> Playback {
@@ -175,8 +165,7 @@ impl Playground {
             Action::SelectPreset(index) => match load(index) {
                 Ok((_, scenario)) => {
                     self.playback.preset = index;
-                    self.playback.speed_step =
-                        default_speed_step(&scenario.cluster.network.latency);
+                    self.playback.speed_step = default_speed_step(&scenario.cluster.network.latency);
                     self.scenario = scenario;
                     self.notice = None;
                     self.restart();
@@ -246,11 +235,7 @@ impl Playground {
 
     /// Advances simulated time by `wall_ms × speed`, pausing once at the scenario's end.
     fn advance(&mut self, wall_ms: f64) -> bool {
-        let wall_ms = if wall_ms.is_finite() {
-            wall_ms.clamp(0.0, MAX_FRAME_MS)
-        } else {
-            0.0
-        };
+        let wall_ms = if wall_ms.is_finite() { wall_ms.clamp(0.0, MAX_FRAME_MS) } else { 0.0 };
         let total = wall_ms * 1000.0 * speed(self.playback.speed_step) + self.carry_us;
         let whole = total.floor();
         self.carry_us = total - whole;
@@ -285,22 +270,13 @@ impl Playground {
 
     fn refresh(&mut self) {
         let preset = &PRESETS[self.playback.preset];
-        self.snapshot = Rc::new(take_snapshot(
-            &self.sim,
-            preset,
-            &self.scenario,
-            self.notice.clone(),
-        ));
+        self.snapshot = Rc::new(take_snapshot(&self.sim, preset, &self.scenario, self.notice.clone()));
     }
 }
 
 fn load(index: usize) -> Result<(&'static Preset, Scenario), String> {
-    let preset = PRESETS
-        .get(index)
-        .ok_or_else(|| format!("there is no preset number {index}"))?;
-    let scenario = preset
-        .scenario()
-        .map_err(|e| format!("the preset {} does not load: {e}", preset.name))?;
+    let preset = PRESETS.get(index).ok_or_else(|| format!("there is no preset number {index}"))?;
+    let scenario = preset.scenario().map_err(|e| format!("the preset {} does not load: {e}", preset.name))?;
     Ok((preset, scenario))
 }
 
@@ -310,12 +286,7 @@ fn start(scenario: &Scenario) -> Simulation {
     sim
 }
 
-fn take_snapshot(
-    sim: &Simulation,
-    preset: &'static Preset,
-    scenario: &Scenario,
-    notice: Option<String>,
-) -> Snapshot {
+fn take_snapshot(sim: &Simulation, preset: &'static Preset, scenario: &Scenario, notice: Option<String>) -> Snapshot {
     let m = sim.metrics();
     Snapshot {
         view: sim.view(),
@@ -354,11 +325,7 @@ mod reducer {
     impl SimState {
         pub fn new(preset: Option<&str>) -> SimState {
             let pg = Playground::new_named(preset);
-            SimState {
-                snapshot: pg.snapshot(),
-                playback: pg.playback(),
-                playground: Rc::new(RefCell::new(pg)),
-            }
+            SimState { snapshot: pg.snapshot(), playback: pg.playback(), playground: Rc::new(RefCell::new(pg)) }
         }
     }
 
@@ -377,11 +344,8 @@ mod reducer {
                 drop(pg);
                 return self;
             }
-            let next = SimState {
-                playground: Rc::clone(&self.playground),
-                snapshot: pg.snapshot(),
-                playback: pg.playback(),
-            };
+            let next =
+                SimState { playground: Rc::clone(&self.playground), snapshot: pg.snapshot(), playback: pg.playback() };
             drop(pg);
             Rc::new(next)
         }
@@ -417,12 +381,7 @@ mod tests {
             assert!(!s.view.nodes.is_empty());
             // Leader-follower clusters start with exactly one leader; other families differ.
             if s.view.family == "leader_follower" {
-                let leaders = s
-                    .view
-                    .nodes
-                    .iter()
-                    .filter(|n| n.protocol.role == Role::Leader)
-                    .count();
+                let leaders = s.view.nodes.iter().filter(|n| n.protocol.role == Role::Leader).count();
                 assert_eq!(leaders, 1, "preset {}", preset.name);
             }
         }
@@ -433,12 +392,7 @@ mod tests {
     fn unknown_names_fall_back_to_the_first_preset_with_a_notice() {
         let pg = Playground::new_named(Some("no-such-preset"));
         assert_eq!(pg.playback().preset, 0);
-        assert!(pg
-            .snapshot()
-            .notice
-            .as_deref()
-            .unwrap()
-            .contains("no-such-preset"));
+        assert!(pg.snapshot().notice.as_deref().unwrap().contains("no-such-preset"));
         let pg = Playground::new_named(Some("lf-sync"));
         assert_eq!(pg.snapshot().preset_name, "lf-sync");
         assert_eq!(pg.snapshot().notice, None);
@@ -449,10 +403,7 @@ mod tests {
     fn frames_advance_time_by_wall_time_times_speed() {
         let mut pg = playground("lf-async");
         pg.update(Action::SetSpeed(0)); // 1×
-        assert!(
-            !pg.update(Action::Tick { wall_ms: 16.0 }),
-            "paused: frames do nothing"
-        );
+        assert!(!pg.update(Action::Tick { wall_ms: 16.0 }), "paused: frames do nothing");
         assert_eq!(pg.snapshot().view.now, 0);
         assert!(pg.update(Action::Play));
         play_frames(&mut pg, 10, 16.0);
@@ -530,10 +481,7 @@ mod tests {
         play_frames(&mut pg, 5, 16.0);
         pg.update(Action::ToggleNode(1));
         assert_eq!(pg.snapshot().view.nodes[1].health, Health::Up);
-        assert!(
-            !pg.update(Action::ToggleNode(99)),
-            "unknown nodes are ignored"
-        );
+        assert!(!pg.update(Action::ToggleNode(99)), "unknown nodes are ignored");
     }
 
     #[test]

@@ -69,12 +69,7 @@ pub fn summarize(values: impl IntoIterator<Item = f64>) -> Option<Summary> {
     let count = v.len();
     let mean = v.iter().sum::<f64>() / count as f64;
     let rank = ((0.99 * count as f64).ceil() as usize).clamp(1, count);
-    Some(Summary {
-        count,
-        mean,
-        p99: v[rank - 1],
-        max: v[count - 1],
-    })
+    Some(Summary { count, mean, p99: v[rank - 1], max: v[count - 1] })
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

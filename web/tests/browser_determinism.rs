@@ -33,10 +33,7 @@ fn native_hashes() -> BTreeMap<String, String> {
     let hashes: BTreeMap<String, String> = serde_json::from_str(text).unwrap_or_else(|e| {
         panic!("REPLICALAB_NATIVE_HASHES is not a JSON object of preset name to hash ({e}): {text}")
     });
-    assert!(
-        !hashes.is_empty(),
-        "REPLICALAB_NATIVE_HASHES holds no hashes: {text}"
-    );
+    assert!(!hashes.is_empty(), "REPLICALAB_NATIVE_HASHES holds no hashes: {text}");
     hashes
 }
 
@@ -45,33 +42,24 @@ fn every_preset_hashes_the_same_in_the_browser_as_natively() {
     let native = native_hashes();
     let mut problems = Vec::new();
     for preset in PRESETS {
-        let scenario = preset
-            .scenario()
-            .unwrap_or_else(|e| panic!("preset {}: {e}", preset.name));
+        let scenario = preset.scenario().unwrap_or_else(|e| panic!("preset {}: {e}", preset.name));
         let mut sim = Simulation::new(&scenario);
         sim.run_until(from_ms(UNTIL_MS));
         let wasm = sim.trace_hash();
         match native.get(preset.name) {
             Some(n) if *n == wasm => {}
             Some(n) => problems.push(format!("{}: native {n}, wasm {wasm}", preset.name)),
-            None => problems.push(format!(
-                "{}: no native hash (were the hashes computed by an older build?)",
-                preset.name
-            )),
+            None => {
+                problems.push(format!("{}: no native hash (were the hashes computed by an older build?)", preset.name))
+            }
         }
     }
     for name in native.keys() {
         if !PRESETS.iter().any(|p| p.name == name) {
-            problems.push(format!(
-                "{name}: hashed natively but not a preset of this build"
-            ));
+            problems.push(format!("{name}: hashed natively but not a preset of this build"));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "trace hashes differ between native and WebAssembly:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "trace hashes differ between native and WebAssembly:\n{}", problems.join("\n"));
 }
 
 #[wasm_bindgen_test]
@@ -86,9 +74,7 @@ fn playing_frame_by_frame_in_the_browser_gives_the_native_hash() {
         let mut i = 0;
         while pg.snapshot().view.now < 3000 * MS {
             let left = (3000 * MS - pg.snapshot().view.now) as f64 / 1000.0;
-            pg.update(Action::Tick {
-                wall_ms: frames[i % frames.len()].min(left),
-            });
+            pg.update(Action::Tick { wall_ms: frames[i % frames.len()].min(left) });
             if !pg.playback().playing {
                 pg.update(Action::Play); // a preset shorter than 3 s pauses at its end
             }

@@ -28,9 +28,10 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
             continue;
         }
         if !logs {
-            let replaced_by_newer = held.iter().flat_map(|h| h.range((key, 0)..=(key, Value::MAX))).any(|&(_, v)| {
-                writer.get(&v).is_none_or(|w| w.ok_time().is_none_or(|a| a >= op.invoke))
-            });
+            let replaced_by_newer = held
+                .iter()
+                .flat_map(|h| h.range((key, 0)..=(key, Value::MAX)))
+                .any(|&(_, v)| writer.get(&v).is_none_or(|w| w.ok_time().is_none_or(|a| a >= op.invoke)));
             if replaced_by_newer {
                 continue;
             }

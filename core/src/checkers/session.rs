@@ -145,7 +145,8 @@ impl SessionChecker {
         model: &dyn Model,
     ) -> Option<Anomaly> {
         let seen = self.pending_reads.remove(&read).unwrap_or_default();
-        let missed = seen.iter().filter(|&&(w, _)| !model.reflects(read, w)).min_by_key(|&&(w, origin)| (origin, w)).copied();
+        let missed =
+            seen.iter().filter(|&&(w, _)| !model.reflects(read, w)).min_by_key(|&&(w, origin)| (origin, w)).copied();
         let anomaly = missed.map(|(write, origin)| {
             let kind = origin.kind();
             let (what, why) = match origin {
@@ -340,20 +341,33 @@ mod tests {
         use AnomalyKind::*;
         let cases: Vec<(&str, Vec<Operation>, Vec<(AnomalyKind, OpId)>)> = vec![
             ("own write then read it", vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![10], 6, 7)], vec![]),
-            ("own write then read nothing", vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![], 6, 7)], vec![(ReadYourWrites, 1)]),
+            (
+                "own write then read nothing",
+                vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![], 6, 7)],
+                vec![(ReadYourWrites, 1)],
+            ),
             ("another session may miss it", vec![w(0, 0, 1, 10, 0, 5), r(1, 1, 1, vec![], 6, 7)], vec![]),
-            ("a newer write by someone else is fine", vec![w(0, 0, 1, 10, 0, 5), w(1, 1, 1, 11, 6, 8), r(2, 0, 1, vec![11], 9, 10)], vec![]),
+            (
+                "a newer write by someone else is fine",
+                vec![w(0, 0, 1, 10, 0, 5), w(1, 1, 1, 11, 6, 8), r(2, 0, 1, vec![11], 9, 10)],
+                vec![],
+            ),
             (
                 "time going backwards",
-                vec![w(0, 1, 1, 10, 0, 2), w(1, 1, 1, 11, 3, 4), r(2, 0, 1, vec![11], 5, 6), r(3, 0, 1, vec![10], 7, 8)],
+                vec![
+                    w(0, 1, 1, 10, 0, 2),
+                    w(1, 1, 1, 11, 3, 4),
+                    r(2, 0, 1, vec![11], 5, 6),
+                    r(3, 0, 1, vec![10], 7, 8),
+                ],
                 vec![(MonotonicReads, 3)],
             ),
             (
                 "the reply before the message",
                 vec![
-                    w(0, 0, 1, 10, 0, 2),      // A asks (k1)
+                    w(0, 0, 1, 10, 0, 2),       // A asks (k1)
                     r(1, 1, 1, vec![10], 3, 4), // B reads the question
-                    w(2, 1, 2, 20, 5, 6),      // B answers (k2)
+                    w(2, 1, 2, 20, 5, 6),       // B answers (k2)
                     r(3, 2, 2, vec![20], 7, 8), // C sees the answer
                     r(4, 2, 1, vec![], 9, 10),  // C does not see the question
                 ],
@@ -386,7 +400,7 @@ pub mod kv {
     use super::{check, Model, SessionOp};
     use crate::checkers::Anomaly;
     use crate::formats::edn::Value as Edn;
-    use crate::formats::{pair, EventType, Event, FormatError};
+    use crate::formats::{pair, Event, EventType, FormatError};
     use crate::protocol::OpId;
 
     struct Op {
@@ -417,7 +431,9 @@ pub mod kv {
             if r.text.contains(&w.text) {
                 return true;
             }
-            self.sources(read).iter().any(|&s| self.ops[s as usize].f == "put" && !self.before(s as usize, write as usize))
+            self.sources(read)
+                .iter()
+                .any(|&s| self.ops[s as usize].f == "put" && !self.before(s as usize, write as usize))
         }
         fn sources(&self, read: OpId) -> Vec<OpId> {
             let r = &self.ops[read as usize];

@@ -82,10 +82,7 @@ pub struct DvvSet<A, V> {
 impl<A, V> Default for DvvSet<A, V> {
     /// No history and no values (the identity of [`DvvSet::sync`]).
     fn default() -> Self {
-        DvvSet {
-            entries: BTreeMap::new(),
-            anon: BTreeSet::new(),
-        }
+        DvvSet { entries: BTreeMap::new(), anon: BTreeSet::new() }
     }
 }
 
@@ -93,11 +90,7 @@ impl<A, V> Default for DvvSet<A, V> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DvvSetError {
     /// Entry number `position` lists more values than its counter has events.
-    TooManyValues {
-        position: usize,
-        counter: u64,
-        values: usize,
-    },
+    TooManyValues { position: usize, counter: u64, values: usize },
     /// Entry number `position` repeats an earlier entry's id.
     DuplicateId { position: usize },
     /// `update` needs a client clock holding exactly one anonymous value (built by `new` or
@@ -126,22 +119,13 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// A client clock: the causal history of the version vector `vv` (normally the `join` of
     /// what the client read) and the new `values`, anonymous. A repeated id keeps its highest
     /// counter.
-    pub fn new(
-        vv: impl IntoIterator<Item = (A, u64)>,
-        values: impl IntoIterator<Item = V>,
-    ) -> Self {
+    pub fn new(vv: impl IntoIterator<Item = (A, u64)>, values: impl IntoIterator<Item = V>) -> Self {
         let mut entries: BTreeMap<A, Entry<V>> = BTreeMap::new();
         for (id, n) in vv {
-            let e = entries.entry(id).or_insert(Entry {
-                counter: 0,
-                values: vec![],
-            });
+            let e = entries.entry(id).or_insert(Entry { counter: 0, values: vec![] });
             e.counter = e.counter.max(n);
         }
-        DvvSet {
-            entries,
-            anon: values.into_iter().collect(),
-        }
+        DvvSet { entries, anon: values.into_iter().collect() }
     }
 
     /// A client clock without history holding one value: `new([], [v])`.
@@ -158,27 +142,18 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         let mut map = BTreeMap::new();
         for (position, (id, counter, values)) in entries.into_iter().enumerate() {
             if values.len() as u64 > counter {
-                return Err(DvvSetError::TooManyValues {
-                    position,
-                    counter,
-                    values: values.len(),
-                });
+                return Err(DvvSetError::TooManyValues { position, counter, values: values.len() });
             }
             if map.insert(id, Entry { counter, values }).is_some() {
                 return Err(DvvSetError::DuplicateId { position });
             }
         }
-        Ok(DvvSet {
-            entries: map,
-            anon: anon.into_iter().collect(),
-        })
+        Ok(DvvSet { entries: map, anon: anon.into_iter().collect() })
     }
 
     /// The entries `(id, counter, values newest first)`, sorted by id.
     pub fn entries(&self) -> impl Iterator<Item = (&A, u64, &[V])> + '_ {
-        self.entries
-            .iter()
-            .map(|(id, e)| (id, e.counter, e.values.as_slice()))
+        self.entries.iter().map(|(id, e)| (id, e.counter, e.values.as_slice()))
     }
 
     /// The anonymous values, sorted.
@@ -198,10 +173,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     }
 
     fn event_in_place(&mut self, actor: A, value: V) {
-        let e = self.entries.entry(actor).or_insert(Entry {
-            counter: 0,
-            values: vec![],
-        });
+        let e = self.entries.entry(actor).or_insert(Entry { counter: 0, values: vec![] });
         e.counter = e.counter.checked_add(1).expect("DvvSet counter overflow");
         e.values.insert(0, value);
     }
@@ -217,10 +189,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// consulting any server state (Erlang's `update/2`).
     pub fn try_update(&self, actor: A) -> Result<Self, DvvSetError> {
         let v = self.the_anonymous_value()?.clone();
-        let mut next = DvvSet {
-            entries: self.entries.clone(),
-            anon: BTreeSet::new(),
-        };
+        let mut next = DvvSet { entries: self.entries.clone(), anon: BTreeSet::new() };
         next.event_in_place(actor, v);
         Ok(next)
     }
@@ -230,8 +199,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// # Panics
     /// If `self` does not hold exactly one anonymous value.
     pub fn update(&self, actor: A) -> Self {
-        self.try_update(actor)
-            .unwrap_or_else(|e| panic!("DvvSet::update: {e}"))
+        self.try_update(actor).unwrap_or_else(|e| panic!("DvvSet::update: {e}"))
     }
 
     /// A server accepts the client clock `self` (context + one new value): the context is
@@ -240,10 +208,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// than both arguments.
     pub fn try_update_with(&self, server: &Self, actor: A) -> Result<Self, DvvSetError> {
         let v = self.the_anonymous_value()?.clone();
-        let context = DvvSet {
-            entries: self.entries.clone(),
-            anon: BTreeSet::new(),
-        };
+        let context = DvvSet { entries: self.entries.clone(), anon: BTreeSet::new() };
         let mut next = context.sync(server);
         next.event_in_place(actor, v);
         Ok(next)
@@ -255,8 +220,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// # Panics
     /// If `self` does not hold exactly one anonymous value.
     pub fn update_with(&self, server: &Self, actor: A) -> Self {
-        self.try_update_with(server, actor)
-            .unwrap_or_else(|e| panic!("DvvSet::update_with: {e}"))
+        self.try_update_with(server, actor).unwrap_or_else(|e| panic!("DvvSet::update_with: {e}"))
     }
 
     /// Merges two states: the union of the histories, keeping the values neither side has
@@ -286,18 +250,13 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         A: 'a,
         V: 'a,
     {
-        clocks
-            .into_iter()
-            .fold(Self::default(), |acc, c| acc.sync(c))
+        clocks.into_iter().fold(Self::default(), |acc, c| acc.sync(c))
     }
 
     /// The causal history as a version vector `(id, counter)`, sorted by id: the context a
     /// client gets with a read and sends back with its next write.
     pub fn join(&self) -> Vec<(A, u64)> {
-        self.entries
-            .iter()
-            .map(|(id, e)| (id.clone(), e.counter))
-            .collect()
+        self.entries.iter().map(|(id, e)| (id.clone(), e.counter)).collect()
     }
 
     /// The causal history as a [`VClock`] (zero counters dropped).
@@ -312,11 +271,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
 
     /// Every value: the anonymous ones (sorted), then each entry's, by id, newest first.
     pub fn values(&self) -> Vec<V> {
-        self.anon
-            .iter()
-            .chain(self.entries.values().flat_map(|e| e.values.iter()))
-            .cloned()
-            .collect()
+        self.anon.iter().chain(self.entries.values().flat_map(|e| e.values.iter())).cloned().collect()
     }
 
     /// The number of values, anonymous ones included.
@@ -328,13 +283,8 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// `self` is outdated by `other`. Values are ignored.
     pub fn less(&self, other: &Self) -> bool {
         let counter = |c: &Self, id: &A| c.entries.get(id).map_or(0, |e| e.counter);
-        self.entries
-            .iter()
-            .all(|(id, e)| e.counter <= counter(other, id))
-            && other
-                .entries
-                .iter()
-                .any(|(id, e)| e.counter > counter(self, id))
+        self.entries.iter().all(|(id, e)| e.counter <= counter(other, id))
+            && other.entries.iter().any(|(id, e)| e.counter > counter(self, id))
     }
 
     /// Same ids, same counters and the same number of values per entry; anonymous values and
@@ -345,9 +295,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
                 .entries
                 .iter()
                 .zip(&other.entries)
-                .all(|((i1, e1), (i2, e2))| {
-                    i1 == i2 && e1.counter == e2.counter && e1.values.len() == e2.values.len()
-                })
+                .all(|((i1, e1), (i2, e2))| i1 == i2 && e1.counter == e2.counter && e1.values.len() == e2.values.len())
     }
 
     /// The same history with `f` applied to every value.
@@ -357,13 +305,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
                 .entries
                 .iter()
                 .map(|(id, e)| {
-                    (
-                        id.clone(),
-                        Entry {
-                            counter: e.counter,
-                            values: e.values.iter().map(&mut f).collect(),
-                        },
-                    )
+                    (id.clone(), Entry { counter: e.counter, values: e.values.iter().map(&mut f).collect() })
                 })
                 .collect(),
             anon: self.anon.iter().map(f).collect(),
@@ -380,14 +322,9 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// anonymous values; `le(a, b)` says `a` is older than or as old as `b`, and ties go to the
     /// later candidate.
     fn find_last(&self, mut le: impl FnMut(&V, &V) -> bool) -> Option<(Option<&A>, &V)> {
-        let heads = self
-            .entries
-            .iter()
-            .filter_map(|(id, e)| e.values.first().map(|v| (Some(id), v)));
+        let heads = self.entries.iter().filter_map(|(id, e)| e.values.first().map(|v| (Some(id), v)));
         let anon = self.anon.iter().map(|v| (None, v));
-        heads
-            .chain(anon)
-            .reduce(|best, next| if le(best.1, next.1) { next } else { best })
+        heads.chain(anon).reduce(|best, next| if le(best.1, next.1) { next } else { best })
     }
 
     /// The newest value by `le` ("less than or equal"), among the newest value of each entry
@@ -408,18 +345,8 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
                     .entries
                     .iter()
                     .map(|(id, e)| {
-                        let values = if id == winner {
-                            vec![v.clone()]
-                        } else {
-                            vec![]
-                        };
-                        (
-                            id.clone(),
-                            Entry {
-                                counter: e.counter,
-                                values,
-                            },
-                        )
+                        let values = if id == winner { vec![v.clone()] } else { vec![] };
+                        (id.clone(), Entry { counter: e.counter, values })
                     })
                     .collect(),
                 anon: BTreeSet::new(),
@@ -430,20 +357,13 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
 
 /// Merges one id's entries from two states (Erlang's `merge/5`).
 fn merge_entry<V: Clone>(e1: &Entry<V>, e2: &Entry<V>) -> Entry<V> {
-    let (hi, lo) = if e1.counter >= e2.counter {
-        (e1, e2)
-    } else {
-        (e2, e1)
-    };
+    let (hi, lo) = if e1.counter >= e2.counter { (e1, e2) } else { (e2, e1) };
     if hi.floor() >= lo.floor() {
         hi.clone()
     } else {
         // Dots at or below lo's floor were dropped there: keep hi's values above it.
         let keep = (hi.counter - lo.floor()) as usize;
-        Entry {
-            counter: hi.counter,
-            values: hi.values[..keep].to_vec(),
-        }
+        Entry { counter: hi.counter, values: hi.values[..keep].to_vec() }
     }
 }
 
@@ -462,20 +382,14 @@ impl<A: Serialize, V: Serialize> Serialize for DvvSet<A, V> {
             anon: &'a BTreeSet<V>,
         }
         Repr {
-            entries: self
-                .entries
-                .iter()
-                .map(|(id, e)| (id, e.counter, e.values.as_slice()))
-                .collect(),
+            entries: self.entries.iter().map(|(id, e)| (id, e.counter, e.values.as_slice())).collect(),
             anon: &self.anon,
         }
         .serialize(s)
     }
 }
 
-impl<'de, A: Deserialize<'de> + Ord + Clone, V: Deserialize<'de> + Ord + Clone> Deserialize<'de>
-    for DvvSet<A, V>
-{
+impl<'de, A: Deserialize<'de> + Ord + Clone, V: Deserialize<'de> + Ord + Clone> Deserialize<'de> for DvvSet<A, V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -498,11 +412,7 @@ mod tests {
     type D = DvvSet<&'static str, &'static str>;
 
     fn lit(entries: &[(&'static str, u64, &[&'static str])], anon: &[&'static str]) -> D {
-        DvvSet::from_parts(
-            entries.iter().map(|&(i, n, l)| (i, n, l.to_vec())),
-            anon.iter().copied(),
-        )
-        .unwrap()
+        DvvSet::from_parts(entries.iter().map(|&(i, n, l)| (i, n, l.to_vec())), anon.iter().copied()).unwrap()
     }
 
     /// Mary writes v1, Peter reads it, Mary writes v2 blindly, Peter writes v3 with the context
@@ -516,10 +426,7 @@ mod tests {
         let a2 = DvvSet::new(vv1, ["v3"]).update_with(&a1, "a");
         assert_eq!(a2, lit(&[("a", 3, &["v3", "v2"])], &[]));
         // The method and the associated-function spelling are the same call.
-        assert_eq!(
-            DvvSet::update_with(&DvvSet::new(a0.join(), ["v3"]), &a1, "a"),
-            a2
-        );
+        assert_eq!(DvvSet::update_with(&DvvSet::new(a0.join(), ["v3"]), &a1, "a"), a2);
     }
 
     #[test]
@@ -546,67 +453,35 @@ mod tests {
     #[test]
     fn update_needs_exactly_one_anonymous_value() {
         let none = D::new([("a", 1)], []);
-        assert_eq!(
-            none.try_update("a"),
-            Err(DvvSetError::NotOneAnonymousValue { found: 0 })
-        );
+        assert_eq!(none.try_update("a"), Err(DvvSetError::NotOneAnonymousValue { found: 0 }));
         let two = D::new([], ["p", "q"]);
-        assert_eq!(
-            two.try_update_with(&D::default(), "a"),
-            Err(DvvSetError::NotOneAnonymousValue { found: 2 })
-        );
+        assert_eq!(two.try_update_with(&D::default(), "a"), Err(DvvSetError::NotOneAnonymousValue { found: 2 }));
         let msg = std::panic::catch_unwind(|| two.update("a")).unwrap_err();
-        assert!(msg
-            .downcast_ref::<String>()
-            .unwrap()
-            .contains("exactly one anonymous value"));
+        assert!(msg.downcast_ref::<String>().unwrap().contains("exactly one anonymous value"));
     }
 
     #[test]
     fn malformed_clocks_are_refused() {
         assert_eq!(
             D::from_parts([("a", 1, vec!["x", "y"])], []),
-            Err(DvvSetError::TooManyValues {
-                position: 0,
-                counter: 1,
-                values: 2
-            })
+            Err(DvvSetError::TooManyValues { position: 0, counter: 1, values: 2 })
         );
         assert_eq!(
             D::from_parts([("a", 1, vec![]), ("a", 2, vec![])], []),
             Err(DvvSetError::DuplicateId { position: 1 })
         );
-        let err = serde_json::from_str::<DvvSet<String, String>>(
-            r#"{"entries":[["a",0,["x"]]],"anon":[]}"#,
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("1 values but only 0 events"),
-            "{err}"
-        );
-        assert!(serde_json::from_str::<DvvSet<String, String>>(
-            r#"{"entries":[],"anon":[],"x":1}"#
-        )
-        .is_err());
+        let err =
+            serde_json::from_str::<DvvSet<String, String>>(r#"{"entries":[["a",0,["x"]]],"anon":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("1 values but only 0 events"), "{err}");
+        assert!(serde_json::from_str::<DvvSet<String, String>>(r#"{"entries":[],"anon":[],"x":1}"#).is_err());
     }
 
     #[test]
     fn json_layout_is_the_reference_layout() {
-        let c = lit(
-            &[("a", 4, &["v5", "v0"]), ("b", 0, &[]), ("c", 1, &["v3"])],
-            &["v6", "v1"],
-        );
+        let c = lit(&[("a", 4, &["v5", "v0"]), ("b", 0, &[]), ("c", 1, &["v3"])], &["v6", "v1"]);
         let s = serde_json::to_string(&c).unwrap();
-        assert_eq!(
-            s,
-            r#"{"entries":[["a",4,["v5","v0"]],["b",0,[]],["c",1,["v3"]]],"anon":["v1","v6"]}"#
-        );
-        assert_eq!(
-            serde_json::from_str::<DvvSet<String, String>>(&s)
-                .unwrap()
-                .size(),
-            5
-        );
+        assert_eq!(s, r#"{"entries":[["a",4,["v5","v0"]],["b",0,[]],["c",1,["v3"]]],"anon":["v1","v6"]}"#);
+        assert_eq!(serde_json::from_str::<DvvSet<String, String>>(&s).unwrap().size(), 5);
     }
 
     #[test]
@@ -623,16 +498,8 @@ mod tests {
 
     #[test]
     fn map_keeps_the_history() {
-        let b = DvvSet::from_parts(
-            [("a", 4, vec![5, 0]), ("b", 0, vec![]), ("c", 1, vec![2])],
-            [20, 10],
-        )
-        .unwrap();
-        let want = DvvSet::from_parts(
-            [("a", 4, vec![10, 0]), ("b", 0, vec![]), ("c", 1, vec![4])],
-            [40, 20],
-        )
-        .unwrap();
+        let b = DvvSet::from_parts([("a", 4, vec![5, 0]), ("b", 0, vec![]), ("c", 1, vec![2])], [20, 10]).unwrap();
+        let want = DvvSet::from_parts([("a", 4, vec![10, 0]), ("b", 0, vec![]), ("c", 1, vec![4])], [40, 20]).unwrap();
         assert_eq!(b.map(|x| x * 2), want);
     }
 
@@ -663,9 +530,7 @@ mod tests {
             if rng.below(6) == 0 {
                 match rng.below(2) {
                     0 => *state = state.lww(|a, b| a <= b),
-                    _ if resolve => {
-                        *state = state.reconcile(|vs| vs.into_iter().max().unwrap_or(0))
-                    }
+                    _ if resolve => *state = state.reconcile(|vs| vs.into_iter().max().unwrap_or(0)),
                     _ => {}
                 }
             }
@@ -674,9 +539,7 @@ mod tests {
 
     #[test]
     fn sync_laws_on_server_states() {
-        laws::check_laws("DvvSet sync", laws::CASES, |rng| {
-            random_server_states(rng, false)
-        });
+        laws::check_laws("DvvSet sync", laws::CASES, |rng| random_server_states(rng, false));
     }
 
     #[test]
@@ -712,17 +575,8 @@ mod tests {
                 }
                 let mut got = states[r].values();
                 got.sort();
-                assert_eq!(
-                    got,
-                    model.live(r),
-                    "seed {seed}, step {step}, replica {r}: {:?}",
-                    states[r]
-                );
-                assert_eq!(
-                    states[r].context(),
-                    model.context(r),
-                    "seed {seed}, step {step}: context"
-                );
+                assert_eq!(got, model.live(r), "seed {seed}, step {step}, replica {r}: {:?}", states[r]);
+                assert_eq!(states[r].context(), model.context(r), "seed {seed}, step {step}: context");
             }
         });
     }

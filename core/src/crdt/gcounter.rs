@@ -21,19 +21,14 @@ use super::Crdt;
 /// Serialised as a map from actor to count.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "BTreeMap<A, u64>", into = "BTreeMap<A, u64>")]
-#[serde(bound(
-    serialize = "A: Ord + Clone + Serialize",
-    deserialize = "A: Ord + Deserialize<'de>"
-))]
+#[serde(bound(serialize = "A: Ord + Clone + Serialize", deserialize = "A: Ord + Deserialize<'de>"))]
 pub struct GCounter<A> {
     counts: BTreeMap<A, u64>,
 }
 
 impl<A> Default for GCounter<A> {
     fn default() -> Self {
-        GCounter {
-            counts: BTreeMap::new(),
-        }
+        GCounter { counts: BTreeMap::new() }
     }
 }
 
@@ -147,9 +142,7 @@ mod tests {
     }
 
     fn random_counters(rng: &mut SimRng) -> Vec<GCounter<u8>> {
-        laws::random_system(rng, 4, 24, |rng, r, g: &mut GCounter<u8>, _| {
-            g.increment(r as u8, rng.between(1, 5))
-        })
+        laws::random_system(rng, 4, 24, |rng, r, g: &mut GCounter<u8>, _| g.increment(r as u8, rng.between(1, 5)))
     }
 
     #[test]

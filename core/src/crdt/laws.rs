@@ -28,9 +28,7 @@ pub(crate) fn for_each_seed(name: &str, cases: u64, mut f: impl FnMut(u64, &mut 
     for seed in 0..cases {
         let mut rng = SimRng::new(seed);
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| f(seed, &mut rng))) {
-            eprintln!(
-                "property `{name}` failed for seed {seed} (reproduce with SimRng::new({seed}))"
-            );
+            eprintln!("property `{name}` failed for seed {seed} (reproduce with SimRng::new({seed}))");
             resume_unwind(e);
         }
     }
@@ -95,7 +93,10 @@ pub(crate) fn check_commutative_idempotent<T: Crdt + Clone + Debug + PartialEq>(
             let a = &pool[rng.below(pool.len() as u64) as usize];
             let b = &pool[rng.below(pool.len() as u64) as usize];
             let (ab, ba) = (a.merged(b), b.merged(a));
-            assert!(ab == ba, "{name}, seed {seed}: merge is not commutative\n a = {a:?}\n b = {b:?}\n a+b = {ab:?}\n b+a = {ba:?}");
+            assert!(
+                ab == ba,
+                "{name}, seed {seed}: merge is not commutative\n a = {a:?}\n b = {b:?}\n a+b = {ab:?}\n b+a = {ba:?}"
+            );
             assert!(
                 a.merged(a) == *a,
                 "{name}, seed {seed}: merge is not idempotent\n a = {a:?}\n a+a = {:?}",
@@ -106,16 +107,13 @@ pub(crate) fn check_commutative_idempotent<T: Crdt + Clone + Debug + PartialEq>(
 }
 
 /// The three join laws, plus absorption (merging a part again changes nothing).
-pub(crate) fn assert_join_laws<T: Crdt + Clone + Debug + PartialEq>(
-    name: &str,
-    seed: u64,
-    a: &T,
-    b: &T,
-    c: &T,
-) {
+pub(crate) fn assert_join_laws<T: Crdt + Clone + Debug + PartialEq>(name: &str, seed: u64, a: &T, b: &T, c: &T) {
     let ab = a.merged(b);
     let ba = b.merged(a);
-    assert!(ab == ba, "{name}, seed {seed}: merge is not commutative\n a = {a:?}\n b = {b:?}\n a+b = {ab:?}\n b+a = {ba:?}");
+    assert!(
+        ab == ba,
+        "{name}, seed {seed}: merge is not commutative\n a = {a:?}\n b = {b:?}\n a+b = {ab:?}\n b+a = {ba:?}"
+    );
     let ab_c = ab.merged(c);
     let a_bc = a.merged(&b.merged(c));
     assert!(
@@ -123,15 +121,9 @@ pub(crate) fn assert_join_laws<T: Crdt + Clone + Debug + PartialEq>(
         "{name}, seed {seed}: merge is not associative\n a = {a:?}\n b = {b:?}\n c = {c:?}\n (a+b)+c = {ab_c:?}\n a+(b+c) = {a_bc:?}"
     );
     let aa = a.merged(a);
-    assert!(
-        aa == *a,
-        "{name}, seed {seed}: merge is not idempotent\n a = {a:?}\n a+a = {aa:?}"
-    );
+    assert!(aa == *a, "{name}, seed {seed}: merge is not idempotent\n a = {a:?}\n a+a = {aa:?}");
     let again = ab.merged(a);
-    assert!(
-        again == ab,
-        "{name}, seed {seed}: merge does not absorb\n a = {a:?}\n b = {b:?}\n (a+b)+a = {again:?}"
-    );
+    assert!(again == ab, "{name}, seed {seed}: merge does not absorb\n a = {a:?}\n b = {b:?}\n (a+b)+a = {again:?}");
 }
 
 /// A reference model of one replicated key written with causal contexts (what a dotted
@@ -153,11 +145,7 @@ pub(crate) struct KeyModel {
 
 impl KeyModel {
     pub(crate) fn new(replicas: usize) -> Self {
-        KeyModel {
-            writes: vec![],
-            known: vec![Default::default(); replicas],
-            minted: vec![0; replicas],
-        }
+        KeyModel { writes: vec![], known: vec![Default::default(); replicas], minted: vec![0; replicas] }
     }
 
     /// A write at replica `r` with the given client context; returns its value.

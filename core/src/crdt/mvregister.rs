@@ -46,10 +46,7 @@ pub type MVRegister<A, V> = MvRegister<A, V>;
 
 impl<A, V> Default for MvRegister<A, V> {
     fn default() -> Self {
-        MvRegister {
-            clock: VClock::default(),
-            values: BTreeMap::new(),
-        }
+        MvRegister { clock: VClock::default(), values: BTreeMap::new() }
     }
 }
 
@@ -99,9 +96,7 @@ impl<A: Ord + Clone, V: Ord + Clone> MvRegister<A, V> {
     /// Merges another replica's register.
     pub fn merge(&mut self, other: &Self) {
         let theirs = &other.values;
-        self.values.retain(|(a, n), _| {
-            theirs.contains_key(&(a.clone(), *n)) || !other.clock.covers(a, *n)
-        });
+        self.values.retain(|(a, n), _| theirs.contains_key(&(a.clone(), *n)) || !other.clock.covers(a, *n));
         for ((a, n), v) in theirs {
             if !self.values.contains_key(&(a.clone(), *n)) && !self.clock.covers(a, *n) {
                 self.values.insert((a.clone(), *n), v.clone());
@@ -149,12 +144,7 @@ mod tests {
         r.set("a", "v2", &VClock::new());
         r.set("a", "v3", &read_v1);
         assert_eq!(r.values(), vec!["v2", "v3"]);
-        assert_eq!(
-            r.siblings()
-                .map(|(a, n, v)| (*a, n, *v))
-                .collect::<Vec<_>>(),
-            vec![("a", 2, "v2"), ("a", 3, "v3")]
-        );
+        assert_eq!(r.siblings().map(|(a, n, v)| (*a, n, *v)).collect::<Vec<_>>(), vec![("a", 2, "v2"), ("a", 3, "v3")]);
     }
 
     #[test]
@@ -174,14 +164,8 @@ mod tests {
         r.set(0, "x".into(), &VClock::new());
         r.set(1, "y".into(), &VClock::new());
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(
-            json,
-            r#"{"clock":{"0":1,"1":1},"values":[[[0,1],"x"],[[1,1],"y"]]}"#
-        );
-        assert_eq!(
-            serde_json::from_str::<MvRegister<usize, String>>(&json).unwrap(),
-            r
-        );
+        assert_eq!(json, r#"{"clock":{"0":1,"1":1},"values":[[[0,1],"x"],[[1,1],"y"]]}"#);
+        assert_eq!(serde_json::from_str::<MvRegister<usize, String>>(&json).unwrap(), r);
     }
 
     fn random_registers(rng: &mut SimRng) -> Vec<MvRegister<u8, u32>> {
@@ -230,24 +214,11 @@ mod tests {
                         dvvs[r] = DvvSet::new(ctx.to_vec(), [v]).update_with(&dvvs[r], r);
                     }
                 }
-                assert_eq!(
-                    regs[r].values(),
-                    model.live(r),
-                    "seed {seed}, step {step}, replica {r}: {:?}",
-                    regs[r]
-                );
-                assert_eq!(
-                    regs[r].context(),
-                    model.context(r),
-                    "seed {seed}, step {step}: context"
-                );
+                assert_eq!(regs[r].values(), model.live(r), "seed {seed}, step {step}, replica {r}: {:?}", regs[r]);
+                assert_eq!(regs[r].context(), model.context(r), "seed {seed}, step {step}: context");
                 let mut d = dvvs[r].values();
                 d.sort();
-                assert_eq!(
-                    d,
-                    regs[r].values(),
-                    "seed {seed}, step {step}: DvvSet disagrees"
-                );
+                assert_eq!(d, regs[r].values(), "seed {seed}, step {step}: DvvSet disagrees");
             }
         });
     }

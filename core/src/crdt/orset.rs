@@ -59,11 +59,7 @@ pub type OrSet<A, E> = Orswot<A, E>;
 
 impl<A, E> Default for Orswot<A, E> {
     fn default() -> Self {
-        Orswot {
-            clock: VClock::default(),
-            entries: BTreeMap::new(),
-            deferred: BTreeMap::new(),
-        }
+        Orswot { clock: VClock::default(), entries: BTreeMap::new(), deferred: BTreeMap::new() }
     }
 }
 
@@ -76,8 +72,7 @@ impl<A: Ord + Clone, E: Ord + Clone> Orswot<A, E> {
     /// `actor` adds `elem` (again, if present: its dot is renewed).
     pub fn add(&mut self, actor: A, elem: E) {
         let n = self.clock.increment(actor.clone());
-        self.entries
-            .insert(elem, [(actor, n)].into_iter().collect());
+        self.entries.insert(elem, [(actor, n)].into_iter().collect());
     }
 
     /// `actor` adds every element, in order.
@@ -98,10 +93,7 @@ impl<A: Ord + Clone, E: Ord + Clone> Orswot<A, E> {
     /// seen all of `context` yet, also when they arrive later.
     pub fn remove_with_context(&mut self, elem: &E, context: &VClock<A>) {
         if !self.clock.descends(context) {
-            self.deferred
-                .entry(context.to_vec())
-                .or_default()
-                .insert(elem.clone());
+            self.deferred.entry(context.to_vec()).or_default().insert(elem.clone());
         }
         if let Some(dots) = self.entries.get_mut(elem) {
             let rest = dots.subtract_dots(context);
@@ -191,10 +183,7 @@ impl<A: Ord + Clone, E: Ord + Clone> Orswot<A, E> {
         self.clock.merge(&other.clock);
         let mut deferred = std::mem::take(&mut self.deferred);
         for (ctx, elems) in &other.deferred {
-            deferred
-                .entry(ctx.clone())
-                .or_default()
-                .extend(elems.iter().cloned());
+            deferred.entry(ctx.clone()).or_default().extend(elems.iter().cloned());
         }
         for (ctx, elems) in deferred {
             let ctx: VClock<A> = ctx.into_iter().collect();
@@ -272,10 +261,7 @@ mod tests {
         ctx.witness(2, 1);
         s.remove_with_context(&(1, 2), &ctx);
         let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Orswot<usize, (u8, u8)>>(&json).unwrap(),
-            s
-        );
+        assert_eq!(serde_json::from_str::<Orswot<usize, (u8, u8)>>(&json).unwrap(), s);
     }
 
     const ELEMS: u64 = 4;
@@ -331,9 +317,7 @@ mod tests {
                     .filter(|&t| tags[t].0 == e && !k.retired.contains(&t))
                     .filter(|&t| {
                         let (a, c) = tags[t].1;
-                        !k.ctx_removes
-                            .iter()
-                            .any(|(ce, ctx)| *ce == e && ctx.iter().any(|&(x, m)| x == a && m >= c))
+                        !k.ctx_removes.iter().any(|(ce, ctx)| *ce == e && ctx.iter().any(|&(x, m)| x == a && m >= c))
                     })
                     .collect()
             };
@@ -351,11 +335,7 @@ mod tests {
                     }
                     2 => {
                         let old = present(&known[r], &tags, e);
-                        assert_eq!(
-                            sets[r].remove(&e),
-                            !old.is_empty(),
-                            "seed {seed}, step {step}: remove result"
-                        );
+                        assert_eq!(sets[r].remove(&e), !old.is_empty(), "seed {seed}, step {step}: remove result");
                         known[r].retired.extend(old);
                     }
                     3 => {
@@ -373,15 +353,8 @@ mod tests {
                         known[r].ctx_removes.extend(k.ctx_removes);
                     }
                 }
-                let want: Vec<u8> = (0..ELEMS as u8)
-                    .filter(|&e| !present(&known[r], &tags, e).is_empty())
-                    .collect();
-                assert_eq!(
-                    sets[r].value(),
-                    want,
-                    "seed {seed}, step {step}, replica {r}: {:?}",
-                    sets[r]
-                );
+                let want: Vec<u8> = (0..ELEMS as u8).filter(|&e| !present(&known[r], &tags, e).is_empty()).collect();
+                assert_eq!(sets[r].value(), want, "seed {seed}, step {step}, replica {r}: {:?}", sets[r]);
             }
         });
     }

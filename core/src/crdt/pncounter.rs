@@ -17,10 +17,7 @@ use super::Crdt;
 ///
 /// Serialised as `{"p": {actor: count}, "n": {actor: count}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(bound(
-    serialize = "A: Ord + Clone + Serialize",
-    deserialize = "A: Ord + Deserialize<'de>"
-))]
+#[serde(bound(serialize = "A: Ord + Clone + Serialize", deserialize = "A: Ord + Deserialize<'de>"))]
 pub struct PnCounter<A> {
     p: GCounter<A>,
     n: GCounter<A>,
@@ -28,10 +25,7 @@ pub struct PnCounter<A> {
 
 impl<A> Default for PnCounter<A> {
     fn default() -> Self {
-        PnCounter {
-            p: GCounter::default(),
-            n: GCounter::default(),
-        }
+        PnCounter { p: GCounter::default(), n: GCounter::default() }
     }
 }
 

@@ -48,10 +48,7 @@ pub enum Causality {
 /// Serialised as a map from actor to counter, for example `{"a": 2, "b": 1}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "BTreeMap<A, u64>", into = "BTreeMap<A, u64>")]
-#[serde(bound(
-    serialize = "A: Ord + Clone + Serialize",
-    deserialize = "A: Ord + Deserialize<'de>"
-))]
+#[serde(bound(serialize = "A: Ord + Clone + Serialize", deserialize = "A: Ord + Deserialize<'de>"))]
 pub struct VClock<A> {
     /// Never holds a zero counter.
     counters: BTreeMap<A, u64>,
@@ -59,9 +56,7 @@ pub struct VClock<A> {
 
 impl<A> Default for VClock<A> {
     fn default() -> Self {
-        VClock {
-            counters: BTreeMap::new(),
-        }
+        VClock { counters: BTreeMap::new() }
     }
 }
 
@@ -137,12 +132,7 @@ impl<A: Ord + Clone> VClock<A> {
     /// `clock[a] < n`. (`riak_dt_vclock:subtract_dots/2`.)
     pub fn subtract_dots(&self, clock: &Self) -> Self {
         VClock {
-            counters: self
-                .counters
-                .iter()
-                .filter(|&(a, &n)| clock.get(a) < n)
-                .map(|(a, &n)| (a.clone(), n))
-                .collect(),
+            counters: self.counters.iter().filter(|&(a, &n)| clock.get(a) < n).map(|(a, &n)| (a.clone(), n)).collect(),
         }
     }
 
@@ -244,11 +234,7 @@ mod tests {
                 w => w,
             };
             assert_eq!(b.compare(&a), mirrored, "row {i} mirrored");
-            assert_eq!(
-                a.descends(&b),
-                matches!(want, Equal | After),
-                "row {i} descends"
-            );
+            assert_eq!(a.descends(&b), matches!(want, Equal | After), "row {i} descends");
             assert_eq!(a.dominates(&b), want == After, "row {i} dominates");
             assert_eq!(a.concurrent(&b), want == Concurrent, "row {i} concurrent");
         }

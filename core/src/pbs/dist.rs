@@ -93,12 +93,7 @@ impl Part {
             Shape::Exponential { lambda } => 1.0 / lambda,
             Shape::Pareto { alpha, .. } => -1.0 / alpha,
         };
-        Part {
-            cumulative,
-            weight,
-            shape,
-            k,
-        }
+        Part { cumulative, weight, shape, k }
     }
 
     /// The shape's value at `v`, uniform in `(0, 1]` (inverse-CDF sampling):
@@ -115,9 +110,7 @@ impl Part {
 impl Dist {
     /// A single shape.
     pub fn one(shape: Shape) -> Dist {
-        Dist {
-            parts: vec![Part::new(1.0, 1.0, shape)],
-        }
+        Dist { parts: vec![Part::new(1.0, 1.0, shape)] }
     }
 
     /// A mixture from `(weight, shape)` pairs; weights must be positive and sum to 1 (within
@@ -156,11 +149,7 @@ impl Dist {
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
         let u = rng.unit();
-        let part = self
-            .parts
-            .iter()
-            .find(|p| u < p.cumulative)
-            .unwrap_or(&self.parts[self.parts.len() - 1]);
+        let part = self.parts.iter().find(|p| u < p.cumulative).unwrap_or(&self.parts[self.parts.len() - 1]);
         // c > u, so c - u > 0: neither log nor the Pareto sees zero.
         let v = ((part.cumulative - u) / part.weight).min(1.0);
         part.at(v)
@@ -204,42 +193,20 @@ mod tests {
         assert!(Dist::mixture(&[(0.5, e), (0.5, e)]).is_ok());
         let err = Dist::mixture(&[(0.5, e), (0.4, e)]).unwrap_err();
         assert!(err.contains("sum to 1"), "{err}");
-        let err = Dist::mixture(&[(
-            1.0,
-            Shape::Pareto {
-                x_m: 1.0,
-                alpha: 0.0,
-            },
-        )])
-        .unwrap_err();
+        let err = Dist::mixture(&[(1.0, Shape::Pareto { x_m: 1.0, alpha: 0.0 })]).unwrap_err();
         assert!(err.contains("alpha"), "{err}");
         assert!(Dist::mixture(&[]).is_err());
     }
 
     #[test]
     fn closed_forms_agree_with_each_other() {
-        let d = Dist::mixture(&[
-            (0.3, Shape::Exponential { lambda: 2.0 }),
-            (
-                0.7,
-                Shape::Pareto {
-                    x_m: 1.0,
-                    alpha: 3.0,
-                },
-            ),
-        ])
-        .unwrap();
+        let d =
+            Dist::mixture(&[(0.3, Shape::Exponential { lambda: 2.0 }), (0.7, Shape::Pareto { x_m: 1.0, alpha: 3.0 })])
+                .unwrap();
         assert!((d.mean() - (0.3 * 0.5 + 0.7 * 1.5)).abs() < 1e-12);
         for p in [0.1, 0.5, 0.9, 0.999] {
             assert!((d.cdf(d.quantile(p)) - p).abs() < 1e-9, "p = {p}");
         }
-        assert_eq!(
-            Shape::Pareto {
-                x_m: 1.0,
-                alpha: 1.0
-            }
-            .mean(),
-            f64::INFINITY
-        );
+        assert_eq!(Shape::Pareto { x_m: 1.0, alpha: 1.0 }.mean(), f64::INFINITY);
     }
 }

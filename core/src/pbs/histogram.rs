@@ -36,13 +36,7 @@ impl Default for Histogram {
 
 impl Histogram {
     pub fn new() -> Self {
-        Histogram {
-            nonpositive: 0,
-            bins: vec![0; BINS],
-            total: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
+        Histogram { nonpositive: 0, bins: vec![0; BINS], total: 0, min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 
     fn bin_of(v: f64) -> usize {
@@ -52,10 +46,7 @@ impl Histogram {
 
     fn bin_bounds(i: usize) -> (f64, f64) {
         let key = FIRST_KEY + i as u64;
-        (
-            f64::from_bits(key << SHIFT),
-            f64::from_bits((key + 1) << SHIFT),
-        )
+        (f64::from_bits(key << SHIFT), f64::from_bits((key + 1) << SHIFT))
     }
 
     /// Counts one sample. NaN is a caller bug: the model never produces one.
@@ -99,9 +90,7 @@ impl Histogram {
         }
         let p = p.clamp(0.0, 1.0);
         // The small slack keeps 0.999 × 1e6 from rounding up to rank 999_001.
-        let rank = ((p * self.total as f64) - 1e-9)
-            .ceil()
-            .clamp(1.0, self.total as f64) as u64;
+        let rank = ((p * self.total as f64) - 1e-9).ceil().clamp(1.0, self.total as f64) as u64;
         if rank <= self.nonpositive {
             return Some(0.0);
         }
@@ -145,10 +134,7 @@ mod tests {
         }
         for (p, exact) in [(0.5, 500.0), (0.99, 990.0), (0.999, 999.0), (1.0, 1000.0)] {
             let q = h.quantile(p).unwrap();
-            assert!(
-                (q - exact).abs() <= exact * 2.0f64.powi(-12),
-                "p {p}: {q} vs {exact}"
-            );
+            assert!((q - exact).abs() <= exact * 2.0f64.powi(-12), "p {p}: {q} vs {exact}");
         }
         assert_eq!(h.quantile(0.0).unwrap(), 0.01);
         assert!((h.fraction_below(500.0) - 0.5).abs() < 1e-3);

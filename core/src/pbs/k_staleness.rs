@@ -18,9 +18,7 @@ pub fn p_stale(n: u64, r: u64, w: u64) -> Result<f64, PbsError> {
         return Ok(0.0);
     }
     // C(N-W, R) / C(N, R) = prod_{i<R} (N-W-i) / (N-i): no large factorials.
-    Ok((0..r)
-        .map(|i| (n - w - i) as f64 / (n - i) as f64)
-        .product())
+    Ok((0..r).map(|i| (n - w - i) as f64 / (n - i) as f64).product())
 }
 
 /// Probability that a read returns one of the last `k` versions: `1 - p_s^k`.
@@ -47,16 +45,10 @@ fn check(n: u64, r: u64, w: u64) -> Result<(), PbsError> {
         return Err(PbsError::Replicas(as_i64(n)));
     }
     if r < 1 || r > n {
-        return Err(PbsError::ReadQuorum {
-            r: as_i64(r),
-            n: as_i64(n),
-        });
+        return Err(PbsError::ReadQuorum { r: as_i64(r), n: as_i64(n) });
     }
     if w < 1 || w > n {
-        return Err(PbsError::WriteQuorum {
-            w: as_i64(w),
-            n: as_i64(n),
-        });
+        return Err(PbsError::WriteQuorum { w: as_i64(w), n: as_i64(n) });
     }
     Ok(())
 }
@@ -83,10 +75,7 @@ mod tests {
     fn paper_examples() {
         for &(n, r, w, k, want) in TABLE {
             let got = p_within_k(n, r, w, k).unwrap();
-            assert!(
-                (got - want).abs() < 5e-5,
-                "N={n} R={r} W={w} k={k}: {got} vs {want}"
-            );
+            assert!((got - want).abs() < 5e-5, "N={n} R={r} W={w} k={k}: {got} vs {want}");
         }
         let p = p_stale(100, 30, 30).unwrap();
         assert!((p - 1.88e-6).abs() < 0.005e-6, "{p}");

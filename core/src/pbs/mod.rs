@@ -93,11 +93,7 @@ impl fmt::Display for PbsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PbsError::Replicas(n) => {
-                write!(
-                    f,
-                    "N (replicas) must be between 1 and {}, got {n}",
-                    wars::MAX_REPLICAS
-                )
+                write!(f, "N (replicas) must be between 1 and {}, got {n}", wars::MAX_REPLICAS)
             }
             PbsError::ReadQuorum { r, n } => {
                 write!(f, "R (read quorum) must be between 1 and N = {n}, got {r}")
@@ -105,17 +101,11 @@ impl fmt::Display for PbsError {
             PbsError::WriteQuorum { w, n } => {
                 write!(f, "W (write quorum) must be between 1 and N = {n}, got {w}")
             }
-            PbsError::Time(t) => write!(
-                f,
-                "t must be a non-negative number of milliseconds, got {t}"
-            ),
+            PbsError::Time(t) => write!(f, "t must be a non-negative number of milliseconds, got {t}"),
             PbsError::Trials => f.write_str("the number of trials must be at least 1"),
             PbsError::Versions => f.write_str("k (versions) must be at least 1"),
             PbsError::UnknownLatency(name) => {
-                write!(
-                    f,
-                    "unknown latency profile {name:?}; expected one of {PROFILE_NAMES}"
-                )
+                write!(f, "unknown latency profile {name:?}; expected one of {PROFILE_NAMES}")
             }
             PbsError::BadRate { profile, rate } => write!(
                 f,
@@ -192,14 +182,7 @@ impl Estimator {
             rng: SimRng::new(seed),
             estimate: Estimate {
                 trials: 0,
-                points: ts_ms
-                    .iter()
-                    .map(|&t_ms| Point {
-                        t_ms,
-                        consistent: 0,
-                        trials: 0,
-                    })
-                    .collect(),
+                points: ts_ms.iter().map(|&t_ms| Point { t_ms, consistent: 0, trials: 0 }).collect(),
                 write_latency: Histogram::new(),
                 read_latency: Histogram::new(),
                 window: Histogram::new(),
@@ -209,11 +192,7 @@ impl Estimator {
 
     /// Runs `trials` more trials.
     pub fn step(&mut self, trials: u64) {
-        let Estimator {
-            model,
-            rng,
-            estimate,
-        } = self;
+        let Estimator { model, rng, estimate } = self;
         for _ in 0..trials {
             let trial = model.trial(rng);
             estimate.write_latency.record(trial.write_ms);
@@ -241,12 +220,7 @@ impl Estimator {
 }
 
 /// Runs `trials` WARS trials from `seed` and evaluates consistency at each `t` (milliseconds).
-pub fn estimate(
-    cfg: WarsConfig,
-    ts_ms: &[f64],
-    trials: u64,
-    seed: u64,
-) -> Result<Estimate, PbsError> {
+pub fn estimate(cfg: WarsConfig, ts_ms: &[f64], trials: u64, seed: u64) -> Result<Estimate, PbsError> {
     if trials == 0 {
         return Err(PbsError::Trials);
     }

@@ -98,10 +98,7 @@ impl Profile {
                 if fields.next().is_some() {
                     return Err(unknown());
                 }
-                Ok(Profile::Exponential {
-                    w_lambda,
-                    ars_lambda,
-                })
+                Ok(Profile::Exponential { w_lambda, ars_lambda })
             }
         }
     }
@@ -110,20 +107,12 @@ impl Profile {
     pub fn latencies(&self) -> Latencies {
         let ssd = lnkd_ssd();
         match *self {
-            Profile::LnkdSsd => Latencies {
-                w: ssd.clone(),
-                a: ssd.clone(),
-                r: ssd.clone(),
-                s: ssd,
-                remote_one_way_ms: None,
-            },
-            Profile::LnkdDisk => Latencies {
-                w: lnkd_disk_w(),
-                a: ssd.clone(),
-                r: ssd.clone(),
-                s: ssd,
-                remote_one_way_ms: None,
-            },
+            Profile::LnkdSsd => {
+                Latencies { w: ssd.clone(), a: ssd.clone(), r: ssd.clone(), s: ssd, remote_one_way_ms: None }
+            }
+            Profile::LnkdDisk => {
+                Latencies { w: lnkd_disk_w(), a: ssd.clone(), r: ssd.clone(), s: ssd, remote_one_way_ms: None }
+            }
             Profile::Ymmr => ymmr(YMMR_W_ALPHA),
             Profile::YmmrPrintedAlpha => ymmr(YMMR_W_ALPHA_PRINTED),
             Profile::Wan => Latencies {
@@ -133,10 +122,7 @@ impl Profile {
                 s: ssd,
                 remote_one_way_ms: Some(WAN_REMOTE_ONE_WAY_MS),
             },
-            Profile::Exponential {
-                w_lambda,
-                ars_lambda,
-            } => {
+            Profile::Exponential { w_lambda, ars_lambda } => {
                 let ars = Dist::one(Shape::Exponential { lambda: ars_lambda });
                 Latencies {
                     w: Dist::one(Shape::Exponential { lambda: w_lambda }),
@@ -159,14 +145,8 @@ impl fmt::Display for Profile {
             Profile::Ymmr => f.write_str("ymmr"),
             Profile::YmmrPrintedAlpha => f.write_str("ymmr-alpha-3.35"),
             Profile::Wan => f.write_str("wan"),
-            Profile::Exponential {
-                w_lambda,
-                ars_lambda,
-            } if *ars_lambda == 1.0 => write!(f, "exp:{w_lambda}"),
-            Profile::Exponential {
-                w_lambda,
-                ars_lambda,
-            } => write!(f, "exp:{w_lambda}:{ars_lambda}"),
+            Profile::Exponential { w_lambda, ars_lambda } if *ars_lambda == 1.0 => write!(f, "exp:{w_lambda}"),
+            Profile::Exponential { w_lambda, ars_lambda } => write!(f, "exp:{w_lambda}:{ars_lambda}"),
         }
     }
 }
@@ -175,10 +155,7 @@ fn parse_rate(name: &str, field: Option<&str>) -> Result<f64, PbsError> {
     let text = field.unwrap_or("");
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
-        _ => Err(PbsError::BadRate {
-            profile: name.to_string(),
-            rate: text.to_string(),
-        }),
+        _ => Err(PbsError::BadRate { profile: name.to_string(), rate: text.to_string() }),
     }
 }
 
@@ -188,56 +165,20 @@ fn mix(parts: &[(f64, Shape)]) -> Dist {
 
 /// LNKD-SSD, all four legs: 91.22% Pareto(0.235, 10), 8.78% Exponential(1.66).
 fn lnkd_ssd() -> Dist {
-    mix(&[
-        (
-            0.9122,
-            Shape::Pareto {
-                x_m: 0.235,
-                alpha: 10.0,
-            },
-        ),
-        (0.0878, Shape::Exponential { lambda: 1.66 }),
-    ])
+    mix(&[(0.9122, Shape::Pareto { x_m: 0.235, alpha: 10.0 }), (0.0878, Shape::Exponential { lambda: 1.66 })])
 }
 
 /// LNKD-DISK's write leg: 38% Pareto(1.05, 1.51), 62% Exponential(0.183).
 fn lnkd_disk_w() -> Dist {
-    mix(&[
-        (
-            0.38,
-            Shape::Pareto {
-                x_m: 1.05,
-                alpha: 1.51,
-            },
-        ),
-        (0.62, Shape::Exponential { lambda: 0.183 }),
-    ])
+    mix(&[(0.38, Shape::Pareto { x_m: 1.05, alpha: 1.51 }), (0.62, Shape::Exponential { lambda: 0.183 })])
 }
 
 /// YMMR: W 93.9% Pareto(3, w_alpha), 6.1% Exponential(0.0028);
 /// A = R = S 98.2% Pareto(1.5, 3.8), 1.8% Exponential(0.0217).
 fn ymmr(w_alpha: f64) -> Latencies {
-    let ars = mix(&[
-        (
-            0.982,
-            Shape::Pareto {
-                x_m: 1.5,
-                alpha: 3.8,
-            },
-        ),
-        (0.018, Shape::Exponential { lambda: 0.0217 }),
-    ]);
+    let ars = mix(&[(0.982, Shape::Pareto { x_m: 1.5, alpha: 3.8 }), (0.018, Shape::Exponential { lambda: 0.0217 })]);
     Latencies {
-        w: mix(&[
-            (
-                0.939,
-                Shape::Pareto {
-                    x_m: 3.0,
-                    alpha: w_alpha,
-                },
-            ),
-            (0.061, Shape::Exponential { lambda: 0.0028 }),
-        ]),
+        w: mix(&[(0.939, Shape::Pareto { x_m: 3.0, alpha: w_alpha }), (0.061, Shape::Exponential { lambda: 0.0028 })]),
         a: ars.clone(),
         r: ars.clone(),
         s: ars,
@@ -257,41 +198,18 @@ mod tests {
             Profile::Ymmr,
             Profile::YmmrPrintedAlpha,
             Profile::Wan,
-            Profile::Exponential {
-                w_lambda: 4.0,
-                ars_lambda: 1.0,
-            },
-            Profile::Exponential {
-                w_lambda: 0.1,
-                ars_lambda: 2.5,
-            },
+            Profile::Exponential { w_lambda: 4.0, ars_lambda: 1.0 },
+            Profile::Exponential { w_lambda: 0.1, ars_lambda: 2.5 },
         ] {
             assert_eq!(Profile::parse(&p.to_string()).unwrap(), p);
         }
         assert_eq!(Profile::parse("LNKD-SSD").unwrap(), Profile::LnkdSsd);
-        assert_eq!(
-            Profile::parse("exp:0.1").unwrap(),
-            Profile::Exponential {
-                w_lambda: 0.1,
-                ars_lambda: 1.0
-            }
-        );
+        assert_eq!(Profile::parse("exp:0.1").unwrap(), Profile::Exponential { w_lambda: 0.1, ars_lambda: 1.0 });
     }
 
     #[test]
     fn bad_names_say_what_is_accepted() {
-        for bad in [
-            "",
-            "ssd",
-            "exp",
-            "exp:",
-            "exp:0",
-            "exp:-1",
-            "exp:nan",
-            "exp:inf",
-            "exp:1:2:3",
-            "exp:x",
-        ] {
+        for bad in ["", "ssd", "exp", "exp:", "exp:0", "exp:-1", "exp:nan", "exp:inf", "exp:1:2:3", "exp:x"] {
             let e = Profile::parse(bad).unwrap_err().to_string();
             assert!(e.contains("lnkd-ssd") || e.contains("rate"), "{bad:?}: {e}");
         }

@@ -9,14 +9,8 @@ const ALL: [Profile; 7] = [
     Profile::Ymmr,
     Profile::YmmrPrintedAlpha,
     Profile::Wan,
-    Profile::Exponential {
-        w_lambda: 4.0,
-        ars_lambda: 1.0,
-    },
-    Profile::Exponential {
-        w_lambda: 0.1,
-        ars_lambda: 1.0,
-    },
+    Profile::Exponential { w_lambda: 4.0, ars_lambda: 1.0 },
+    Profile::Exponential { w_lambda: 0.1, ars_lambda: 1.0 },
 ];
 
 /// `E[X^2]`, infinite when the second moment does not exist.
@@ -57,20 +51,14 @@ fn samplers_match_their_closed_forms() {
                 let x = d.quantile(q);
                 let below = xs.iter().filter(|&&v| v <= x).count() as f64 / SAMPLES as f64;
                 let se = (q * (1.0 - q) / SAMPLES as f64).sqrt();
-                assert!(
-                    (below - q).abs() < 5.0 * se,
-                    "{p} {leg}: P(X <= q{q} = {x}) = {below}"
-                );
+                assert!((below - q).abs() < 5.0 * se, "{p} {leg}: P(X <= q{q} = {x}) = {below}");
             }
             let m2 = second_moment(&d);
             if m2.is_finite() {
                 let mean = d.mean();
                 let se = ((m2 - mean * mean) / SAMPLES as f64).sqrt();
                 let got = xs.iter().sum::<f64>() / SAMPLES as f64;
-                assert!(
-                    (got - mean).abs() < 5.0 * se,
-                    "{p} {leg}: mean {got} vs {mean} (se {se})"
-                );
+                assert!((got - mean).abs() < 5.0 * se, "{p} {leg}: mean {got} vs {mean} (se {se})");
             }
         }
     }
@@ -82,10 +70,7 @@ fn closed_forms_on_known_values() {
     let e = Dist::one(Shape::Exponential { lambda: 0.5 });
     assert!((e.mean() - 2.0).abs() < 1e-12);
     assert!((e.quantile(0.5) - 2.0 * std::f64::consts::LN_2).abs() < 1e-9);
-    let p = Dist::one(Shape::Pareto {
-        x_m: 2.0,
-        alpha: 3.0,
-    });
+    let p = Dist::one(Shape::Pareto { x_m: 2.0, alpha: 3.0 });
     assert!((p.mean() - 3.0).abs() < 1e-12);
     assert!((p.quantile(0.5) - 2.0 * 2f64.powf(1.0 / 3.0)).abs() < 1e-9);
     let ssd = Profile::LnkdSsd.latencies().w;
@@ -100,24 +85,15 @@ fn golden_samples() {
     let mut rng = SimRng::new(42);
     let ssd = Profile::LnkdSsd.latencies().w;
     let got: Vec<u64> = (0..4).map(|_| ssd.sample(&mut rng).to_bits()).collect();
-    assert_eq!(
-        got,
-        GOLDEN_LNKD_SSD_SEED_42,
-        "{:?}",
-        got.iter().map(|b| f64::from_bits(*b)).collect::<Vec<_>>()
-    );
+    assert_eq!(got, GOLDEN_LNKD_SSD_SEED_42, "{:?}", got.iter().map(|b| f64::from_bits(*b)).collect::<Vec<_>>());
     let cfg = WarsConfig::new(3, 1, 1, Profile::Wan).unwrap();
     let est = estimate(cfg, &[0.0, 75.0, 150.0], 10_000, 7).unwrap();
     let counts: Vec<u64> = est.points.iter().map(|p| p.consistent).collect();
     assert_eq!(counts, GOLDEN_WAN_COUNTS_SEED_7, "{counts:?}");
 }
 
-const GOLDEN_LNKD_SSD_SEED_42: [u64; 4] = [
-    4598529720733649139,
-    4599841680269781931,
-    4598181352633006080,
-    4598427562651993615,
-];
+const GOLDEN_LNKD_SSD_SEED_42: [u64; 4] =
+    [4598529720733649139, 4599841680269781931, 4598181352633006080, 4598427562651993615];
 const GOLDEN_WAN_COUNTS_SEED_7: [u64; 3] = [3412, 7241, 9995];
 
 #[test]
@@ -131,16 +107,9 @@ fn same_seed_same_estimate_and_steps_do_not_matter() {
         let mut stepped = Estimator::new(cfg, &ts, 9).unwrap();
         stepped.step(1_000);
         stepped.step(2_000);
-        assert_eq!(
-            *stepped.estimate(),
-            a,
-            "{p}: 1000 + 2000 trials differ from 3000"
-        );
+        assert_eq!(*stepped.estimate(), a, "{p}: 1000 + 2000 trials differ from 3000");
         let c = estimate(cfg, &ts, 3_000, 10).unwrap();
-        assert_ne!(
-            a.write_latency, c.write_latency,
-            "{p}: seeds 9 and 10 agree"
-        );
+        assert_ne!(a.write_latency, c.write_latency, "{p}: seeds 9 and 10 agree");
     }
 }
 
@@ -158,11 +127,7 @@ fn strict_quorums_are_always_consistent() {
                     }
                     let est = estimate(cfg, &ts, 2_000, (n * 100 + r * 10 + w) as u64).unwrap();
                     for pt in &est.points {
-                        assert_eq!(
-                            pt.consistent, pt.trials,
-                            "{p} N={n} R={r} W={w} t={}",
-                            pt.t_ms
-                        );
+                        assert_eq!(pt.consistent, pt.trials, "{p} N={n} R={r} W={w} t={}", pt.t_ms);
                     }
                     assert_eq!(est.window.quantile(1.0), Some(0.0), "{p} N={n} R={r} W={w}");
                 }
@@ -181,17 +146,11 @@ fn partial_quorums_become_consistent_monotonically() {
             let cfg = WarsConfig::new(n, r, w, p).unwrap();
             let est = estimate(cfg, &ts, 4_000, 3).unwrap();
             let ps: Vec<f64> = est.points.iter().map(Point::p_consistent).collect();
-            assert!(
-                ps.windows(2).all(|x| x[0] <= x[1]),
-                "{p} N={n} R={r} W={w}: {ps:?}"
-            );
+            assert!(ps.windows(2).all(|x| x[0] <= x[1]), "{p} N={n} R={r} W={w}: {ps:?}");
             assert!(*ps.last().unwrap() > 0.99, "{p} N={n} R={r} W={w}: {ps:?}");
         }
         let est = estimate(WarsConfig::new(3, 1, 1, p).unwrap(), &[0.0], 4_000, 3).unwrap();
-        assert!(
-            est.points[0].p_consistent() < 0.99,
-            "{p}: R = W = 1 is never always consistent at t = 0"
-        );
+        assert!(est.points[0].p_consistent() < 0.99, "{p}: R = W = 1 is never always consistent at t = 0");
     }
 }
 
@@ -207,15 +166,9 @@ fn trial_window_and_latencies_agree_with_the_definition() {
             assert_eq!(t.responders.len(), 2);
             assert!(t.write_ms > 0.0 && t.read_ms > 0.0);
             let win = t.window_ms();
-            assert!(
-                t.consistent_at(win * (1.0 + 1e-12) + 1e-12),
-                "{p}: not consistent just after the window"
-            );
+            assert!(t.consistent_at(win * (1.0 + 1e-12) + 1e-12), "{p}: not consistent just after the window");
             if win > 1e-9 {
-                assert!(
-                    !t.consistent_at(win * (1.0 - 1e-9) - 1e-9),
-                    "{p}: consistent before the window"
-                );
+                assert!(!t.consistent_at(win * (1.0 - 1e-9) - 1e-9), "{p}: consistent before the window");
             } else {
                 assert!(t.consistent_at(0.0));
             }
@@ -229,8 +182,9 @@ fn bad_arguments_say_what_is_wrong() {
     let msg = |e: PbsError| e.to_string();
     assert!(msg(WarsConfig::new(0, 1, 1, p).unwrap_err()).contains("N (replicas)"));
     assert!(msg(WarsConfig::new(1001, 1, 1, p).unwrap_err()).contains("between 1 and 1000"));
-    assert!(msg(WarsConfig::new(3, 4, 1, p).unwrap_err())
-        .contains("R (read quorum) must be between 1 and N = 3, got 4"));
+    assert!(
+        msg(WarsConfig::new(3, 4, 1, p).unwrap_err()).contains("R (read quorum) must be between 1 and N = 3, got 4")
+    );
     assert!(msg(WarsConfig::new(3, 1, 0, p).unwrap_err()).contains("W (write quorum)"));
     let cfg = WarsConfig::new(3, 1, 1, p).unwrap();
     assert!(msg(estimate(cfg, &[1.0, -1.0], 10, 1).unwrap_err()).contains("non-negative"));

@@ -29,12 +29,7 @@ impl WarsConfig {
         if w < 1 || w > n {
             return Err(PbsError::WriteQuorum { w, n });
         }
-        Ok(WarsConfig {
-            n: n as usize,
-            r: r as usize,
-            w: w as usize,
-            profile,
-        })
+        Ok(WarsConfig { n: n as usize, r: r as usize, w: w as usize, profile })
     }
 
     pub fn n(&self) -> usize {
@@ -90,11 +85,7 @@ impl Trial<'_> {
     /// The staleness window: the smallest `t >= 0` at which the read is consistent,
     /// `max(0, min_i (W[i] - R[i]) - w_t)` over the early responders (up to rounding).
     pub fn window_ms(&self) -> f64 {
-        let earliest = self
-            .responders
-            .iter()
-            .map(|x| x.w_ms - x.r_ms)
-            .fold(f64::INFINITY, f64::min);
+        let earliest = self.responders.iter().map(|x| x.w_ms - x.r_ms).fold(f64::INFINITY, f64::min);
         (earliest - self.write_ms).max(0.0)
     }
 }
@@ -138,11 +129,7 @@ impl Wars {
     pub fn trial(&mut self, rng: &mut SimRng) -> Trial<'_> {
         let n = self.cfg.n;
         let (remote, write_local, read_local) = match self.lat.remote_one_way_ms {
-            Some(d) => (
-                d,
-                rng.below(n as u64) as usize,
-                rng.below(n as u64) as usize,
-            ),
+            Some(d) => (d, rng.below(n as u64) as usize, rng.below(n as u64) as usize),
             None => (0.0, usize::MAX, usize::MAX),
         };
         for i in 0..n {
@@ -167,33 +154,18 @@ impl Wars {
         }
 
         // w_t: the W-th smallest W[i] + A[i].
-        let (_, &mut write_ms, _) = self
-            .write_rtt
-            .select_nth_unstable_by(self.cfg.w - 1, f64::total_cmp);
+        let (_, &mut write_ms, _) = self.write_rtt.select_nth_unstable_by(self.cfg.w - 1, f64::total_cmp);
 
         // The first R responders by R[i] + S[i] (ties by replica index); the read completes with
         // the R-th.
-        let (first, &mut (read_ms, last), _) = self
-            .read_rtt
-            .select_nth_unstable_by(self.cfg.r - 1, |a, b| {
-                a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
-            });
+        let (first, &mut (read_ms, last), _) =
+            self.read_rtt.select_nth_unstable_by(self.cfg.r - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.responders.clear();
         for &(_, i) in first.iter() {
-            self.responders.push(Responder {
-                w_ms: self.w[i as usize],
-                r_ms: self.r[i as usize],
-            });
+            self.responders.push(Responder { w_ms: self.w[i as usize], r_ms: self.r[i as usize] });
         }
-        self.responders.push(Responder {
-            w_ms: self.w[last as usize],
-            r_ms: self.r[last as usize],
-        });
+        self.responders.push(Responder { w_ms: self.w[last as usize], r_ms: self.r[last as usize] });
 
-        Trial {
-            write_ms,
-            read_ms,
-            responders: &self.responders,
-        }
+        Trial { write_ms, read_ms, responders: &self.responders }
     }
 }

@@ -39,18 +39,11 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
             let poll_in = Rc::clone(&poll);
             // Let the page paint first, so the panel shows before the main thread is busy.
             let start = Timeout::new(100, move || {
-                let mut clock = || {
-                    gloo::utils::window()
-                        .performance()
-                        .map(|p| p.now())
-                        .unwrap_or(0.0)
-                };
+                let mut clock = || gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
                 // Warm up: the first run pays for the browser's optimising compilation.
                 let _ = throughput(&PRESETS[0], BENCH_SIM_MS, &mut clock);
-                let runs: Result<Vec<Throughput>, String> = PRESETS
-                    .iter()
-                    .map(|p| throughput(p, BENCH_SIM_MS, &mut clock))
-                    .collect();
+                let runs: Result<Vec<Throughput>, String> =
+                    PRESETS.iter().map(|p| throughput(p, BENCH_SIM_MS, &mut clock)).collect();
                 let runs = match runs {
                     Ok(r) => Rc::new(r),
                     Err(e) => {
@@ -70,12 +63,7 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
                     if stats.interval.total() < BENCH_FRAMES {
                         return;
                     }
-                    let json = results_json(
-                        &runs,
-                        stats.interval.summary(),
-                        stats.work.summary(),
-                        frames_preset,
-                    );
+                    let json = results_json(&runs, stats.interval.summary(), stats.work.summary(), frames_preset);
                     drop(stats);
                     on_action.emit(Action::Pause);
                     phase.set(Phase::Done(Rc::clone(&runs), json.into()));

@@ -41,11 +41,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let speed_text = format_speed(pb.speed_step);
-    let (play_label, play_icon) = if pb.playing {
-        ("Pause", icons::pause())
-    } else {
-        ("Play", icons::play())
-    };
+    let (play_label, play_icon) = if pb.playing { ("Pause", icons::pause()) } else { ("Play", icons::play()) };
     html! {
         <section class="controls" aria-label="Playback">
             <div class="preset-row">

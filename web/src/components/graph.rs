@@ -48,11 +48,7 @@ pub fn Graph(props: &GraphProps) -> Html {
         }
     });
 
-    let in_flight: Vec<_> = view
-        .messages
-        .iter()
-        .filter(|m| m.from < n && m.to < n && m.from != m.to)
-        .collect();
+    let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
     let messages = if props.reduced_motion || in_flight.len() > MAX_DOTS {
         // One static mark per busy lane, with the number of messages on it.
         let mut lanes: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
@@ -116,13 +112,7 @@ struct NodeGlyphProps {
 
 #[function_component]
 fn NodeGlyph(props: &NodeGlyphProps) -> Html {
-    let NodeGlyphProps {
-        node,
-        centre,
-        radius: r,
-        show_labels,
-        ..
-    } = props;
+    let NodeGlyphProps { node, centre, radius: r, show_labels, .. } = props;
     let (id, p) = (node.id, &node.protocol);
     let role = role_name(p.role);
     let health = health_name(node.health);
@@ -144,10 +134,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
         Health::Crashed => "restart it",
         Health::Paused => "resume it",
     };
-    let lag_text = node
-        .lag
-        .filter(|l| l.positions > 0)
-        .map(|l| format!("lag {}", l.positions));
+    let lag_text = node.lag.filter(|l| l.positions > 0).map(|l| format!("lag {}", l.positions));
     let label = format!(
         "Node {id}: {role}, {health}, term {}, log position {}, commit {}{}. Activate to {verb}.",
         p.term,

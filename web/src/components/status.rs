@@ -20,10 +20,8 @@ pub struct StatusProps {
 pub fn Status(props: &StatusProps) -> Html {
     let s = &props.snapshot;
     let v = &s.view;
-    let frames = props
-        .frames
-        .map(|f| format!("{:.1} ms mean · {:.1} ms p99", f.mean, f.p99))
-        .unwrap_or_else(|| "—".to_string());
+    let frames =
+        props.frames.map(|f| format!("{:.1} ms mean · {:.1} ms p99", f.mean, f.p99)).unwrap_or_else(|| "—".to_string());
     html! {
         <section class="status" aria-label="Run status">
             <h2>{"Run"}</h2>

@@ -203,7 +203,10 @@ impl LeaderFollowerConfig {
                 let name = if matches!(self.failover, Failover::Election { .. }) { "election" } else { "naive" };
                 let [lo, hi] = *timeout_ms;
                 if !(lo.is_finite() && hi.is_finite() && lo >= 0.1 && hi >= lo && hi <= 3_600_000.0) {
-                    return err(&format!("failover.{name}.timeout_ms"), format!("must be [min, max] with 0.1 <= min <= max, got [{lo}, {hi}]"));
+                    return err(
+                        &format!("failover.{name}.timeout_ms"),
+                        format!("must be [min, max] with 0.1 <= min <= max, got [{lo}, {hi}]"),
+                    );
                 }
                 None
             }

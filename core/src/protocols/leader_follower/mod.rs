@@ -60,7 +60,9 @@ use std::collections::BTreeMap;
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{AckPolicy, Failover, Fencing, LeaderFollowerConfig, SemiSync, SemiSyncMode};
 
-use crate::protocol::{Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
+use crate::protocol::{
+    Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+};
 use crate::time::{from_ms, to_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
 
@@ -83,17 +85,42 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
     /// Entries after `prev_index` (empty: a heartbeat). `last` is the end of the leader's log.
-    Append { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64, last: u64 },
+    Append {
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        commit: u64,
+        last: u64,
+    },
     /// `success`: the follower's log matches the leader's through `index`. Otherwise `index`
     /// is where the leader should resume (the follower's log matches at most that far).
-    AppendResp { term: u64, success: bool, index: u64 },
+    AppendResp {
+        term: u64,
+        success: bool,
+        index: u64,
+    },
     /// A candidate asks for a vote, stating how up to date its log is.
-    RequestVote { term: u64, last_index: u64, last_term: u64 },
-    Vote { term: u64, granted: bool },
+    RequestVote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    Vote {
+        term: u64,
+        granted: bool,
+    },
     /// To the coordinator: take or renew the leader lock.
-    LockRequest { term: u64, last_index: u64 },
+    LockRequest {
+        term: u64,
+        last_index: u64,
+    },
     /// From the coordinator: who holds the lock, in which epoch (the leader's term).
-    LockReply { granted: bool, holder: Option<NodeId>, epoch: u64 },
+    LockReply {
+        granted: bool,
+        holder: Option<NodeId>,
+        epoch: u64,
+    },
 }
 
 impl Message for Msg {
@@ -243,7 +270,8 @@ impl LeaderFollowerNode {
             return;
         }
         let last = self.last();
-        let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= last);
+        let (ready, still): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= last);
         self.waiting = still;
         let epoch = self.epoch();
         for (_, op, key) in ready {
@@ -358,7 +386,9 @@ impl LeaderFollowerNode {
 
     fn priority(&self) -> Vec<NodeId> {
         match &self.cfg.ack {
-            AckPolicy::SemiSync(SemiSync { priority: Some(p), .. }) => p.iter().copied().filter(|&x| x != self.id).collect(),
+            AckPolicy::SemiSync(SemiSync { priority: Some(p), .. }) => {
+                p.iter().copied().filter(|&x| x != self.id).collect()
+            }
             _ => (0..self.n).filter(|&x| x != self.id).collect(),
         }
     }
@@ -402,7 +432,12 @@ impl LeaderFollowerNode {
         if self.role == Role::Leader {
             out.note(
                 "step_down",
-                format!("n{} steps down in term {}; {} writes left unacknowledged", self.id, self.term, self.pending.len()),
+                format!(
+                    "n{} steps down in term {}; {} writes left unacknowledged",
+                    self.id,
+                    self.term,
+                    self.pending.len()
+                ),
             );
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::Lock);
@@ -453,7 +488,10 @@ impl LeaderFollowerNode {
             Failover::Naive { .. } => {
                 if eligible {
                     self.term += 1;
-                    out.note("naive_promotion", format!("n{} promotes itself to leader of term {} without asking anyone", self.id, self.term));
+                    out.note(
+                        "naive_promotion",
+                        format!("n{} promotes itself to leader of term {} without asking anyone", self.id, self.term),
+                    );
                     self.become_leader(ctx, out);
                 } else {
                     self.arm_detector(out);
@@ -535,7 +573,10 @@ impl LeaderFollowerNode {
             lock.epoch = lock.epoch.max(term) + 1;
             lock.holder = Some(from);
             lock.expires = ctx.clock + ttl;
-            out.note("lock_granted", format!("coordinator n{} gives the leader lock to n{from} (epoch {})", self.id, lock.epoch));
+            out.note(
+                "lock_granted",
+                format!("coordinator n{} gives the leader lock to n{from} (epoch {})", self.id, lock.epoch),
+            );
         }
         let holder = lock.holder;
         let reply = Msg::LockReply { granted: holder == Some(from), holder, epoch: lock.epoch };
@@ -543,10 +584,20 @@ impl LeaderFollowerNode {
         out.send(from, reply);
     }
 
-    fn on_lock_reply(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, granted: bool, holder: Option<NodeId>, epoch: u64) {
+    fn on_lock_reply(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        granted: bool,
+        holder: Option<NodeId>,
+        epoch: u64,
+    ) {
         if !granted {
             if self.role == Role::Leader && holder != Some(self.id) {
-                out.note("lock_lost", format!("n{} learns n{} holds the leader lock; demoting", self.id, holder.unwrap_or(self.id)));
+                out.note(
+                    "lock_lost",
+                    format!("n{} learns n{} holds the leader lock; demoting", self.id, holder.unwrap_or(self.id)),
+                );
                 self.become_follower(holder, out);
             }
             return;
@@ -586,7 +637,8 @@ impl LeaderFollowerNode {
         if ctx.clock.saturating_sub(self.leader_since) < lease {
             return true;
         }
-        let heard = self.progress.iter().filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease)).count();
+        let heard =
+            self.progress.iter().filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease)).count();
         heard + 1 >= self.majority()
     }
 
@@ -664,7 +716,10 @@ impl LeaderFollowerNode {
         let by_policy = commit_point(&self.cfg.ack, self.last(), &acks, &self.priority());
         if self.fallback && by_policy == self.last() {
             self.fallback = false;
-            out.note("semi_sync_restored", format!("n{}: followers caught up; semi-synchronous replication resumes", self.id));
+            out.note(
+                "semi_sync_restored",
+                format!("n{}: followers caught up; semi-synchronous replication resumes", self.id),
+            );
         }
         let point = if self.fallback { self.last() } else { by_policy };
         if point > self.commit {
@@ -715,7 +770,10 @@ impl LeaderFollowerNode {
         }
         if term < self.term && self.cfg.fencing.terms {
             // Fencing by term: a deposed leader is refused.
-            out.note("fenced", format!("n{} refuses an append from n{from}: term {term} is older than {}", self.id, self.term));
+            out.note(
+                "fenced",
+                format!("n{} refuses an append from n{from}: term {term} is older than {}", self.id, self.term),
+            );
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
         }
@@ -797,7 +855,15 @@ impl LeaderFollowerNode {
         out.send(from, Msg::AppendResp { term: self.term, success: true, index: matched });
     }
 
-    fn on_append_resp(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, success: bool, index: u64) {
+    fn on_append_resp(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        term: u64,
+        success: bool,
+        index: u64,
+    ) {
         if term > self.term && self.cfg.fencing.terms {
             out.note("step_down_term", format!("n{} sees term {term} from n{from}: a newer leader exists", self.id));
             self.observe_term(term);
@@ -836,7 +902,10 @@ impl LeaderFollowerNode {
             return;
         }
         if !self.lease_holds(ctx) {
-            out.note("lease_expired", format!("n{} has not heard from a majority within its lease; stepping down", self.id));
+            out.note(
+                "lease_expired",
+                format!("n{} has not heard from a majority within its lease; stepping down", self.id),
+            );
             self.become_follower(None, out);
             return;
         }
@@ -868,7 +937,9 @@ impl LeaderFollowerNode {
                 } else if need > self.last() {
                     match req.behind {
                         Behind::Wait => self.waiting.push((need, req.op, key)),
-                        Behind::Redirect => out.fail(req.op, FailReason::Behind { have: vec![self.last()], need: vec![need] }),
+                        Behind::Redirect => {
+                            out.fail(req.op, FailReason::Behind { have: vec![self.last()], need: vec![need] })
+                        }
                     }
                 } else {
                     out.ok_fenced(req.op, self.read(key).into_iter().collect(), vec![self.last()], self.epoch());
@@ -876,7 +947,10 @@ impl LeaderFollowerNode {
             }
             OpKind::Write { key, value } => {
                 if self.role == Role::Leader && !self.lease_holds(ctx) {
-                    out.note("lease_expired", format!("n{} has not heard from a majority within its lease; stepping down", self.id));
+                    out.note(
+                        "lease_expired",
+                        format!("n{} has not heard from a majority within its lease; stepping down", self.id),
+                    );
                     self.become_follower(None, out);
                     out.fail(req.op, FailReason::NotLeader { hint: None });
                 } else if self.role == Role::Leader {
@@ -901,7 +975,11 @@ impl Protocol for LeaderFollowerNode {
                 self.suspected = false;
                 if self.is_coordinator() {
                     if self.lock.is_none() {
-                        self.lock = Some(LeaderLock { holder: Some(self.cfg.leader), epoch: 1, expires: ctx.clock + self.ttl() });
+                        self.lock = Some(LeaderLock {
+                            holder: Some(self.cfg.leader),
+                            epoch: 1,
+                            expires: ctx.clock + self.ttl(),
+                        });
                     }
                     self.leader = self.lock.as_ref().and_then(|l| l.holder);
                     return;
@@ -936,7 +1014,9 @@ impl Protocol for LeaderFollowerNode {
                     self.on_append(out, from, (term, prev_index, prev_term, entries, commit, last))
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
-                Msg::RequestVote { term, last_index, last_term } => self.on_request_vote(out, from, term, last_index, last_term),
+                Msg::RequestVote { term, last_index, last_term } => {
+                    self.on_request_vote(out, from, term, last_index, last_term)
+                }
                 Msg::Vote { term, granted } => self.on_vote(ctx, out, from, term, granted),
                 Msg::LockRequest { term, .. } => {
                     if self.is_coordinator() {

@@ -62,7 +62,8 @@ fn leader_starts_by_announcing_itself() {
 fn async_write_is_replicated_and_acknowledged_at_once() {
     let mut n = started(0, AckPolicy::Async);
     let effects = step(&mut n, 10, write(7, 3, 99));
-    let append = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0, last: 1 };
+    let append =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0, last: 1 };
     assert_eq!(
         effects,
         vec![
@@ -99,7 +100,8 @@ fn semi_sync_any_one_acknowledges_on_the_first_follower() {
 
 #[test]
 fn semi_sync_timeout_falls_back_to_async_and_says_so() {
-    let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: Some(100.0) });
+    let policy =
+        AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: Some(100.0) });
     let mut n = started(0, policy);
     let effects = step(&mut n, 1_000, write(7, 3, 99));
     assert!(effects.contains(&E::SetTimer { timer: Timer::SemiSyncTimeout(1), min: 100_000, max: 100_000 }));
@@ -128,7 +130,8 @@ fn follower_refuses_writes_and_names_the_leader() {
 #[test]
 fn follower_with_a_gap_says_where_its_log_ends() {
     let mut n = started(1, AckPolicy::Async);
-    let msg = Msg::Append { term: 1, prev_index: 4, prev_term: 1, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 5 };
+    let msg =
+        Msg::Append { term: 1, prev_index: 4, prev_term: 1, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 5 };
     assert_eq!(step(&mut n, 5, Input::Message { from: 0, msg }), vec![E::Send { to: 0, msg: resp(false, 0) }]);
 }
 
@@ -161,7 +164,8 @@ fn follower_discards_a_conflicting_suffix() {
     };
     step(&mut n, 5, Input::Message { from: 0, msg: first });
     // A new leader of term 2 (node 2) never had entry #2.
-    let msg = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0, last: 2 };
+    let msg =
+        Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0, last: 2 };
     let effects = step(&mut n, 9, Input::Message { from: 2, msg });
     assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1")), "{effects:?}");
     assert_eq!(effects[1], E::Send { to: 2, msg: Msg::AppendResp { term: 2, success: true, index: 2 } });
@@ -174,7 +178,8 @@ fn append_from_an_older_term_is_refused() {
     let mut n = started(1, AckPolicy::Async);
     let newer = Msg::Append { term: 3, prev_index: 0, prev_term: 0, entries: vec![], commit: 0, last: 0 };
     step(&mut n, 1, Input::Message { from: 2, msg: newer });
-    let stale = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 1 };
+    let stale =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 1, 0, 0)], commit: 0, last: 1 };
     assert_eq!(
         step(&mut n, 2, Input::Message { from: 0, msg: stale }),
         vec![
@@ -254,7 +259,8 @@ fn a_stale_heartbeat_never_discards_entries_of_its_own_term() {
 }
 
 fn elector(id: NodeId) -> LeaderFollowerNode {
-    let cfg = LeaderFollowerConfig { failover: Failover::Election { timeout_ms: [150.0, 300.0] }, ..Default::default() };
+    let cfg =
+        LeaderFollowerConfig { failover: Failover::Election { timeout_ms: [150.0, 300.0] }, ..Default::default() };
     let mut n = LeaderFollowerNode::new(id, 3, cfg, None);
     let mut out = Out::default();
     n.step(&ctx(id, 0), Input::Start, &mut out);
@@ -265,7 +271,10 @@ fn elector(id: NodeId) -> LeaderFollowerNode {
 fn a_follower_arms_its_failure_detector_with_the_configured_range() {
     let mut n = node(1, AckPolicy::Async);
     n.cfg.failover = Failover::Election { timeout_ms: [150.0, 300.0] };
-    assert_eq!(step(&mut n, 0, Input::Start), vec![E::SetTimer { timer: Timer::ElectionTimeout, min: 150_000, max: 300_000 }]);
+    assert_eq!(
+        step(&mut n, 0, Input::Start),
+        vec![E::SetTimer { timer: Timer::ElectionTimeout, min: 150_000, max: 300_000 }]
+    );
 }
 
 #[test]
@@ -293,7 +302,8 @@ fn election_timeout_starts_a_candidacy() {
 #[test]
 fn votes_go_once_per_term_and_only_to_up_to_date_logs() {
     let mut n = elector(2);
-    let behind = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
+    let behind =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
     step(&mut n, 1, Input::Message { from: 0, msg: behind });
     let vote = |n: &mut LeaderFollowerNode, from, term, last_index, last_term| {
         step(n, 10, Input::Message { from, msg: Msg::RequestVote { term, last_index, last_term } })
@@ -313,7 +323,8 @@ fn votes_go_once_per_term_and_only_to_up_to_date_logs() {
 #[test]
 fn a_leader_that_sees_a_newer_term_steps_down() {
     let mut n = started(0, AckPolicy::Async);
-    let effects = step(&mut n, 5, Input::Message { from: 1, msg: Msg::AppendResp { term: 4, success: false, index: 0 } });
+    let effects =
+        step(&mut n, 5, Input::Message { from: 1, msg: Msg::AppendResp { term: 4, success: false, index: 0 } });
     assert!(matches!(&effects[0], E::Note { kind: "step_down_term", .. }), "{effects:?}");
     assert_eq!(n.role(), Role::Follower);
     assert_eq!(n.term(), 4);
@@ -344,7 +355,8 @@ fn stonith_powers_off_the_replaced_leader() {
 
 #[test]
 fn the_coordinator_grants_the_lock_only_after_it_expires() {
-    let cfg = LeaderFollowerConfig { failover: Failover::Coordinator { node: 2, ttl_ms: 1000.0 }, ..Default::default() };
+    let cfg =
+        LeaderFollowerConfig { failover: Failover::Coordinator { node: 2, ttl_ms: 1000.0 }, ..Default::default() };
     let mut c = LeaderFollowerNode::new(2, 3, cfg, None);
     step(&mut c, 0, Input::Start);
     let ask = |c: &mut LeaderFollowerNode, now| {
@@ -374,7 +386,11 @@ fn a_read_behind_its_session_token_waits_or_redirects() {
         vec![E::Reply { op: 9, reply: Reply::Fail(FailReason::Behind { have: vec![0], need: vec![1] }) }]
     );
     assert_eq!(step(&mut n, 2, read(Behind::Wait)), vec![], "held until the replica catches up");
-    let msg = Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
+    let msg =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
     let effects = step(&mut n, 3, Input::Message { from: 0, msg });
-    assert!(effects.contains(&E::Reply { op: 9, reply: Reply::Ok { values: vec![10], version: vec![1], epoch: 0 } }), "{effects:?}");
+    assert!(
+        effects.contains(&E::Reply { op: 9, reply: Reply::Ok { values: vec![10], version: vec![1], epoch: 0 } }),
+        "{effects:?}"
+    );
 }

@@ -90,7 +90,10 @@ impl LeaderlessConfig {
     pub fn validate(&self, n: usize) -> Result<(), (String, String)> {
         let err = |f: &str, m: String| Err((f.to_string(), m));
         if self.replicas == 0 || self.replicas > n {
-            return err("replicas", format!("N must be between 1 and the number of nodes ({n}), got {}", self.replicas));
+            return err(
+                "replicas",
+                format!("N must be between 1 and the number of nodes ({n}), got {}", self.replicas),
+            );
         }
         if self.w == 0 || self.w > self.replicas {
             return err("w", format!("W must be between 1 and N ({}), got {}", self.replicas, self.w));

@@ -28,7 +28,9 @@ pub use config::{LeaderlessConfig, Resolution};
 
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
-use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version};
+use crate::protocol::{
+    Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version,
+};
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
@@ -43,21 +45,50 @@ const BUCKETS: u32 = 16;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
     /// A request arrived at a node that does not replicate its key.
-    Forward { req: Request },
+    Forward {
+        req: Request,
+    },
     /// Store this state; `hint` names the intended replica when sent to a stand-in.
-    Put { op: OpId, key: Key, state: State, hint: Option<NodeId> },
-    PutAck { op: OpId },
-    Get { op: OpId, key: Key },
-    GetResp { op: OpId, state: State },
+    Put {
+        op: OpId,
+        key: Key,
+        state: State,
+        hint: Option<NodeId>,
+    },
+    PutAck {
+        op: OpId,
+    },
+    Get {
+        op: OpId,
+        key: Key,
+    },
+    GetResp {
+        op: OpId,
+        state: State,
+    },
     /// Read repair: the merged state a read found.
-    Repair { key: Key, state: State },
+    Repair {
+        key: Key,
+        state: State,
+    },
     /// Hinted handoff to the intended replica.
-    Handoff { key: Key, state: State },
-    HandoffAck { key: Key },
+    Handoff {
+        key: Key,
+        state: State,
+    },
+    HandoffAck {
+        key: Key,
+    },
     /// Anti-entropy: hashes of the buckets of keys both nodes replicate.
-    Digest { buckets: Vec<u64> },
+    Digest {
+        buckets: Vec<u64>,
+    },
     /// Anti-entropy: the states of the differing buckets (`reply`: send yours back).
-    Exchange { states: Vec<(Key, State)>, buckets: Vec<u32>, reply: bool },
+    Exchange {
+        states: Vec<(Key, State)>,
+        buckets: Vec<u32>,
+        reply: bool,
+    },
 }
 
 impl Message for Msg {
@@ -144,7 +175,15 @@ fn same(a: &State, b: &State) -> bool {
 
 impl LeaderlessNode {
     pub fn new(id: NodeId, n: usize, cfg: LeaderlessConfig) -> Self {
-        LeaderlessNode { id, n, cfg, data: BTreeMap::new(), hints: BTreeMap::new(), coordinating: BTreeMap::new(), ae_turn: 0 }
+        LeaderlessNode {
+            id,
+            n,
+            cfg,
+            data: BTreeMap::new(),
+            hints: BTreeMap::new(),
+            coordinating: BTreeMap::new(),
+            ae_turn: 0,
+        }
     }
 
     /// The replicas of `key`, in preference order.
@@ -216,7 +255,9 @@ impl LeaderlessNode {
                 let current = self.data.get(&key).cloned().unwrap_or_default();
                 let stamped = (ctx.clock, self.id, value);
                 let state = match self.cfg.resolution {
-                    Resolution::Siblings => DvvSet::new(to_context(&req.context), vec![stamped]).update_with(&current, self.id),
+                    Resolution::Siblings => {
+                        DvvSet::new(to_context(&req.context), vec![stamped]).update_with(&current, self.id)
+                    }
                     Resolution::Lww => DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped]),
                 };
                 self.store(out, key, &state);
@@ -234,12 +275,17 @@ impl LeaderlessNode {
             }
         };
         let needed = req.quorum.map_or(needed, |q| (q as usize).clamp(1, self.cfg.replicas));
-        out.set_timer(Timer::RequestTimeout(req.op), LeaderlessConfig::ms(self.cfg.request_timeout_ms), LeaderlessConfig::ms(self.cfg.request_timeout_ms));
+        out.set_timer(
+            Timer::RequestTimeout(req.op),
+            LeaderlessConfig::ms(self.cfg.request_timeout_ms),
+            LeaderlessConfig::ms(self.cfg.request_timeout_ms),
+        );
         if self.cfg.sloppy_quorum && req.kind.is_write() {
             let after = LeaderlessConfig::ms(self.cfg.sloppy_after_ms);
             out.set_timer(Timer::Sloppy(req.op), after, after);
         }
-        self.coordinating.insert(req.op, Coord { key, needed, pending, answered: vec![self.id], sent: prefs, replied: false });
+        self.coordinating
+            .insert(req.op, Coord { key, needed, pending, answered: vec![self.id], sent: prefs, replied: false });
         self.maybe_answer(out, req.op);
     }
 
@@ -252,13 +298,19 @@ impl LeaderlessNode {
         let who: Vec<String> = c.answered.iter().map(|a| format!("n{a}")).collect();
         match &c.pending {
             Pending::Write { .. } => {
-                out.note("quorum", format!("op{op}: write of k{} acknowledged by {} (W={})", c.key, who.join(", "), c.needed));
+                out.note(
+                    "quorum",
+                    format!("op{op}: write of k{} acknowledged by {} (W={})", c.key, who.join(", "), c.needed),
+                );
                 out.ok_at(op, vec![], vec![]);
             }
             Pending::Read { responses } => {
                 let responses = responses.clone();
                 let merged = self.merge_all(&responses);
-                out.note("quorum", format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed));
+                out.note(
+                    "quorum",
+                    format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed),
+                );
                 out.ok_at(op, self.values_of(&merged), to_version(&merged.join(), n));
             }
         }
@@ -324,7 +376,10 @@ impl LeaderlessNode {
         for intended in missing {
             let Some(stand_in) = spare.next() else { break };
             c.sent.push(stand_in);
-            out.note("sloppy_quorum", format!("op{op}: n{intended} is silent; writing k{} to n{stand_in} with a hint", c.key));
+            out.note(
+                "sloppy_quorum",
+                format!("op{op}: n{intended} is silent; writing k{} to n{stand_in} with a hint", c.key),
+            );
             out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
         }
     }
@@ -355,7 +410,14 @@ impl LeaderlessNode {
             .collect()
     }
 
-    fn on_exchange(&mut self, out: &mut Out<Msg, Timer>, from: NodeId, states: Vec<(Key, State)>, buckets: Vec<u32>, reply: bool) {
+    fn on_exchange(
+        &mut self,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        states: Vec<(Key, State)>,
+        buckets: Vec<u32>,
+        reply: bool,
+    ) {
         let mut changed = 0;
         for (key, state) in &states {
             if self.store(out, *key, state) {
@@ -432,7 +494,10 @@ impl Protocol for LeaderlessNode {
                 }
                 Msg::Handoff { key, state } => {
                     if self.store(out, key, &state) {
-                        out.note("hinted_handoff", format!("n{} receives k{key}, written while it was away, from n{from}", self.id));
+                        out.note(
+                            "hinted_handoff",
+                            format!("n{} receives k{key}, written while it was away, from n{from}", self.id),
+                        );
                     }
                     out.send(from, Msg::HandoffAck { key });
                 }
@@ -441,9 +506,13 @@ impl Protocol for LeaderlessNode {
                 }
                 Msg::Digest { buckets } => {
                     let mine = self.bucket_hashes(from);
-                    let differ: Vec<u32> = (0..BUCKETS).filter(|&b| buckets.get(b as usize) != mine.get(b as usize)).collect();
+                    let differ: Vec<u32> =
+                        (0..BUCKETS).filter(|&b| buckets.get(b as usize) != mine.get(b as usize)).collect();
                     if !differ.is_empty() {
-                        out.send(from, Msg::Exchange { states: self.states_in(from, &differ), buckets: differ, reply: true });
+                        out.send(
+                            from,
+                            Msg::Exchange { states: self.states_in(from, &differ), buckets: differ, reply: true },
+                        );
                     }
                 }
                 Msg::Exchange { states, buckets, reply } => self.on_exchange(out, from, states, buckets, reply),

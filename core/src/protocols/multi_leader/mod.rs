@@ -34,7 +34,9 @@ use std::collections::BTreeMap;
 pub use config::{Conflicts, MultiLeaderConfig, Topology};
 
 use crate::crdt::DvvSet;
-use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version};
+use crate::protocol::{
+    Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version,
+};
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
@@ -307,7 +309,10 @@ impl MultiLeaderNode {
                 let after = state.dvv.values().len();
                 if after > 1 && after > before {
                     self.conflicts += 1;
-                    out.note("conflict", format!("n{}: k{} now has {after} concurrent values (siblings)", self.id, u.key));
+                    out.note(
+                        "conflict",
+                        format!("n{}: k{} now has {after} concurrent values (siblings)", self.id, u.key),
+                    );
                 }
             }
         }
@@ -324,7 +329,15 @@ impl MultiLeaderNode {
         !self.cfg.causal_delivery || u.deps.iter().enumerate().all(|(o, &d)| o == u.origin || d <= self.seen[o])
     }
 
-    fn on_ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, start: u64, end: u64, updates: Vec<Update>) {
+    fn on_ship(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        start: u64,
+        end: u64,
+        updates: Vec<Update>,
+    ) {
         let have = self.received.get(&from).copied().unwrap_or(0);
         if start > have {
             // A message before this one was lost: ask for the stream again from where we are.
@@ -411,11 +424,8 @@ impl Protocol for MultiLeaderNode {
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
         match input {
             Input::Start => {
-                self.peers = self
-                    .peer_ids()
-                    .into_iter()
-                    .map(|node| Peer { node, next: 0, acked: 0, last_sent: None })
-                    .collect();
+                self.peers =
+                    self.peer_ids().into_iter().map(|node| Peer { node, next: 0, acked: 0, last_sent: None }).collect();
                 if self.is_leader() {
                     out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
                     for i in 0..self.peers.len() {
@@ -484,7 +494,11 @@ impl Protocol for MultiLeaderNode {
                     KeyView { key, values, version: format!("[{}]", vv.join(" ")) }
                 })
                 .collect(),
-            flags: if self.held.is_empty() { vec![] } else { vec![format!("{} updates held for causality", self.held.len())] },
+            flags: if self.held.is_empty() {
+                vec![]
+            } else {
+                vec![format!("{} updates held for causality", self.held.len())]
+            },
         }
     }
 

@@ -54,7 +54,10 @@ fn deliver(n: &mut MultiLeaderNode, clock: Time, from: NodeId, updates: Vec<Upda
 fn a_leader_acknowledges_at_once_and_ships_to_every_leader() {
     let mut a = node(0, Conflicts::Lww, true);
     let effects = step(&mut a, 10, write(1, 5, 50));
-    assert_eq!(effects.last(), Some(&E::Reply { op: 1, reply: Reply::Ok { values: vec![], version: vec![], epoch: 0 } }));
+    assert_eq!(
+        effects.last(),
+        Some(&E::Reply { op: 1, reply: Reply::Ok { values: vec![], version: vec![], epoch: 0 } })
+    );
     let to: Vec<NodeId> = shipped(&effects).iter().map(|(to, _)| *to).collect();
     assert_eq!(to, vec![1, 2]);
 }
