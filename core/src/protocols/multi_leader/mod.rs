@@ -35,7 +35,8 @@ pub use config::{Conflicts, MultiLeaderConfig, Topology};
 
 use crate::crdt::DvvSet;
 use crate::protocol::{
-    Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version,
+    dominates, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+    Version,
 };
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
@@ -125,6 +126,8 @@ pub struct MultiLeaderNode {
     peers: Vec<Peer>,
     /// Updates waiting for what they depend on.
     held: Vec<Update>,
+    /// Reads waiting for this replica to reach their session token.
+    waiting: Vec<(Version, OpId, Key)>,
     /// Per sender: the stream position received so far (durable, like the data it produced).
     received: BTreeMap<NodeId, u64>,
 }
@@ -159,6 +162,7 @@ impl MultiLeaderNode {
             conflicts: 0,
             peers: Vec::new(),
             held: Vec::new(),
+            waiting: Vec::new(),
             received: BTreeMap::new(),
         }
     }
@@ -318,6 +322,7 @@ impl MultiLeaderNode {
         }
         self.seen[u.origin] = u.seq;
         self.log.push(u);
+        self.serve_waiting(out);
         true
     }
 
@@ -383,11 +388,40 @@ impl MultiLeaderNode {
         out.send(from, Msg::ShipAck { end: have.max(end) });
     }
 
+    /// Answers a read. The version it reports is everything this replica has applied (its
+    /// version vector): a session token, and a sound causal context for the client's next
+    /// write of the key, since the read returned every value of the key the replica has.
+    fn answer_read(&self, out: &mut Out<Msg, Timer>, op: OpId, key: Key) {
+        out.ok_at(op, self.read(key).0, self.seen.clone());
+    }
+
+    /// Answers the reads that were waiting for this replica to reach their session token.
+    fn serve_waiting(&mut self, out: &mut Out<Msg, Timer>) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let seen = self.seen.clone();
+        let (ready, still): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.waiting).into_iter().partition(|(need, _, _)| dominates(&seen, need));
+        self.waiting = still;
+        for (_, op, key) in ready {
+            self.answer_read(out, op, key);
+        }
+    }
+
     fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
         match req.kind {
             OpKind::Read { key } => {
-                let (values, version) = self.read(key);
-                out.ok_at(req.op, values, version);
+                if dominates(&self.seen, &req.min_version) {
+                    self.answer_read(out, req.op, key);
+                } else {
+                    match req.behind {
+                        Behind::Wait => self.waiting.push((req.min_version, req.op, key)),
+                        Behind::Redirect => {
+                            out.fail(req.op, FailReason::Behind { have: self.seen.clone(), need: req.min_version })
+                        }
+                    }
+                }
             }
             OpKind::Write { key, value } => {
                 if !self.is_leader() {
@@ -411,7 +445,7 @@ impl MultiLeaderNode {
                 // Applying our own update resolves it exactly as a replica would.
                 self.apply(out, update);
                 self.ship_new(ctx, out);
-                out.ok_at(req.op, vec![], vec![]);
+                out.ok_at(req.op, vec![], self.seen.clone());
             }
         }
     }
@@ -473,6 +507,7 @@ impl Protocol for MultiLeaderNode {
     fn crash(&mut self) {
         self.peers.clear();
         self.held.clear();
+        self.waiting.clear();
     }
 
     fn view(&self) -> NodeView {
