@@ -93,6 +93,22 @@ pub fn merge_versions(a: &mut Version, b: &[u64]) {
     }
 }
 
+/// A version as the (node, counter) dots of a version vector, zero entries left out.
+pub fn version_to_dots(v: &[u64]) -> Vec<(NodeId, u64)> {
+    v.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, c)).collect()
+}
+
+/// Dots of a version vector as a version of `n` entries.
+pub fn dots_to_version(dots: &[(NodeId, u64)], n: usize) -> Version {
+    let mut v = vec![0; n];
+    for &(i, c) in dots {
+        if i < n {
+            v[i] = c;
+        }
+    }
+    v
+}
+
 /// What a replica does with a read whose session token it has not reached yet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -28,9 +28,7 @@ pub use config::{LeaderlessConfig, Resolution};
 
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
-use crate::protocol::{
-    Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value, Version,
-};
+use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
@@ -151,20 +149,6 @@ pub struct LeaderlessNode {
     ae_turn: usize,
 }
 
-fn to_context(v: &Version) -> Vec<(NodeId, u64)> {
-    v.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, c)).collect()
-}
-
-fn to_version(ctx: &[(NodeId, u64)], n: usize) -> Version {
-    let mut v = vec![0; n];
-    for &(i, c) in ctx {
-        if i < n {
-            v[i] = c;
-        }
-    }
-    v
-}
-
 fn same(a: &State, b: &State) -> bool {
     let mut va = a.values();
     let mut vb = b.values();
@@ -255,9 +239,8 @@ impl LeaderlessNode {
                 let current = self.data.get(&key).cloned().unwrap_or_default();
                 let stamped = (ctx.clock, self.id, value);
                 let state = match self.cfg.resolution {
-                    Resolution::Siblings => {
-                        DvvSet::new(to_context(&req.context), vec![stamped]).update_with(&current, self.id)
-                    }
+                    Resolution::Siblings => DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
+                        .update_with(&current, self.id),
                     Resolution::Lww => DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped]),
                 };
                 self.store(out, key, &state);
@@ -311,7 +294,7 @@ impl LeaderlessNode {
                     "quorum",
                     format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed),
                 );
-                out.ok_at(op, self.values_of(&merged), to_version(&merged.join(), n));
+                out.ok_at(op, self.values_of(&merged), crate::protocol::dots_to_version(&merged.join(), n));
             }
         }
         if let Some(c) = self.coordinating.get_mut(&op) {

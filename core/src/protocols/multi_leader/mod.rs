@@ -132,20 +132,6 @@ pub struct MultiLeaderNode {
     received: BTreeMap<NodeId, u64>,
 }
 
-fn to_context(v: &Version) -> Vec<(NodeId, u64)> {
-    v.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, c)).collect()
-}
-
-fn to_version(ctx: &[(NodeId, u64)], n: usize) -> Version {
-    let mut v = vec![0; n];
-    for &(i, c) in ctx {
-        if i < n {
-            v[i] = c;
-        }
-    }
-    v
-}
-
 impl MultiLeaderNode {
     pub fn new(id: NodeId, n: usize, cfg: MultiLeaderConfig) -> Self {
         let dc_of = cfg.dcs(n);
@@ -188,7 +174,7 @@ impl MultiLeaderNode {
                 v
             }
         };
-        (values, to_version(&s.dvv.join(), self.n))
+        (values, crate::protocol::dots_to_version(&s.dvv.join(), self.n))
     }
 
     /// Number of conflicts this node has seen (siblings created or writes discarded).
@@ -431,7 +417,7 @@ impl MultiLeaderNode {
                 let seq = self.seen[self.id] + 1;
                 let stamped = (ctx.clock, self.id, value);
                 let state = self.data.entry(key).or_default();
-                let written = DvvSet::new(to_context(&req.context), vec![stamped]);
+                let written = DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped]);
                 let new_state = written.update_with(&state.dvv, self.id);
                 let update = Update {
                     origin: self.id,
