@@ -187,10 +187,15 @@ pub enum Reply {
     /// `epoch` is the fencing token of the node that answered (a leader's term) when the
     /// family fences clients, 0 otherwise: a client that has seen a newer epoch refuses an
     /// acknowledgement carrying an older one.
+    ///
+    /// `context` is the causal context of the values a read returned (the key's version
+    /// vector), which the client sends with its next write of the key; empty where the family
+    /// has none.
     Ok {
         values: Vec<Value>,
         version: Version,
         epoch: u64,
+        context: Version,
     },
     Fail(FailReason),
 }
@@ -286,14 +291,18 @@ impl<M, T> Out<M, T> {
         self.effects.push(Effect::Reply { op, reply });
     }
     pub fn ok(&mut self, op: OpId, values: Vec<Value>) {
-        self.reply(op, Reply::Ok { values, version: Vec::new(), epoch: 0 });
+        self.reply(op, Reply::Ok { values, version: Vec::new(), epoch: 0, context: Vec::new() });
     }
     pub fn ok_at(&mut self, op: OpId, values: Vec<Value>, version: Version) {
-        self.reply(op, Reply::Ok { values, version, epoch: 0 });
+        self.reply(op, Reply::Ok { values, version, epoch: 0, context: Vec::new() });
+    }
+    /// A read's answer with the causal context of the values returned.
+    pub fn ok_read(&mut self, op: OpId, values: Vec<Value>, version: Version, context: Version) {
+        self.reply(op, Reply::Ok { values, version, epoch: 0, context });
     }
     /// An acknowledgement carrying a fencing epoch.
     pub fn ok_fenced(&mut self, op: OpId, values: Vec<Value>, version: Version, epoch: u64) {
-        self.reply(op, Reply::Ok { values, version, epoch });
+        self.reply(op, Reply::Ok { values, version, epoch, context: Vec::new() });
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));

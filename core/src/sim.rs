@@ -857,9 +857,9 @@ impl<P: Protocol> Sim<P> {
                     why: format!("fenced: answered in term {epoch}, but the client has already seen term {}", c.epoch),
                 })
             }
-            Reply::Ok { epoch, values, version } => {
+            Reply::Ok { epoch, values, version, context } => {
                 c.epoch = c.epoch.max(epoch);
-                Reply::Ok { epoch, values, version }
+                Reply::Ok { epoch, values, version, context }
             }
             other => other,
         };
@@ -868,9 +868,9 @@ impl<P: Protocol> Sim<P> {
                 merge_versions(&mut c.write_token, version);
                 c.last_write_ack = Some(self.now);
             }
-            Reply::Ok { version, .. } => {
+            Reply::Ok { version, context, .. } => {
                 merge_versions(&mut c.read_token, version);
-                c.contexts.insert(o.key(), version.clone());
+                c.contexts.insert(o.key(), context.clone());
             }
             Reply::Fail(FailReason::Behind { .. })
                 if c.session.behind == Behind::Redirect && self.redirected.insert(op) =>

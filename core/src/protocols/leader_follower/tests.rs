@@ -69,7 +69,7 @@ fn async_write_is_replicated_and_acknowledged_at_once() {
         vec![
             E::Send { to: 1, msg: append.clone() },
             E::Send { to: 2, msg: append },
-            E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0 } },
+            E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0, context: vec![] } },
         ]
     );
     assert_eq!(n.commit_index(), 1);
@@ -83,7 +83,7 @@ fn sync_write_waits_for_every_follower() {
     assert_eq!(step(&mut n, 20, Input::Message { from: 1, msg: resp(true, 1) }), vec![]);
     assert_eq!(
         step(&mut n, 30, Input::Message { from: 2, msg: resp(true, 1) }),
-        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0 } }]
+        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0, context: vec![] } }]
     );
 }
 
@@ -94,7 +94,7 @@ fn semi_sync_any_one_acknowledges_on_the_first_follower() {
     step(&mut n, 10, write(7, 3, 99));
     assert_eq!(
         step(&mut n, 20, Input::Message { from: 2, msg: resp(true, 1) }),
-        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0 } }]
+        vec![E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0, context: vec![] } }]
     );
 }
 
@@ -107,11 +107,17 @@ fn semi_sync_timeout_falls_back_to_async_and_says_so() {
     assert!(effects.contains(&E::SetTimer { timer: Timer::SemiSyncTimeout(1), min: 100_000, max: 100_000 }));
     let effects = step(&mut n, 101_000, Input::Timer(Timer::SemiSyncTimeout(1)));
     assert!(matches!(&effects[0], E::Note { kind: "semi_sync_fallback", .. }), "{effects:?}");
-    assert_eq!(effects[1], E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0 } });
+    assert_eq!(
+        effects[1],
+        E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0, context: vec![] } }
+    );
     assert!(n.in_fallback());
     // While fallen back, writes are acknowledged at once.
     let effects = step(&mut n, 102_000, write(8, 3, 100));
-    assert!(effects.contains(&E::Reply { op: 8, reply: Reply::Ok { values: vec![], version: vec![2], epoch: 0 } }));
+    assert!(effects.contains(&E::Reply {
+        op: 8,
+        reply: Reply::Ok { values: vec![], version: vec![2], epoch: 0, context: vec![] }
+    }));
     // A follower that catches up restores semi-sync.
     let effects = step(&mut n, 103_000, Input::Message { from: 1, msg: resp(true, 2) });
     assert!(matches!(&effects[0], E::Note { kind: "semi_sync_restored", .. }), "{effects:?}");
@@ -390,7 +396,10 @@ fn a_read_behind_its_session_token_waits_or_redirects() {
         Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 1, 10, 0, 0)], commit: 0, last: 1 };
     let effects = step(&mut n, 3, Input::Message { from: 0, msg });
     assert!(
-        effects.contains(&E::Reply { op: 9, reply: Reply::Ok { values: vec![10], version: vec![1], epoch: 0 } }),
+        effects.contains(&E::Reply {
+            op: 9,
+            reply: Reply::Ok { values: vec![10], version: vec![1], epoch: 0, context: vec![] }
+        }),
         "{effects:?}"
     );
 }

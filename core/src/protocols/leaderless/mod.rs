@@ -294,7 +294,8 @@ impl LeaderlessNode {
                     "quorum",
                     format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed),
                 );
-                out.ok_at(op, self.values_of(&merged), crate::protocol::dots_to_version(&merged.join(), n));
+                let context = crate::protocol::dots_to_version(&merged.join(), n);
+                out.ok_read(op, self.values_of(&merged), context.clone(), context);
             }
         }
         if let Some(c) = self.coordinating.get_mut(&op) {

@@ -375,10 +375,11 @@ impl MultiLeaderNode {
     }
 
     /// Answers a read. The version it reports is everything this replica has applied (its
-    /// version vector): a session token, and a sound causal context for the client's next
-    /// write of the key, since the read returned every value of the key the replica has.
+    /// version vector, the session token); the context is the key's own causal context, which
+    /// the client's next write of the key carries.
     fn answer_read(&self, out: &mut Out<Msg, Timer>, op: OpId, key: Key) {
-        out.ok_at(op, self.read(key).0, self.seen.clone());
+        let (values, context) = self.read(key);
+        out.ok_read(op, values, self.seen.clone(), context);
     }
 
     /// Answers the reads that were waiting for this replica to reach their session token.

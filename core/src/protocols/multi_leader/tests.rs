@@ -56,7 +56,10 @@ fn a_leader_acknowledges_at_once_and_ships_to_every_leader() {
     let effects = step(&mut a, 10, write(1, 5, 50));
     assert_eq!(
         effects.last(),
-        Some(&E::Reply { op: 1, reply: Reply::Ok { values: vec![], version: vec![1, 0, 0], epoch: 0 } }),
+        Some(&E::Reply {
+            op: 1,
+            reply: Reply::Ok { values: vec![], version: vec![1, 0, 0], epoch: 0, context: vec![] }
+        }),
         "acknowledged with the leader's version vector, its session token"
     );
     let to: Vec<NodeId> = shipped(&effects).iter().map(|(to, _)| *to).collect();
