@@ -1,14 +1,12 @@
 //! Leaderless replication: the quorum condition, sloppy quorums with hinted handoff, repair,
 //! and conflicts. Properties over many seeds with random crashes and partitions.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use replicalab_core::presets;
 use replicalab_core::protocols::leaderless::{LeaderlessConfig, Resolution};
 use replicalab_core::scenario::{ProtocolConfig, Scenario, TimedCommand};
 use replicalab_core::time::MS;
 use replicalab_core::{Command, Report};
-use replicalab_tests::{lf_scenario, random_faults, repro};
+use replicalab_tests::{anomaly_count as count, lf_scenario, random_faults, repro, run_report as run};
 
 const SEEDS: u64 = 30;
 
@@ -26,15 +24,6 @@ fn faults_without_skew(seed: u64, n: usize) -> Vec<TimedCommand> {
         .into_iter()
         .filter(|c| !matches!(c.command, Command::Clock { .. }))
         .collect()
-}
-
-fn run(s: &Scenario) -> Report {
-    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None)))
-        .unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
-}
-
-fn count(r: &Report, kind: &str) -> usize {
-    r.anomaly_counts.get(kind).copied().unwrap_or(0)
 }
 
 #[test]

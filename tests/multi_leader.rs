@@ -1,14 +1,12 @@
 //! Multi-leader replication: writes stay available everywhere, replicas converge after heal,
 //! conflicts are resolved as configured, and the ordering problem shows without version vectors.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use replicalab_core::presets;
 use replicalab_core::protocols::multi_leader::{Conflicts, MultiLeaderConfig, Topology};
 use replicalab_core::scenario::{ProtocolConfig, Scenario};
 use replicalab_core::time::{from_ms, MS};
-use replicalab_core::{Report, Simulation};
-use replicalab_tests::{lf_scenario, random_faults, repro};
+use replicalab_core::Simulation;
+use replicalab_tests::{anomaly_count as count, lf_scenario, random_faults, repro, run_report as run};
 
 const SEEDS: u64 = 30;
 
@@ -17,15 +15,6 @@ fn ml(n: usize, cfg: MultiLeaderConfig, seed: u64) -> Scenario {
     s.protocol = ProtocolConfig::MultiLeader(cfg);
     s.workload.as_mut().unwrap().read_from = replicalab_core::protocol::ReadFrom::Local;
     s
-}
-
-fn run(s: &Scenario) -> Report {
-    catch_unwind(AssertUnwindSafe(|| replicalab_core::run(s, None)))
-        .unwrap_or_else(|_| panic!("panicked; {}", repro(s)))
-}
-
-fn count(r: &Report, kind: &str) -> usize {
-    r.anomaly_counts.get(kind).copied().unwrap_or(0)
 }
 
 #[test]

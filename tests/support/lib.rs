@@ -106,3 +106,14 @@ pub fn random_faults(seed: u64, n: usize, duration_ms: f64, quiet_ms: f64, fault
 pub fn repro(s: &Scenario) -> String {
     format!("seed {}; reproduce with `replicalab run FILE` on this scenario:\n{}", s.seed, s.to_json())
 }
+
+/// Runs a scenario to its end and reports; a panic becomes a failure that prints the scenario.
+pub fn run_report(s: &Scenario) -> replicalab_core::Report {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| replicalab_core::run(s, None)))
+        .unwrap_or_else(|_| panic!("the simulator panicked; {}", repro(s)))
+}
+
+/// How many anomalies of a kind (snake_case) a report names.
+pub fn anomaly_count(r: &replicalab_core::Report, kind: &str) -> usize {
+    r.anomaly_counts.get(kind).copied().unwrap_or(0)
+}
