@@ -266,7 +266,7 @@ pub enum Effect<M, T> {
 }
 
 /// The output buffer a step function writes into.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Out<M, T> {
     pub effects: Vec<Effect<M, T>>,
 }

@@ -30,6 +30,7 @@ use crate::view::{ClientView, Health, LinkView, MessageView, NodeState, View};
 /// Most anomalies listed in a [`View`] (all are kept in [`Sim::anomalies`]).
 const VIEW_ANOMALIES: usize = 50;
 
+#[derive(Clone)]
 enum EventKind<P: Protocol> {
     Deliver { from: NodeId, to: NodeId, msg: P::Msg, id: u64, sent: Time },
     Timer { node: NodeId, id: u64 },
@@ -41,6 +42,7 @@ enum EventKind<P: Protocol> {
     LagSample,
 }
 
+#[derive(Clone)]
 struct Event<P: Protocol> {
     time: Time,
     /// Scheduled commands run after every other event of their instant, exactly as a command
@@ -69,6 +71,7 @@ impl<P: Protocol> Ord for Event<P> {
 }
 
 /// The world's side of a node: health, faults, clock, timers.
+#[derive(Clone)]
 struct Slot<P: Protocol> {
     health: Health,
     /// Latency and service-time multiplier, thousandths.
@@ -93,6 +96,7 @@ struct LeaderSpan {
     last_ack: Option<(Time, OpId)>,
 }
 
+#[derive(Clone)]
 struct Client {
     node: NodeId,
     timeout: Dur,
@@ -110,6 +114,7 @@ struct Client {
     epoch: u64,
 }
 
+#[derive(Clone)]
 struct Workload {
     cfg: WorkloadConfig,
     generation: u64,
@@ -129,7 +134,9 @@ pub enum Target {
     Auto(ReadFrom),
 }
 
-/// The simulated world running protocol `P`.
+/// The simulated world running protocol `P`. Cloning it takes a checkpoint: the clone runs on
+/// exactly as the original would.
+#[derive(Clone)]
 pub struct Sim<P: Protocol> {
     family: &'static str,
     seed: u64,

@@ -13,7 +13,8 @@ use crate::sim::Sim;
 use crate::time::{from_ms, Time};
 use crate::view::View;
 
-/// A simulation of any replication family.
+/// A simulation of any replication family. Cloning it takes a checkpoint.
+#[derive(Clone)]
 pub enum Simulation {
     LeaderFollower(Sim<LeaderFollowerNode>),
     MultiLeader(Sim<MultiLeaderNode>),
