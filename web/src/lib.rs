@@ -15,6 +15,8 @@
 //! model and its tests (`cargo test -p replicalab-web --lib`).
 
 pub mod bench;
+pub mod custom;
+pub mod derive;
 pub mod format;
 pub mod geometry;
 pub mod state;

@@ -1,35 +1,69 @@
-//! The playground's state: one reducer owns the running simulation.
+//! The playground's state: one reducer owns the running simulation and its timeline.
 //!
-//! [`Playground`] is plain Rust (tested natively): it holds the scenario, the [`Simulation`] and
-//! the playback settings, and [`Playground::update`] applies one [`Action`]. After every change
-//! it takes a [`Snapshot`] — the only thing components draw. In the browser, [`SimState`] wraps
-//! it as a Yew reducer: the simulation is not `Clone`, so the reducer shares it behind a
-//! `RefCell` and hands out a fresh snapshot for every change that matters.
+//! [`Playground`] is plain Rust (tested natively). It holds the scenario, the live
+//! [`Simulation`] at the playhead, the playback settings and the *session*: every action the
+//! user took, recorded as a timed [`Command`] on top of the scenario, so the session is itself
+//! a scenario ([`Playground::session_scenario`]) that replays to the same trace hash.
 //!
-//! The animation loop sends [`Action::Tick`] with the wall-clock time since the previous frame;
-//! the playground advances simulated time by that much times the speed. Nothing here reads a
+//! The timeline: while the simulation runs, the playground keeps checkpoints (clones of the
+//! simulation; at most [`MAX_CHECKPOINTS`], thinned to every other one and spaced twice as far
+//! apart whenever there are too many, so memory stays bounded). Seeking to an instant restores
+//! the nearest checkpoint before it and runs forward, re-applying the recorded commands on the
+//! way. Acting while the playhead is in the past forks: the recorded future is discarded and
+//! the new command starts a new one.
+//!
+//! After every change the playground takes a [`Snapshot`] — the only thing components draw.
+//! In the browser, [`SimState`] wraps it as a Yew reducer. The animation loop sends
+//! [`Action::Tick`] with the wall-clock time since the previous frame; nothing here reads a
 //! clock, so a test can drive it frame by frame.
 
 use std::rc::Rc;
 
+use replicalab_core::checkers::Anomaly;
 use replicalab_core::presets::{Preset, PRESETS};
-use replicalab_core::protocol::NodeId;
-use replicalab_core::time::{from_ms, Time};
-use replicalab_core::view::Health;
-use replicalab_core::{Command, Scenario, Simulation, View};
+use replicalab_core::protocol::{NodeId, OpId};
+use replicalab_core::scenario::WorkloadConfig;
+use replicalab_core::time::{from_ms, to_ms, Time, MS};
+use replicalab_core::trace::TraceEntry;
+use replicalab_core::view::{Health, Role};
+use replicalab_core::{Command, Scenario, Simulation, TimedCommand, View};
 
-use crate::format::{default_speed_step, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use crate::derive::{self, FaultSpan, Flight, LagChart, OpRow};
+use crate::format::{default_speed_step, format_time, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
 
-/// Trace entries kept as text: enough for an event log, small enough that memory stays bounded.
-pub const TRACE_CAPACITY: usize = 200;
+/// Trace entries kept as text: the event log and the space-time diagram read them.
+pub const TRACE_CAPACITY: usize = 600;
 /// Longest wall-clock gap one frame may advance by (a stalled tab must not jump ahead).
 pub const MAX_FRAME_MS: f64 = 100.0;
+/// Most checkpoints kept on the timeline.
+pub const MAX_CHECKPOINTS: usize = 40;
+/// Simulated time between checkpoints at the start (doubles each time they are thinned).
+pub const CHECKPOINT_EVERY: Time = 250 * MS;
+/// Anomalies kept in a snapshot (the newest).
+pub const MAX_ANOMALIES: usize = 100;
+/// Lines of narration kept for the live region.
+pub const MAX_NARRATION: usize = 6;
+
+/// What is selected: it is highlighted in every view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    #[default]
+    None,
+    Node(NodeId),
+    /// The link between two nodes (both directions), lower id first.
+    Link(NodeId, NodeId),
+    Op(OpId),
+    /// Index into the run's anomalies.
+    Anomaly(usize),
+}
 
 /// Everything the UI can ask of the playground.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Load a preset (by index into [`PRESETS`]) from its start.
     SelectPreset(usize),
+    /// Load a scenario built in the settings form (or restored after a crash).
+    LoadScenario(Box<Scenario>),
     TogglePlay,
     Play,
     Pause,
@@ -37,14 +71,28 @@ pub enum Action {
     SetSpeed(i32),
     /// Pause and process exactly one event.
     Step,
-    /// Start the current scenario again.
+    /// Start the current scenario again, forgetting the session.
     Reset,
     /// One animation frame: `wall_ms` of wall-clock time passed since the previous one.
     Tick {
         wall_ms: f64,
     },
+    /// Move the playhead to an instant (clamped to the timeline).
+    Seek(Time),
+    /// Move the playhead by a signed number of microseconds.
+    SeekBy(i64),
+    /// Apply a command now (recorded in the session; forks when the playhead is in the past).
+    Do(Command),
     /// Crash a running node, restart a crashed one, resume a paused one.
     ToggleNode(NodeId),
+    /// Start the workload (the scenario's, or a default one) or stop it.
+    ToggleWorkload,
+    Select(Selection),
+    /// Mark or unmark a node for a partition drawn by keyboard.
+    ToggleMark(NodeId),
+    /// Cut the marked nodes off from the others.
+    PartitionMarked,
+    ClearMarks,
     /// The page was hidden (another tab, minimised window) or shown again.
     SetHidden(bool),
 }
@@ -52,8 +100,8 @@ pub enum Action {
 /// Playback settings and position, small and `Copy` for the controls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Playback {
-    /// Index into [`PRESETS`].
-    pub preset: usize,
+    /// Index into [`PRESETS`]; `None` for a custom scenario.
+    pub preset: Option<usize>,
     pub playing: bool,
     /// The page is hidden: playback is suspended until it is shown again.
     pub hidden: bool,
@@ -62,6 +110,10 @@ pub struct Playback {
     pub at_end: bool,
     /// The scenario's duration.
     pub duration: Time,
+    /// The playhead.
+    pub now: Time,
+    /// The furthest instant reached on this timeline (the end of the scrubber).
+    pub head: Time,
 }
 
 impl Playback {
@@ -80,40 +132,117 @@ pub struct Snapshot {
     pub ops_ok: u64,
     pub ops_failed: u64,
     pub ops_unknown: u64,
-    /// Anomalies found since the start (the view lists only the most recent).
+    /// Anomalies found since the start.
     pub anomalies_total: usize,
-    pub preset_name: &'static str,
+    /// The newest anomalies with their index in the run.
+    pub anomalies: Vec<(usize, Anomaly)>,
+    pub preset_name: String,
     pub description: String,
     /// Something the user should know (a preset that failed to load, an ignored request).
     pub notice: Option<String>,
+    pub head: Time,
+    pub checkpoints: usize,
+    /// Commands recorded in the session, and how many of them are applied at the playhead.
+    pub session_commands: usize,
+    pub applied_commands: usize,
+    /// Times the session forked (acted in the past).
+    pub forks: u32,
+    pub ops: Vec<OpRow>,
+    pub log: Vec<TraceEntry>,
+    pub flights: Vec<Flight>,
+    pub faults: Vec<FaultSpan>,
+    pub lag: LagChart,
+    pub histogram: Vec<(u32, u32)>,
+    /// Partition groups (one group when nothing is cut).
+    pub groups: Vec<Vec<NodeId>>,
+    pub selection: Selection,
+    pub marks: Vec<NodeId>,
+    pub workload: bool,
+    /// Recent narration, newest last, with a running number.
+    pub narration: Vec<(u64, String)>,
+    /// How the family resolves conflicts, in words (for the conflicts panel).
+    pub resolution: String,
+    pub clients: usize,
 }
 
-/// The running playground: scenario, simulation, playback.
+/// A command the user applied, at a simulated instant.
+#[derive(Clone, Debug, PartialEq)]
+struct Recorded {
+    at: Time,
+    command: Command,
+}
+
+struct Checkpoint {
+    time: Time,
+    /// Recorded commands already applied in `sim`.
+    applied: usize,
+    sim: Simulation,
+}
+
+/// The running playground: scenario, simulation, timeline, playback.
 pub struct Playground {
     scenario: Scenario,
     sim: Simulation,
     playback: Playback,
+    session: Vec<Recorded>,
+    applied: usize,
+    checkpoints: Vec<Checkpoint>,
+    checkpoint_every: Time,
+    forks: u32,
     /// Fraction of a microsecond not yet advanced (slow speeds advance less than 1 µs a frame).
     carry_us: f64,
     notice: Option<String>,
+    selection: Selection,
+    marks: Vec<NodeId>,
+    narration: Vec<(u64, String)>,
+    narrated: u64,
     snapshot: Rc<Snapshot>,
 }
 
 impl Playground {
     /// Loads preset `index`, paused at time 0 with the preset's default speed.
     pub fn new(index: usize) -> Result<Playground, String> {
-        let (preset, scenario) = load(index)?;
+        let (_, scenario) = load(index)?;
+        let mut pg = Playground::with_scenario(scenario);
+        pg.playback.preset = Some(index);
+        pg.refresh();
+        Ok(pg)
+    }
+
+    /// A playground for any validated scenario.
+    pub fn with_scenario(scenario: Scenario) -> Playground {
         let sim = start(&scenario);
         let playback = Playback {
-            preset: index,
+            preset: None,
             playing: false,
             hidden: false,
             speed_step: default_speed_step(&scenario.cluster.network.latency),
             at_end: false,
             duration: from_ms(scenario.duration_ms),
+            now: 0,
+            head: 0,
         };
-        let snapshot = Rc::new(take_snapshot(&sim, preset, &scenario, None));
-        Ok(Playground { scenario, sim, playback, carry_us: 0.0, notice: None, snapshot })
+        let checkpoints = vec![Checkpoint { time: 0, applied: 0, sim: sim.clone() }];
+        let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario));
+        let mut pg = Playground {
+            scenario,
+            sim,
+            playback,
+            session: Vec::new(),
+            applied: 0,
+            checkpoints,
+            checkpoint_every: CHECKPOINT_EVERY,
+            forks: 0,
+            carry_us: 0.0,
+            notice: None,
+            selection: Selection::None,
+            marks: Vec::new(),
+            narration: Vec::new(),
+            narrated: 0,
+            snapshot: placeholder,
+        };
+        pg.refresh();
+        pg
     }
 
     /// The preset named `name`, or the first one that loads.
@@ -159,26 +288,44 @@ impl Playground {
         &self.sim
     }
 
+    /// The session as a scenario: the scenario plus every recorded command up to the playhead
+    /// (the future of the current timeline included). Running it gives the same trace.
+    pub fn session_scenario(&self) -> Scenario {
+        let mut s = self.scenario.clone();
+        s.commands.extend(self.session.iter().map(|r| TimedCommand { at_ms: to_ms(r.at), command: r.command.clone() }));
+        // Scenario commands at the same instant keep their order: the scenario's first (they
+        // ran first), then the session's.
+        s.commands.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        s
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
     /// Applies an action. Returns whether anything visible changed (the UI redraws only then).
     pub fn update(&mut self, action: Action) -> bool {
-        let world_changed = match action {
+        match action {
             Action::SelectPreset(index) => match load(index) {
                 Ok((_, scenario)) => {
-                    self.playback.preset = index;
-                    self.playback.speed_step = default_speed_step(&scenario.cluster.network.latency);
-                    self.scenario = scenario;
-                    self.notice = None;
-                    self.restart();
-                    true
+                    self.replace(scenario);
+                    self.playback.preset = Some(index);
                 }
-                Err(e) => {
-                    self.notice = Some(e);
-                    true
-                }
+                Err(e) => self.notice = Some(e),
             },
+            Action::LoadScenario(scenario) => {
+                self.replace(*scenario);
+                self.playback.preset = None;
+            }
             Action::Reset => {
-                self.restart();
-                true
+                let scenario = self.scenario.clone();
+                let preset = self.playback.preset;
+                let playing = self.playback.playing;
+                let step = self.playback.speed_step;
+                self.replace(scenario);
+                self.playback.preset = preset;
+                self.playback.playing = playing;
+                self.playback.speed_step = step;
             }
             Action::TogglePlay => return self.set_playing(!self.playback.playing),
             Action::Play => return self.set_playing(true),
@@ -196,14 +343,25 @@ impl Playground {
             }
             Action::Step => {
                 self.playback.playing = false;
-                self.sim.step();
-                true
+                self.step_one();
             }
             Action::Tick { wall_ms } => {
-                if !self.playback.running() {
+                if !self.playback.running() || !self.advance(wall_ms) {
                     return false;
                 }
-                self.advance(wall_ms)
+            }
+            Action::Seek(t) => self.seek(t),
+            Action::SeekBy(d) => {
+                let now = self.sim.now();
+                let t = if d < 0 { now.saturating_sub(d.unsigned_abs()) } else { now.saturating_add(d as u64) };
+                self.seek(t);
+            }
+            Action::Do(command) => {
+                if let Err(e) = self.check(&command) {
+                    self.notice = Some(e);
+                } else {
+                    self.act(command);
+                }
             }
             Action::ToggleNode(node) => {
                 let Some(state) = self.snapshot.view.nodes.get(node) else {
@@ -214,14 +372,114 @@ impl Playground {
                     Health::Crashed => Command::Restart { node },
                     Health::Paused => Command::Resume { node },
                 };
-                self.sim.apply(command);
-                true
+                self.act(command);
             }
-        };
-        if world_changed {
-            self.refresh();
+            Action::ToggleWorkload => {
+                let command = if self.snapshot.workload {
+                    Command::StopWorkload {}
+                } else {
+                    let mut w = self.scenario.workload.clone().unwrap_or(WorkloadConfig {
+                        rate_per_s: 50.0,
+                        read_fraction: 0.5,
+                        keys: 5,
+                        key_distribution: Default::default(),
+                        arrivals: Default::default(),
+                        read_from: Default::default(),
+                        clients: None,
+                        stop_ms: None,
+                    });
+                    w.stop_ms = None;
+                    Command::Workload(w)
+                };
+                self.act(command);
+            }
+            Action::Select(selection) => {
+                let before = (self.selection, self.sim.now());
+                self.selection = self.valid(selection);
+                // Selecting an operation or an anomaly seeks to the moment it happened.
+                match self.selection {
+                    Selection::Op(id) => {
+                        if let Some(op) = self.sim.history().get(id) {
+                            let t = op.completion.as_ref().map_or(op.invoke, |c| c.time);
+                            if t != self.sim.now() {
+                                self.seek(t);
+                            }
+                        }
+                    }
+                    Selection::Anomaly(i) => {
+                        if let Some(t) = self.sim.anomalies().get(i).map(|a| a.time) {
+                            if t != self.sim.now() {
+                                self.seek(t);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if (self.selection, self.sim.now()) == before {
+                    return false;
+                }
+            }
+            Action::ToggleMark(node) => {
+                if node >= self.scenario.cluster.nodes {
+                    return false;
+                }
+                if let Some(i) = self.marks.iter().position(|&m| m == node) {
+                    self.marks.remove(i);
+                } else {
+                    self.marks.push(node);
+                    self.marks.sort_unstable();
+                }
+            }
+            Action::ClearMarks => {
+                if self.marks.is_empty() {
+                    return false;
+                }
+                self.marks.clear();
+            }
+            Action::PartitionMarked => {
+                let n = self.scenario.cluster.nodes;
+                let rest: Vec<NodeId> = (0..n).filter(|i| !self.marks.contains(i)).collect();
+                if self.marks.is_empty() || rest.is_empty() {
+                    self.notice = Some("Mark some nodes (but not all) to cut them off from the rest.".into());
+                } else {
+                    let groups = vec![self.marks.clone(), rest];
+                    self.marks.clear();
+                    self.act(Command::Partition { groups });
+                }
+            }
         }
+        self.refresh();
         true
+    }
+
+    /// A selection that still refers to something (a node of this cluster, an anomaly found).
+    fn valid(&self, s: Selection) -> Selection {
+        let n = self.scenario.cluster.nodes;
+        match s {
+            Selection::Node(i) if i < n => s,
+            Selection::Link(a, b) if a < n && b < n && a != b => Selection::Link(a.min(b), a.max(b)),
+            Selection::Op(id) if self.sim.history().get(id).is_some() => s,
+            Selection::Anomaly(i) if i < self.sim.anomalies().len() => s,
+            _ => Selection::None,
+        }
+    }
+
+    /// Commands from the UI are checked the way scenario validation would, so nothing bad
+    /// reaches the core (which trusts validated input).
+    fn check(&self, command: &Command) -> Result<(), String> {
+        let mut probe = self.scenario.clone();
+        probe.commands = vec![TimedCommand { at_ms: 0.0, command: command.clone() }];
+        probe.validate().map_err(|e| format!("That action was not applied: {e}"))
+    }
+
+    fn replace(&mut self, scenario: Scenario) {
+        let hidden = self.playback.hidden;
+        let playing = self.playback.playing;
+        let narrated = self.narrated;
+        *self = Playground::with_scenario(scenario);
+        self.playback.hidden = hidden;
+        self.playback.playing = playing;
+        self.narrated = narrated;
     }
 
     fn set_playing(&mut self, playing: bool) -> bool {
@@ -231,6 +489,95 @@ impl Playground {
             self.carry_us = 0.0;
         }
         changed
+    }
+
+    /// Runs to `target`, applying recorded commands on the way, and takes checkpoints.
+    fn run_to(&mut self, target: Time) {
+        while let Some(r) = self.session.get(self.applied) {
+            if r.at > target {
+                break;
+            }
+            let (at, command) = (r.at, r.command.clone());
+            self.sim.run_until(at);
+            self.sim.apply(command);
+            self.applied += 1;
+        }
+        self.sim.run_until(target);
+        self.note_progress();
+    }
+
+    fn note_progress(&mut self) {
+        let now = self.sim.now();
+        self.playback.head = self.playback.head.max(now);
+        let last = self.checkpoints.last().map_or(0, |c| c.time);
+        if now >= last + self.checkpoint_every {
+            self.checkpoints.push(Checkpoint { time: now, applied: self.applied, sim: self.sim.clone() });
+            if self.checkpoints.len() > MAX_CHECKPOINTS {
+                // Keep the first (time 0) and every other one after it; space them further.
+                let mut i = 0;
+                self.checkpoints.retain(|_| {
+                    i += 1;
+                    i % 2 == 1
+                });
+                self.checkpoint_every *= 2;
+            }
+        }
+    }
+
+    /// Processes one event, or the next recorded command when it comes first.
+    fn step_one(&mut self) {
+        let next_event = next_event_time(&self.sim);
+        if let Some(r) = self.session.get(self.applied) {
+            if next_event.is_none_or(|e| r.at < e) {
+                self.run_to(r.at);
+                return;
+            }
+        }
+        self.sim.step();
+        self.note_progress();
+    }
+
+    /// Moves the playhead to `t` (at most the end of the timeline).
+    fn seek(&mut self, t: Time) {
+        let t = t.min(self.playback.head);
+        let now = self.sim.now();
+        if t >= now && t - now <= self.checkpoint_every {
+            self.run_to(t);
+        } else {
+            let cp = self
+                .checkpoints
+                .iter()
+                .rev()
+                .find(|c| c.time <= t && c.applied <= self.session.len())
+                .unwrap_or(&self.checkpoints[0]);
+            self.sim = cp.sim.clone();
+            self.applied = cp.applied;
+            self.run_to(t);
+        }
+        self.playback.at_end = self.sim.now() >= self.playback.duration;
+        self.carry_us = 0.0;
+    }
+
+    /// Applies a user command at the playhead and records it; forks when the playhead is in
+    /// the past of the timeline.
+    fn act(&mut self, command: Command) {
+        let now = self.sim.now();
+        // A single step can leave events of this instant pending; a recorded command replays
+        // after all of them, so it must run after them now as well.
+        self.sim.run_until(now);
+        if self.applied < self.session.len() || self.playback.head > now {
+            self.session.truncate(self.applied);
+            let applied = self.applied;
+            self.checkpoints.retain(|c| c.time <= now && c.applied <= applied);
+            self.playback.head = now;
+            self.forks += 1;
+            self.narrate(format!("Forked a new future at {}.", format_time(now)));
+        }
+        self.narrate(describe(&command));
+        self.session.push(Recorded { at: now, command: command.clone() });
+        self.sim.apply(command);
+        self.applied += 1;
+        self.playback.at_end = false;
     }
 
     /// Advances simulated time by `wall_ms × speed`, pausing once at the scenario's end.
@@ -250,17 +597,8 @@ impl Playground {
             self.playback.at_end = true;
             self.playback.playing = false;
         }
-        self.sim.run_until(target);
-        self.refresh();
+        self.run_to(target);
         true
-    }
-
-    fn restart(&mut self) {
-        self.sim = start(&self.scenario);
-        self.playback.at_end = false;
-        self.playback.duration = from_ms(self.scenario.duration_ms);
-        self.carry_us = 0.0;
-        self.refresh();
     }
 
     fn set_notice(&mut self, notice: Option<String>) {
@@ -268,9 +606,176 @@ impl Playground {
         self.refresh();
     }
 
+    fn narrate(&mut self, text: String) {
+        self.narrated += 1;
+        self.narration.push((self.narrated, text));
+        let extra = self.narration.len().saturating_sub(MAX_NARRATION);
+        self.narration.drain(..extra);
+    }
+
+    /// What changed since the last snapshot that a listener should hear about.
+    fn narrate_changes(&mut self, before: &Snapshot, after: &View) {
+        if before.view.nodes.len() != after.nodes.len() {
+            return;
+        }
+        for (old, new) in before.view.nodes.iter().zip(&after.nodes) {
+            if new.protocol.role == Role::Leader && old.protocol.role != Role::Leader && new.health == Health::Up {
+                self.narrate(format!("n{} became leader (term {}).", new.id, new.protocol.term));
+            }
+            if old.health != new.health && new.health == Health::Crashed && old.health == Health::Up {
+                self.narrate(format!("n{} is down.", new.id));
+            }
+        }
+        let total = self.sim.anomalies().len();
+        if total > before.anomalies_total && after.now >= before.view.now {
+            if let Some(a) = self.sim.anomalies().last() {
+                let more = total - before.anomalies_total;
+                let text = if more > 1 {
+                    format!("{more} new anomalies; latest: {}", a.kind.name().replace('_', " "))
+                } else {
+                    format!("Anomaly: {}", a.kind.name().replace('_', " "))
+                };
+                self.narrate(text);
+            }
+        }
+    }
+
     fn refresh(&mut self) {
-        let preset = &PRESETS[self.playback.preset];
-        self.snapshot = Rc::new(take_snapshot(&self.sim, preset, &self.scenario, self.notice.clone()));
+        self.playback.now = self.sim.now();
+        let mut s = take_snapshot_parts(&self.sim, &self.scenario);
+        let before = Rc::clone(&self.snapshot);
+        self.narrate_changes(&before, &s.view);
+        s.preset_name = match self.playback.preset {
+            Some(i) => PRESETS[i].name.to_string(),
+            None => self.scenario.name.clone(),
+        };
+        s.notice = self.notice.clone();
+        s.head = self.playback.head;
+        s.checkpoints = self.checkpoints.len();
+        s.session_commands = self.session.len();
+        s.applied_commands = self.applied;
+        s.forks = self.forks;
+        let now = self.sim.now();
+        let mut commands = derive::timed(&self.scenario.commands, now);
+        commands.extend(self.session[..self.applied].iter().map(|r| (r.at, &r.command)));
+        commands.sort_by_key(|(t, _)| *t);
+        s.faults = derive::fault_spans(commands.iter().copied());
+        let mut workload = self.scenario.workload.is_some();
+        for (_, c) in &commands {
+            match c {
+                Command::Workload(_) => workload = true,
+                Command::StopWorkload {} => workload = false,
+                _ => {}
+            }
+        }
+        s.workload = workload;
+        self.selection = self.valid(self.selection);
+        s.selection = self.selection;
+        s.marks = self.marks.clone();
+        s.narration = self.narration.clone();
+        self.snapshot = Rc::new(s);
+    }
+}
+
+/// The picture of one simulation, without the timeline's parts (filled in by the caller).
+fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario) -> Snapshot {
+    let m = sim.metrics();
+    let view = sim.view();
+    let log = derive::recent_events(sim);
+    let trace: Vec<TraceEntry> = sim.trace().recent().cloned().collect();
+    let flights = derive::flights(&trace, &view);
+    let anomalies = sim.anomalies();
+    let start = anomalies.len().saturating_sub(MAX_ANOMALIES);
+    let groups = derive::partition_groups(view.nodes.len(), &view.links);
+    Snapshot {
+        events: sim.events(),
+        trace_hash: sim.trace_hash(),
+        ops_ok: m.ok,
+        ops_failed: m.failed,
+        ops_unknown: m.unknown,
+        anomalies_total: anomalies.len(),
+        anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (start + i, a)).collect(),
+        preset_name: scenario.name.clone(),
+        description: scenario.description.clone(),
+        notice: None,
+        head: 0,
+        checkpoints: 0,
+        session_commands: 0,
+        applied_commands: 0,
+        forks: 0,
+        ops: derive::recent_ops(sim),
+        log,
+        flights,
+        faults: Vec::new(),
+        lag: derive::lag_chart(sim, 9),
+        histogram: derive::latency_histogram(sim),
+        groups,
+        selection: Selection::None,
+        marks: Vec::new(),
+        workload: false,
+        narration: Vec::new(),
+        resolution: resolution(scenario),
+        clients: scenario.clients().len(),
+        view,
+    }
+}
+
+fn resolution(scenario: &Scenario) -> String {
+    use replicalab_core::scenario::ProtocolConfig;
+    match &scenario.protocol {
+        ProtocolConfig::LeaderFollower(_) => {
+            "One leader orders every write, so replicas never hold concurrent versions; a deposed leader's unreplicated writes are discarded when it rejoins.".into()
+        }
+        ProtocolConfig::MultiLeader(cfg) => format!(
+            "Each datacenter's leader accepts writes; concurrent writes to one key are resolved by {}.",
+            serde_json::to_value(&cfg.conflicts).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+        ),
+        ProtocolConfig::Leaderless(cfg) => format!(
+            "Replicas accept writes independently; concurrent versions are resolved by {}.",
+            serde_json::to_value(cfg.resolution).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+        ),
+    }
+}
+
+/// One line describing a user command, for the live region.
+pub fn describe(command: &Command) -> String {
+    match command {
+        Command::Crash { node } => format!("Crashed n{node}."),
+        Command::Restart { node } => format!("Restarted n{node}."),
+        Command::Pause { node } => format!("Paused n{node}."),
+        Command::Resume { node } => format!("Resumed n{node}."),
+        Command::Slow { node, factor } => format!("n{node} runs ×{factor} slower."),
+        Command::Clock { node, skew_ms, .. } => format!("n{node}'s clock is {skew_ms:+} ms off."),
+        Command::Partition { groups } => format!(
+            "Partitioned: {}.",
+            groups
+                .iter()
+                .map(|g| g.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Command::Cut { from, to, both: true } => format!("Cut the link n{from} ↔ n{to}."),
+        Command::Cut { from, to, .. } => format!("Cut the link n{from} → n{to}."),
+        Command::Heal {} => "Healed every link.".into(),
+        Command::Link { from, to, loss, .. } => {
+            format!("Link n{from} – n{to}: {:.0}% loss.", loss.unwrap_or(0.0) * 100.0)
+        }
+        Command::Write { client, key, .. } => format!("Client {client} writes k{key}."),
+        Command::Read { client, key, .. } => format!("Client {client} reads k{key}."),
+        Command::Workload(w) => format!("Workload on: {} ops/s.", w.rate_per_s),
+        Command::StopWorkload {} => "Workload off.".into(),
+        Command::Promote { node } => format!("Asked n{node} to become leader."),
+        Command::Demote { node } => format!("Asked n{node} to step down."),
+        Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
+    }
+}
+
+/// When the simulation's next event is due.
+fn next_event_time(sim: &Simulation) -> Option<Time> {
+    match sim {
+        Simulation::LeaderFollower(s) => s.next_event_time(),
+        Simulation::MultiLeader(s) => s.next_event_time(),
+        Simulation::Leaderless(s) => s.next_event_time(),
     }
 }
 
@@ -284,22 +789,6 @@ fn start(scenario: &Scenario) -> Simulation {
     let mut sim = Simulation::new(scenario);
     sim.set_trace_capacity(TRACE_CAPACITY);
     sim
-}
-
-fn take_snapshot(sim: &Simulation, preset: &'static Preset, scenario: &Scenario, notice: Option<String>) -> Snapshot {
-    let m = sim.metrics();
-    Snapshot {
-        view: sim.view(),
-        events: sim.events(),
-        trace_hash: sim.trace_hash(),
-        ops_ok: m.ok,
-        ops_failed: m.failed,
-        ops_unknown: m.unknown,
-        anomalies_total: sim.anomalies().len(),
-        preset_name: preset.name,
-        description: scenario.description.clone(),
-        notice,
-    }
 }
 
 /// The Yew reducer around [`Playground`].
@@ -323,9 +812,13 @@ mod reducer {
     }
 
     impl SimState {
-        pub fn new(preset: Option<&str>) -> SimState {
-            let pg = Playground::new_named(preset);
+        pub fn new(pg: Playground) -> SimState {
             SimState { snapshot: pg.snapshot(), playback: pg.playback(), playground: Rc::new(RefCell::new(pg)) }
+        }
+
+        /// The session as scenario JSON (saved so a crash can offer to reload it).
+        pub fn session_json(&self) -> String {
+            self.playground.borrow().session_scenario().to_json()
         }
     }
 
@@ -339,7 +832,9 @@ mod reducer {
         type Action = Action;
 
         fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-            let mut pg = self.playground.borrow_mut();
+            let Ok(mut pg) = self.playground.try_borrow_mut() else {
+                return self;
+            };
             if !pg.update(action) {
                 drop(pg);
                 return self;
@@ -354,10 +849,11 @@ mod reducer {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
+    use replicalab_core::checkers::AnomalyKind;
     use replicalab_core::time::MS;
-    use replicalab_core::view::Role;
 
     use super::*;
+    use crate::custom::Settings;
 
     fn playground(name: &str) -> Playground {
         Playground::new(PRESETS.iter().position(|p| p.name == name).unwrap()).unwrap()
@@ -367,6 +863,27 @@ mod tests {
         for _ in 0..frames {
             pg.update(Action::Tick { wall_ms });
         }
+    }
+
+    /// Plays at 1× until simulated time reaches `t`.
+    fn play_to(pg: &mut Playground, t: Time) {
+        pg.update(Action::SetSpeed(0));
+        pg.update(Action::Play);
+        while pg.snapshot().view.now < t {
+            let left = (t - pg.snapshot().view.now) as f64 / 1000.0;
+            pg.update(Action::Tick { wall_ms: left.min(16.0) });
+        }
+        pg.update(Action::Pause);
+    }
+
+    fn leaders(pg: &Playground) -> Vec<NodeId> {
+        pg.snapshot()
+            .view
+            .nodes
+            .iter()
+            .filter(|n| n.protocol.role == Role::Leader && n.health == Health::Up)
+            .map(|n| n.id)
+            .collect()
     }
 
     #[test]
@@ -379,10 +896,8 @@ mod tests {
             assert_eq!(s.preset_name, preset.name);
             assert!(!s.description.is_empty());
             assert!(!s.view.nodes.is_empty());
-            // Leader-follower clusters start with exactly one leader; other families differ.
             if s.view.family == "leader_follower" {
-                let leaders = s.view.nodes.iter().filter(|n| n.protocol.role == Role::Leader).count();
-                assert_eq!(leaders, 1, "preset {}", preset.name);
+                assert_eq!(leaders(&pg).len(), 1, "preset {}", preset.name);
             }
         }
         assert!(Playground::new(PRESETS.len()).is_err());
@@ -391,12 +906,12 @@ mod tests {
     #[test]
     fn unknown_names_fall_back_to_the_first_preset_with_a_notice() {
         let pg = Playground::new_named(Some("no-such-preset"));
-        assert_eq!(pg.playback().preset, 0);
+        assert_eq!(pg.playback().preset, Some(0));
         assert!(pg.snapshot().notice.as_deref().unwrap().contains("no-such-preset"));
         let pg = Playground::new_named(Some("lf-sync"));
         assert_eq!(pg.snapshot().preset_name, "lf-sync");
         assert_eq!(pg.snapshot().notice, None);
-        assert_eq!(Playground::new_named(None).playback().preset, 0);
+        assert_eq!(Playground::new_named(None).playback().preset, Some(0));
     }
 
     #[test]
@@ -409,10 +924,8 @@ mod tests {
         play_frames(&mut pg, 10, 16.0);
         assert_eq!(pg.snapshot().view.now, 160 * MS);
         assert!(pg.snapshot().events > 0);
-        // A long stall advances by at most MAX_FRAME_MS.
         pg.update(Action::Tick { wall_ms: 60_000.0 });
         assert_eq!(pg.snapshot().view.now, 260 * MS);
-        // Nonsense frame times are ignored.
         pg.update(Action::Tick { wall_ms: f64::NAN });
         pg.update(Action::Tick { wall_ms: -5.0 });
         assert_eq!(pg.snapshot().view.now, 260 * MS);
@@ -421,7 +934,7 @@ mod tests {
     #[test]
     fn slow_speeds_accumulate_fractions_of_a_microsecond() {
         let mut pg = playground("lf-async");
-        pg.update(Action::SetSpeed(MIN_SPEED_STEP)); // 0.001×: 0.5 µs per 0.5 ms frame
+        pg.update(Action::SetSpeed(MIN_SPEED_STEP));
         pg.update(Action::Play);
         play_frames(&mut pg, 1000, 0.5);
         let now = pg.snapshot().view.now;
@@ -431,7 +944,7 @@ mod tests {
     #[test]
     fn playback_pauses_once_at_the_scenario_end_and_can_go_on() {
         let mut pg = playground("lf-async");
-        pg.update(Action::SetSpeed(MAX_SPEED_STEP)); // 10×: 1 s of simulated time per 100 ms frame
+        pg.update(Action::SetSpeed(MAX_SPEED_STEP));
         pg.update(Action::Play);
         let duration = pg.playback().duration;
         play_frames(&mut pg, 1000, 100.0);
@@ -456,7 +969,6 @@ mod tests {
         assert!(!pg.update(Action::Tick { wall_ms: 16.0 }));
         assert_eq!(pg.snapshot().view.now, 0);
         pg.update(Action::SetHidden(false));
-        assert!(pg.playback().running());
         assert!(pg.update(Action::Tick { wall_ms: 16.0 }));
         assert!(pg.snapshot().view.now > 0);
     }
@@ -474,14 +986,14 @@ mod tests {
     #[test]
     fn toggling_a_node_crashes_and_restarts_it() {
         let mut pg = playground("lf-async");
-        pg.update(Action::Play);
-        play_frames(&mut pg, 5, 16.0);
+        play_to(&mut pg, 80 * MS);
         assert!(pg.update(Action::ToggleNode(1)));
         assert_eq!(pg.snapshot().view.nodes[1].health, Health::Crashed);
-        play_frames(&mut pg, 5, 16.0);
+        play_to(&mut pg, 160 * MS);
         pg.update(Action::ToggleNode(1));
         assert_eq!(pg.snapshot().view.nodes[1].health, Health::Up);
         assert!(!pg.update(Action::ToggleNode(99)), "unknown nodes are ignored");
+        assert_eq!(pg.snapshot().session_commands, 2);
     }
 
     #[test]
@@ -512,7 +1024,6 @@ mod tests {
 
     #[test]
     fn playing_frame_by_frame_gives_the_same_trace_as_one_run() {
-        // The UI drives the simulation in many small steps; determinism must not depend on that.
         let mut pg = playground("lf-semi-sync");
         pg.update(Action::SetSpeed(0));
         pg.update(Action::Play);
@@ -522,5 +1033,226 @@ mod tests {
         once.run_until(1_000 * MS);
         assert_eq!(pg.snapshot().view.now, 1_000 * MS);
         assert_eq!(pg.snapshot().trace_hash, once.trace_hash());
+    }
+
+    /// A session with actions of every kind, some after single steps.
+    fn busy_session() -> Playground {
+        let mut pg = playground("failover-majority-no-loss");
+        play_to(&mut pg, 300 * MS);
+        pg.update(Action::Do(Command::Crash { node: 0 }));
+        for _ in 0..7 {
+            pg.update(Action::Step);
+        }
+        pg.update(Action::Do(Command::Slow { node: 2, factor: 3.0 }));
+        pg.update(Action::Do(Command::Cut { from: 1, to: 2, both: false }));
+        play_to(&mut pg, 900 * MS);
+        pg.update(Action::Do(Command::Restart { node: 0 }));
+        pg.update(Action::Do(Command::Write { client: 1, key: 3, value: None, node: None, quorum: None }));
+        pg.update(Action::Do(Command::Heal {}));
+        play_to(&mut pg, 1_500 * MS);
+        pg
+    }
+
+    #[test]
+    fn the_session_is_a_scenario_that_replays_to_the_same_trace() {
+        let pg = busy_session();
+        let session = pg.session_scenario();
+        assert_eq!(session.commands.len(), pg.scenario().commands.len() + 6);
+        // It is a valid scenario file and round-trips through JSON.
+        let again = Scenario::from_json(&session.to_json()).unwrap();
+        let mut replay = Simulation::new(&again);
+        replay.run_until(1_500 * MS);
+        assert_eq!(replay.trace_hash(), pg.snapshot().trace_hash);
+    }
+
+    #[test]
+    fn the_crashed_leader_is_replaced_by_an_election() {
+        let mut pg = playground("failover-majority-no-loss");
+        play_to(&mut pg, 500 * MS);
+        assert_eq!(leaders(&pg), vec![0]);
+        pg.update(Action::Do(Command::Crash { node: 0 }));
+        play_to(&mut pg, 1_500 * MS);
+        let l = leaders(&pg);
+        assert_eq!(l.len(), 1);
+        assert_ne!(l[0], 0);
+        let narration: Vec<_> = pg.snapshot().narration.iter().map(|(_, t)| t.clone()).collect();
+        assert!(narration.iter().any(|t| t.contains("became leader")), "{narration:?}");
+    }
+
+    #[test]
+    fn seeking_back_and_forth_reproduces_the_same_instants() {
+        let mut pg = busy_session();
+        let end = pg.snapshot();
+        assert_eq!(pg.playback().head, 1_500 * MS);
+        assert!(pg.checkpoint_count() > 2);
+        // Record the picture at some instants by seeking, then revisit them in another order.
+        let mut seen = Vec::new();
+        for t in [1_200, 100, 700, 301, 0, 950] {
+            pg.update(Action::Seek(t * MS));
+            let s = pg.snapshot();
+            assert_eq!(s.view.now, t * MS);
+            seen.push((t, s.trace_hash.clone(), s.view.clone()));
+        }
+        for (t, hash, view) in seen.iter().rev() {
+            pg.update(Action::Seek(t * MS));
+            assert_eq!(&pg.snapshot().trace_hash, hash, "at {t} ms");
+            assert_eq!(&pg.snapshot().view, view, "at {t} ms");
+        }
+        // Back at the end: the same as before, recorded commands re-applied on the way.
+        pg.update(Action::Seek(u64::MAX));
+        assert_eq!(pg.snapshot().trace_hash, end.trace_hash);
+        assert_eq!(pg.snapshot().applied_commands, 6);
+        // Seeking by steps.
+        pg.update(Action::SeekBy(-100_000));
+        assert_eq!(pg.snapshot().view.now, 1_400 * MS);
+        pg.update(Action::SeekBy(-10_000_000_000));
+        assert_eq!(pg.snapshot().view.now, 0);
+        assert_eq!(pg.snapshot().applied_commands, 0);
+        // Playing on from the past replays the recorded future exactly.
+        play_to(&mut pg, 1_500 * MS);
+        assert_eq!(pg.snapshot().trace_hash, end.trace_hash);
+        assert_eq!(pg.snapshot().forks, 0);
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_a_new_future() {
+        let mut pg = busy_session();
+        pg.update(Action::Seek(600 * MS));
+        assert_eq!(pg.snapshot().applied_commands, 3);
+        pg.update(Action::Do(Command::Pause { node: 1 }));
+        let s = pg.snapshot();
+        assert_eq!(s.forks, 1);
+        assert_eq!(s.session_commands, 4, "the future's three commands are gone, the new one recorded");
+        assert_eq!(pg.playback().head, 600 * MS);
+        assert!(s.narration.iter().any(|(_, t)| t.starts_with("Forked")));
+        // The forked session is still a scenario that replays exactly.
+        play_to(&mut pg, 1_000 * MS);
+        let mut replay = Simulation::new(&pg.session_scenario());
+        replay.run_until(1_000 * MS);
+        assert_eq!(replay.trace_hash(), pg.snapshot().trace_hash);
+        // And seeking inside the new timeline still works.
+        pg.update(Action::Seek(800 * MS));
+        pg.update(Action::Seek(1_000 * MS));
+        assert_eq!(replay.trace_hash(), pg.snapshot().trace_hash);
+    }
+
+    #[test]
+    fn checkpoints_stay_bounded_on_long_runs() {
+        let mut pg = playground("lf-async");
+        pg.update(Action::SetSpeed(MAX_SPEED_STEP));
+        pg.update(Action::Play);
+        for _ in 0..800 {
+            pg.update(Action::Tick { wall_ms: 100.0 });
+            pg.update(Action::Play);
+        }
+        assert!(pg.snapshot().view.now >= 60_000 * MS);
+        assert!(pg.checkpoint_count() <= MAX_CHECKPOINTS);
+        assert!(pg.checkpoint_count() > MAX_CHECKPOINTS / 4);
+        let s = pg.snapshot();
+        assert!(s.ops.len() <= derive::MAX_OPS && s.log.len() <= derive::MAX_EVENTS);
+        assert!(s.flights.len() <= derive::MAX_FLIGHTS && s.lag.times.len() <= derive::MAX_LAG_POINTS);
+        // A seek to the middle replays at most one checkpoint interval.
+        pg.update(Action::Seek(30_000 * MS));
+        assert_eq!(pg.snapshot().view.now, 30_000 * MS);
+    }
+
+    #[test]
+    fn a_partition_drawn_by_marks_splits_the_cluster_and_split_brain_follows_without_fencing() {
+        let run = |fencing: &str| {
+            let settings = Settings { failover: "naive".into(), fencing: fencing.into(), ..Settings::default() };
+            let mut pg = Playground::with_scenario(settings.build().unwrap());
+            play_to(&mut pg, 500 * MS);
+            pg.update(Action::ToggleMark(0));
+            pg.update(Action::PartitionMarked);
+            assert_eq!(pg.snapshot().groups, vec![vec![0], vec![1, 2]]);
+            assert!(pg.snapshot().marks.is_empty());
+            play_to(&mut pg, 2_500 * MS);
+            pg.snapshot().anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::SplitBrain).count()
+        };
+        assert!(run("none") > 0, "naive failover without fencing: split brain");
+        assert_eq!(run("lease"), 0, "a leader lease fences the old leader");
+    }
+
+    #[test]
+    fn weaker_quorums_let_stale_reads_through() {
+        let run = |w: usize, r: usize| {
+            let settings = Settings {
+                family: "leaderless".into(),
+                nodes: 5,
+                n: 3,
+                w,
+                r,
+                read_repair: false,
+                latency_max_ms: 30.0,
+                rate_per_s: 150.0,
+                ..Settings::default()
+            };
+            let mut pg = Playground::with_scenario(settings.build().unwrap());
+            play_to(&mut pg, 3_000 * MS);
+            pg.snapshot().anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::StaleRead).count()
+        };
+        assert_eq!(run(2, 2), 0);
+        assert!(run(1, 1) > 0);
+    }
+
+    #[test]
+    fn selections_are_validated_and_seek_to_what_they_name() {
+        let mut pg = playground("ll-partial-quorum");
+        play_to(&mut pg, 2_000 * MS);
+        assert!(pg.update(Action::Select(Selection::Node(2))));
+        assert_eq!(pg.snapshot().selection, Selection::Node(2));
+        pg.update(Action::Select(Selection::Node(99)));
+        assert_eq!(pg.snapshot().selection, Selection::None);
+        pg.update(Action::Select(Selection::Link(3, 1)));
+        assert_eq!(pg.snapshot().selection, Selection::Link(1, 3));
+        let (i, a) = pg.snapshot().anomalies.first().cloned().expect("a stale read by 2 s");
+        pg.update(Action::Select(Selection::Anomaly(i)));
+        assert_eq!(pg.snapshot().view.now, a.time);
+        assert_eq!(pg.snapshot().selection, Selection::Anomaly(i));
+        let op = a.ops[0];
+        pg.update(Action::Select(Selection::Op(op)));
+        assert_eq!(pg.snapshot().selection, Selection::Op(op));
+        pg.update(Action::Select(Selection::Op(1_000_000)));
+        assert_eq!(pg.snapshot().selection, Selection::None);
+    }
+
+    #[test]
+    fn bad_commands_are_refused_with_a_notice_never_a_panic() {
+        let mut pg = playground("lf-async");
+        pg.update(Action::Do(Command::Crash { node: 42 }));
+        assert!(pg.snapshot().notice.as_deref().unwrap().contains("not applied"));
+        pg.update(Action::Do(Command::Slow { node: 0, factor: f64::NAN }));
+        pg.update(Action::Do(Command::Write { client: 77, key: 1, value: None, node: None, quorum: None }));
+        pg.update(Action::Do(Command::Partition { groups: vec![vec![0, 0]] }));
+        assert_eq!(pg.snapshot().session_commands, 0);
+        // Marks: none, all, unknown nodes.
+        pg.update(Action::PartitionMarked);
+        for n in 0..3 {
+            pg.update(Action::ToggleMark(n));
+        }
+        assert!(!pg.update(Action::ToggleMark(7)));
+        pg.update(Action::PartitionMarked);
+        assert_eq!(pg.snapshot().session_commands, 0);
+        assert!(pg.update(Action::ClearMarks));
+        assert!(!pg.update(Action::ClearMarks));
+    }
+
+    #[test]
+    fn the_workload_toggles_and_fault_spans_follow_commands() {
+        let mut pg = playground("lf-async");
+        assert!(pg.snapshot().workload);
+        play_to(&mut pg, 200 * MS);
+        pg.update(Action::ToggleWorkload);
+        assert!(!pg.snapshot().workload);
+        let ops = pg.simulation().history().len();
+        play_to(&mut pg, 600 * MS);
+        assert!(pg.simulation().history().len() <= ops + 2);
+        pg.update(Action::ToggleWorkload);
+        assert!(pg.snapshot().workload);
+        pg.update(Action::Do(Command::Crash { node: 2 }));
+        let s = pg.snapshot();
+        assert_eq!(s.faults.len(), 1);
+        assert_eq!(s.faults[0].start, 600 * MS);
+        assert_eq!(s.faults[0].end, None);
     }
 }
