@@ -1,22 +1,32 @@
 //! The root component: owns the reducer, wires the hooks to it, lays out the page.
 //!
-//! Query parameters: `?preset=NAME` opens that preset; `?bench` adds the benchmark panel;
+//! Query parameters: `?preset=NAME` opens that preset; `?restore` reloads the last session
+//! saved in this browser (the panic page links to it); `?bench` adds the benchmark panel;
 //! `?selftest=panic` panics on purpose (the end-to-end test checks the panic page with it).
 
-use replicalab_core::protocol::NodeId;
+use replicalab_core::Scenario;
 use yew::prelude::*;
 
+use crate::components::actions::Actions;
 use crate::components::bench::BenchPanel;
+use crate::components::charts::Charts;
 use crate::components::controls::Controls;
+use crate::components::forms::{ClientPanel, SettingsForm};
 use crate::components::graph::Graph;
+use crate::components::inspector::{Anomalies, Conflicts, Inspector};
 use crate::components::status::Status;
+use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
 use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
-use crate::state::{Action, SimState};
+use crate::state::{Action, Playground, SimState};
+
+/// Where the last session that rendered is kept, for the panic page's reload.
+const LAST_GOOD: &str = "replicalab:last-good";
 
 /// What the page's URL asks for.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Params {
     preset: Option<String>,
+    restore: bool,
     bench: bool,
     panic: bool,
 }
@@ -28,16 +38,38 @@ fn params() -> Params {
     };
     Params {
         preset: query.get("preset"),
+        restore: query.has("restore"),
         bench: query.has("bench"),
         panic: query.get("selftest").as_deref() == Some("panic"),
     }
 }
 
+fn storage() -> Option<web_sys::Storage> {
+    gloo::utils::window().local_storage().ok().flatten()
+}
+
+fn initial(params: &Params) -> Playground {
+    if params.restore {
+        let saved = storage().and_then(|s| s.get_item(LAST_GOOD).ok().flatten());
+        match saved.as_deref().map(Scenario::from_json) {
+            Some(Ok(scenario)) => return Playground::with_scenario(scenario),
+            Some(Err(e)) => {
+                let mut pg = Playground::new_named(params.preset.as_deref());
+                pg.set_notice(Some(format!("The saved session does not load ({e}); showing a preset instead.")));
+                return pg;
+            }
+            None => {}
+        }
+    }
+    Playground::new_named(params.preset.as_deref())
+}
+
 #[function_component]
 pub fn App() -> Html {
     let params = use_memo((), |_| params());
-    let sim = use_reducer(|| SimState::new(params.preset.as_deref()));
+    let sim = use_reducer(|| SimState::new(initial(&params)));
     let reduced_motion = use_media_query("(prefers-reduced-motion: reduce)");
+    let drawing = use_state(|| false);
     let frames = use_mut_ref(Default::default);
     let frames = FrameStatsHandle(frames);
 
@@ -46,46 +78,84 @@ pub fn App() -> Html {
     let on_frame = on_action.reform(|wall_ms| Action::Tick { wall_ms });
     use_animation_frames(sim.playback.running(), on_frame, frames.clone());
     use_page_hidden(on_action.reform(Action::SetHidden));
-    use_shortcuts(on_action.clone());
+    use_shortcuts(on_action.clone(), sim.playback.speed_step);
+    {
+        // Save the session whenever it changes, so a crash can offer to reload it.
+        let s = &sim.snapshot;
+        let key = (s.session_commands, s.forks, s.preset_name.clone(), s.description.clone());
+        let sim = sim.clone();
+        use_effect_with(key, move |_| {
+            if let Some(storage) = storage() {
+                let _ = storage.set_item(LAST_GOOD, &sim.session_json());
+            }
+        });
+    }
     if params.panic {
         panic!("deliberate panic requested by ?selftest=panic");
     }
 
-    let on_toggle_node = on_action.reform(|node: NodeId| Action::ToggleNode(node));
     let frame_summary = if sim.playback.running() { frames.0.borrow().interval.summary() } else { None };
     let snapshot = sim.snapshot.clone();
+    let on_drawing = {
+        let drawing = drawing.clone();
+        Callback::from(move |d: bool| drawing.set(d))
+    };
+    let live = snapshot.narration.last().map(|(_, t)| t.clone()).unwrap_or_default();
     html! {
         <div class="app">
             <header class="top">
                 <h1>{"replicalab"}</h1>
-                <p class="tagline">{"Watch a replicated database at work: crash nodes, slow links, and see what clients observe."}</p>
+                <p class="tagline">{"Break a replicated database and watch what its clients see: crash nodes, cut links, partition the cluster, rewind and try again."}</p>
             </header>
+            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{live}</div>
             if params.bench {
-                <BenchPanel on_action={on_action.clone()} frames={frames.clone()} />
+                <BenchPanel on_action={on_action.clone()} frames={frames.clone()} in_flight={snapshot.view.messages.len()} />
             }
             if let Some(notice) = &snapshot.notice {
-                <p class="notice" role="status">{notice}</p>
+                <p class="notice" role="status" data-testid="notice">{notice}</p>
             }
             <main class="layout">
                 <section class="stage" aria-label="Simulation">
                     <Controls playback={sim.playback} description={AttrValue::from(snapshot.description.clone())} on_action={on_action.clone()} />
-                    <Graph snapshot={snapshot.clone()} {reduced_motion} {on_toggle_node} />
+                    <SettingsForm on_action={on_action.clone()} />
+                    <Graph snapshot={snapshot.clone()} {reduced_motion} drawing={*drawing} on_action={on_action.clone()} />
                     <p class="legend">
                         <span><span class="swatch leader"></span>{"leader"}</span>
                         <span><span class="swatch follower"></span>{"follower"}</span>
                         <span><span class="swatch crashed"></span>{"crashed"}</span>
                         <span><span class="swatch cut"></span>{"cut link"}</span>
+                        <span><span class="swatch lossy"></span>{"lossy link"}</span>
                     </p>
+                    <Actions snapshot={snapshot.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
+                    <ol class="narration" aria-hidden="true" data-testid="narration">
+                        { for snapshot.narration.iter().rev().take(3).map(|(k, t)| html! { <li key={*k}>{t}</li> }) }
+                    </ol>
                 </section>
                 <aside class="panel">
-                    <Status snapshot={snapshot} frames={frame_summary} />
+                    <Status snapshot={snapshot.clone()} frames={frame_summary} />
+                    <Anomalies snapshot={snapshot.clone()} on_action={on_action.clone()} />
+                    <Inspector snapshot={snapshot.clone()} on_action={on_action.clone()} />
+                    <ClientPanel snapshot={snapshot.clone()} on_action={on_action.clone()} />
                 </aside>
             </main>
+            <section class="views" aria-label="Timelines and charts">
+                <div class="card"><OpTimeline snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
+                <div class="card"><SpaceTime snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
+                <div class="card"><Charts snapshot={snapshot.clone()} /></div>
+                <div class="card"><Conflicts snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
+                <div class="card wide"><EventLog snapshot={snapshot} on_action={on_action.clone()} /></div>
+            </section>
             <footer class="help">
                 <p>
-                    <kbd>{"Space"}</kbd>{" play / pause · "}<kbd>{"."}</kbd>{" step one event · "}
-                    <kbd>{"R"}</kbd>{" reset · click a node (or focus it and press "}<kbd>{"Enter"}</kbd>{") to crash or restart it"}
+                    <kbd>{"Space"}</kbd>{" play / pause · "}<kbd>{"."}</kbd>{" one event · "}
+                    <kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" back / forward 10 ms ("}<kbd>{"Shift"}</kbd>{" 100 ms) · "}
+                    <kbd>{"Home"}</kbd>{" "}<kbd>{"End"}</kbd>{" start / end of the timeline · "}
+                    <kbd>{"+"}</kbd>{" "}<kbd>{"-"}</kbd>{" speed · "}<kbd>{"R"}</kbd>{" reset · "}
+                    <kbd>{"1"}</kbd>{"–"}<kbd>{"9"}</kbd>{" select a node · on a node: "}<kbd>{"Enter"}</kbd>{" actions, "}
+                    <kbd>{"X"}</kbd>{" crash / restart, "}<kbd>{"M"}</kbd>{" mark · "}<kbd>{"P"}</kbd>{" partition the marked nodes off · "}
+                    <kbd>{"H"}</kbd>{" heal · "}<kbd>{"W"}</kbd>{" workload · "}<kbd>{"Esc"}</kbd>{" clear the selection"}
                 </p>
+                <p>{"Acting while the playhead is in the past forks a new future: what came after is discarded."}</p>
             </footer>
         </div>
     }

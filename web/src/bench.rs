@@ -11,8 +11,33 @@ use crate::stats::Summary;
 
 /// Simulated time each preset runs for in the throughput measurement.
 pub const BENCH_SIM_MS: f64 = 30_000.0;
-/// Frames measured while playing at 1×.
-pub const BENCH_FRAMES: u64 = 300;
+/// Frames measured per cluster size while playing at 1×.
+pub const BENCH_FRAMES: u64 = 180;
+/// Cluster sizes whose frame times are measured.
+pub const FRAME_SIZES: [usize; 3] = [5, 9, 50];
+
+/// The scenario whose frames are measured at `nodes` nodes: asynchronous leader-follower with
+/// 20–60 ms links and 300 operations a second, so hundreds of messages are in flight.
+pub fn frame_scenario(nodes: usize) -> Result<replicalab_core::Scenario, String> {
+    crate::custom::Settings {
+        nodes,
+        latency_min_ms: 20.0,
+        latency_max_ms: 60.0,
+        rate_per_s: 300.0,
+        failover: "manual".into(),
+        ..crate::custom::Settings::default()
+    }
+    .build()
+}
+
+/// Frame times measured at one cluster size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameRun {
+    pub nodes: usize,
+    pub interval: Option<Summary>,
+    pub work: Option<Summary>,
+    pub max_in_flight: usize,
+}
 
 /// How fast one preset ran headless (no drawing).
 #[derive(Clone, Debug, PartialEq)]
@@ -46,12 +71,7 @@ pub fn throughput(preset: &'static Preset, sim_ms: f64, clock: &mut dyn FnMut() 
 }
 
 /// The benchmark's results as JSON (what the page shows and the end-to-end test reads).
-pub fn results_json(
-    runs: &[Throughput],
-    interval: Option<Summary>,
-    work: Option<Summary>,
-    frames_preset: &str,
-) -> String {
+pub fn results_json(runs: &[Throughput], frames: &[FrameRun]) -> String {
     let runs: Vec<serde_json::Value> = runs
         .iter()
         .map(|t| {
@@ -71,16 +91,19 @@ pub fn results_json(
         }),
         None => serde_json::Value::Null,
     };
-    serde_json::to_string_pretty(&serde_json::json!({
-        "throughput": runs,
-        "frames": {
-            "preset": frames_preset,
-            "speed": "1x",
-            "interval": summary(interval),
-            "work": summary(work),
-        }
-    }))
-    .unwrap_or_default()
+    let frames: Vec<serde_json::Value> = frames
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "nodes": f.nodes,
+                "speed": "1x",
+                "interval": summary(f.interval),
+                "work": summary(f.work),
+                "max_in_flight": f.max_in_flight,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "throughput": runs, "frames": frames })).unwrap_or_default()
 }
 
 fn round3(v: f64) -> f64 {
@@ -117,10 +140,23 @@ mod tests {
             t
         };
         let runs: Vec<_> = PRESETS.iter().map(|p| throughput(p, 100.0, &mut clock).unwrap()).collect();
-        let text = results_json(&runs, summarize([16.0, 17.0]), None, "lf-async");
+        let frames = [FrameRun { nodes: 5, interval: summarize([16.0, 17.0]), work: None, max_in_flight: 40 }];
+        let text = results_json(&runs, &frames);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["throughput"].as_array().unwrap().len(), PRESETS.len());
-        assert_eq!(v["frames"]["interval"]["count"], 2);
-        assert!(v["frames"]["work"].is_null());
+        assert_eq!(v["frames"][0]["interval"]["count"], 2);
+        assert_eq!(v["frames"][0]["nodes"], 5);
+        assert!(v["frames"][0]["work"].is_null());
+    }
+
+    #[test]
+    fn frame_scenarios_build_at_every_size() {
+        for n in FRAME_SIZES {
+            let s = frame_scenario(n).unwrap();
+            assert_eq!(s.cluster.nodes, n);
+            let mut sim = Simulation::new(&s);
+            sim.run_until(2_000 * replicalab_core::time::MS);
+            assert!(sim.view().messages.len() > n, "{n} nodes: {} in flight", sim.view().messages.len());
+        }
     }
 }

@@ -176,8 +176,14 @@ impl Settings {
 
     fn describe(&self, nodes: usize) -> String {
         let family = match self.family.as_str() {
-            "leader_follower" => format!("Leader-follower, {} acknowledgements, {} failover", self.ack.replace('_', "-"), self.failover),
-            "multi_leader" => format!("Multi-leader, {} topology, {}", self.topology.replace('_', "-"), self.conflicts.replace('_', " ")),
+            "leader_follower" => {
+                format!("Leader-follower, {} acknowledgements, {} failover", self.ack.replace('_', "-"), self.failover)
+            }
+            "multi_leader" => format!(
+                "Multi-leader, {} topology, {}",
+                self.topology.replace('_', "-"),
+                self.conflicts.replace('_', " ")
+            ),
             _ => format!("Leaderless, N={} W={} R={}", self.n, self.w, self.r),
         };
         format!(
@@ -205,9 +211,12 @@ mod tests {
     #[test]
     fn every_family_and_choice_builds() {
         for family in ["leader_follower", "multi_leader", "leaderless"] {
-            for (ack, failover, fencing) in
-                [("async", "manual", "none"), ("sync", "election", "lease"), ("majority", "naive", "stonith"), ("semi_sync", "naive", "off")]
-            {
+            for (ack, failover, fencing) in [
+                ("async", "manual", "none"),
+                ("sync", "election", "lease"),
+                ("majority", "naive", "stonith"),
+                ("semi_sync", "naive", "off"),
+            ] {
                 for topology in ["all_to_all", "ring", "star"] {
                     for conflicts in ["lww", "siblings"] {
                         for session in ["none", "ryw", "monotonic", "causal"] {

@@ -204,6 +204,44 @@ pub fn flights(entries: &[TraceEntry], view: &View) -> Vec<Flight> {
     out
 }
 
+/// Whether a label or log line mentions operation `op` as a whole word (`op12`, not `op123`).
+pub fn mentions_op(text: &str, op: OpId) -> bool {
+    let needle = format!("op{op}");
+    text.match_indices(&needle).any(|(i, _)| {
+        let after = text[i + needle.len()..].chars().next();
+        let before = text[..i].chars().next_back();
+        !after.is_some_and(|c| c.is_ascii_digit()) && !before.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// What the replicas did for one operation, from the messages that mention it: which nodes
+/// were asked, which answered (acknowledged a write or returned a value) back to the
+/// coordinator. For leaderless quorums.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QuorumView {
+    pub coordinator: Option<NodeId>,
+    pub asked: Vec<NodeId>,
+    pub answered: Vec<NodeId>,
+}
+
+pub fn quorum_of(op: &OpRow, flights: &[Flight]) -> QuorumView {
+    let mut q = QuorumView { coordinator: Some(op.node), ..Default::default() };
+    for f in flights.iter().filter(|f| mentions_op(&f.label, op.id)) {
+        let word = f.label.split(' ').next().unwrap_or("");
+        match word {
+            "put" | "get" if !q.asked.contains(&f.to) => q.asked.push(f.to),
+            "ack" | "value" if f.arrived.is_some() && !f.dropped && !f.in_flight && !q.answered.contains(&f.from) => {
+                q.answered.push(f.from)
+            }
+            "forward" => q.coordinator = Some(f.to),
+            _ => {}
+        }
+    }
+    q.asked.sort_unstable();
+    q.answered.sort_unstable();
+    q
+}
+
 /// What a fault interval is about, for its colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
@@ -246,10 +284,12 @@ pub fn fault_spans<'a>(commands: impl IntoIterator<Item = (Time, &'a Command)>) 
     for (t, c) in commands {
         let open = |kind, label: String| FaultSpan { kind, start: t, end: None, label };
         match c {
-            Command::Crash { node } => {
-                if !spans.iter().any(|s| s.end.is_none() && s.kind == FaultKind::Crash && s.label == node_crashed(*node)) {
-                    spans.push(open(FaultKind::Crash, node_crashed(*node)));
-                }
+            Command::Crash { node }
+                if !spans
+                    .iter()
+                    .any(|s| s.end.is_none() && s.kind == FaultKind::Crash && s.label == node_crashed(*node)) =>
+            {
+                spans.push(open(FaultKind::Crash, node_crashed(*node)));
             }
             Command::Restart { node } => close(&mut spans, t, &|s| s.label == node_crashed(*node)),
             Command::Pause { node } => spans.push(open(FaultKind::Pause, format!("n{node} paused"))),
@@ -323,7 +363,8 @@ pub fn lag_chart(sim: &Simulation, max_nodes: usize) -> LagChart {
     let stride = samples.len().div_ceil(MAX_LAG_POINTS).max(1);
     let picked: Vec<_> = samples.iter().step_by(stride).collect();
     let nodes = picked.iter().map(|s| s.lags.len()).max().unwrap_or(0).min(max_nodes);
-    let mut chart = LagChart { times: picked.iter().map(|s| s.time).collect(), series: vec![Vec::new(); nodes], max_ms: 0.0 };
+    let mut chart =
+        LagChart { times: picked.iter().map(|s| s.time).collect(), series: vec![Vec::new(); nodes], max_ms: 0.0 };
     for s in &picked {
         for (n, series) in chart.series.iter_mut().enumerate() {
             let v = s.lags.get(n).copied().flatten().map(|l| l.time as f64 / 1000.0);
@@ -360,7 +401,9 @@ pub fn latency_histogram(sim: &Simulation) -> Vec<(u32, u32)> {
 /// Partition groups: nodes that can reach each other both ways over uncut links. One group
 /// when nothing is cut.
 pub fn partition_groups(n: usize, links: &[LinkView]) -> Vec<Vec<NodeId>> {
-    let cut = |a: NodeId, b: NodeId| links.iter().any(|l| l.cut && ((l.from == a && l.to == b) || (l.from == b && l.to == a)));
+    let cut = |a: NodeId, b: NodeId| {
+        links.iter().any(|l| l.cut && ((l.from == a && l.to == b) || (l.from == b && l.to == a)))
+    };
     let mut group = vec![usize::MAX; n];
     let mut groups: Vec<Vec<NodeId>> = Vec::new();
     for start in 0..n {
@@ -373,9 +416,9 @@ pub fn partition_groups(n: usize, links: &[LinkView]) -> Vec<Vec<NodeId>> {
         let mut i = 0;
         while i < members.len() {
             let a = members[i];
-            for b in 0..n {
-                if group[b] == usize::MAX && !cut(a, b) {
-                    group[b] = g;
+            for (b, slot) in group.iter_mut().enumerate() {
+                if *slot == usize::MAX && !cut(a, b) {
+                    *slot = g;
                     members.push(b);
                 }
             }
@@ -442,6 +485,48 @@ mod tests {
         assert_eq!((f[2].sent, f[2].arrived, f[2].dropped), (20, Some(40), true));
         assert_eq!((f[3].to, f[3].arrived, f[3].dropped, f[3].label.as_str()), (2, None, true, "hb"));
         assert_eq!((f[4].sent, f[4].arrived, f[4].in_flight), (50, Some(90), true));
+    }
+
+    #[test]
+    fn operations_are_found_by_whole_word() {
+        assert!(mentions_op("put k3 op12", 12));
+        assert!(mentions_op("op12 write ok", 12));
+        assert!(!mentions_op("put k3 op123", 12));
+        assert!(!mentions_op("loop12", 12));
+        assert!(mentions_op("ack op7, then op12.", 12));
+    }
+
+    #[test]
+    fn quorums_are_read_from_the_messages_of_an_operation() {
+        let f = |from, to, label: &str, arrived| Flight {
+            from,
+            to,
+            sent: 0,
+            arrived,
+            dropped: false,
+            in_flight: false,
+            label: label.into(),
+        };
+        let op = OpRow {
+            id: 4,
+            client: 0,
+            node: 0,
+            write: true,
+            key: 1,
+            invoke: 0,
+            end: Some(9),
+            status: OpStatus::Ok,
+            text: String::new(),
+        };
+        let flights = vec![
+            f(0, 1, "put k1 op4", Some(3)),
+            f(0, 2, "put k1 op4", Some(3)),
+            f(0, 1, "put k1 op40", Some(3)),
+            f(1, 0, "ack op4", Some(6)),
+            f(2, 0, "ack op4", None),
+        ];
+        let q = quorum_of(&op, &flights);
+        assert_eq!(q, QuorumView { coordinator: Some(0), asked: vec![1, 2], answered: vec![1] });
     }
 
     #[test]

@@ -128,6 +128,62 @@ pub fn label_origin(centre: Point, r: f64) -> Point {
 /// Distance between the baselines of a node's label lines.
 pub const LABEL_LINE: f64 = 12.0;
 
+/// Converts a pointer position on the page to drawing coordinates, for an SVG element whose
+/// box on the page is `(left, top, width, height)` showing [`VIEW_BOX`] with the default
+/// `xMidYMid meet` (the square drawing is centred in the box and scaled to fit).
+pub fn client_to_svg(rect: (f64, f64, f64, f64), x: f64, y: f64) -> Point {
+    let (left, top, width, height) = rect;
+    let side = width.min(height);
+    if !(side.is_finite() && side > 0.0) {
+        return Point::new(0.0, 0.0);
+    }
+    let scale = 2.0 * HALF_SIZE / side;
+    let cx = left + width / 2.0;
+    let cy = top + height / 2.0;
+    Point::new((x - cx) * scale, (y - cy) * scale)
+}
+
+/// Shortest drag (in drawing units) that counts as drawing a partition line.
+pub const MIN_STROKE: f64 = 20.0;
+
+/// The two groups of nodes on either side of the line through `a` and `b` (a partition
+/// drawn by dragging across the graph). `None` when the stroke is too short or leaves every
+/// node on one side.
+pub fn split_by_line(nodes: &[Point], a: Point, b: Point) -> Option<(Vec<usize>, Vec<usize>)> {
+    if a.distance(b) < MIN_STROKE {
+        return None;
+    }
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for (i, p) in nodes.iter().enumerate() {
+        let cross = (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        if cross < 0.0 {
+            left.push(i);
+        } else {
+            right.push(i);
+        }
+    }
+    if left.is_empty() || right.is_empty() {
+        return None;
+    }
+    // The group with node 0 first, so the same drawing always names groups the same way.
+    if left.contains(&0) {
+        Some((left, right))
+    } else {
+        Some((right, left))
+    }
+}
+
+/// Distance from `p` to the segment `a`–`b`.
+pub fn distance_to_segment(p: Point, a: Point, b: Point) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len2 = dx * dx + dy * dy;
+    if len2 == 0.0 {
+        return p.distance(a);
+    }
+    let t = (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0);
+    p.distance(Point::new(a.x + t * dx, a.y + t * dy))
+}
+
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -255,5 +311,46 @@ mod tests {
         assert!(label_origin(Point::new(0.0, -RING_RADIUS), 20.0).y < -RING_RADIUS);
         assert!(label_origin(Point::new(0.0, RING_RADIUS), 20.0).y > RING_RADIUS);
         assert!(label_origin(Point::new(0.0, 0.0), 20.0).y > 0.0);
+    }
+
+    #[test]
+    fn pointer_positions_map_to_drawing_coordinates() {
+        // A 400 × 400 box at (100, 50): one unit per pixel, origin in the middle.
+        let r = (100.0, 50.0, 400.0, 400.0);
+        assert_eq!(client_to_svg(r, 300.0, 250.0), Point::new(0.0, 0.0));
+        assert_eq!(client_to_svg(r, 100.0, 50.0), Point::new(-200.0, -200.0));
+        // A wide box (800 × 200): the square drawing is 200 px wide, centred; two units a pixel.
+        let r = (0.0, 0.0, 800.0, 200.0);
+        assert_eq!(client_to_svg(r, 400.0, 100.0), Point::new(0.0, 0.0));
+        assert_eq!(client_to_svg(r, 500.0, 0.0), Point::new(200.0, -200.0));
+        // A box with no size maps everything to the middle instead of dividing by zero.
+        assert_eq!(client_to_svg((0.0, 0.0, 0.0, 0.0), 5.0, 5.0), Point::new(0.0, 0.0));
+    }
+
+    #[test]
+    fn a_stroke_across_the_graph_splits_the_nodes() {
+        let p = node_positions(3);
+        // A horizontal line between the top node and the two bottom ones.
+        let cut = split_by_line(&p, Point::new(-190.0, -40.0), Point::new(190.0, -40.0));
+        assert_eq!(cut, Some((vec![0], vec![1, 2])));
+        // Drawn the other way round: the same groups, node 0's first.
+        let cut = split_by_line(&p, Point::new(190.0, -40.0), Point::new(-190.0, -40.0));
+        assert_eq!(cut, Some((vec![0], vec![1, 2])));
+        // A vertical line through the middle of 4 nodes, slightly tilted.
+        let p4 = node_positions(4);
+        let cut = split_by_line(&p4, Point::new(10.0, -190.0), Point::new(-10.0, 190.0)).unwrap();
+        // n0 (top) lies just left of the tilted line, with n3 (left).
+        assert_eq!(cut, (vec![0, 3], vec![1, 2]));
+        // Too short, or everything on one side: no partition.
+        assert_eq!(split_by_line(&p, Point::new(0.0, 0.0), Point::new(5.0, 5.0)), None);
+        assert_eq!(split_by_line(&p, Point::new(-190.0, 195.0), Point::new(190.0, 195.0)), None);
+    }
+
+    #[test]
+    fn distances_to_segments() {
+        let (a, b) = (Point::new(0.0, 0.0), Point::new(10.0, 0.0));
+        assert_eq!(distance_to_segment(Point::new(5.0, 3.0), a, b), 3.0);
+        assert_eq!(distance_to_segment(Point::new(-4.0, 3.0), a, b), 5.0);
+        assert_eq!(distance_to_segment(Point::new(1.0, 1.0), a, a), 2f64.sqrt());
     }
 }

@@ -94,11 +94,13 @@ pub fn use_page_hidden(on_change: Callback<bool>) {
     });
 }
 
-/// Keyboard shortcuts for the whole page: Space plays or pauses, `.` steps, `r` resets.
+/// Keyboard shortcuts for the whole page: Space plays or pauses, `.` steps, `r` resets, arrows
+/// and Home / End move the playhead, `+` / `-` change speed, digits select a node, `h` heals,
+/// `p` partitions the marked nodes off, `w` toggles the workload, Escape clears the selection.
 /// They stay out of the way of form controls and of elements that handled the key themselves.
 #[hook]
-pub fn use_shortcuts(on_action: Callback<Action>) {
-    use_effect_with((), move |_| {
+pub fn use_shortcuts(on_action: Callback<Action>, speed_step: i32) {
+    use_effect_with(speed_step, move |&speed_step| {
         let document = gloo::utils::document();
         let options = EventListenerOptions::enable_prevent_default();
         let listener = EventListener::new_with_options(&document, "keydown", options, move |event| {
@@ -122,12 +124,45 @@ pub fn use_shortcuts(on_action: Callback<Action>) {
             if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
                 return;
             }
-            let action = match e.key().as_str() {
+            let key = e.key();
+            // A focused slider moves itself with these keys.
+            if tag == "RANGE"
+                && matches!(
+                    key.as_str(),
+                    "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End" | "PageUp" | "PageDown"
+                )
+            {
+                return;
+            }
+            let step = if e.shift_key() { 100_000 } else { 10_000 };
+            let action = match key.as_str() {
                 // A focused button already answers Space with its own click.
                 " " if tag == "BUTTON" => return,
                 " " if !e.repeat() => Action::TogglePlay,
                 "." => Action::Step,
                 "r" | "R" if !e.repeat() => Action::Reset,
+                "ArrowLeft" | "," => Action::SeekBy(-step),
+                "ArrowRight" => Action::SeekBy(step),
+                "Home" => Action::Seek(0),
+                "End" => Action::Seek(u64::MAX),
+                "+" | "=" => Action::SetSpeed(speed_step + 1),
+                "-" | "_" => Action::SetSpeed(speed_step - 1),
+                "h" | "H" if !e.repeat() => Action::Do(replicalab_core::Command::Heal {}),
+                "p" | "P" if !e.repeat() => Action::PartitionMarked,
+                "w" | "W" if !e.repeat() => Action::ToggleWorkload,
+                "Escape" => Action::Select(crate::state::Selection::None),
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
+                    let node = (d.as_bytes()[0] - b'1') as usize;
+                    if let Some(el) = gloo::utils::document()
+                        .query_selector(&format!("[data-node=\"{node}\"]"))
+                        .ok()
+                        .flatten()
+                        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                    Action::Select(crate::state::Selection::Node(node))
+                }
                 _ => return,
             };
             e.prevent_default();

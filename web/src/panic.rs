@@ -1,6 +1,7 @@
 //! The panic hook: a bug must never leave a blank page. The page is replaced by a short
-//! explanation, the panic message and a link that reloads the app; the message also goes to
-//! the browser console.
+//! explanation, the panic message, a link that reloads the last good scenario (the session
+//! the app saved in local storage, `?restore`) and one that starts over; the message also goes
+//! to the browser console.
 
 use wasm_bindgen::JsValue;
 
@@ -31,16 +32,22 @@ fn show(message: &str) {
         let text = document.create_element("p")?;
         text.set_text_content(Some(
             "Something went wrong inside the playground — a bug, not something you did. \
-             The simulation cannot continue; reloading the page starts it again.",
+             The simulation cannot continue. Reload the last scenario that ran (your session \
+             so far, saved in this browser), or start over.",
         ));
         let reload = document.create_element("a")?;
-        reload.set_attribute("href", &document.location().and_then(|l| l.href().ok()).unwrap_or_default())?;
+        reload.set_attribute("href", "?restore")?;
         reload.set_attribute("data-testid", "reload")?;
         reload.set_class_name("button primary");
-        reload.set_text_content(Some("Reload"));
+        reload.set_text_content(Some("Reload the last good scenario"));
+        let fresh = document.create_element("a")?;
+        fresh.set_attribute("href", "./")?;
+        fresh.set_attribute("data-testid", "start-over")?;
+        fresh.set_class_name("button");
+        fresh.set_text_content(Some("Start over"));
         let details = document.create_element("pre")?;
         details.set_text_content(Some(message));
-        for child in [&title, &text, &reload, &details] {
+        for child in [&title, &text, &reload, &fresh, &details] {
             panel.append_child(child)?;
         }
         // The app's DOM may be half-updated; replace it entirely.

@@ -601,7 +601,8 @@ impl Playground {
         true
     }
 
-    fn set_notice(&mut self, notice: Option<String>) {
+    /// Shows a notice above the playground.
+    pub fn set_notice(&mut self, notice: Option<String>) {
         self.notice = notice;
         self.refresh();
     }
@@ -728,7 +729,7 @@ fn resolution(scenario: &Scenario) -> String {
         }
         ProtocolConfig::MultiLeader(cfg) => format!(
             "Each datacenter's leader accepts writes; concurrent writes to one key are resolved by {}.",
-            serde_json::to_value(&cfg.conflicts).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+            serde_json::to_value(cfg.conflicts).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
         ),
         ProtocolConfig::Leaderless(cfg) => format!(
             "Replicas accept writes independently; concurrent versions are resolved by {}.",

@@ -1,5 +1,6 @@
 //! The benchmark panel (`?bench`): first runs every preset headless for a fixed simulated time
-//! and reports simulated events per second, then plays a preset at 1× and reports frame times.
+//! and reports simulated events per second, then plays clusters of 5, 9 and 50 nodes at 1× and
+//! reports frame times.
 //! The results appear as JSON in `#bench-results` (with `data-done="true"` when complete).
 
 use std::cell::RefCell;
@@ -9,7 +10,9 @@ use gloo::timers::callback::{Interval, Timeout};
 use replicalab_core::presets::PRESETS;
 use yew::prelude::*;
 
-use crate::bench::{results_json, throughput, Throughput, BENCH_FRAMES, BENCH_SIM_MS};
+use crate::bench::{
+    frame_scenario, results_json, throughput, FrameRun, Throughput, BENCH_FRAMES, BENCH_SIM_MS, FRAME_SIZES,
+};
 use crate::hooks::FrameStatsHandle;
 use crate::state::Action;
 
@@ -17,23 +20,31 @@ use crate::state::Action;
 pub struct BenchProps {
     pub on_action: Callback<Action>,
     pub frames: FrameStatsHandle,
+    /// Messages in flight now (the panel records the most seen per size).
+    pub in_flight: usize,
 }
 
 #[derive(Clone, PartialEq)]
 enum Phase {
     Starting,
-    Frames(Rc<Vec<Throughput>>),
-    Done(Rc<Vec<Throughput>>, AttrValue),
+    Frames(Rc<Vec<Throughput>>, usize),
+    Done(Rc<Vec<Throughput>>, Rc<Vec<FrameRun>>, AttrValue),
     Failed(AttrValue),
 }
 
 #[function_component]
 pub fn BenchPanel(props: &BenchProps) -> Html {
     let phase = use_state(|| Phase::Starting);
+    let in_flight = use_mut_ref(|| 0usize);
+    {
+        let mut max = in_flight.borrow_mut();
+        *max = (*max).max(props.in_flight);
+    }
     {
         let phase = phase.clone();
         let on_action = props.on_action.clone();
         let frames = props.frames.clone();
+        let in_flight = in_flight.clone();
         use_effect_with((), move |_| {
             let poll: Rc<RefCell<Option<Interval>>> = Rc::default();
             let poll_in = Rc::clone(&poll);
@@ -51,22 +62,54 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
                         return;
                     }
                 };
-                phase.set(Phase::Frames(Rc::clone(&runs)));
-                let frames_preset = PRESETS[0].name;
-                on_action.emit(Action::SelectPreset(0));
-                on_action.emit(Action::SetSpeed(0));
-                frames.0.borrow_mut().clear();
-                on_action.emit(Action::Play);
+                let load = {
+                    let on_action = on_action.clone();
+                    let frames = frames.clone();
+                    let in_flight = in_flight.clone();
+                    move |size: usize| -> Result<(), String> {
+                        let scenario = frame_scenario(FRAME_SIZES[size])?;
+                        on_action.emit(Action::LoadScenario(Box::new(scenario)));
+                        on_action.emit(Action::SetSpeed(0));
+                        frames.0.borrow_mut().clear();
+                        *in_flight.borrow_mut() = 0;
+                        on_action.emit(Action::Play);
+                        Ok(())
+                    }
+                };
+                if let Err(e) = load(0) {
+                    phase.set(Phase::Failed(e.into()));
+                    return;
+                }
+                phase.set(Phase::Frames(Rc::clone(&runs), 0));
+                let done: Rc<RefCell<Vec<FrameRun>>> = Rc::default();
                 let poll_slot = Rc::clone(&poll_in);
                 let interval = Interval::new(250, move || {
                     let stats = frames.0.borrow();
                     if stats.interval.total() < BENCH_FRAMES {
                         return;
                     }
-                    let json = results_json(&runs, stats.interval.summary(), stats.work.summary(), frames_preset);
+                    let size = done.borrow().len();
+                    let run = FrameRun {
+                        nodes: FRAME_SIZES[size],
+                        interval: stats.interval.summary(),
+                        work: stats.work.summary(),
+                        max_in_flight: *in_flight.borrow(),
+                    };
                     drop(stats);
+                    done.borrow_mut().push(run);
+                    if size + 1 < FRAME_SIZES.len() {
+                        if let Err(e) = load(size + 1) {
+                            phase.set(Phase::Failed(e.into()));
+                            poll_slot.borrow_mut().take();
+                        } else {
+                            phase.set(Phase::Frames(Rc::clone(&runs), size + 1));
+                        }
+                        return;
+                    }
                     on_action.emit(Action::Pause);
-                    phase.set(Phase::Done(Rc::clone(&runs), json.into()));
+                    let all = Rc::new(done.borrow().clone());
+                    let json = results_json(&runs, &all);
+                    phase.set(Phase::Done(Rc::clone(&runs), all, json.into()));
                     // Stop polling (dropping the interval from inside its own callback is fine).
                     poll_slot.borrow_mut().take();
                 });
@@ -101,15 +144,30 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
         Phase::Starting => {
             html! { <p role="status">{format!("Running every preset for {} s of simulated time…", BENCH_SIM_MS / 1000.0)}</p> }
         }
-        Phase::Frames(runs) => html! {
+        Phase::Frames(runs, size) => html! {
             <>
                 { table(runs) }
-                <p role="status">{format!("Measuring {BENCH_FRAMES} frames of {} at 1×…", PRESETS[0].name)}</p>
+                <p role="status">{format!("Measuring {BENCH_FRAMES} frames at {} nodes, 1×…", FRAME_SIZES[*size])}</p>
             </>
         },
-        Phase::Done(runs, json) => html! {
+        Phase::Done(runs, frames, json) => html! {
             <>
                 { table(runs) }
+                <table class="bench-table">
+                    <thead><tr><th>{"nodes"}</th><th>{"frame mean ms"}</th><th>{"frame p99 ms"}</th><th>{"work mean ms"}</th><th>{"work p99 ms"}</th><th>{"max in flight"}</th></tr></thead>
+                    <tbody>
+                        { for frames.iter().map(|f| html! {
+                            <tr>
+                                <td>{f.nodes}</td>
+                                <td>{f.interval.map(|s| format!("{:.1}", s.mean)).unwrap_or_default()}</td>
+                                <td>{f.interval.map(|s| format!("{:.1}", s.p99)).unwrap_or_default()}</td>
+                                <td>{f.work.map(|s| format!("{:.1}", s.mean)).unwrap_or_default()}</td>
+                                <td>{f.work.map(|s| format!("{:.1}", s.p99)).unwrap_or_default()}</td>
+                                <td>{f.max_in_flight}</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
                 <details>
                     <summary>{"Results as JSON"}</summary>
                     <pre id="bench-results" data-testid="bench-results" data-done="true">{json.clone()}</pre>

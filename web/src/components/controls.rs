@@ -1,11 +1,13 @@
 //! Playback controls: the preset picker with its description, play / pause, single step,
-//! reset, and the speed slider (logarithmic).
+//! reset, the speed slider (logarithmic) and the timeline scrubber.
 
 use replicalab_core::presets::PRESETS;
 use yew::prelude::*;
 
 use super::icons;
-use crate::format::{format_speed, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use replicalab_core::time::from_ms;
+
+use crate::format::{format_speed, format_time, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
 use crate::state::{Action, Playback};
 
 #[derive(Properties, PartialEq)]
@@ -41,14 +43,28 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let speed_text = format_speed(pb.speed_step);
+    let on_scrub = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(ms) = input.value().parse::<f64>() {
+                cb.emit(Action::Seek(from_ms(ms)));
+            }
+        })
+    };
+    let head_ms = pb.head as f64 / 1000.0;
+    let now_ms = pb.now as f64 / 1000.0;
     let (play_label, play_icon) = if pb.playing { ("Pause", icons::pause()) } else { ("Play", icons::play()) };
     html! {
         <section class="controls" aria-label="Playback">
             <div class="preset-row">
                 <label for="preset">{"Scenario"}</label>
                 <select id="preset" data-testid="preset" onchange={on_preset}>
+                    if pb.preset.is_none() {
+                        <option value="custom" selected=true>{"custom"}</option>
+                    }
                     { for PRESETS.iter().enumerate().map(|(i, p)| html! {
-                        <option value={i.to_string()} selected={i == pb.preset}>{p.name}</option>
+                        <option value={i.to_string()} selected={Some(i) == pb.preset}>{p.name}</option>
                     }) }
                 </select>
             </div>
@@ -73,6 +89,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         oninput={on_speed} />
                     <output for="speed" data-testid="speed-value">{speed_text}</output>
                 </label>
+            </div>
+            <div class="scrub-row">
+                <label for="scrub">{"Timeline"}</label>
+                <input id="scrub" type="range" data-testid="scrub" min="0" max={format!("{head_ms}")} step="1"
+                    value={format!("{now_ms}")} disabled={pb.head == 0}
+                    aria-valuetext={format!("{} of {}", format_time(pb.now), format_time(pb.head))}
+                    title="Drag to go back and forth in time (← → step 10 ms, Shift for 100 ms, Home / End)" oninput={on_scrub} />
+                <output for="scrub" data-testid="playhead">{format!("{} / {}", format_time(pb.now), format_time(pb.head))}</output>
             </div>
             if pb.at_end {
                 <p class="end-note" role="status">{"The scenario’s duration is reached. Play to keep going, or Reset."}</p>

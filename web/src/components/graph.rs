@@ -1,56 +1,102 @@
-//! The node graph: nodes on a ring, links between them, cut links dashed, and messages moving
-//! along directed lanes. A pure function of the view; clicking a node (or Enter / Space on a
-//! focused node) asks to crash or restart it.
+//! The node graph: nodes on a ring, links between them, cut and lossy links marked, partition
+//! groups haloed, and messages moving along directed lanes with their labels. A pure function
+//! of the snapshot. Clicking (or Enter on) a node selects it; clicking a link selects it;
+//! dragging a line across the graph draws a partition (the nodes on each side become a group).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use replicalab_core::protocol::NodeId;
+use replicalab_core::scenario::Command;
 use replicalab_core::view::{Health, NodeState, Role};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::derive::mentions_op;
 use crate::format::{format_duration, message_class};
 use crate::geometry::{self, Point, LABEL_LINE, VIEW_BOX};
-use crate::state::Snapshot;
+use crate::state::{Action, Selection, Snapshot};
 
 #[derive(Properties, PartialEq)]
 pub struct GraphProps {
     pub snapshot: Rc<Snapshot>,
     /// Draw messages as busy lanes instead of moving dots.
     pub reduced_motion: bool,
-    pub on_toggle_node: Callback<NodeId>,
+    /// Touch drags draw partitions (otherwise they scroll the page).
+    pub drawing: bool,
+    pub on_action: Callback<Action>,
 }
 
 /// Most messages drawn as dots; beyond that the lanes show counts (a flood is unreadable anyway
 /// and would slow every frame).
 const MAX_DOTS: usize = 400;
+/// Messages labelled in the graph when no more than this many are in flight.
+const MAX_LABELS: usize = 10;
+/// Links get a wide invisible click target up to this many nodes.
+const MAX_LINK_TARGETS: usize = 12;
 
 #[function_component]
 pub fn Graph(props: &GraphProps) -> Html {
-    let view = &props.snapshot.view;
+    let s = &props.snapshot;
+    let view = &s.view;
     let n = view.nodes.len();
     let centres = geometry::node_positions(n);
     let r = geometry::node_radius(n);
     let now = view.now;
+    let drag = use_state(|| None::<(Point, Point)>);
+    let svg_ref = use_node_ref();
 
+    let highlighted_nodes: Vec<NodeId> = match s.selection {
+        Selection::Anomaly(i) => {
+            s.anomalies.iter().find(|(j, _)| *j == i).map(|(_, a)| a.nodes.clone()).unwrap_or_default()
+        }
+        Selection::Op(id) => s.ops.iter().find(|o| o.id == id).map(|o| vec![o.node]).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let selected_op = match s.selection {
+        Selection::Op(id) => Some(id),
+        _ => None,
+    };
+
+    let on_action = props.on_action.clone();
     let links = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|(a, b)| {
-        let (s, e) = geometry::link_line(centres[a], centres[b], r);
-        html! { <line key={format!("{a}-{b}")} class="link" x1={s.x.to_string()} y1={s.y.to_string()} x2={e.x.to_string()} y2={e.y.to_string()} /> }
+        let (p, q) = geometry::link_line(centres[a], centres[b], r);
+        let selected = s.selection == Selection::Link(a, b);
+        let target = (n <= MAX_LINK_TARGETS).then(|| {
+            let cb = on_action.clone();
+            let onclick = Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                cb.emit(Action::Select(Selection::Link(a, b)));
+            });
+            html! {
+                <line class="link-hit" data-link={format!("{a}-{b}")} x1={p.x.to_string()} y1={p.y.to_string()}
+                    x2={q.x.to_string()} y2={q.y.to_string()} {onclick}>
+                    <title>{format!("link n{a} – n{b}: click for actions")}</title>
+                </line>
+            }
+        });
+        html! {
+            <g key={format!("{a}-{b}")}>
+                <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
+                { for target }
+            </g>
+        }
     });
 
-    let cuts = view.links.iter().filter(|l| l.cut && l.from < n && l.to < n).map(|l| {
-        let (s, e) = geometry::lane(centres[l.from], centres[l.to], r);
+    let faults = view.links.iter().filter(|l| l.from < n && l.to < n).map(|l| {
+        let (p, q) = geometry::lane(centres[l.from], centres[l.to], r);
+        let class = if l.cut { "link-cut" } else { "link-lossy" };
+        let what = if l.cut { "is cut".to_string() } else { format!("loses {:.0}% of messages", l.loss_ppm as f64 / 10_000.0) };
         html! {
-            <line key={format!("cut-{}-{}", l.from, l.to)} class="link-cut" data-cut={format!("{}-{}", l.from, l.to)}
-                x1={s.x.to_string()} y1={s.y.to_string()} x2={e.x.to_string()} y2={e.y.to_string()}>
-                <title>{format!("link n{} → n{} is cut", l.from, l.to)}</title>
+            <line key={format!("f-{}-{}", l.from, l.to)} class={class} data-cut={l.cut.then(|| format!("{}-{}", l.from, l.to))}
+                x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()}>
+                <title>{format!("link n{} → n{} {what}", l.from, l.to)}</title>
             </line>
         }
     });
 
     let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
     let messages = if props.reduced_motion || in_flight.len() > MAX_DOTS {
-        // One static mark per busy lane, with the number of messages on it.
         let mut lanes: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
         for m in &in_flight {
             *lanes.entry((m.from, m.to)).or_default() += 1;
@@ -58,11 +104,11 @@ pub fn Graph(props: &GraphProps) -> Html {
         lanes
             .into_iter()
             .map(|((from, to), count)| {
-                let (s, e) = geometry::lane(centres[from], centres[to], r);
-                let mid = s.lerp(e, 0.5);
+                let (p, q) = geometry::lane(centres[from], centres[to], r);
+                let mid = p.lerp(q, 0.5);
                 html! {
                     <g key={format!("lane-{from}-{to}")} class="lane-busy" data-lane={format!("{from}-{to}")}>
-                        <line x1={s.x.to_string()} y1={s.y.to_string()} x2={e.x.to_string()} y2={e.y.to_string()} />
+                        <line x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
                         <text x={mid.x.to_string()} y={(mid.y + 4.0).to_string()}>{count}</text>
                         <title>{format!("{count} message(s) in flight n{from} → n{to}")}</title>
                     </g>
@@ -70,33 +116,117 @@ pub fn Graph(props: &GraphProps) -> Html {
             })
             .collect::<Html>()
     } else {
+        let label = in_flight.len() <= MAX_LABELS;
         in_flight
             .iter()
             .map(|m| {
                 let lane = geometry::lane(centres[m.from], centres[m.to], r);
                 let p = geometry::message_point(lane, m.sent, m.deliver, now);
+                let hot = selected_op.is_some_and(|op| mentions_op(&m.label, op));
                 html! {
-                    <circle key={m.id.to_string()} class={message_class(&m.label)} data-msg={m.id.to_string()}
-                        cx={p.x.to_string()} cy={p.y.to_string()} r="4">
-                        <title>{format!("n{} → n{}: {}", m.from, m.to, m.label)}</title>
-                    </circle>
+                    <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"))}>
+                        <circle class={message_class(&m.label)} data-msg={m.id.to_string()}
+                            cx={p.x.to_string()} cy={p.y.to_string()} r={if hot { "6" } else { "4" }}>
+                            <title>{format!("n{} → n{}: {}", m.from, m.to, m.label)}</title>
+                        </circle>
+                        if label || hot {
+                            <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
+                        }
+                    </g>
                 }
             })
             .collect::<Html>()
     };
 
+    let partitioned = s.groups.len() > 1;
+    let group_of = |id: NodeId| s.groups.iter().position(|g| g.contains(&id)).unwrap_or(0);
     let nodes = view.nodes.iter().enumerate().map(|(i, node)| {
-        let on_toggle = props.on_toggle_node.clone();
-        html! { <NodeGlyph key={i} node={node.clone()} centre={centres[i]} radius={r} show_labels={n <= 8} {on_toggle} /> }
+        html! {
+            <NodeGlyph key={i} node={node.clone()} centre={centres[i]} radius={r} show_labels={n <= 8}
+                selected={s.selection == Selection::Node(i)} marked={s.marks.contains(&i)}
+                highlighted={highlighted_nodes.contains(&i)}
+                group={partitioned.then(|| group_of(i))} on_action={props.on_action.clone()} />
+        }
+    });
+
+    // Drawing a partition: pointer down on the background, drag, release.
+    let to_svg = {
+        let svg_ref = svg_ref.clone();
+        move |x: f64, y: f64| -> Option<Point> {
+            let el = svg_ref.cast::<web_sys::Element>()?;
+            let b = el.get_bounding_client_rect();
+            Some(geometry::client_to_svg((b.left(), b.top(), b.width(), b.height()), x, y))
+        }
+    };
+    let drawing = props.drawing;
+    let onpointerdown = {
+        let drag = drag.clone();
+        let to_svg = to_svg.clone();
+        Callback::from(move |e: PointerEvent| {
+            if e.pointer_type() != "mouse" && !drawing {
+                return;
+            }
+            if e.button() != 0 {
+                return;
+            }
+            // Only on the background or a link, not on a node.
+            let on_node = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("[data-node]").ok().flatten())
+                .is_some();
+            if on_node {
+                return;
+            }
+            if let Some(p) = to_svg(e.client_x() as f64, e.client_y() as f64) {
+                if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                    let _ = el.set_pointer_capture(e.pointer_id());
+                }
+                drag.set(Some((p, p)));
+            }
+        })
+    };
+    let onpointermove = {
+        let drag = drag.clone();
+        let to_svg = to_svg.clone();
+        Callback::from(move |e: PointerEvent| {
+            if let Some((a, _)) = *drag {
+                if let Some(p) = to_svg(e.client_x() as f64, e.client_y() as f64) {
+                    drag.set(Some((a, p)));
+                }
+            }
+        })
+    };
+    let onpointerup = {
+        let drag = drag.clone();
+        let on_action = props.on_action.clone();
+        let centres = centres.clone();
+        Callback::from(move |e: PointerEvent| {
+            let Some((a, _)) = *drag else { return };
+            let b = to_svg(e.client_x() as f64, e.client_y() as f64).unwrap_or(a);
+            drag.set(None);
+            if let Some((g1, g2)) = geometry::split_by_line(&centres, a, b) {
+                on_action.emit(Action::Do(Command::Partition { groups: vec![g1, g2] }));
+            }
+        })
+    };
+    let onpointercancel = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| drag.set(None))
+    };
+    let stroke = drag.as_ref().map(|(a, b)| {
+        html! { <line class="stroke" data-testid="stroke" x1={a.x.to_string()} y1={a.y.to_string()} x2={b.x.to_string()} y2={b.y.to_string()} /> }
     });
 
     html! {
-        <svg class="graph" viewBox={VIEW_BOX} role="group" data-testid="graph"
-            aria-label={format!("Replication graph of {n} nodes. Select a node to crash or restart it.")}>
+        <svg ref={svg_ref} class={classes!("graph", props.drawing.then_some("drawing"))} viewBox={VIEW_BOX} role="group" data-testid="graph"
+            aria-label={format!("Replication graph of {n} nodes. Select a node for its actions; drag across the graph to draw a partition.")}
+            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
             <g class="links">{ for links }</g>
-            <g class="cuts">{ for cuts }</g>
+            <g class="faults">{ for faults }</g>
             <g class="messages" aria-hidden="true">{ messages }</g>
             <g class="nodes">{ for nodes }</g>
+            { for stroke }
         </svg>
     }
 }
@@ -107,7 +237,12 @@ struct NodeGlyphProps {
     centre: Point,
     radius: f64,
     show_labels: bool,
-    on_toggle: Callback<NodeId>,
+    selected: bool,
+    marked: bool,
+    highlighted: bool,
+    /// Partition group, when the cluster is partitioned.
+    group: Option<usize>,
+    on_action: Callback<Action>,
 }
 
 #[function_component]
@@ -117,26 +252,43 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
     let role = role_name(p.role);
     let health = health_name(node.health);
     let onclick = {
-        let cb = props.on_toggle.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(id))
-    };
-    let onkeydown = {
-        let cb = props.on_toggle.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" || e.key() == " " {
-                e.prevent_default();
-                cb.emit(id);
-            }
+        let cb = props.on_action.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            cb.emit(Action::Select(Selection::Node(id)));
         })
     };
-    let verb = match node.health {
-        Health::Up => "crash it",
-        Health::Crashed => "restart it",
-        Health::Paused => "resume it",
+    let onkeydown = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" | " " => {
+                e.prevent_default();
+                cb.emit(Action::Select(Selection::Node(id)));
+            }
+            "x" | "X" => {
+                e.prevent_default();
+                cb.emit(Action::ToggleNode(id));
+            }
+            "m" | "M" => {
+                e.prevent_default();
+                cb.emit(Action::ToggleMark(id));
+            }
+            _ => {}
+        })
     };
     let lag_text = node.lag.filter(|l| l.positions > 0).map(|l| format!("lag {}", l.positions));
+    let mut extra = Vec::new();
+    if node.slow_permille != 1000 {
+        extra.push(format!("slowed ×{}", node.slow_permille as f64 / 1000.0));
+    }
+    if node.clock_offset != 0 {
+        extra.push(format!("clock {:+.0} ms", node.clock_offset as f64 / 1000.0));
+    }
+    if props.marked {
+        extra.push("marked for a partition".into());
+    }
     let label = format!(
-        "Node {id}: {role}, {health}, term {}, log position {}, commit {}{}. Activate to {verb}.",
+        "Node {id}: {role}, {health}, term {}, log position {}, commit {}{}{}. Enter for actions, X to crash or restart, M to mark.",
         p.term,
         p.position,
         p.commit,
@@ -144,17 +296,23 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             .filter(|l| l.positions > 0)
             .map(|l| format!(", {} behind ({})", l.positions, format_duration(l.time)))
             .unwrap_or_default(),
+        extra.iter().map(|e| format!(", {e}")).collect::<String>(),
     );
     let origin = geometry::label_origin(*centre, *r);
     let (lx, ly) = (origin.x - centre.x, origin.y - centre.y);
     let k = r * 0.45;
     html! {
-        <g class={classes!("node", format!("role-{role}"), format!("health-{health}"))}
+        <g class={classes!("node", format!("role-{role}"), format!("health-{health}"), props.selected.then_some("selected"),
+                props.marked.then_some("marked"), props.highlighted.then_some("highlighted"))}
             transform={format!("translate({} {})", centre.x, centre.y)}
-            data-node={id.to_string()} data-role={role} data-health={health}
+            data-node={id.to_string()} data-role={role} data-health={health} data-group={props.group.map(|g| g.to_string())}
             data-term={p.term.to_string()} data-position={p.position.to_string()} data-commit={p.commit.to_string()}
-            tabindex="0" role="button" aria-label={label} {onclick} {onkeydown}>
-            <title>{format!("n{id} — {role}, {health}: click to {verb}")}</title>
+            data-selected={props.selected.then_some("true")}
+            tabindex="0" role="button" aria-label={label} aria-pressed={props.selected.to_string()} {onclick} {onkeydown}>
+            <title>{format!("n{id} — {role}, {health}: click for actions")}</title>
+            if let Some(g) = props.group {
+                <circle class={format!("group-halo group-{}", g % 4)} r={(r + 9.0).to_string()} />
+            }
             <circle class="focus-ring" r={(r + 6.0).to_string()} />
             <circle class="disc" r={r.to_string()} />
             if node.health == Health::Crashed {
@@ -178,13 +336,15 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             }
             if *show_labels {
                 <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{&p.summary}</text>
-                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>{format!("term {}", p.term)}</text>
+                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
+                    {format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default())}
+                </text>
             }
         </g>
     }
 }
 
-fn role_name(role: Role) -> &'static str {
+pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::Leader => "leader",
         Role::Follower => "follower",
@@ -193,7 +353,7 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn health_name(health: Health) -> &'static str {
+pub fn health_name(health: Health) -> &'static str {
     match health {
         Health::Up => "up",
         Health::Crashed => "crashed",

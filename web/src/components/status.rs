@@ -1,5 +1,5 @@
 //! The status panel: simulated time, events processed, trace hash, client operations, frame
-//! times, and the anomalies found so far with their explanations.
+//! times and the session (recorded commands, forks, checkpoints).
 
 use std::rc::Rc;
 
@@ -40,26 +40,11 @@ pub fn Status(props: &StatusProps) -> Html {
                     </dd></div>
                 <div><dt>{"In flight"}</dt>
                     <dd data-testid="in-flight">{format!("{} messages", v.messages.len())}</dd></div>
+                <div><dt>{"Session"}</dt>
+                    <dd data-testid="session">{format!("{} commands · {} forks · {} checkpoints", s.session_commands, s.forks, s.checkpoints)}</dd></div>
                 <div><dt>{"Frames"}</dt>
                     <dd data-testid="frame-times">{frames}</dd></div>
             </dl>
-            <h2>{"Anomalies "}<span class="count" data-testid="anomaly-count">{s.anomalies_total}</span></h2>
-            if v.anomalies.is_empty() {
-                <p class="none" data-testid="anomalies-none">{"None so far."}</p>
-            } else {
-                <ol class="anomalies" data-testid="anomalies">
-                    { for v.anomalies.iter().rev().map(|a| html! {
-                        <li data-kind={a.kind.name()}>
-                            <span class="kind">{a.kind.name().replace('_', " ")}</span>
-                            <span class="when">{format!(" at {}", format_time(a.time))}</span>
-                            <p>{&a.explanation}</p>
-                        </li>
-                    }) }
-                </ol>
-                if s.anomalies_total > v.anomalies.len() {
-                    <p class="none">{format!("Showing the latest {} of {}.", v.anomalies.len(), s.anomalies_total)}</p>
-                }
-            }
         </section>
     }
 }
