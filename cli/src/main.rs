@@ -1,6 +1,7 @@
 //! `replicalab`: run scenarios and inspect presets from the command line.
 
 mod check;
+mod link;
 mod staleness;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ enum Cmd {
     Staleness(staleness::StalenessArgs),
     /// Check whether a history file (Porcupine or Jepsen format) is linearizable; prints JSON.
     Check(check::CheckArgs),
+    /// Convert between scenario files and share links (`link encode FILE`, `link decode LINK`).
+    Link(link::LinkArgs),
 }
 
 fn main() -> ExitCode {
@@ -125,6 +128,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
         }
         Cmd::Staleness(args) => staleness::run(args),
         Cmd::Check(args) => check::run(args),
+        Cmd::Link(args) => link::run(args),
         Cmd::Hashes { until } => {
             let mut out = serde_json::Map::new();
             for p in PRESETS {

@@ -30,6 +30,7 @@ pub mod crdt;
 pub mod formats;
 pub mod hash;
 pub mod history;
+pub mod link;
 pub mod metrics;
 pub mod net;
 pub mod pbs;
