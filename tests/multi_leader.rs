@@ -114,3 +114,106 @@ fn a_broken_ring_stops_the_flow_until_the_node_returns() {
         view.nodes.iter().map(|n| n.protocol.data.iter().map(|k| k.values.clone()).collect()).collect();
     assert!(data.windows(2).all(|w| w[0] == w[1]), "converged after n1 returns: {data:?}");
 }
+
+/// Keys 0-1 are counters, 2-3 sets, the rest last-write-wins registers.
+fn merging(topology: Topology) -> MultiLeaderConfig {
+    use replicalab_core::protocols::multi_leader::KeySpace;
+    MultiLeaderConfig {
+        topology,
+        key_spaces: vec![
+            KeySpace { from: 0, to: 1, conflicts: Conflicts::Counter },
+            KeySpace { from: 2, to: 3, conflicts: Conflicts::Set },
+        ],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn merged_counters_keep_every_increment_through_faults_and_replicas_converge() {
+    use replicalab_core::history::Outcome;
+    use replicalab_core::protocol::{counter_value, OpKind};
+    for topology in [Topology::AllToAll, Topology::Ring] {
+        for seed in 0..SEEDS {
+            let mut s = ml(4, merging(topology.clone()), seed);
+            s.duration_ms = 6_000.0;
+            s.workload.as_mut().unwrap().stop_ms = Some(3_500.0);
+            s.commands = random_faults(seed, 4, 6_000.0, 2_500.0, 5);
+            let mut sim = Simulation::new(&s);
+            sim.run_until(from_ms(s.duration_ms));
+            let report = sim.report("test");
+            assert_eq!(count(&report, "divergence"), 0, "{topology:?}: {:?}; {}", report.anomalies, repro(&s));
+            for a in report.anomalies.iter().filter(|a| a.kind == "lost_write") {
+                // Skewed clocks make last write wins lose register writes; merged keys lose nothing.
+                assert!(report.history[a.ops[0] as usize].key >= 4, "{topology:?}: {}; {}", a.explanation, repro(&s));
+            }
+            let Simulation::MultiLeader(sim) = &sim else { unreachable!() };
+            for key in 0..2 {
+                // Acknowledged increments certainly count; those whose outcome is unknown may.
+                let (mut acked, mut maybe) = (0i64, 0i64);
+                for o in &sim.history().ops {
+                    if let OpKind::Increment { key: k, by } = o.kind {
+                        match o.completion.as_ref().map(|c| &c.outcome) {
+                            Some(Outcome::Ok { .. }) if k == key => acked += by,
+                            Some(Outcome::Unknown) | None if k == key => maybe += by,
+                            _ => {}
+                        }
+                    }
+                }
+                assert!(acked > 0, "{topology:?} seed {seed}: the workload incremented k{key}");
+                for (i, n) in sim.nodes().iter().enumerate() {
+                    let v = counter_value(&n.read(key).0);
+                    assert!(
+                        (acked..=acked + maybe).contains(&v),
+                        "{topology:?}: n{i} counts {v} for k{key}, acknowledged {acked} (+{maybe} unknown); {}",
+                        repro(&s)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_cluster_mixes_key_spaces_a_skewed_clock_loses_register_writes_but_no_increment() {
+    use replicalab_core::scenario::{Command, TimedCommand};
+    let mut lost_somewhere = false;
+    for seed in 0..5 {
+        let mut s = presets::find("ml-crdt-merge").unwrap().scenario().unwrap();
+        s.seed = seed;
+        s.commands
+            .push(TimedCommand { at_ms: 0.0, command: Command::Clock { node: 2, skew_ms: -400.0, drift_ppm: 0.0 } });
+        let r = run(&s);
+        assert_eq!(count(&r, "divergence"), 0, "seed {seed}: {:?}", r.anomalies);
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            let key = r.history[a.ops[0] as usize].key;
+            assert_eq!(key, 5, "seed {seed}: only the last-write-wins key loses writes: {}", a.explanation);
+            lost_somewhere = true;
+        }
+        assert!(r.metrics.notes.get("merge").copied().unwrap_or(0) > 0, "seed {seed}: concurrent updates merged");
+    }
+    assert!(lost_somewhere, "last write wins with a clock 400 ms behind lost no write in 5 seeds");
+}
+
+#[test]
+fn the_crdt_preset_counts_every_increment_made_during_the_partition() {
+    use replicalab_core::protocol::counter_value;
+    let s = presets::find("ml-crdt-merge").unwrap().scenario().unwrap();
+    let Simulation::MultiLeader(mut sim) = Simulation::new(&s) else { unreachable!() };
+    sim.run_until(from_ms(s.duration_ms));
+    let acked: i64 = sim
+        .history()
+        .ops
+        .iter()
+        .filter(|o| o.is_ok())
+        .filter_map(|o| match o.kind {
+            replicalab_core::protocol::OpKind::Increment { key: 0, by } => Some(by),
+            _ => None,
+        })
+        .sum();
+    let during =
+        sim.history().ops.iter().filter(|o| o.key() == 0 && o.kind.is_write() && o.invoke > 2_000 * MS).count();
+    assert!(during > 5, "increments happened during the partition");
+    for n in sim.nodes() {
+        assert_eq!(counter_value(&n.read(0).0), acked, "every acknowledged increment counts on every replica");
+    }
+}

@@ -53,12 +53,16 @@ impl Operation {
             _ => None,
         }
     }
-    /// The value a write wrote.
+    /// The value a write wrote, or the tombstone a delete wrote.
     pub fn written(&self) -> Option<Value> {
         match self.kind {
-            OpKind::Write { value, .. } => Some(value),
-            OpKind::Read { .. } => None,
+            OpKind::Write { value, .. } | OpKind::Delete { value, .. } => Some(value),
+            _ => None,
         }
+    }
+    /// Whether this is a delete.
+    pub fn is_delete(&self) -> bool {
+        matches!(self.kind, OpKind::Delete { .. })
     }
     /// The values an acknowledged read returned.
     pub fn read_values(&self) -> Option<&[Value]> {

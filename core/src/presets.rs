@@ -54,12 +54,16 @@ presets![
     "ml-ordering-last-arrival",
     "ml-ordering-version-vectors",
     "ml-ring-break",
+    "ml-crdt-merge",
     "ll-strict-quorum",
+    "ll-quorum-w3-r1",
+    "ll-quorum-w1-r3",
     "ll-partial-quorum",
     "ll-sloppy-hinted-handoff",
     "ll-anti-entropy",
     "ll-siblings",
     "ll-cassandra-clock-skew",
+    "ll-tombstone-resurrection",
 ];
 
 /// The preset of that name.

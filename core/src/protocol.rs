@@ -42,22 +42,103 @@ pub struct Ctx {
 }
 
 /// A client operation.
+///
+/// `Read`, `Write` and `Delete` treat a key as a register. `Increment`, `Add` and `Remove` are
+/// updates of merged data types (a counter, an observed-remove set), accepted only on keys that a
+/// family resolves by merging (see [`KeyType`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
-    Read { key: Key },
-    Write { key: Key, value: Value },
+    Read {
+        key: Key,
+    },
+    Write {
+        key: Key,
+        value: Value,
+    },
+    /// Deletes the key by writing a tombstone. `value` names the tombstone, unique in the run
+    /// like a written value, so that checkers can tell which delete a replica holds.
+    Delete {
+        key: Key,
+        value: Value,
+    },
+    /// Adds `by` (negative: subtracts) to a counter.
+    Increment {
+        key: Key,
+        by: i64,
+    },
+    /// Adds `element` to a set.
+    Add {
+        key: Key,
+        element: Value,
+    },
+    /// Removes `element` from a set (the additions this replica has observed).
+    Remove {
+        key: Key,
+        element: Value,
+    },
 }
 
 impl OpKind {
     pub fn key(&self) -> Key {
         match self {
-            OpKind::Read { key } | OpKind::Write { key, .. } => *key,
+            OpKind::Read { key }
+            | OpKind::Write { key, .. }
+            | OpKind::Delete { key, .. }
+            | OpKind::Increment { key, .. }
+            | OpKind::Add { key, .. }
+            | OpKind::Remove { key, .. } => *key,
         }
     }
+    /// Whether the operation changes data (everything but a read).
     pub fn is_write(&self) -> bool {
-        matches!(self, OpKind::Write { .. })
+        !matches!(self, OpKind::Read { .. })
     }
+    /// Whether the operation treats its key as a register (read, write, delete), which is what
+    /// the register checkers (stale reads, sessions, lost writes, linearizability) understand.
+    pub fn is_register(&self) -> bool {
+        matches!(self, OpKind::Read { .. } | OpKind::Write { .. } | OpKind::Delete { .. })
+    }
+    /// The data type the operation needs its key to be.
+    pub fn needs(&self) -> Option<KeyType> {
+        match self {
+            OpKind::Increment { .. } => Some(KeyType::Counter),
+            OpKind::Add { .. } | OpKind::Remove { .. } => Some(KeyType::Set),
+            OpKind::Write { .. } | OpKind::Delete { .. } => Some(KeyType::Register),
+            OpKind::Read { .. } => None,
+        }
+    }
+    /// A short description ("write k1 = v5", "increment k2 by 3").
+    pub fn describe(&self) -> String {
+        match self {
+            OpKind::Read { key } => format!("read k{key}"),
+            OpKind::Write { key, value } => format!("write k{key} = v{value}"),
+            OpKind::Delete { key, .. } => format!("delete k{key}"),
+            OpKind::Increment { key, by } => format!("increment k{key} by {by}"),
+            OpKind::Add { key, element } => format!("add v{element} to k{key}"),
+            OpKind::Remove { key, element } => format!("remove v{element} from k{key}"),
+        }
+    }
+}
+
+/// What kind of data a key holds, which decides the operations it accepts and what a read
+/// returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyType {
+    /// A register: written, deleted, read (a read returns the value, or the siblings).
+    #[default]
+    Register,
+    /// A counter: incremented; a read returns its value as one [`Value`] holding the `i64`
+    /// count in two's complement (see [`counter_value`]).
+    Counter,
+    /// A set: elements added and removed; a read returns the elements, sorted.
+    Set,
+}
+
+/// The count a read of a counter key returned.
+pub fn counter_value(values: &[Value]) -> i64 {
+    values.first().map_or(0, |&v| v as i64)
 }
 
 /// Where a read should be served.
@@ -375,6 +456,11 @@ pub trait Protocol: Sized + Clone {
     /// Whether this node is meant to hold `key` (in leaderless families only `N` nodes do).
     fn replicates(&self, _key: Key) -> bool {
         true
+    }
+
+    /// What kind of data `key` holds in this family's configuration.
+    fn key_type(&self, _key: Key) -> KeyType {
+        KeyType::Register
     }
 
     /// Whether this node stores replicated data (a coordinator does not).

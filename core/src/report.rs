@@ -16,12 +16,15 @@ pub struct OpReport {
     pub id: OpId,
     pub client: ClientId,
     pub node: NodeId,
-    /// `read` or `write`.
+    /// `read`, `write`, `delete`, `increment`, `add` or `remove`.
     pub f: String,
     pub key: Key,
-    /// The value written (writes only).
+    /// The value written, the tombstone a delete wrote, or the element added or removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
+    /// How much an increment added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<i64>,
     pub invoke_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complete_ms: Option<f64>,
@@ -36,9 +39,13 @@ pub struct OpReport {
 
 impl From<&Operation> for OpReport {
     fn from(op: &Operation) -> Self {
-        let (f, value) = match op.kind {
-            OpKind::Read { .. } => ("read", None),
-            OpKind::Write { value, .. } => ("write", Some(value)),
+        let (f, value, by) = match op.kind {
+            OpKind::Read { .. } => ("read", None, None),
+            OpKind::Write { value, .. } => ("write", Some(value), None),
+            OpKind::Delete { value, .. } => ("delete", Some(value), None),
+            OpKind::Increment { by, .. } => ("increment", None, Some(by)),
+            OpKind::Add { element, .. } => ("add", Some(element), None),
+            OpKind::Remove { element, .. } => ("remove", Some(element), None),
         };
         let (outcome, values, reason) = match op.completion.as_ref().map(|c| &c.outcome) {
             None => ("pending", None, None),
@@ -53,6 +60,7 @@ impl From<&Operation> for OpReport {
             f: f.into(),
             key: op.key(),
             value,
+            by,
             invoke_ms: to_ms(op.invoke),
             complete_ms: op.completion.as_ref().map(|c| to_ms(c.time)),
             outcome: outcome.into(),

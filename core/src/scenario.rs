@@ -254,6 +254,9 @@ pub struct WorkloadConfig {
     pub rate_per_s: f64,
     #[serde(default = "half")]
     pub read_fraction: f64,
+    /// Of the updates to register keys, the share that are deletes (default none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delete_fraction: f64,
     /// Number of keys (keys are `0..keys`).
     #[serde(default = "ten")]
     pub keys: u32,
@@ -273,6 +276,14 @@ pub struct WorkloadConfig {
 
 fn half() -> f64 {
     0.5
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 fn ten() -> u32 {
@@ -362,6 +373,42 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quorum: Option<u32>,
     },
+    /// A client deletes a key (writes a tombstone).
+    Delete {
+        client: ClientId,
+        key: Key,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeId>,
+        /// Leaderless: W for this delete.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quorum: Option<u32>,
+    },
+    /// A client adds `by` to a counter key (negative: subtracts).
+    Increment {
+        client: ClientId,
+        key: Key,
+        #[serde(default = "one")]
+        by: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeId>,
+    },
+    /// A client adds an element to a set key (without `element`, one unique in the run).
+    Add {
+        client: ClientId,
+        key: Key,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        element: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeId>,
+    },
+    /// A client removes an element from a set key.
+    Remove {
+        client: ClientId,
+        key: Key,
+        element: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<NodeId>,
+    },
     /// Starts (or replaces) the workload generator.
     Workload(WorkloadConfig),
     StopWorkload {},
@@ -396,6 +443,10 @@ impl Command {
             Command::Link { .. } => "link",
             Command::Write { .. } => "write",
             Command::Read { .. } => "read",
+            Command::Delete { .. } => "delete",
+            Command::Increment { .. } => "increment",
+            Command::Add { .. } => "add",
+            Command::Remove { .. } => "remove",
             Command::Workload(_) => "workload",
             Command::StopWorkload {} => "stop_workload",
             Command::Promote { .. } => "promote",
@@ -685,7 +736,12 @@ impl Scenario {
                         }
                     }
                 }
-                Command::Write { client, node, .. } | Command::Read { client, node, .. } => {
+                Command::Write { client, node, .. }
+                | Command::Read { client, node, .. }
+                | Command::Delete { client, node, .. }
+                | Command::Increment { client, node, .. }
+                | Command::Add { client, node, .. }
+                | Command::Remove { client, node, .. } => {
                     client_ok(&format!("{p}.client"), *client)?;
                     if let Some(node) = node {
                         node_ok(&format!("{p}.node"), *node)?;
@@ -744,6 +800,8 @@ fn validate_workload(
     }
     validate_probability(w.read_fraction, "read_fraction")
         .map_err(|m| ScenarioError::new(format!("{path}.read_fraction"), m))?;
+    validate_probability(w.delete_fraction, "delete_fraction")
+        .map_err(|m| ScenarioError::new(format!("{path}.delete_fraction"), m))?;
     if w.keys == 0 || w.keys > 1_000_000 {
         return Err(ScenarioError::new(
             format!("{path}.keys"),

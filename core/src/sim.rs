@@ -15,8 +15,8 @@ use crate::history::{Completion, History, Operation, Outcome};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
 use crate::protocol::{
-    merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Message, NodeId, OpId, OpKind, Out,
-    Protocol, ReadFrom, Reply, Request, Value, Version,
+    merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Key, KeyType, Message, NodeId, OpId,
+    OpKind, Out, Protocol, ReadFrom, Reply, Request, Value, Version,
 };
 use crate::rng::SimRng;
 use crate::scenario::{
@@ -123,6 +123,8 @@ struct Workload {
     /// Cumulative integer weights for Zipf keys (empty: uniform).
     zipf: Vec<u64>,
     stop: Option<Time>,
+    /// The element the workload added last to each set key (what it removes).
+    last_added: BTreeMap<Key, Value>,
 }
 
 /// Where a client operation should go.
@@ -174,6 +176,8 @@ pub struct Sim<P: Protocol> {
     sessions: SessionChecker,
     /// Which write wrote each value.
     writer: BTreeMap<Value, OpId>,
+    /// The deletes of each key.
+    deletes: BTreeMap<Key, Vec<OpId>>,
     /// Reads already redirected to the leader once.
     redirected: BTreeSet<OpId>,
     /// The last time a command or a client write disturbed the cluster.
@@ -284,6 +288,7 @@ impl<P: Protocol> Sim<P> {
             accepted: Vec::new(),
             sessions: SessionChecker::new(),
             writer: BTreeMap::new(),
+            deletes: BTreeMap::new(),
             redirected: BTreeSet::new(),
             last_disturbance: 0,
             next_quorum: None,
@@ -789,44 +794,49 @@ impl<P: Protocol> Sim<P> {
         let n = self.nodes.len();
         let (target, min_version, behind) = match kind {
             OpKind::Read { .. } => self.session_read(client, target),
-            OpKind::Write { .. } => (target, Vec::new(), Behind::Wait),
+            _ => (target, Vec::new(), Behind::Wait),
         };
-        let (node, require_leader) = match (target, &kind) {
-            (Target::Node(node), _) => (node, false),
-            (Target::Auto(_), OpKind::Write { .. }) | (Target::Auto(ReadFrom::Leader), _) => {
-                (self.nodes[home].leader_hint().filter(|&l| l < n).unwrap_or(home), matches!(kind, OpKind::Read { .. }))
-            }
-            (Target::Auto(ReadFrom::Local), _) => (home, false),
-            (Target::Auto(ReadFrom::Any), _) => (self.rng.below(n as u64) as NodeId, false),
+        let is_read = !kind.is_write();
+        let (node, require_leader) = match target {
+            Target::Node(node) => (node, false),
+            Target::Auto(_) if !is_read => (self.nodes[home].leader_hint().filter(|&l| l < n).unwrap_or(home), false),
+            Target::Auto(ReadFrom::Leader) => (self.nodes[home].leader_hint().filter(|&l| l < n).unwrap_or(home), true),
+            Target::Auto(ReadFrom::Local) => (home, false),
+            Target::Auto(ReadFrom::Any) => (self.rng.below(n as u64) as NodeId, false),
         };
         let id = self.history.ops.len() as OpId;
-        if let OpKind::Write { value, .. } = kind {
+        let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
+        if let Some(value) = op.written() {
             self.next_value = self.next_value.max(value + 1);
         }
-        let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
-        self.stale.on_write_invoked(&op);
+        if let OpKind::Add { element, .. } | OpKind::Remove { element, .. } = kind {
+            self.next_value = self.next_value.max(element + 1);
+        }
+        if kind.is_register() {
+            self.stale.on_write_invoked(&op);
+        }
         match kind {
-            OpKind::Write { value, .. } => {
+            OpKind::Read { key } => self.sessions.on_read_invoked(client, id, key),
+            OpKind::Write { value, .. } | OpKind::Delete { value, .. } => {
                 self.writer.insert(value, id);
+                if op.is_delete() {
+                    self.deletes.entry(op.key()).or_default().push(id);
+                }
                 self.sessions.on_write_invoked(client, id);
                 self.last_disturbance = self.now;
             }
-            OpKind::Read { key } => self.sessions.on_read_invoked(client, id, key),
+            _ => self.last_disturbance = self.now,
         }
         self.history.ops.push(op);
         self.accepted.push(None);
         self.clients[client].pending.insert(id);
         self.trace.hash((self.now, 8u8, client, node, &kind));
         if self.trace.wants_text() {
-            let what = match kind {
-                OpKind::Read { key } => format!("read k{key}"),
-                OpKind::Write { key, value } => format!("write k{key} = v{value}"),
-            };
             self.trace.push(TraceEntry {
                 time: self.now,
                 node: Some(node),
                 kind: "invoke".into(),
-                text: format!("client {client} op{id}: {what} at n{node}"),
+                text: format!("client {client} op{id}: {} at n{node}", kind.describe()),
             });
         }
         let timeout = self.clients[client].timeout;
@@ -834,8 +844,8 @@ impl<P: Protocol> Sim<P> {
         let quorum = self.next_quorum.take();
         if let Some(d) = self.path_delay(home, node) {
             let context = match kind {
-                OpKind::Write { key, .. } => self.clients[client].contexts.remove(&key).unwrap_or_default(),
                 OpKind::Read { .. } => Vec::new(),
+                _ => self.clients[client].contexts.remove(&kind.key()).unwrap_or_default(),
             };
             let req = Request { op: id, client, kind, require_leader, min_version, behind, context, quorum };
             self.push(self.now + d, EventKind::Request { node, req });
@@ -959,9 +969,11 @@ impl<P: Protocol> Sim<P> {
             }
         }
         let o = &self.history.ops[op as usize];
-        let model = RegisterModel { history: &self.history, writer: &self.writer };
+        let model = RegisterModel { history: &self.history, writer: &self.writer, deletes: &self.deletes };
         let mut found = Vec::new();
-        if o.is_ok() {
+        // Counters and sets are not registers: the register checkers leave their keys alone.
+        let register = o.kind.is_register() && self.nodes[0].key_type(o.key()) == KeyType::Register;
+        if register && o.is_ok() {
             if is_write {
                 self.stale.on_write_acked(o);
                 self.sessions.on_write_acked(o.client, op, o.key(), &model);
@@ -969,7 +981,7 @@ impl<P: Protocol> Sim<P> {
                 found.extend(self.stale.on_read_done(o, &self.history));
                 found.extend(self.sessions.on_read_ok(o.client, op, o.key(), o.node, now, &model));
             }
-        } else if !is_write {
+        } else if register && !is_write {
             self.sessions.on_read_failed(op);
         }
         for a in found {
@@ -987,7 +999,12 @@ impl<P: Protocol> Sim<P> {
             .filter(|&i| self.slots[i].health == Health::Up && self.nodes[i].holds_data())
             .collect();
         let data: Vec<BTreeMap<u32, Vec<Value>>> =
-            up.iter().map(|&i| self.nodes[i].view().data.into_iter().map(|k| (k.key, k.values)).collect()).collect();
+            // A key that holds nothing (a tombstone) is the same as a key never written.
+            up.iter()
+                .map(|&i| {
+                    self.nodes[i].view().data.into_iter().filter(|k| !k.values.is_empty()).map(|k| (k.key, k.values)).collect()
+                })
+                .collect();
         let mut keys: BTreeSet<u32> = BTreeSet::new();
         for d in &data {
             keys.extend(d.keys());
@@ -1181,6 +1198,25 @@ impl<P: Protocol> Sim<P> {
                 self.next_quorum = quorum;
                 self.invoke(client, OpKind::Read { key }, target);
             }
+            Command::Delete { client, key, node, quorum } => {
+                let value = self.fresh_value();
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.next_quorum = quorum;
+                self.invoke(client, OpKind::Delete { key, value }, target);
+            }
+            Command::Increment { client, key, by, node } => {
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.invoke(client, OpKind::Increment { key, by }, target);
+            }
+            Command::Add { client, key, element, node } => {
+                let element = element.unwrap_or_else(|| self.fresh_value());
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.invoke(client, OpKind::Add { key, element }, target);
+            }
+            Command::Remove { client, key, element, node } => {
+                let target = node.map(Target::Node).unwrap_or(Target::Auto(ReadFrom::Leader));
+                self.invoke(client, OpKind::Remove { key, element }, target);
+            }
             Command::Workload(cfg) => self.start_workload(cfg),
             Command::StopWorkload {} => self.workload = None,
             Command::Session { client, session } => self.clients[client].session = session,
@@ -1211,7 +1247,7 @@ impl<P: Protocol> Sim<P> {
             }
         };
         let stop = cfg.stop_ms.map(from_ms);
-        self.workload = Some(Workload { cfg, generation, turn: 0, clients, zipf, stop });
+        self.workload = Some(Workload { cfg, generation, turn: 0, clients, zipf, stop, last_added: BTreeMap::new() });
         let gap = self.workload_gap();
         self.push(self.now + gap, EventKind::Workload { generation });
     }
@@ -1247,12 +1283,43 @@ impl<P: Protocol> Sim<P> {
             let pick = self.rng.below(total);
             w.zipf.partition_point(|&c| c <= pick) as u64
         } as u32;
+        let delete_ppm = probability_ppm(w.cfg.delete_fraction);
         let is_read = self.rng.chance_ppm(read_ppm);
+        let leader = Target::Auto(ReadFrom::Leader);
         if is_read {
             self.invoke(client, OpKind::Read { key }, Target::Auto(read_from));
         } else {
-            let value = self.fresh_value();
-            self.invoke(client, OpKind::Write { key, value }, Target::Auto(ReadFrom::Leader));
+            // Each key gets the update its data type takes: counters are incremented, sets
+            // gain an element (or, one time in four, lose the one added last), registers are
+            // written (or deleted, as often as `delete_fraction` says).
+            match self.nodes[0].key_type(key) {
+                KeyType::Counter => {
+                    self.invoke(client, OpKind::Increment { key, by: 1 }, leader);
+                }
+                KeyType::Set => {
+                    let last = self.workload.as_ref().and_then(|w| w.last_added.get(&key).copied());
+                    match last {
+                        Some(element) if self.rng.below(4) == 0 => {
+                            self.invoke(client, OpKind::Remove { key, element }, leader);
+                        }
+                        _ => {
+                            let element = self.fresh_value();
+                            if let Some(w) = &mut self.workload {
+                                w.last_added.insert(key, element);
+                            }
+                            self.invoke(client, OpKind::Add { key, element }, leader);
+                        }
+                    }
+                }
+                KeyType::Register => {
+                    let value = self.fresh_value();
+                    if delete_ppm > 0 && self.rng.chance_ppm(delete_ppm) {
+                        self.invoke(client, OpKind::Delete { key, value }, leader);
+                    } else {
+                        self.invoke(client, OpKind::Write { key, value }, leader);
+                    }
+                }
+            }
         }
         let gap = self.workload_gap();
         self.push(self.now + gap, EventKind::Workload { generation });

@@ -17,14 +17,27 @@ use crate::time::{to_ms, Time};
 /// Without (the nodes keep only current values), a write held by no node is lost only when
 /// every value that replaced it was written by a write acknowledged before it began: the later
 /// write lost to an older one, as last-write-wins does with a skewed clock.
+///
+/// Deletes write tombstones, which count as values here (a tombstone replaced the write). A
+/// write is not lost either when a delete of its key was invoked after it: the data may have
+/// been deleted and its tombstone purged since. Deletes themselves and updates of counters and
+/// sets are not checked.
 pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs: bool) -> Vec<Anomaly> {
     let mut out = Vec::new();
     let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
         history.ops.iter().filter_map(|o| o.written().map(|v| (v, o))).collect();
+    let mut last_delete: std::collections::BTreeMap<Key, Time> = std::collections::BTreeMap::new();
+    for op in history.ops.iter().filter(|o| o.is_delete()) {
+        let t = last_delete.entry(op.key()).or_default();
+        *t = (*t).max(op.invoke);
+    }
     for op in &history.ops {
         let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
         let key = op.key();
-        if held.iter().any(|h| h.contains(&(key, value))) {
+        if op.is_delete() || held.iter().any(|h| h.contains(&(key, value))) {
+            continue;
+        }
+        if last_delete.get(&key).is_some_and(|&d| d >= op.invoke) {
             continue;
         }
         if !logs {

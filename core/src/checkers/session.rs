@@ -243,11 +243,14 @@ pub fn check(ops: &[SessionOp], model: &dyn Model) -> Vec<Anomaly> {
     out
 }
 
-/// The register model over the simulator's history: every write writes a unique value.
+/// The register model over the simulator's history: every write writes a unique value, and a
+/// delete writes "nothing" (a read of nothing reflects the deletes of its key).
 pub struct RegisterModel<'a> {
     pub history: &'a crate::history::History,
-    /// Which write wrote each value.
+    /// Which write wrote each value (and which delete each tombstone).
     pub writer: &'a BTreeMap<crate::protocol::Value, OpId>,
+    /// The deletes of each key.
+    pub deletes: &'a BTreeMap<Key, Vec<OpId>>,
 }
 
 impl RegisterModel<'_> {
@@ -268,16 +271,19 @@ impl Model for RegisterModel<'_> {
         self.sources(read).iter().any(|&s| s == write || !self.before(s, write))
     }
     fn sources(&self, read: OpId) -> Vec<OpId> {
-        let values = self.history.get(read).and_then(|o| o.read_values()).unwrap_or(&[]);
-        values.iter().filter_map(|v| self.writer.get(v).copied()).collect()
+        let Some(op) = self.history.get(read) else { return vec![] };
+        match op.read_values() {
+            Some([]) => self.deletes.get(&op.key()).cloned().unwrap_or_default(),
+            Some(values) => values.iter().filter_map(|v| self.writer.get(v).copied()).collect(),
+            None => vec![],
+        }
     }
     fn covers(&self, newer: OpId, older: OpId) -> bool {
         self.before(older, newer)
     }
     fn describe(&self, op: OpId) -> String {
-        match self.history.get(op).map(|o| &o.kind) {
-            Some(crate::protocol::OpKind::Write { key, value }) => format!("write k{key} = v{value}"),
-            Some(crate::protocol::OpKind::Read { key }) => format!("read k{key}"),
+        match self.history.get(op) {
+            Some(o) => o.kind.describe(),
             None => format!("op{op}"),
         }
     }
@@ -292,10 +298,15 @@ impl Model for RegisterModel<'_> {
 /// Runs the session checker over the simulator's history (clients are sessions).
 pub fn check_history(history: &crate::history::History) -> Vec<Anomaly> {
     let writer: BTreeMap<_, _> = history.ops.iter().filter_map(|o| o.written().map(|v| (v, o.id))).collect();
-    let model = RegisterModel { history, writer: &writer };
+    let mut deletes: BTreeMap<Key, Vec<OpId>> = BTreeMap::new();
+    for o in history.ops.iter().filter(|o| o.is_delete()) {
+        deletes.entry(o.key()).or_default().push(o.id);
+    }
+    let model = RegisterModel { history, writer: &writer, deletes: &deletes };
     let ops: Vec<SessionOp> = history
         .ops
         .iter()
+        .filter(|o| o.kind.is_register())
         .map(|o| SessionOp {
             id: o.id,
             session: o.client,

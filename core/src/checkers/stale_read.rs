@@ -4,8 +4,11 @@
 //! "Newer" is real-time order, independent of any protocol: a write `w` makes the read of value
 //! `v` stale when `w` was acknowledged before the read was invoked and `w` was invoked after the
 //! write of `v` had been acknowledged. Then no correct (linearizable) order can place the read
-//! after `w` and `v` after `w`. A read of nothing is stale as soon as any write to the key was
-//! acknowledged before it began. A value whose write is not yet acknowledged (or never was)
+//! after `w` and `v` after `w`. A delete is a write of "nothing": a read of nothing observed the
+//! latest delete of the key, and is stale when a write was invoked after that delete had been
+//! acknowledged (or, with no delete at all, as soon as any write to the key was acknowledged
+//! before the read began). A read that returns a deleted value after the delete was
+//! acknowledged is stale too: the deleted data came back. A value whose write is not yet acknowledged (or never was)
 //! is never stale: it may legitimately be the newest.
 //!
 //! The checker is incremental: acknowledged writes arrive in completion order, so per key it
@@ -29,8 +32,10 @@ struct KeyWrites {
 #[derive(Clone, Debug, Default)]
 pub struct StaleReadChecker {
     keys: BTreeMap<Key, KeyWrites>,
-    /// Which write wrote each value.
+    /// Which write wrote each value (and which delete wrote each tombstone).
     writer: BTreeMap<Value, OpId>,
+    /// The deletes of each key.
+    deletes: BTreeMap<Key, Vec<OpId>>,
 }
 
 impl StaleReadChecker {
@@ -38,6 +43,9 @@ impl StaleReadChecker {
     pub fn on_write_invoked(&mut self, op: &Operation) {
         if let Some(v) = op.written() {
             self.writer.insert(v, op.id);
+        }
+        if op.is_delete() {
+            self.deletes.entry(op.key()).or_default().push(op.id);
         }
     }
 
@@ -66,18 +74,36 @@ impl StaleReadChecker {
         // acknowledged, so it may be the newest write of all).
         let mut seen_ack: Option<Time> = Some(0);
         let mut seen_ops = Vec::new();
-        for v in values {
-            let ack = self.writer.get(v).and_then(|&id| {
+        // The writes the read observed: those of its values, or for a read of nothing the
+        // deletes of the key (the newest of them may be the one it saw).
+        let sources: Vec<Option<OpId>> = if values.is_empty() {
+            self.deletes.get(&read.key()).map(|d| d.iter().map(|&id| Some(id)).collect()).unwrap_or_default()
+        } else {
+            values.iter().map(|v| self.writer.get(v).copied()).collect()
+        };
+        let mut best: Option<Time> = None;
+        for id in &sources {
+            let ack = id.and_then(|id| {
                 seen_ops.push(id);
                 history.get(id).and_then(|w| w.ok_time())
             });
-            seen_ack = match (seen_ack, ack) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                _ => None,
-            };
+            if values.is_empty() {
+                // Any one delete explains a read of nothing: the latest acknowledged one counts,
+                // and one not yet acknowledged may be the newest write of all.
+                best = match (best, ack) {
+                    (_, None) => return None,
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (None, b) => b,
+                };
+            } else {
+                seen_ack = match (seen_ack, ack) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
         }
         let seen_ack = seen_ack?;
-        let stale = if values.is_empty() { true } else { newest_invoke > seen_ack };
+        let stale = if values.is_empty() { best.is_none_or(|b| newest_invoke > b) } else { newest_invoke > seen_ack };
         if !stale {
             return None;
         }
@@ -89,6 +115,24 @@ impl StaleReadChecker {
         };
         let mut ops = vec![read.id, newest_op];
         ops.extend(seen_ops);
+        if missed.is_delete() && !values.is_empty() {
+            return Some(Anomaly {
+                kind: AnomalyKind::StaleRead,
+                time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
+                ops,
+                nodes: vec![read.node],
+                explanation: format!(
+                    "read op{} of k{} at n{} returned {what}, but delete op{} of k{} was acknowledged at {:.3} ms, before the read began at {:.3} ms: deleted data came back",
+                    read.id,
+                    read.key(),
+                    read.node,
+                    missed.id,
+                    read.key(),
+                    to_ms(missed.ok_time().unwrap_or_default()),
+                    to_ms(read.invoke),
+                ),
+            });
+        }
         Some(Anomaly {
             kind: AnomalyKind::StaleRead,
             time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
@@ -113,7 +157,7 @@ pub fn check(history: &History) -> Vec<Anomaly> {
     let mut checker = StaleReadChecker::default();
     // Events in time order: invocations, then completions (ties: acks before reads' checks).
     let mut events: Vec<(Time, u8, OpId)> = Vec::new();
-    for op in &history.ops {
+    for op in history.ops.iter().filter(|o| o.kind.is_register()) {
         events.push((op.invoke, 0, op.id));
         if let Some(c) = &op.completion {
             events.push((c.time, if op.kind.is_write() { 1 } else { 2 }, op.id));
@@ -171,6 +215,38 @@ mod tests {
                 ],
                 vec![],
             ),
+        ];
+        for (i, (ops, expected)) in cases.into_iter().enumerate() {
+            let h = History { ops };
+            let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
+            assert_eq!(got, expected, "case {i}");
+        }
+    }
+
+    fn d(id: u64, tomb: Value, inv: Time, done: Time) -> Operation {
+        op(id, OpKind::Delete { key: 1, value: tomb }, inv, done, Outcome::Ok { values: vec![] })
+    }
+
+    #[test]
+    fn deletes() {
+        let cases: Vec<(Vec<Operation>, Vec<OpId>)> = vec![
+            // Write, delete, then a read of nothing: it saw the delete.
+            (vec![w(0, 10, 0, 5), d(1, 11, 6, 9), r(2, vec![], 10, 12)], vec![]),
+            // Write, delete, then a read of the deleted value: deleted data came back.
+            (vec![w(0, 10, 0, 5), d(1, 11, 6, 9), r(2, vec![10], 10, 12)], vec![2]),
+            // Delete, then a write, then a read of nothing: stale.
+            (vec![d(0, 10, 0, 5), w(1, 11, 6, 9), r(2, vec![], 10, 12)], vec![2]),
+            // A delete still outstanding may be the newest: a read of nothing is fine.
+            (
+                vec![
+                    w(0, 10, 0, 5),
+                    op(1, OpKind::Delete { key: 1, value: 11 }, 6, 20, Outcome::Unknown),
+                    r(2, vec![], 10, 12),
+                ],
+                vec![],
+            ),
+            // A delete concurrent with the read: either answer is fine.
+            (vec![w(0, 10, 0, 5), d(1, 11, 6, 11), r(2, vec![10], 10, 12)], vec![]),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
             let h = History { ops };

@@ -26,8 +26,14 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
     // Each register operation is tagged with its key, which only partitions the history.
     let mut ops: Vec<TimedOp<(Key, RegisterOp)>> = Vec::new();
     let mut ids: Vec<OpId> = Vec::new();
+    // Keys updated as counters or sets are not registers: leave them out.
+    let merged: std::collections::BTreeSet<Key> =
+        history.ops.iter().filter(|o| !o.kind.is_register()).map(|o| o.key()).collect();
     for op in &history.ops {
         let (call, key) = (op.invoke, op.key());
+        if merged.contains(&key) {
+            continue;
+        }
         let timed = match (&op.kind, &op.completion) {
             (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values } })) => match values[..] {
                 [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
@@ -43,6 +49,13 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
             }
             (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
             (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
+            // A delete writes "nothing": later reads of nothing are explained by it.
+            (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. } })) => {
+                TimedOp::done(call, *time, RegisterOp::Write { value: None })
+            }
+            (OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
+            (OpKind::Delete { .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: None }),
+            _ => continue,
         };
         ops.push(TimedOp { call: timed.call, ret: timed.ret, op: (key, timed.op) });
         ids.push(op.id);
@@ -103,6 +116,8 @@ fn describe(op: &Operation) -> String {
             format!("read op{} ({})", op.id, vs.join(", "))
         }
         (OpKind::Read { .. }, None) => format!("read op{}", op.id),
+        (OpKind::Delete { .. }, _) => format!("delete op{}", op.id),
+        (kind, _) => format!("{} op{}", kind.describe(), op.id),
     }
 }
 

@@ -66,13 +66,23 @@ use crate::protocol::{
 use crate::time::{from_ms, to_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
 
+impl Entry {
+    /// The value the key holds after this entry.
+    pub fn live(&self) -> Option<Value> {
+        (!self.deleted).then_some(self.value)
+    }
+}
+
 /// One write in the replication log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     /// Term of the leader that wrote it.
     pub term: u64,
     pub key: Key,
+    /// The value written, or the tombstone a delete wrote.
     pub value: Value,
+    /// A delete: after this entry the key holds nothing.
+    pub deleted: bool,
     /// The client operation that wrote it.
     pub op: OpId,
     /// The leader's clock when it wrote the entry.
@@ -211,8 +221,8 @@ pub struct LeaderFollowerNode {
     // Volatile state.
     role: Role,
     commit: u64,
-    /// Applied data: key → (value, position).
-    kv: BTreeMap<Key, (Value, u64)>,
+    /// Applied data: key → (value, position); no value after a delete.
+    kv: BTreeMap<Key, (Option<Value>, u64)>,
     progress: Vec<Progress>,
     pending: BTreeMap<u64, Pending>,
     timeout_armed: bool,
@@ -356,7 +366,7 @@ impl LeaderFollowerNode {
     }
     /// The value this node would return for a read of `key`.
     pub fn read(&self, key: Key) -> Option<Value> {
-        self.kv.get(&key).map(|&(v, _)| v)
+        self.kv.get(&key).and_then(|&(v, _)| v)
     }
 
     fn last(&self) -> u64 {
@@ -380,7 +390,7 @@ impl LeaderFollowerNode {
     fn rebuild_kv(&mut self) {
         self.kv.clear();
         for (i, e) in self.log.iter().enumerate() {
-            self.kv.insert(e.key, (e.value, i as u64 + 1));
+            self.kv.insert(e.key, (e.live(), i as u64 + 1));
         }
     }
 
@@ -661,11 +671,13 @@ impl LeaderFollowerNode {
         out.send(to, msg);
     }
 
-    fn on_write(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId, key: Key, value: Value) {
-        self.log.push(Entry { term: self.term, key, value, op, stamp: ctx.clock, appended_at: ctx.now });
+    fn on_write(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId, key: Key, value: Value, deleted: bool) {
+        let e = Entry { term: self.term, key, value, deleted, op, stamp: ctx.clock, appended_at: ctx.now };
+        let live = e.live();
+        self.log.push(e);
         self.persist();
         let index = self.last();
-        self.kv.insert(key, (value, index));
+        self.kv.insert(key, (live, index));
         for i in 0..self.progress.len() {
             if self.progress[i].next == index {
                 self.send_append(ctx, out, i);
@@ -823,7 +835,7 @@ impl LeaderFollowerNode {
                     ),
                 );
             }
-            self.kv.insert(e.key, (e.value, idx));
+            self.kv.insert(e.key, (e.live(), idx));
             self.log.push(e);
         }
         // Entries beyond the end of the leader's log that an older term wrote can never be
@@ -945,7 +957,17 @@ impl LeaderFollowerNode {
                     out.ok_fenced(req.op, self.read(key).into_iter().collect(), vec![self.last()], self.epoch());
                 }
             }
-            OpKind::Write { key, value } => {
+            OpKind::Increment { .. } | OpKind::Add { .. } | OpKind::Remove { .. } => out.fail(
+                req.op,
+                FailReason::Unavailable {
+                    why: format!(
+                        "k{} is a register: a single leader orders every write, so there is nothing to merge",
+                        req.kind.key()
+                    ),
+                },
+            ),
+            OpKind::Write { key, value } | OpKind::Delete { key, value } => {
+                let deleted = matches!(req.kind, OpKind::Delete { .. });
                 if self.role == Role::Leader && !self.lease_holds(ctx) {
                     out.note(
                         "lease_expired",
@@ -954,7 +976,7 @@ impl LeaderFollowerNode {
                     self.become_follower(None, out);
                     out.fail(req.op, FailReason::NotLeader { hint: None });
                 } else if self.role == Role::Leader {
-                    self.on_write(ctx, out, req.op, key, value);
+                    self.on_write(ctx, out, req.op, key, value, deleted);
                 } else {
                     out.fail(req.op, not_leader);
                 }
@@ -1102,7 +1124,7 @@ impl Protocol for LeaderFollowerNode {
             data: self
                 .kv
                 .iter()
-                .map(|(&key, &(v, pos))| KeyView { key, values: vec![v], version: format!("#{pos}") })
+                .map(|(&key, &(v, pos))| KeyView { key, values: v.into_iter().collect(), version: format!("#{pos}") })
                 .collect(),
             flags,
         }

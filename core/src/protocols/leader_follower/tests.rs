@@ -34,7 +34,7 @@ fn write(op: OpId, key: Key, value: Value) -> Input<Msg, Timer> {
 }
 
 fn entry(term: u64, key: Key, value: Value, op: OpId, at: Time) -> Entry {
-    Entry { term, key, value, op, stamp: at, appended_at: at }
+    Entry { term, key, value, deleted: false, op, stamp: at, appended_at: at }
 }
 
 fn resp(success: bool, index: u64) -> Msg {

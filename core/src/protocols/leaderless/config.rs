@@ -44,6 +44,11 @@ pub struct LeaderlessConfig {
     pub sloppy_quorum: bool,
     #[serde(default = "default_sloppy_after")]
     pub sloppy_after_ms: f64,
+    /// Replicas purge a tombstone (what a delete writes) once it is this old by their clock,
+    /// like Cassandra's `gc_grace_seconds`. A replica that missed the delete and comes back
+    /// after that resurrects the deleted data. Absent: tombstones are kept forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tombstone_grace_ms: Option<f64>,
     /// The coordinator gives up on a request after this long.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: f64,
@@ -80,6 +85,7 @@ impl Default for LeaderlessConfig {
             anti_entropy_ms: None,
             sloppy_quorum: false,
             sloppy_after_ms: default_sloppy_after(),
+            tombstone_grace_ms: None,
             request_timeout_ms: default_request_timeout(),
         }
     }
@@ -105,6 +111,7 @@ impl LeaderlessConfig {
             ("sloppy_after_ms", self.sloppy_after_ms),
             ("request_timeout_ms", self.request_timeout_ms),
             ("anti_entropy_ms", self.anti_entropy_ms.unwrap_or(1.0)),
+            ("tombstone_grace_ms", self.tombstone_grace_ms.unwrap_or(1.0)),
         ] {
             if !(v.is_finite() && v >= 0.1 && v <= 3_600_000.0) {
                 return err(name, format!("must be between 0.1 and 3600000, got {v}"));

@@ -32,8 +32,7 @@ use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
-/// A value with the coordinator's timestamp and identity (the last-write-wins order).
-pub type Stamped = (Time, NodeId, Value);
+pub use super::Stamped;
 /// The state of one key.
 pub type State = DvvSet<NodeId, Stamped>;
 
@@ -113,6 +112,8 @@ pub enum Timer {
     Sloppy(OpId),
     Handoff,
     AntiEntropy,
+    /// Compaction: purge tombstones past the grace period.
+    Compact,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,6 +145,9 @@ pub struct LeaderlessNode {
     data: BTreeMap<Key, State>,
     /// Writes held for another replica: (intended, key) → state.
     hints: BTreeMap<(NodeId, Key), State>,
+    /// Keys whose tombstone this replica purged, with the tombstone's time (to recognise the
+    /// deleted data if it comes back).
+    purged: BTreeMap<Key, Time>,
     // Volatile state.
     coordinating: BTreeMap<OpId, Coord>,
     ae_turn: usize,
@@ -165,6 +169,7 @@ impl LeaderlessNode {
             cfg,
             data: BTreeMap::new(),
             hints: BTreeMap::new(),
+            purged: BTreeMap::new(),
             coordinating: BTreeMap::new(),
             ae_turn: 0,
         }
@@ -195,22 +200,37 @@ impl LeaderlessNode {
                 values.dedup();
                 let Some(&winner) = values.last() else { return State::default() };
                 for v in &values[..values.len() - 1] {
-                    out.superseded(key, v.2, winner.2);
+                    out.superseded(key, v.value, winner.value);
                 }
                 DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![winner])
             }
         }
     }
 
-    /// Values a read returns from a state.
+    /// What a state holds: the winning value under last write wins, every sibling otherwise;
+    /// tombstones included.
+    fn held(&self, state: &State) -> Vec<Stamped> {
+        match self.cfg.resolution {
+            Resolution::Lww => state.values().into_iter().max().into_iter().collect(),
+            Resolution::Siblings => state.values(),
+        }
+    }
+
+    /// Values a read returns from a state (tombstones read as nothing).
     fn values_of(&self, state: &State) -> Vec<Value> {
-        let mut v: Vec<Value> = match self.cfg.resolution {
-            Resolution::Lww => state.values().into_iter().max().map(|s| s.2).into_iter().collect(),
-            Resolution::Siblings => state.values().into_iter().map(|s| s.2).collect(),
-        };
+        let mut v: Vec<Value> = self.held(state).into_iter().filter(|s| !s.deleted).map(|s| s.value).collect();
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// The newest tombstone of a key that holds nothing but tombstones.
+    fn tombstone(&self, state: &State) -> Option<Time> {
+        let held = self.held(state);
+        if held.is_empty() || held.iter().any(|s| !s.deleted) {
+            return None;
+        }
+        held.iter().map(|s| s.time).max()
     }
 
     /// What a read of `key` on this replica alone returns.
@@ -222,8 +242,50 @@ impl LeaderlessNode {
         let current = self.data.get(&key).cloned().unwrap_or_default();
         let merged = self.merge(out, key, &current, incoming);
         let changed = !same(&merged, &current);
+        if changed {
+            self.maybe_note_resurrection(out, key, &merged);
+        }
         self.data.insert(key, merged);
         changed
+    }
+
+    /// Data older than a tombstone this replica purged has come back from a replica that never
+    /// saw the delete: the zombie data of Cassandra's `gc_grace_seconds`.
+    fn maybe_note_resurrection(&mut self, out: &mut Out<Msg, Timer>, key: Key, merged: &State) {
+        let Some(&purged_at) = self.purged.get(&key) else { return };
+        let back: Vec<Stamped> = self.held(merged).into_iter().filter(|s| !s.deleted && s.time <= purged_at).collect();
+        if back.is_empty() {
+            return;
+        }
+        self.purged.remove(&key);
+        let vs: Vec<String> = back.iter().map(|s| format!("v{}", s.value)).collect();
+        out.note(
+            "resurrected",
+            format!(
+                "n{}: k{key} = {} is back: it was deleted, but the tombstone was purged after the grace period before every replica had seen it",
+                self.id,
+                vs.join(", ")
+            ),
+        );
+    }
+
+    /// Drops tombstones older than the grace period (compaction).
+    fn purge_tombstones(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let Some(grace) = self.cfg.tombstone_grace_ms.map(LeaderlessConfig::ms) else { return };
+        let expired: Vec<(Key, Time)> = self
+            .data
+            .iter()
+            .filter_map(|(&k, st)| self.tombstone(st).map(|t| (k, t)))
+            .filter(|&(_, t)| ctx.clock.saturating_sub(t) >= grace)
+            .collect();
+        for (key, t) in expired {
+            self.data.remove(&key);
+            self.purged.insert(key, t);
+            out.note(
+                "tombstone_purged",
+                format!("n{}: the tombstone of k{key} is older than the grace period and is purged", self.id),
+            );
+        }
     }
 
     fn coordinate(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
@@ -235,9 +297,21 @@ impl LeaderlessNode {
         }
         let others: Vec<NodeId> = prefs.iter().copied().filter(|&p| p != self.id).collect();
         let (needed, pending) = match req.kind {
-            OpKind::Write { value, .. } => {
+            OpKind::Increment { .. } | OpKind::Add { .. } | OpKind::Remove { .. } => {
+                out.fail(
+                    req.op,
+                    FailReason::Unavailable {
+                        why: format!(
+                            "k{key} is a register here; counters and sets are merge key spaces of the multi-leader family"
+                        ),
+                    },
+                );
+                return;
+            }
+            OpKind::Write { value, .. } | OpKind::Delete { value, .. } => {
                 let current = self.data.get(&key).cloned().unwrap_or_default();
-                let stamped = (ctx.clock, self.id, value);
+                let deleted = matches!(req.kind, OpKind::Delete { .. });
+                let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
                 let state = match self.cfg.resolution {
                     Resolution::Siblings => DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
                         .update_with(&current, self.id),
@@ -424,6 +498,10 @@ impl Protocol for LeaderlessNode {
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
         match input {
             Input::Start => {
+                if let Some(grace) = self.cfg.tombstone_grace_ms {
+                    let every = LeaderlessConfig::ms(grace / 4.0);
+                    out.set_timer(Timer::Compact, every, every);
+                }
                 if let Some(ms) = self.cfg.anti_entropy_ms {
                     let every = LeaderlessConfig::ms(ms);
                     out.set_timer(Timer::AntiEntropy, every / 2, every);
@@ -511,6 +589,13 @@ impl Protocol for LeaderlessNode {
                     out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
                 }
             }
+            Input::Timer(Timer::Compact) => {
+                self.purge_tombstones(ctx, out);
+                if let Some(grace) = self.cfg.tombstone_grace_ms {
+                    let every = LeaderlessConfig::ms(grace / 4.0);
+                    out.set_timer(Timer::Compact, every, every);
+                }
+            }
             Input::Timer(Timer::AntiEntropy) => {
                 if self.n > 1 {
                     let peer = (self.id + 1 + self.ae_turn % (self.n - 1)) % self.n;
@@ -550,7 +635,8 @@ impl Protocol for LeaderlessNode {
                 .iter()
                 .map(|(&key, s)| {
                     let vv: Vec<String> = s.join().iter().map(|(i, c)| format!("n{i}:{c}")).collect();
-                    KeyView { key, values: self.values_of(s), version: format!("[{}]", vv.join(" ")) }
+                    let tomb = if self.tombstone(s).is_some() { " tombstone" } else { "" };
+                    KeyView { key, values: self.values_of(s), version: format!("[{}]{tomb}", vv.join(" ")) }
                 })
                 .collect(),
             flags,
@@ -559,13 +645,13 @@ impl Protocol for LeaderlessNode {
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
         for (&key, s) in &self.data {
-            for v in self.values_of(s) {
-                f(key, v);
+            for v in self.held(s) {
+                f(key, v.value);
             }
         }
         for ((_, key), s) in &self.hints {
-            for v in self.values_of(s) {
-                f(*key, v);
+            for v in self.held(s) {
+                f(*key, v.value);
             }
         }
     }

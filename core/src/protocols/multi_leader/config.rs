@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::NodeId;
+use crate::protocol::{Key, KeyType, NodeId};
 use crate::time::{from_ms, Dur};
 
 /// Which leaders send their updates to which.
@@ -32,6 +32,34 @@ pub enum Conflicts {
     /// No conflict detection at all: the update that arrives last wins. Replicas that see
     /// updates in different orders end up different.
     LastArrival,
+    /// Merge: the key is a counter (a PN-counter CRDT). Concurrent increments all count.
+    Counter,
+    /// Merge: the key is a set (an add-wins observed-remove set, ORSWOT). A remove takes out
+    /// the additions it observed; a concurrent add survives it.
+    Set,
+    /// Merge: the key is a multi-value register CRDT. Concurrent writes are all kept, and a
+    /// write carrying the context it read replaces what that context covers.
+    MvRegister,
+}
+
+impl Conflicts {
+    /// The data type keys resolved this way hold.
+    pub fn key_type(self) -> KeyType {
+        match self {
+            Conflicts::Counter => KeyType::Counter,
+            Conflicts::Set => KeyType::Set,
+            _ => KeyType::Register,
+        }
+    }
+}
+
+/// A range of keys with its own conflict resolution (`from..=to`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpace {
+    pub from: Key,
+    pub to: Key,
+    pub conflicts: Conflicts,
 }
 
 /// Settings of the multi-leader family.
@@ -44,8 +72,12 @@ pub struct MultiLeaderConfig {
     pub datacenters: Option<Vec<usize>>,
     #[serde(default)]
     pub topology: Topology,
+    /// How conflicts are resolved on keys outside every key space.
     #[serde(default)]
     pub conflicts: Conflicts,
+    /// Key ranges resolved differently (counters, sets, …); they may not overlap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_spaces: Vec<KeySpace>,
     /// Hold an update until every update it depends on (by its version vector) has arrived.
     /// Off: apply in arrival order, so an update can overtake the insert it modifies.
     #[serde(default = "yes")]
@@ -74,6 +106,7 @@ impl Default for MultiLeaderConfig {
             datacenters: None,
             topology: Topology::AllToAll,
             conflicts: Conflicts::Lww,
+            key_spaces: Vec::new(),
             causal_delivery: true,
             heartbeat_ms: default_heartbeat(),
             batch: default_batch(),
@@ -96,6 +129,11 @@ impl MultiLeaderConfig {
         ids.iter().map(|&dc| (0..n).find(|&i| dcs[i] == dc).unwrap_or(0)).collect()
     }
 
+    /// How conflicts on `key` are resolved.
+    pub fn conflicts_of(&self, key: Key) -> Conflicts {
+        self.key_spaces.iter().find(|s| (s.from..=s.to).contains(&key)).map_or(self.conflicts, |s| s.conflicts)
+    }
+
     pub(crate) fn heartbeat(&self) -> Dur {
         from_ms(self.heartbeat_ms).max(1)
     }
@@ -116,6 +154,23 @@ impl MultiLeaderConfig {
         }
         if !(self.heartbeat_ms.is_finite() && self.heartbeat_ms >= 0.1 && self.heartbeat_ms <= 600_000.0) {
             return err("heartbeat_ms", format!("must be between 0.1 and 600000, got {}", self.heartbeat_ms));
+        }
+        for (i, ks) in self.key_spaces.iter().enumerate() {
+            if ks.from > ks.to {
+                return err(
+                    &format!("key_spaces[{i}]"),
+                    format!("`from` ({}) must not be greater than `to` ({})", ks.from, ks.to),
+                );
+            }
+            if let Some(j) = self.key_spaces[..i].iter().position(|o| o.from <= ks.to && ks.from <= o.to) {
+                return err(
+                    &format!("key_spaces[{i}]"),
+                    format!("keys {}..={} overlap key_spaces[{j}]", ks.from, ks.to),
+                );
+            }
+        }
+        if self.key_spaces.len() > 1000 {
+            return err("key_spaces", "at most 1000 key spaces".into());
         }
         if self.batch == 0 || self.batch > 100_000 {
             return err("batch", format!("must be between 1 and 100000, got {}", self.batch));

@@ -25,24 +25,31 @@
 //! - *siblings*: every concurrent value is kept; a read returns them all with their causal
 //!   context, and a write carrying that context replaces exactly the siblings it saw (Riak);
 //! - *last arrival*: no detection at all; replicas that receive updates in different orders
-//!   diverge — the reason version vectors exist.
+//!   diverge — the reason version vectors exist;
+//! - *merge* ([`merge`]): the key is a CRDT — a counter, an observed-remove set or a
+//!   multi-value register — and concurrent updates are merged, none lost.
+//!
+//! Each key space (a range of keys, [`KeySpace`]) can choose its own resolution, so one cluster
+//! can hold last-write-wins profiles beside merged counters. A delete writes a tombstone that
+//! resolves like any other write; multi-leader replicas keep tombstones forever.
 
 mod config;
+pub mod merge;
 
 use std::collections::BTreeMap;
 
-pub use config::{Conflicts, MultiLeaderConfig, Topology};
+pub use config::{Conflicts, KeySpace, MultiLeaderConfig, Topology};
+pub use merge::Crdt;
 
 use crate::crdt::DvvSet;
 use crate::protocol::{
-    dominates, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
-    Version,
+    dominates, Behind, Ctx, FailReason, Input, Key, KeyType, Message, NodeId, OpId, OpKind, Out, Protocol, Request,
+    Value, Version,
 };
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
-/// A value with the writer's timestamp and identity (the last-write-wins order).
-pub type Stamped = (Time, NodeId, Value);
+pub use super::Stamped;
 
 /// One write, as it travels between replicas.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -52,8 +59,12 @@ pub struct Update {
     pub seq: u64,
     pub key: Key,
     pub value: Stamped,
+    /// What the client did.
+    pub kind: OpKind,
     /// The key's state at the origin right after the write.
     pub state: DvvSet<NodeId, Stamped>,
+    /// Merge key spaces: the key's CRDT state at the origin right after the operation.
+    pub crdt: Option<Crdt>,
     /// What the origin had applied from every node when it accepted the write.
     pub deps: Vec<u64>,
     pub op: OpId,
@@ -75,7 +86,10 @@ impl Message for Msg {
             Msg::Ship { updates, end, .. } if updates.is_empty() => format!("ship @{end}"),
             Msg::Ship { updates, .. } if updates.len() == 1 => {
                 let u = &updates[0];
-                format!("k{} = v{} from n{}", u.key, u.value.2, u.origin)
+                match u.kind {
+                    OpKind::Write { key, value } => format!("k{key} = v{value} from n{}", u.origin),
+                    ref kind => format!("{} from n{}", kind.describe(), u.origin),
+                }
             }
             Msg::Ship { updates, .. } => format!("{} updates", updates.len()),
             Msg::ShipAck { end } => format!("ack @{end}"),
@@ -105,6 +119,10 @@ struct KeyState {
     /// Last-write-wins mode: the value with the highest timestamp; last-arrival mode: whatever
     /// came last.
     last: Option<Stamped>,
+    /// Merge key spaces: the CRDT.
+    crdt: Option<Crdt>,
+    /// The latest update of this key applied from each origin (to tell concurrent updates).
+    writers: BTreeMap<NodeId, u64>,
 }
 
 /// One node of the multi-leader family.
@@ -165,16 +183,22 @@ impl MultiLeaderNode {
     /// The values a read of `key` returns here, and their causal context.
     pub fn read(&self, key: Key) -> (Vec<Value>, Version) {
         let Some(s) = self.data.get(&key) else { return (vec![], vec![]) };
-        let values = match self.cfg.conflicts {
-            Conflicts::LastArrival | Conflicts::Lww => s.last.iter().map(|v| v.2).collect(),
-            Conflicts::Siblings => {
-                let mut v: Vec<Value> = s.dvv.values().into_iter().map(|v| v.2).collect();
-                v.sort_unstable();
-                v.dedup();
-                v
-            }
-        };
+        if let Some(c) = &s.crdt {
+            return (c.read(), c.context(self.n));
+        }
+        let mut values: Vec<Value> = self.held(s).into_iter().filter(|v| !v.deleted).map(|v| v.value).collect();
+        values.sort_unstable();
+        values.dedup();
         (values, crate::protocol::dots_to_version(&s.dvv.join(), self.n))
+    }
+
+    /// The stamped values a register key holds, tombstones included.
+    fn held(&self, s: &KeyState) -> Vec<Stamped> {
+        match s.crdt {
+            Some(_) => Vec::new(),
+            None if s.last.is_some() => s.last.into_iter().collect(),
+            None => s.dvv.values(),
+        }
     }
 
     /// Number of conflicts this node has seen (siblings created or writes discarded).
@@ -266,8 +290,38 @@ impl MultiLeaderNode {
         if u.seq <= self.seen[u.origin] {
             return false;
         }
+        let conflicts = self.cfg.conflicts_of(u.key);
         let state = self.data.entry(u.key).or_default();
-        match self.cfg.conflicts {
+        // Concurrent: this replica applied an update of the key that the origin had not seen.
+        let concurrent =
+            state.writers.iter().any(|(&o, &seq)| o != u.origin && seq > u.deps.get(o).copied().unwrap_or(0));
+        state.writers.insert(u.origin, u.seq);
+        match conflicts {
+            Conflicts::Counter | Conflicts::Set | Conflicts::MvRegister => {
+                let Some(incoming) = &u.crdt else { return false };
+                match &mut state.crdt {
+                    Some(mine) => {
+                        let before = mine.read();
+                        mine.merge(incoming);
+                        if concurrent && u.origin != self.id {
+                            out.note(
+                                "merge",
+                                format!(
+                                    "n{}: k{} merges n{}'s concurrent `{}`: {:?} → {:?} ({})",
+                                    self.id,
+                                    u.key,
+                                    u.origin,
+                                    u.kind.describe(),
+                                    before,
+                                    mine.read(),
+                                    mine.describe()
+                                ),
+                            );
+                        }
+                    }
+                    None => state.crdt = Some(incoming.clone()),
+                }
+            }
             Conflicts::LastArrival => state.last = Some(u.value),
             Conflicts::Lww => {
                 // Pure timestamp order, as Cassandra and DynamoDB global tables do: it converges
@@ -279,14 +333,14 @@ impl MultiLeaderNode {
                             "lww_discard",
                             format!(
                                 "n{} drops v{} (k{}, stamped {} µs by n{}) for v{} with a later timestamp",
-                                self.id, u.value.2, u.key, u.value.0, u.value.1, current.2
+                                self.id, u.value.value, u.key, u.value.time, u.value.node, current.value
                             ),
                         );
-                        out.superseded(u.key, u.value.2, current.2);
+                        out.superseded(u.key, u.value.value, current.value);
                     }
                     Some(current) => {
                         if current != u.value {
-                            out.superseded(u.key, current.2, u.value.2);
+                            out.superseded(u.key, current.value, u.value.value);
                         }
                         state.last = Some(u.value);
                     }
@@ -410,14 +464,42 @@ impl MultiLeaderNode {
                     }
                 }
             }
-            OpKind::Write { key, value } => {
+            kind => {
+                let key = kind.key();
                 if !self.is_leader() {
                     out.fail(req.op, FailReason::NotLeader { hint: Some(self.my_leader()) });
                     return;
                 }
+                let conflicts = self.cfg.conflicts_of(key);
+                let refuse = |why: String| FailReason::Unavailable { why };
                 let seq = self.seen[self.id] + 1;
-                let stamped = (ctx.clock, self.id, value);
+                let (value, deleted) = match kind {
+                    OpKind::Write { value, .. } => (value, false),
+                    OpKind::Delete { value, .. } => (value, true),
+                    OpKind::Add { element, .. } | OpKind::Remove { element, .. } => (element, false),
+                    _ => (0, false),
+                };
+                let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
                 let state = self.data.entry(key).or_default();
+                let crdt = match Crdt::empty(conflicts) {
+                    Some(empty) => {
+                        if deleted {
+                            out.fail(req.op, refuse(format!("k{key} is a merged key: it cannot be deleted")));
+                            return;
+                        }
+                        let mut c = state.crdt.clone().unwrap_or(empty);
+                        if let Err(why) = c.apply(self.id, &kind, &req.context) {
+                            out.fail(req.op, refuse(why));
+                            return;
+                        }
+                        Some(c)
+                    }
+                    None if conflicts.key_type() == KeyType::Register && kind.needs() != Some(KeyType::Register) => {
+                        out.fail(req.op, refuse(merge::refuse_on_register(key, &kind)));
+                        return;
+                    }
+                    None => None,
+                };
                 let written = DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped]);
                 let new_state = written.update_with(&state.dvv, self.id);
                 let update = Update {
@@ -425,7 +507,9 @@ impl MultiLeaderNode {
                     seq,
                     key,
                     value: stamped,
+                    kind,
                     state: new_state,
+                    crdt,
                     deps: self.seen.clone(),
                     op: req.op,
                 };
@@ -511,9 +595,21 @@ impl Protocol for MultiLeaderNode {
                 .keys()
                 .map(|&key| {
                     let (values, version) = self.read(key);
-                    let vv: Vec<String> =
-                        version.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, c)| format!("n{i}:{c}")).collect();
-                    KeyView { key, values, version: format!("[{}]", vv.join(" ")) }
+                    let state = &self.data[&key];
+                    let version = match &state.crdt {
+                        Some(c) => c.describe(),
+                        None => {
+                            let vv: Vec<String> = version
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, &c)| c > 0)
+                                .map(|(i, c)| format!("n{i}:{c}"))
+                                .collect();
+                            let tomb = if values.is_empty() { " tombstone" } else { "" };
+                            format!("[{}]{tomb}", vv.join(" "))
+                        }
+                    };
+                    KeyView { key, values, version }
                 })
                 .collect(),
             flags: if self.held.is_empty() {
@@ -537,11 +633,18 @@ impl Protocol for MultiLeaderNode {
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
-        for &key in self.data.keys() {
-            for v in self.read(key).0 {
+        for (&key, s) in &self.data {
+            for v in self.held(s) {
+                f(key, v.value);
+            }
+            for v in s.crdt.iter().flat_map(|c| c.written()) {
                 f(key, v);
             }
         }
+    }
+
+    fn key_type(&self, key: Key) -> KeyType {
+        self.cfg.conflicts_of(key).key_type()
     }
 
     fn keeps_history() -> bool {

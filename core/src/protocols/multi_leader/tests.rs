@@ -163,3 +163,125 @@ fn topologies_choose_the_peers() {
     assert_eq!(peers(Topology::Star { hub: 0 }, 0), vec![1, 2, 3]);
     assert_eq!(peers(Topology::Star { hub: 0 }, 2), vec![0]);
 }
+
+fn merge_node(id: NodeId) -> MultiLeaderNode {
+    let cfg = MultiLeaderConfig {
+        conflicts: Conflicts::Lww,
+        key_spaces: vec![
+            KeySpace { from: 0, to: 0, conflicts: Conflicts::Counter },
+            KeySpace { from: 1, to: 1, conflicts: Conflicts::Set },
+            KeySpace { from: 2, to: 2, conflicts: Conflicts::MvRegister },
+        ],
+        ..Default::default()
+    };
+    let mut n = MultiLeaderNode::new(id, 3, cfg);
+    n.step(&ctx(id, 0), Input::Start, &mut Out::default());
+    n
+}
+
+/// Steps a request and returns the update it produced (the newest entry of the log).
+fn update(n: &mut MultiLeaderNode, clock: Time, input: Input<Msg, Timer>) -> Update {
+    step(n, clock, input);
+    n.log.last().expect("the request produced an update").clone()
+}
+
+fn op(op: OpId, kind: OpKind) -> Input<Msg, Timer> {
+    Input::Request(Request::plain(op, 0, kind))
+}
+
+#[test]
+fn concurrent_increments_of_a_counter_all_count() {
+    let mut a = merge_node(0);
+    let mut b = merge_node(1);
+    let ua = update(&mut a, 100, op(1, OpKind::Increment { key: 0, by: 2 }));
+    let ub = update(&mut b, 100, op(2, OpKind::Increment { key: 0, by: 5 }));
+    let ub2 = update(&mut b, 110, op(3, OpKind::Increment { key: 0, by: -1 }));
+    assert_eq!(a.read(0).0, vec![2]);
+    let effects = deliver(&mut a, 200, 1, vec![ub.clone()]);
+    assert!(
+        effects.iter().any(|e| matches!(e, E::Note { kind: "merge", .. })),
+        "a concurrent update is merged, and said so: {effects:?}"
+    );
+    deliver(&mut a, 210, 1, vec![ub2.clone()]);
+    deliver(&mut b, 200, 0, vec![ua]);
+    assert_eq!(a.read(0).0, vec![6], "2 + 5 - 1");
+    assert_eq!(b.read(0).0, vec![6], "both replicas agree");
+    // A duplicate changes nothing (the merge is idempotent).
+    deliver(&mut a, 300, 1, vec![ub]);
+    assert_eq!(crate::protocol::counter_value(&a.read(0).0), 6);
+}
+
+#[test]
+fn a_concurrent_add_survives_a_remove_of_the_same_element() {
+    let mut a = merge_node(0);
+    let mut b = merge_node(1);
+    let add = update(&mut a, 100, op(1, OpKind::Add { key: 1, element: 7 }));
+    deliver(&mut b, 150, 0, vec![add]);
+    assert_eq!(b.read(1).0, vec![7]);
+    // b removes the add it saw while a adds the element again.
+    let remove = update(&mut b, 200, op(2, OpKind::Remove { key: 1, element: 7 }));
+    let readd = update(&mut a, 200, op(3, OpKind::Add { key: 1, element: 7 }));
+    let add9 = update(&mut a, 210, op(4, OpKind::Add { key: 1, element: 9 }));
+    assert_eq!(b.read(1).0, Vec::<Value>::new());
+    deliver(&mut a, 300, 1, vec![remove]);
+    deliver(&mut b, 300, 0, vec![readd]);
+    deliver(&mut b, 310, 0, vec![add9]);
+    assert_eq!(a.read(1).0, vec![7, 9], "add wins over the concurrent remove");
+    assert_eq!(b.read(1).0, vec![7, 9]);
+}
+
+#[test]
+fn a_multi_value_register_keeps_concurrent_writes_until_a_write_with_context() {
+    let mut a = merge_node(0);
+    let mut b = merge_node(1);
+    let ua = update(&mut a, 100, op(1, OpKind::Write { key: 2, value: 50 }));
+    let ub = update(&mut b, 100, op(2, OpKind::Write { key: 2, value: 60 }));
+    deliver(&mut a, 200, 1, vec![ub]);
+    deliver(&mut b, 200, 0, vec![ua]);
+    assert_eq!(a.read(2).0, vec![50, 60]);
+    let context = a.read(2).1;
+    let resolve = update(&mut a, 300, write_with(3, 2, 70, context));
+    deliver(&mut b, 400, 0, vec![resolve]);
+    assert_eq!(a.read(2).0, vec![70]);
+    assert_eq!(b.read(2).0, vec![70], "the write with context replaced both siblings everywhere");
+}
+
+#[test]
+fn each_key_space_takes_only_its_own_operations() {
+    let mut a = merge_node(0);
+    let cases = [
+        (OpKind::Write { key: 0, value: 5 }, "counter"),
+        (OpKind::Add { key: 0, element: 5 }, "counter"),
+        (OpKind::Increment { key: 1, by: 1 }, "set"),
+        (OpKind::Delete { key: 1, value: 5 }, "cannot be deleted"),
+        (OpKind::Increment { key: 7, by: 1 }, "register"),
+        (OpKind::Add { key: 7, element: 1 }, "register"),
+    ];
+    for (i, (kind, word)) in cases.into_iter().enumerate() {
+        let effects = step(&mut a, 100, op(i as OpId, kind.clone()));
+        let Some(E::Reply { reply: Reply::Fail(FailReason::Unavailable { why }), .. }) = effects.last() else {
+            panic!("{kind:?} was not refused: {effects:?}");
+        };
+        assert!(why.contains(word), "{kind:?}: {why}");
+        assert!(shipped(&effects).is_empty(), "a refused operation ships nothing");
+    }
+    assert_eq!(a.key_type(0), KeyType::Counter);
+    assert_eq!(a.key_type(1), KeyType::Set);
+    assert_eq!(a.key_type(2), KeyType::Register);
+    assert_eq!(a.key_type(9), KeyType::Register);
+}
+
+#[test]
+fn a_delete_writes_a_tombstone_that_wins_by_timestamp() {
+    let mut a = node(0, Conflicts::Lww, true);
+    let mut b = node(1, Conflicts::Lww, true);
+    let w = update(&mut a, 100, write(1, 5, 50));
+    deliver(&mut b, 150, 0, vec![w]);
+    let d = update(&mut b, 200, op(2, OpKind::Delete { key: 5, value: 51 }));
+    assert_eq!(b.read(5).0, Vec::<Value>::new());
+    deliver(&mut a, 250, 1, vec![d]);
+    assert_eq!(a.read(5).0, Vec::<Value>::new(), "the later delete wins");
+    let mut held = Vec::new();
+    a.for_each_write(&mut |k, v| held.push((k, v)));
+    assert_eq!(held, vec![(5, 51)], "the tombstone is held in place of the value");
+}
