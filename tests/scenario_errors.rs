@@ -41,6 +41,35 @@ fn each_mistake_is_named() {
             vec!["commands[0]", "at_ms"],
         ),
         ("negative time", Box::new(|v| v["commands"][0]["at_ms"] = (-5).into()), vec!["commands[0].at_ms"]),
+        (
+            "overlapping key spaces",
+            Box::new(|v| {
+                v["protocol"] = serde_json::json!({"multi_leader": {"key_spaces": [
+                    {"from": 0, "to": 4, "conflicts": "counter"},
+                    {"from": 3, "to": 6, "conflicts": "set"}
+                ]}})
+            }),
+            vec!["protocol.multi_leader.key_spaces[1]", "overlap key_spaces[0]"],
+        ),
+        (
+            "unknown conflict resolution",
+            Box::new(|v| {
+                v["protocol"] = serde_json::json!({"multi_leader": {"key_spaces": [
+                    {"from": 0, "to": 4, "conflicts": "average"}
+                ]}})
+            }),
+            vec!["protocol.multi_leader.key_spaces[0].conflicts", "average"],
+        ),
+        (
+            "negative grace period",
+            Box::new(|v| v["protocol"] = serde_json::json!({"leaderless": {"tombstone_grace_ms": -1}})),
+            vec!["protocol.leaderless.tombstone_grace_ms"],
+        ),
+        (
+            "remove without an element",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "remove": {"client": 0, "key": 1}})),
+            vec!["commands[0]", "element"],
+        ),
         ("bad probability", Box::new(|v| v["cluster"]["network"]["loss"] = 1.5.into()), vec!["cluster.network.loss"]),
         (
             "inverted latency bounds",
