@@ -40,6 +40,10 @@ pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Where the behaviour this scenario reproduces is documented (for presets of real systems:
+    /// the system's own documentation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     #[serde(default)]
     pub seed: u64,
     /// How long `replicalab run` simulates, in milliseconds.
@@ -665,6 +669,9 @@ impl Scenario {
         };
         if let Some(w) = &self.workload {
             validate_workload("workload", w, &client_ok)?;
+        }
+        if self.sources.len() > 32 || self.sources.iter().any(|u| u.len() > 2_000) {
+            return Err(ScenarioError::new("sources", "at most 32 sources of at most 2000 characters each"));
         }
         if self.commands.len() > MAX_COMMANDS {
             return Err(ScenarioError::new("commands", format!("at most {MAX_COMMANDS} commands")));

@@ -1,0 +1,291 @@
+//! Presets of real systems: each reproduces the signature behaviour its sources document
+//! (`../shared/reference/seed-systems.md` lists them), over several seeds.
+
+use replicalab_core::presets;
+use replicalab_core::report::OpReport;
+use replicalab_core::scenario::{ProtocolConfig, Scenario};
+use replicalab_core::Report;
+use replicalab_tests::{anomaly_count as count, repro, run_report};
+
+const SEEDS: u64 = 4;
+
+fn preset(name: &str, seed: u64) -> Scenario {
+    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
+    s.seed = seed;
+    s
+}
+
+fn note(r: &Report, kind: &str) -> u64 {
+    r.metrics.notes.get(kind).copied().unwrap_or(0)
+}
+
+/// Operations of kind `f` invoked in `from..to` milliseconds.
+fn ops<'a>(r: &'a Report, f: &'a str, from: f64, to: f64) -> impl Iterator<Item = &'a OpReport> + 'a {
+    r.history.iter().filter(move |o| o.f == f && o.invoke_ms >= from && o.invoke_ms < to)
+}
+
+fn ok_share(r: &Report, f: &str, from: f64, to: f64) -> f64 {
+    ok_share_of(r, f, from, to, &[])
+}
+
+/// The share of operations that succeeded, leaving out clients whose own node is down.
+fn ok_share_of(r: &Report, f: &str, from: f64, to: f64, down: &[usize]) -> f64 {
+    let all: Vec<_> = ops(r, f, from, to).filter(|o| !down.contains(&o.client)).collect();
+    assert!(!all.is_empty(), "no {f} between {from} and {to} ms");
+    all.iter().filter(|o| o.outcome == "ok").count() as f64 / all.len() as f64
+}
+
+#[test]
+fn every_real_system_preset_names_its_sources() {
+    for p in presets::PRESETS {
+        let s = p.scenario().unwrap();
+        let real = ["postgres", "mysql", "aurora", "mongodb", "redis", "dynamodb", "cassandra", "riak", "couchdb"];
+        if real.iter().any(|r| p.name.starts_with(r))
+            || ["collaborative-editing", "patroni-coordinator", "github-2018"].contains(&p.name)
+        {
+            assert!(!s.sources.is_empty(), "{} states no source", p.name);
+            assert!(s.sources.iter().all(|u| u.starts_with("https://")), "{}: {:?}", p.name, s.sources);
+        }
+    }
+}
+
+#[test]
+fn asynchronous_failover_loses_commits_the_standby_never_received() {
+    for name in ["postgres-async", "mysql-async"] {
+        for seed in 0..SEEDS {
+            let s = preset(name, seed);
+            let r = run_report(&s);
+            assert!(count(&r, "lost_write") > 0, "{name}: {:?}; {}", r.anomaly_counts, repro(&s));
+            assert!(note(&r, "discarded") > 0, "{name} seed {seed}: the old primary discards its extra commits");
+            // Every lost write was acknowledged while the stream was stalled, before the crash.
+            for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+                let w = &r.history[a.ops[0] as usize];
+                assert!(w.invoke_ms >= 2_400.0 && w.invoke_ms < 3_000.0, "{name} seed {seed}: {}", a.explanation);
+            }
+            assert_eq!(count(&r, "split_brain"), 0, "{name} seed {seed}: the old primary was fenced");
+        }
+    }
+}
+
+#[test]
+fn postgres_first_k_moves_to_the_next_standby_and_hangs_when_none_is_left() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("postgres-sync-first", seed));
+        assert_eq!(ok_share(&r, "write", 0.0, 2_000.0), 1.0, "seed {seed}");
+        assert!(ok_share(&r, "write", 2_100.0, 3_900.0) > 0.99, "seed {seed}: s2 took over as the synchronous standby");
+        // With both standbys down, commits wait: none is acknowledged before s1 returns.
+        for o in ops(&r, "write", 4_100.0, 5_900.0) {
+            assert!(o.complete_ms.is_none_or(|c| c >= 6_000.0) || o.outcome != "ok", "seed {seed}: {o:?}");
+        }
+        assert_eq!(count(&r, "lost_write"), 0);
+    }
+}
+
+#[test]
+fn postgres_any_k_survives_one_standby_down_and_stalls_with_two() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("postgres-sync-any", seed));
+        assert!(ok_share(&r, "write", 2_100.0, 3_900.0) > 0.99, "seed {seed}: one standby down does not stall");
+        for o in ops(&r, "write", 4_100.0, 5_900.0) {
+            assert!(o.complete_ms.is_none_or(|c| c >= 6_000.0) || o.outcome != "ok", "seed {seed}: {o:?}");
+        }
+    }
+}
+
+#[test]
+fn mysql_semi_sync_waits_ten_seconds_then_falls_back_and_then_can_lose_commits() {
+    for seed in 0..SEEDS {
+        let s = preset("mysql-semisync", seed);
+        let r = run_report(&s);
+        assert_eq!(note(&r, "semi_sync_fallback"), 1, "seed {seed}");
+        let stalled: Vec<_> = ops(&r, "write", 2_050.0, 2_500.0).collect();
+        assert!(!stalled.is_empty());
+        for o in &stalled {
+            let waited = o.complete_ms.unwrap() - o.invoke_ms;
+            assert!(o.outcome == "ok" && waited > 9_000.0, "seed {seed}: {o:?} waited {waited} ms");
+        }
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: commits acknowledged alone are lost; {}", repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            assert!(
+                r.history[a.ops[0] as usize].invoke_ms >= 2_000.0,
+                "only commits made without a replica: {}",
+                a.explanation
+            );
+        }
+    }
+}
+
+#[test]
+fn aurora_keeps_writing_without_one_zone_and_stops_writes_without_a_zone_and_one_more() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("aurora-quorum", seed));
+        assert!(ok_share(&r, "write", 2_100.0, 3_900.0) > 0.99, "seed {seed}: 4 of 6 copies still reachable");
+        assert!(ok_share(&r, "read", 2_100.0, 3_900.0) > 0.99, "seed {seed}");
+        assert!(ok_share(&r, "write", 4_100.0, 5_900.0) < 0.01, "seed {seed}: only 3 copies left, no write quorum");
+        assert!(ok_share(&r, "read", 4_100.0, 5_900.0) > 0.99, "seed {seed}: 3 copies still make a read quorum");
+        assert_eq!(count(&r, "stale_read"), 0, "seed {seed}: W + R > 6");
+    }
+}
+
+#[test]
+fn mongodb_rolls_back_w1_writes_and_never_majority_writes() {
+    let mut lost = 0;
+    for seed in 0..SEEDS {
+        let s = preset("mongodb-w1", seed);
+        let r = run_report(&s);
+        lost += count(&r, "lost_write");
+        assert!(note(&r, "elected") > 0, "seed {seed}: the majority side elects a primary");
+        let s = preset("mongodb-majority", seed);
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomalies, repro(&s));
+        assert_eq!(count(&r, "split_brain"), 0, "seed {seed}");
+    }
+    assert!(lost > 0, "w:1 lost no acknowledged write in {SEEDS} seeds");
+}
+
+#[test]
+fn redis_min_replicas_bounds_what_an_isolated_master_loses() {
+    for seed in 0..SEEDS {
+        let sentinel = run_report(&preset("redis-sentinel", seed));
+        let bounded = run_report(&preset("redis-min-replicas", seed));
+        let (a, b) = (count(&sentinel, "lost_write"), count(&bounded, "lost_write"));
+        assert!(a > 0, "seed {seed}: the isolated master's writes are discarded at the heal");
+        assert!(b < a / 2, "seed {seed}: min-replicas-to-write loses {b}, plain Sentinel {a}");
+        // Writes the isolated master accepted more than 1.5 s into the partition: none.
+        let late = bounded
+            .anomalies
+            .iter()
+            .filter(|x| x.kind == "lost_write" && bounded.history[x.ops[0] as usize].invoke_ms > 3_500.0)
+            .count();
+        assert_eq!(late, 0, "seed {seed}: after the lag limit the master refuses writes");
+        assert!(note(&bounded, "lease_expired") > 0);
+    }
+}
+
+#[test]
+fn dynamodb_eventually_consistent_reads_can_be_stale_and_strong_reads_are_not() {
+    let mut stale = 0;
+    for seed in 0..SEEDS * 2 {
+        let mut s = preset("dynamodb-eventual-reads", seed);
+        stale += count(&run_report(&s), "stale_read");
+        s.workload.as_mut().unwrap().read_from = replicalab_core::protocol::ReadFrom::Leader;
+        let r = run_report(&s);
+        assert_eq!(count(&r, "stale_read"), 0, "seed {seed}: ConsistentRead=true reads the leader");
+    }
+    assert!(stale > 0, "eventually consistent reads were never stale");
+}
+
+#[test]
+fn dynamodb_global_tables_drop_concurrent_writes_silently_and_converge() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("dynamodb-global-tables", seed));
+        assert!(note(&r, "lww_discard") > 0, "seed {seed}: concurrent writes were resolved by timestamp");
+        assert!(ops(&r, "write", 0.0, 5_000.0).all(|o| o.outcome == "ok"), "seed {seed}: no write got an error");
+        assert_eq!(count(&r, "divergence"), 0, "seed {seed}: both Regions converge");
+    }
+}
+
+#[test]
+fn cassandra_quorum_reads_are_never_stale_and_one_is_sometimes() {
+    let mut one_stale = 0;
+    let mut one_lost = 0;
+    for seed in 0..SEEDS {
+        let s = preset("cassandra-quorum", seed);
+        let r = run_report(&s);
+        assert_eq!(count(&r, "stale_read"), 0, "seed {seed}: {:?}; {}", r.anomalies, repro(&s));
+        let share = ok_share_of(&r, "write", 2_100.0, 3_900.0, &[1]);
+        // Requests for keys whose first replica is down are forwarded to it and time out (a
+        // client's node that does not replicate the key forwards blindly); the rest succeed.
+        assert!(share > 0.85, "seed {seed}: one replica down, writes go on ({share})");
+        let r = run_report(&preset("cassandra-one", seed));
+        one_stale += count(&r, "stale_read");
+        one_lost += count(&r, "lost_write");
+    }
+    assert!(one_stale > 0, "ONE/ONE never read stale data");
+    assert!(one_lost > 0, "last write wins with a skewed clock never lost a write");
+}
+
+#[test]
+fn cassandra_zombie_data_comes_back_after_the_grace_period() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("cassandra-zombie", seed));
+        assert!(note(&r, "tombstone_purged") > 0 && note(&r, "resurrected") > 0, "seed {seed}: {:?}", r.metrics.notes);
+        assert!(
+            r.anomalies.iter().any(|a| a.explanation.contains("deleted data came back")),
+            "seed {seed}: {:?}",
+            r.anomalies
+        );
+        let mut s = preset("cassandra-zombie", seed);
+        let ProtocolConfig::Leaderless(cfg) = &mut s.protocol else { unreachable!() };
+        cfg.tombstone_grace_ms = Some(864_000_000.0);
+        let r = run_report(&s);
+        assert_eq!(note(&r, "resurrected"), 0, "seed {seed}: the real 10-day grace period outlasts the outage");
+    }
+}
+
+#[test]
+fn riak_sloppy_quorum_keeps_writes_available_and_hands_data_off() {
+    for seed in 0..SEEDS {
+        let mut s = preset("riak-sloppy-quorum", seed);
+        let r = run_report(&s);
+        assert!(note(&r, "sloppy_quorum") > 0, "seed {seed}: {:?}", r.metrics.notes);
+        let sloppy = ok_share_of(&r, "write", 1_600.0, 3_900.0, &[1]);
+        let ProtocolConfig::Leaderless(cfg) = &mut s.protocol else { unreachable!() };
+        cfg.sloppy_quorum = false;
+        cfg.w = 3;
+        let strict = ok_share_of(&run_report(&s), "write", 1_600.0, 3_900.0, &[1]);
+        assert!(sloppy > 0.85 && sloppy > strict + 0.2, "seed {seed}: sloppy {sloppy}, strict W=3 {strict}");
+    }
+}
+
+#[test]
+fn riak_and_couchdb_keep_conflicting_versions_until_the_application_merges() {
+    for seed in 0..SEEDS {
+        let r = run_report(&preset("riak-siblings", seed));
+        assert!(r.history.iter().any(|o| o.values.as_ref().is_some_and(|v| v.len() > 1)), "seed {seed}: siblings read");
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}");
+        let r = run_report(&preset("couchdb-conflicts", seed));
+        assert!(note(&r, "conflict") > 0, "seed {seed}");
+        let reads: Vec<_> = ops(&r, "read", 3_900.0, 5_000.0).collect();
+        assert!(reads[0].values.as_ref().is_some_and(|v| v.len() > 1), "seed {seed}: both revisions kept: {reads:?}");
+        assert_eq!(reads.last().unwrap().values.as_ref().map(|v| v.len()), Some(1), "seed {seed}: merged: {reads:?}");
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}");
+        assert_eq!(count(&r, "divergence"), 0, "seed {seed}");
+    }
+}
+
+#[test]
+fn collaborative_editing_keeps_every_edit_and_converges() {
+    use replicalab_core::protocol::OpKind;
+    use replicalab_core::Simulation;
+    for seed in 0..SEEDS {
+        let s = preset("collaborative-editing", seed);
+        let mut sim = Simulation::new(&s);
+        sim.run_until(replicalab_core::time::from_ms(s.duration_ms));
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        for key in 0..2u32 {
+            // Elements added and never removed afterwards by anyone must be everywhere.
+            let mut expected = std::collections::BTreeSet::new();
+            for o in ml.history().ops.iter().filter(|o| o.is_ok() && o.key() == key) {
+                match o.kind {
+                    OpKind::Add { element, .. } => {
+                        expected.insert(element);
+                    }
+                    OpKind::Remove { element, .. } => {
+                        expected.remove(&element);
+                    }
+                    _ => {}
+                }
+            }
+            for (i, n) in ml.nodes().iter().enumerate() {
+                let got: std::collections::BTreeSet<u64> = n.read(key).0.into_iter().collect();
+                assert!(expected.is_subset(&got), "seed {seed} n{i} k{key}: {expected:?} ⊄ {got:?}");
+            }
+            let first = ml.nodes()[0].read(key).0;
+            assert!(ml.nodes().iter().all(|n| n.read(key).0 == first), "seed {seed}: replicas agree on k{key}");
+        }
+        let r = sim.report("collaborative-editing");
+        assert_eq!(count(&r, "divergence"), 0);
+        assert!(note(&r, "merge") > 0);
+    }
+}
