@@ -1,6 +1,7 @@
 //! `replicalab`: run scenarios and inspect presets from the command line.
 
 mod check;
+mod compare;
 mod link;
 mod staleness;
 
@@ -59,6 +60,9 @@ enum Cmd {
     Check(check::CheckArgs),
     /// Convert between scenario files and share links (`link encode FILE`, `link decode LINK`).
     Link(link::LinkArgs),
+    /// Run one workload and fault schedule against sync, async, multi-leader and leaderless
+    /// replication; print the seed article's comparison table with measured numbers.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -129,6 +133,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
         Cmd::Staleness(args) => staleness::run(args),
         Cmd::Check(args) => check::run(args),
         Cmd::Link(args) => link::run(args),
+        Cmd::Compare(args) => compare::run(args),
         Cmd::Hashes { until } => {
             let mut out = serde_json::Map::new();
             for p in PRESETS {

@@ -26,6 +26,7 @@
 //! [`sim`] is the world; [`checkers`] name anomalies; [`scenario`] is the file format.
 
 pub mod checkers;
+pub mod compare;
 pub mod crdt;
 pub mod formats;
 pub mod hash;
