@@ -31,6 +31,7 @@ pub mod crdt;
 pub mod formats;
 pub mod hash;
 pub mod history;
+pub mod lessons;
 pub mod link;
 pub mod metrics;
 pub mod net;
