@@ -160,3 +160,53 @@ fn the_register_families_refuse_counter_and_set_updates_with_a_reason() {
         }
     }
 }
+
+#[test]
+fn no_family_panics_with_every_kind_of_operation_under_faults() {
+    use replicalab_core::protocols::multi_leader::{Conflicts, KeySpace, MultiLeaderConfig};
+    use replicalab_core::rng::SimRng;
+    for seed in 0..20 {
+        let families = [
+            ProtocolConfig::LeaderFollower(Default::default()),
+            ProtocolConfig::MultiLeader(MultiLeaderConfig {
+                key_spaces: vec![
+                    KeySpace { from: 0, to: 1, conflicts: Conflicts::Counter },
+                    KeySpace { from: 2, to: 3, conflicts: Conflicts::Set },
+                    KeySpace { from: 4, to: 4, conflicts: Conflicts::MvRegister },
+                ],
+                ..Default::default()
+            }),
+            ProtocolConfig::Leaderless(LeaderlessConfig {
+                tombstone_grace_ms: Some(300.0),
+                anti_entropy_ms: Some(100.0),
+                sloppy_quorum: true,
+                ..Default::default()
+            }),
+        ];
+        for protocol in families {
+            let mut s = with_deletes(lf_scenario(4, Default::default(), seed, 200.0));
+            s.protocol = protocol;
+            s.workload.as_mut().unwrap().keys = 7;
+            s.commands = random_faults(seed, 4, 5_000.0, 1_000.0, 6);
+            // Every kind of operation on every kind of key, at random.
+            let mut rng = SimRng::new(seed);
+            for i in 0..60 {
+                let (client, key) = (rng.below(4) as usize, rng.below(7) as u32);
+                let command = match rng.below(4) {
+                    0 => Command::Increment { client, key, by: rng.below(5) as i64 - 2, node: None },
+                    1 => Command::Add { client, key, element: None, node: None },
+                    2 => Command::Remove { client, key, element: rng.below(100), node: None },
+                    _ => Command::Delete { client, key, node: None, quorum: None },
+                };
+                s.commands.push(TimedCommand { at_ms: i as f64 * 70.0, command });
+            }
+            let r = run(&s);
+            assert!(
+                r.metrics.ops_ok > 100,
+                "{}: seed {seed}: only {} operations succeeded",
+                r.family,
+                r.metrics.ops_ok
+            );
+        }
+    }
+}
