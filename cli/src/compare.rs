@@ -93,7 +93,11 @@ pub fn table(c: &Comparison) -> String {
             cells.iter().zip(width).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
         format!("| {} |\n", parts.join(" | "))
     };
-    let mut out = format!("{} — {}\n{}\n\n", c.scenario, c.description, c.aggregation);
+    let mut out = if c.description.is_empty() {
+        format!("{}\n{}\n\n", c.scenario, c.aggregation)
+    } else {
+        format!("{} — {}\n{}\n\n", c.scenario, c.description, c.aggregation)
+    };
     out += &row(&lines[0]);
     out += &format!("|{}|\n", width.map(|w| "-".repeat(w + 2)).join("|"));
     for l in &lines[1..] {
@@ -124,6 +128,10 @@ pub fn table(c: &Comparison) -> String {
             a.divergence,
             a.not_linearizable,
         );
+        if r.failovers > 0 {
+            let longest = r.max_unavailability_ms.map_or("never completed".into(), |u| format!("longest {} ms", ms(u)));
+            out += &format!("  {:<21} failovers {}, writes unavailable after a failure: {longest}\n", "", r.failovers);
+        }
         if !r.dropped_commands.is_empty() {
             out += &format!("  {:<21} dropped (not applicable): {}\n", "", r.dropped_commands.join(", "));
         }

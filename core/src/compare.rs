@@ -19,9 +19,9 @@
 //! - **leaderless**: N = 3 (or the cluster size if smaller), W = R = a majority of N (strict
 //!   quorums, W + R > N), no sloppy quorum, read repair on.
 //!
-//! Settings the families share (heartbeat, batch, initial leader, election timeouts, the
-//! leaderless request timeout and resolution) are taken from the base when it is of that
-//! family. Commands that mean nothing to a family are dropped and listed in the row
+//! Settings the families share (heartbeat, batch, initial leader, election timeouts; for
+//! leaderless everything but N, W, R, read repair and sloppy quorum) are taken from the base
+//! when it is of that family. Commands that mean nothing to a family are dropped and listed in the row
 //! ([`ComparisonRow::dropped_commands`]): `promote` and `demote` outside leader-follower, and
 //! the merge operations (`increment`, `add`, `remove`) everywhere, since every contender keeps
 //! plain registers; a `quorum` on a `write`, `read` or `delete` is kept (clamped to N) for the
@@ -301,6 +301,14 @@ pub struct ComparisonRow {
     pub lost_writes: usize,
     /// Anomalies by kind, summed over the seeds.
     pub anomalies: AnomalyCounts,
+    /// Leader failures the family noticed (leader-follower only), summed over the seeds.
+    pub failovers: usize,
+    /// The longest time from a leader failure to the first write acknowledged by its successor,
+    /// in milliseconds, over every seed (`None`: no failover, or none completed).
+    pub max_unavailability_ms: Option<f64>,
+    /// Counts of notable protocol events (`election`, `lww_discard`, `read_repair`, …), summed
+    /// over the seeds.
+    pub notes: BTreeMap<String, u64>,
     /// Commands of the base scenario this contender did not run, as `"at_ms name"`.
     pub dropped_commands: Vec<String>,
     /// Each seed's run.
@@ -431,7 +439,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 sloppy_quorum: false,
                 ..from_base.unwrap_or_default()
             };
-            let settings = format!(
+            let mut settings = format!(
                 "N={replicas}, W={quorum}, R={quorum} (strict quorum), {} resolution, read repair, request timeout {} ms",
                 match cfg.resolution {
                     crate::protocols::leaderless::Resolution::Lww => "last-write-wins",
@@ -439,6 +447,9 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 },
                 cfg.request_timeout_ms
             );
+            if let Some(ms) = cfg.anti_entropy_ms {
+                settings += &format!(", anti-entropy every {ms} ms");
+            }
             (ProtocolConfig::Leaderless(cfg), settings)
         }
     }
@@ -550,6 +561,9 @@ fn measure(
     let mut anomalies = AnomalyCounts::default();
     let mut runs = Vec::with_capacity(seeds.len());
     let mut family = String::new();
+    let mut notes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failovers = 0;
+    let mut max_unavailability_ms: Option<f64> = None;
     for &seed in seeds {
         let mut s = scenario.clone();
         s.seed = seed;
@@ -560,6 +574,13 @@ fn measure(
         reads.extend_from_slice(&sim.metrics().read_latencies);
         anomalies.add_report(&report.anomaly_counts);
         family = report.family.clone();
+        for (k, v) in &report.metrics.notes {
+            *notes.entry(k.clone()).or_insert(0) += v;
+        }
+        failovers += report.metrics.failovers.len();
+        for u in report.metrics.failovers.iter().filter_map(|f| f.unavailability_ms) {
+            max_unavailability_ms = Some(max_unavailability_ms.map_or(u, |m: f64| m.max(u)));
+        }
         runs.push(SeedRun {
             seed,
             trace_hash: report.trace_hash.clone(),
@@ -588,6 +609,9 @@ fn measure(
         read_latency_ms: Latency::of(&reads),
         lost_writes: runs.iter().map(|r| r.lost_writes).sum(),
         anomalies,
+        failovers,
+        max_unavailability_ms,
+        notes,
         dropped_commands,
         runs,
     }
