@@ -1,7 +1,8 @@
 //! # Leaderless replication
 //!
 //! No node leads. Every key lives on `N` replicas (its preference list); a client's request is
-//! coordinated by one of them, which sends it to all `N` and answers once `W` have
+//! coordinated by the node it reaches (with siblings: by the key's first replica, to which
+//! other nodes forward it), which sends it to all `N` and answers once `W` have
 //! acknowledged a write or `R` have answered a read. This is Dynamo, Cassandra, Riak and
 //! Voldemort.
 //!
@@ -291,7 +292,11 @@ impl LeaderlessNode {
     fn coordinate(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
         let key = req.kind.key();
         let prefs = self.preference(key);
-        if !prefs.contains(&self.id) {
+        // Any node coordinates a last-write-wins request, storing nothing itself when it is not
+        // a replica (Cassandra); with siblings the coordinator must be a replica, whose dots
+        // version the write, so the request is forwarded to the key's first replica (Riak).
+        let replica = prefs.contains(&self.id);
+        if !replica && self.cfg.resolution == Resolution::Siblings {
             out.send(prefs[0], Msg::Forward { req });
             return;
         }
@@ -317,7 +322,9 @@ impl LeaderlessNode {
                         .update_with(&current, self.id),
                     Resolution::Lww => DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped]),
                 };
-                self.store(out, key, &state);
+                if replica {
+                    self.store(out, key, &state);
+                }
                 for &p in &others {
                     out.send(p, Msg::Put { op: req.op, key, state: state.clone(), hint: None });
                 }
@@ -328,10 +335,12 @@ impl LeaderlessNode {
                     out.send(p, Msg::Get { op: req.op, key });
                 }
                 let local = self.data.get(&key).cloned().unwrap_or_default();
-                (self.cfg.r, Pending::Read { responses: vec![(self.id, local)] })
+                let responses = if replica { vec![(self.id, local)] } else { vec![] };
+                (self.cfg.r, Pending::Read { responses })
             }
         };
         let needed = req.quorum.map_or(needed, |q| (q as usize).clamp(1, self.cfg.replicas));
+        let answered = if replica { vec![self.id] } else { vec![] };
         out.set_timer(
             Timer::RequestTimeout(req.op),
             LeaderlessConfig::ms(self.cfg.request_timeout_ms),
@@ -341,8 +350,7 @@ impl LeaderlessNode {
             let after = LeaderlessConfig::ms(self.cfg.sloppy_after_ms);
             out.set_timer(Timer::Sloppy(req.op), after, after);
         }
-        self.coordinating
-            .insert(req.op, Coord { key, needed, pending, answered: vec![self.id], sent: prefs, replied: false });
+        self.coordinating.insert(req.op, Coord { key, needed, pending, answered, sent: prefs, replied: false });
         self.maybe_answer(out, req.op);
     }
 
@@ -429,7 +437,8 @@ impl LeaderlessNode {
         let Some(c) = self.coordinating.get_mut(&op) else { return };
         let Pending::Write { state } = &c.pending else { return };
         let missing: Vec<NodeId> = c.sent.iter().copied().filter(|s| !c.answered.contains(s)).collect();
-        let spare: Vec<NodeId> = fallbacks.into_iter().filter(|f| !c.sent.contains(f)).collect();
+        let me = self.id;
+        let spare: Vec<NodeId> = fallbacks.into_iter().filter(|f| !c.sent.contains(f) && *f != me).collect();
         let mut spare = spare.into_iter();
         for intended in missing {
             let Some(stand_in) = spare.next() else { break };
@@ -555,12 +564,11 @@ impl Protocol for LeaderlessNode {
                     self.store(out, key, &state);
                 }
                 Msg::Handoff { key, state } => {
-                    if self.store(out, key, &state) {
-                        out.note(
-                            "hinted_handoff",
-                            format!("n{} receives k{key}, written while it was away, from n{from}", self.id),
-                        );
-                    }
+                    let news = if self.store(out, key, &state) { "" } else { " (already repaired)" };
+                    out.note(
+                        "hinted_handoff",
+                        format!("n{} receives k{key}, written while it was away, from n{from}{news}", self.id),
+                    );
                     out.send(from, Msg::HandoffAck { key });
                 }
                 Msg::HandoffAck { key } => {
