@@ -109,18 +109,20 @@ async function setValue(page, selector, value) {
   );
 }
 
-/** Plays at the fastest speed until simulated time passes `ms`, then pauses. */
-async function playUntil(page, ms) {
-  await setValue(page, '[data-testid=speed]', 10);
-  if (!(await playing(page))) await page.click('[data-testid=play]');
+/** Plays at speed step `speed` (0: 1×, 10: 10×) until simulated time passes `ms`, then pauses.
+ * Play and pause are dispatched directly: a busy page must not delay them past the instant. */
+async function playUntil(page, ms, speed = 0) {
+  await setValue(page, '[data-testid=speed]', speed);
+  const toggle = () => togglePlay(page);
+  if (!(await playing(page))) await toggle();
   await timePasses(page, ms * 1000);
-  await page.click('[data-testid=play]');
+  if (await playing(page)) await toggle();
   await page.waitForFunction(() => document.querySelector('[data-testid=play]').getAttribute('aria-pressed') === 'false');
 }
 
 /** Builds a cluster in the settings form: `fields` maps data-testid to a value. */
 async function buildCluster(page, fields) {
-  await page.click('[data-testid=settings] summary');
+  if (!(await page.locator('[data-testid=settings]').evaluate((d) => d.open))) await page.click('[data-testid=settings] summary');
   for (const [id, value] of Object.entries(fields)) {
     const el = page.locator(`[data-testid=${id}]`);
     const tag = await el.evaluate((e) => e.tagName);
@@ -139,6 +141,7 @@ async function buildCluster(page, fields) {
 
 /** Drags a line across the graph at a height given as a fraction of the drawing (0 top, 1 bottom). */
 async function drawLine(page, fraction) {
+  await page.locator('[data-testid=graph]').scrollIntoViewIfNeeded();
   const box = await page.locator('[data-testid=graph]').boundingBox();
   const side = Math.min(box.width, box.height);
   const top = box.y + (box.height - side) / 2;
@@ -151,6 +154,7 @@ async function drawLine(page, fraction) {
   await page.mouse.up();
 }
 
+const togglePlay = (page) => page.locator('[data-testid=play]').dispatchEvent('click');
 const anomalyCount = async (page, kind) => page.locator(`[data-testid=anomalies] li[data-kind=${kind}]`).count();
 const hash = async (page) => page.textContent('[data-testid=trace-hash]');
 
@@ -173,7 +177,7 @@ describe('the playground', () => {
   test('plays, and a node crashes and restarts from its actions', { timeout: WAIT * 3 }, async () => {
     const { context, page, problems } = await open();
     await appReady(page);
-    await page.click('[data-testid=play]');
+    await togglePlay(page);
     assert.equal(await playing(page), true);
     await timePasses(page, 0);
     await timePasses(page, await simTime(page));
@@ -210,12 +214,12 @@ describe('the playground', () => {
     await page.click(`[data-node="${leader}"]`);
     await page.click('[data-testid=act-crash]');
     await page.locator(`[data-node="${leader}"][data-health=crashed]`).waitFor();
-    await page.click('[data-testid=play]');
+    await togglePlay(page);
     await page.waitForFunction(
       (old) => [...document.querySelectorAll('[data-node][data-role=leader][data-health=up]')].some((n) => n.dataset.node !== old),
       leader,
     );
-    await page.click('[data-testid=play]');
+    await togglePlay(page);
     const next = page.locator('[data-node][data-role=leader][data-health=up]');
     assert.equal(await next.count(), 1);
     assert.ok(Number(await next.getAttribute('data-term')) > term, 'the new leader has a newer term');
@@ -256,18 +260,18 @@ describe('the playground', () => {
   test('weaker N/W/R lets a stale read through, and selecting it highlights its operations', { timeout: WAIT * 4 }, async () => {
     const { context, page, problems } = await open();
     await appReady(page);
-    const leaderless = { 'set-family': 'leaderless', 'set-nodes': 5, 'set-n': 3, 'set-repair': false, 'set-rate': 150 };
+    const leaderless = { 'set-family': 'leaderless', 'set-nodes': 5, 'set-latency-max': 30, 'set-n': 3, 'set-repair': false, 'set-rate': 150 };
     await buildCluster(page, { ...leaderless, 'set-w': 2, 'set-r': 2 });
-    await playUntil(page, 2000);
+    await playUntil(page, 2000, 10);
     assert.equal(await anomalyCount(page, 'stale_read'), 0, 'W + R > N: no stale read');
 
     await page.reload();
     await appReady(page);
     await buildCluster(page, { ...leaderless, 'set-w': 1, 'set-r': 1 });
     await setValue(page, '[data-testid=speed]', 10);
-    await page.click('[data-testid=play]');
+    await togglePlay(page);
     await page.locator('[data-testid=anomalies] li[data-kind=stale_read]').first().waitFor();
-    await page.click('[data-testid=play]');
+    await togglePlay(page);
     const first = page.locator('[data-testid=anomalies] li[data-kind=stale_read]').first();
     await first.locator('[data-testid=anomaly]').click();
     await page.locator('[data-testid=anomalies] li.selected').waitFor();
@@ -285,7 +289,7 @@ describe('the playground', () => {
   test('scrubbing back and forth shows the same instants, and acting in the past forks', { timeout: WAIT * 3 }, async () => {
     const { context, page, problems } = await open('?preset=lf-async');
     await appReady(page);
-    await playUntil(page, 3000);
+    await playUntil(page, 3000, 10);
     const endTime = await simTime(page);
     const endHash = await hash(page);
     await setValue(page, '[data-testid=scrub]', 1000);

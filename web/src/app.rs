@@ -17,7 +17,11 @@ use crate::components::inspector::{Anomalies, Conflicts, Inspector};
 use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
 use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
-use crate::state::{Action, Playground, SimState};
+use crate::state::{Action, Playground, Shared, SimState};
+
+/// While playing, the panels below the graph (timelines, charts, log, inspector, anomalies)
+/// redraw at most this often; the graph and the status redraw every frame.
+const SLOW_PANELS_MS: f64 = 250.0;
 
 /// Where the last session that rendered is kept, for the panic page's reload.
 const LAST_GOOD: &str = "replicalab:last-good";
@@ -95,7 +99,22 @@ pub fn App() -> Html {
     }
 
     let frame_summary = if sim.playback.running() { frames.0.borrow().interval.summary() } else { None };
-    let snapshot = sim.snapshot.clone();
+    let snapshot = Shared(sim.snapshot.clone());
+    // The slow panels get a snapshot refreshed at most every SLOW_PANELS_MS while playing, at
+    // once on any selection change and whenever playback stops.
+    let slow_cell = use_mut_ref(|| (f64::NEG_INFINITY, snapshot.clone()));
+    let slow = {
+        let mut cell = slow_cell.borrow_mut();
+        let now = gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
+        let stale = !sim.playback.running()
+            || now - cell.0 >= SLOW_PANELS_MS
+            || cell.1.selection != snapshot.selection
+            || cell.1.anomalies_total != snapshot.anomalies_total;
+        if stale {
+            *cell = (now, snapshot.clone());
+        }
+        cell.1.clone()
+    };
     let on_drawing = {
         let drawing = drawing.clone();
         Callback::from(move |d: bool| drawing.set(d))
@@ -133,17 +152,17 @@ pub fn App() -> Html {
                 </section>
                 <aside class="panel">
                     <Status snapshot={snapshot.clone()} frames={frame_summary} />
-                    <Anomalies snapshot={snapshot.clone()} on_action={on_action.clone()} />
-                    <Inspector snapshot={snapshot.clone()} on_action={on_action.clone()} />
-                    <ClientPanel snapshot={snapshot.clone()} on_action={on_action.clone()} />
+                    <Anomalies snapshot={slow.clone()} on_action={on_action.clone()} />
+                    <Inspector snapshot={slow.clone()} on_action={on_action.clone()} />
+                    <ClientPanel snapshot={slow.clone()} on_action={on_action.clone()} />
                 </aside>
             </main>
             <section class="views" aria-label="Timelines and charts">
-                <div class="card"><OpTimeline snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
-                <div class="card"><SpaceTime snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
-                <div class="card"><Charts snapshot={snapshot.clone()} /></div>
-                <div class="card"><Conflicts snapshot={snapshot.clone()} on_action={on_action.clone()} /></div>
-                <div class="card wide"><EventLog snapshot={snapshot} on_action={on_action.clone()} /></div>
+                <div class="card"><OpTimeline snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                <div class="card"><SpaceTime snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                <div class="card"><Charts snapshot={slow.clone()} /></div>
+                <div class="card"><Conflicts snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                <div class="card wide"><EventLog snapshot={slow} on_action={on_action.clone()} /></div>
             </section>
             <footer class="help">
                 <p>

@@ -12,7 +12,7 @@ use crate::stats::Summary;
 /// Simulated time each preset runs for in the throughput measurement.
 pub const BENCH_SIM_MS: f64 = 30_000.0;
 /// Frames measured per cluster size while playing at 1×.
-pub const BENCH_FRAMES: u64 = 180;
+pub const BENCH_FRAMES: u64 = 150;
 /// Cluster sizes whose frame times are measured.
 pub const FRAME_SIZES: [usize; 3] = [5, 9, 50];
 
@@ -28,6 +28,11 @@ pub fn frame_scenario(nodes: usize) -> Result<replicalab_core::Scenario, String>
         ..crate::custom::Settings::default()
     }
     .build()
+    .map(|mut s| {
+        // Long enough that playback never reaches the end while frames are measured.
+        s.duration_ms = 3_600_000.0;
+        s
+    })
 }
 
 /// Frame times measured at one cluster size.

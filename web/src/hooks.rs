@@ -153,13 +153,11 @@ pub fn use_shortcuts(on_action: Callback<Action>, speed_step: i32) {
                 "Escape" => Action::Select(crate::state::Selection::None),
                 d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
                     let node = (d.as_bytes()[0] - b'1') as usize;
-                    if let Some(el) = gloo::utils::document()
-                        .query_selector(&format!("[data-node=\"{node}\"]"))
-                        .ok()
-                        .flatten()
-                        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                    // The node is an SVG element: `focus` exists on it as on HTML elements.
+                    if let Some(el) =
+                        gloo::utils::document().query_selector(&format!("[data-node=\"{node}\"]")).ok().flatten()
                     {
-                        let _ = el.focus();
+                        let _ = el.unchecked_into::<HtmlElement>().focus();
                     }
                     Action::Select(crate::state::Selection::Node(node))
                 }

@@ -43,6 +43,37 @@ pub const CHECKPOINT_EVERY: Time = 250 * MS;
 pub const MAX_ANOMALIES: usize = 100;
 /// Lines of narration kept for the live region.
 pub const MAX_NARRATION: usize = 6;
+/// While playing, the panels' projections are rebuilt at most once per this much wall time
+/// (the graph and the status are rebuilt every frame).
+pub const PANELS_EVERY_MS: f64 = 200.0;
+
+/// What the panels below the graph draw: rebuilt less often than the graph while playing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Panels {
+    /// The newest anomalies with their index in the run.
+    pub anomalies: Vec<(usize, Anomaly)>,
+    pub ops: Vec<OpRow>,
+    pub log: Vec<TraceEntry>,
+    pub flights: Vec<Flight>,
+    pub lag: LagChart,
+    pub histogram: Vec<(u32, u32)>,
+}
+
+impl Panels {
+    fn of(sim: &Simulation, view: &View) -> Panels {
+        let trace: Vec<TraceEntry> = sim.trace().recent().cloned().collect();
+        let anomalies = sim.anomalies();
+        let start = anomalies.len().saturating_sub(MAX_ANOMALIES);
+        Panels {
+            anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (start + i, a)).collect(),
+            ops: derive::recent_ops(sim),
+            log: derive::recent_events(sim),
+            flights: derive::flights(&trace, view),
+            lag: derive::lag_chart(sim, 9),
+            histogram: derive::latency_histogram(sim),
+        }
+    }
+}
 
 /// What is selected: it is highlighted in every view.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,6 +126,11 @@ pub enum Action {
     ClearMarks,
     /// The page was hidden (another tab, minimised window) or shown again.
     SetHidden(bool),
+    /// Pause and move the playhead to an instant, running the simulation forward past the end
+    /// of the timeline when needed (opening a share link at its playhead).
+    RunTo(Time),
+    /// Show a notice (or clear it) above the playground.
+    Notice(Option<String>),
 }
 
 /// Playback settings and position, small and `Copy` for the controls.
@@ -134,8 +170,8 @@ pub struct Snapshot {
     pub ops_unknown: u64,
     /// Anomalies found since the start.
     pub anomalies_total: usize,
-    /// The newest anomalies with their index in the run.
-    pub anomalies: Vec<(usize, Anomaly)>,
+    /// Operations, log, messages, charts (see [`PANELS_EVERY_MS`]).
+    pub panels: Rc<Panels>,
     pub preset_name: String,
     pub description: String,
     /// Something the user should know (a preset that failed to load, an ignored request).
@@ -147,12 +183,7 @@ pub struct Snapshot {
     pub applied_commands: usize,
     /// Times the session forked (acted in the past).
     pub forks: u32,
-    pub ops: Vec<OpRow>,
-    pub log: Vec<TraceEntry>,
-    pub flights: Vec<Flight>,
     pub faults: Vec<FaultSpan>,
-    pub lag: LagChart,
-    pub histogram: Vec<(u32, u32)>,
     /// Partition groups (one group when nothing is cut).
     pub groups: Vec<Vec<NodeId>>,
     pub selection: Selection,
@@ -163,6 +194,24 @@ pub struct Snapshot {
     /// How the family resolves conflicts, in words (for the conflicts panel).
     pub resolution: String,
     pub clients: usize,
+}
+
+/// A shared snapshot that compares by identity: every change makes a new snapshot, so two
+/// handles are equal exactly when they show the same picture (and comparing costs nothing).
+#[derive(Clone, Debug)]
+pub struct Shared(pub Rc<Snapshot>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Snapshot;
+    fn deref(&self) -> &Snapshot {
+        &self.0
+    }
 }
 
 /// A command the user applied, at a simulated instant.
@@ -196,6 +245,8 @@ pub struct Playground {
     marks: Vec<NodeId>,
     narration: Vec<(u64, String)>,
     narrated: u64,
+    /// Wall time ticked since the panels were last rebuilt.
+    panels_wall: f64,
     snapshot: Rc<Snapshot>,
 }
 
@@ -223,7 +274,7 @@ impl Playground {
             head: 0,
         };
         let checkpoints = vec![Checkpoint { time: 0, applied: 0, sim: sim.clone() }];
-        let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario));
+        let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario, None));
         let mut pg = Playground {
             scenario,
             sim,
@@ -239,6 +290,7 @@ impl Playground {
             marks: Vec::new(),
             narration: Vec::new(),
             narrated: 0,
+            panels_wall: 0.0,
             snapshot: placeholder,
         };
         pg.refresh();
@@ -327,9 +379,20 @@ impl Playground {
                 self.playback.playing = playing;
                 self.playback.speed_step = step;
             }
-            Action::TogglePlay => return self.set_playing(!self.playback.playing),
-            Action::Play => return self.set_playing(true),
-            Action::Pause => return self.set_playing(false),
+            Action::TogglePlay | Action::Play | Action::Pause => {
+                let playing = match action {
+                    Action::TogglePlay => !self.playback.playing,
+                    Action::Play => true,
+                    _ => false,
+                };
+                let changed = self.set_playing(playing);
+                // Stopping shows the panels as they are now, not as of the last rebuild.
+                if !playing && self.panels_wall > 0.0 {
+                    self.refresh();
+                    return true;
+                }
+                return changed;
+            }
             Action::SetSpeed(step) => {
                 let step = step.clamp(MIN_SPEED_STEP, MAX_SPEED_STEP);
                 let changed = step != self.playback.speed_step;
@@ -348,6 +411,13 @@ impl Playground {
             Action::Tick { wall_ms } => {
                 if !self.playback.running() || !self.advance(wall_ms) {
                     return false;
+                }
+                if wall_ms.is_finite() && wall_ms > 0.0 {
+                    self.panels_wall += wall_ms.min(MAX_FRAME_MS);
+                }
+                if self.playback.running() && self.panels_wall < PANELS_EVERY_MS {
+                    self.refresh_fast();
+                    return true;
                 }
             }
             Action::Seek(t) => self.seek(t),
@@ -378,16 +448,15 @@ impl Playground {
                 let command = if self.snapshot.workload {
                     Command::StopWorkload {}
                 } else {
-                    let mut w = self.scenario.workload.clone().unwrap_or(WorkloadConfig {
-                        rate_per_s: 50.0,
-                        read_fraction: 0.5,
-                        keys: 5,
-                        key_distribution: Default::default(),
-                        arrivals: Default::default(),
-                        read_from: Default::default(),
-                        clients: None,
-                        stop_ms: None,
-                    });
+                    // A default workload through the scenario format, so fields added to it
+                    // later take their documented defaults.
+                    let default: Option<WorkloadConfig> = serde_json::from_value(
+                        serde_json::json!({ "rate_per_s": 50.0, "read_fraction": 0.5, "keys": 5 }),
+                    )
+                    .ok();
+                    let Some(mut w) = self.scenario.workload.clone().or(default) else {
+                        return false;
+                    };
                     w.stop_ms = None;
                     Command::Workload(w)
                 };
@@ -436,6 +505,18 @@ impl Playground {
                 }
                 self.marks.clear();
             }
+            Action::RunTo(t) => {
+                self.playback.playing = false;
+                if t > self.playback.head {
+                    let head = self.playback.head;
+                    self.seek(head);
+                    self.run_to(t);
+                    self.playback.at_end = self.sim.now() >= self.playback.duration;
+                } else {
+                    self.seek(t);
+                }
+            }
+            Action::Notice(notice) => self.notice = notice,
             Action::PartitionMarked => {
                 let n = self.scenario.cluster.nodes;
                 let rest: Vec<NodeId> = (0..n).filter(|i| !self.marks.contains(i)).collect();
@@ -641,9 +722,21 @@ impl Playground {
         }
     }
 
+    /// A new snapshot with every panel rebuilt.
     fn refresh(&mut self) {
+        self.panels_wall = 0.0;
+        self.rebuild(None);
+    }
+
+    /// A new snapshot that keeps the previous panels (while playing).
+    fn refresh_fast(&mut self) {
+        let panels = Rc::clone(&self.snapshot.panels);
+        self.rebuild(Some(panels));
+    }
+
+    fn rebuild(&mut self, panels: Option<Rc<Panels>>) {
         self.playback.now = self.sim.now();
-        let mut s = take_snapshot_parts(&self.sim, &self.scenario);
+        let mut s = take_snapshot_parts(&self.sim, &self.scenario, panels);
         let before = Rc::clone(&self.snapshot);
         self.narrate_changes(&before, &s.view);
         s.preset_name = match self.playback.preset {
@@ -678,15 +771,12 @@ impl Playground {
     }
 }
 
-/// The picture of one simulation, without the timeline's parts (filled in by the caller).
-fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario) -> Snapshot {
+/// The picture of one simulation, without the timeline's parts (filled in by the caller);
+/// `panels` reuses the previous panels' projections instead of rebuilding them.
+fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario, panels: Option<Rc<Panels>>) -> Snapshot {
     let m = sim.metrics();
     let view = sim.view();
-    let log = derive::recent_events(sim);
-    let trace: Vec<TraceEntry> = sim.trace().recent().cloned().collect();
-    let flights = derive::flights(&trace, &view);
-    let anomalies = sim.anomalies();
-    let start = anomalies.len().saturating_sub(MAX_ANOMALIES);
+    let panels = panels.unwrap_or_else(|| Rc::new(Panels::of(sim, &view)));
     let groups = derive::partition_groups(view.nodes.len(), &view.links);
     Snapshot {
         events: sim.events(),
@@ -694,8 +784,8 @@ fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario) -> Snapshot {
         ops_ok: m.ok,
         ops_failed: m.failed,
         ops_unknown: m.unknown,
-        anomalies_total: anomalies.len(),
-        anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (start + i, a)).collect(),
+        anomalies_total: sim.anomalies().len(),
+        panels,
         preset_name: scenario.name.clone(),
         description: scenario.description.clone(),
         notice: None,
@@ -704,12 +794,7 @@ fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario) -> Snapshot {
         session_commands: 0,
         applied_commands: 0,
         forks: 0,
-        ops: derive::recent_ops(sim),
-        log,
-        flights,
         faults: Vec::new(),
-        lag: derive::lag_chart(sim, 9),
-        histogram: derive::latency_histogram(sim),
         groups,
         selection: Selection::None,
         marks: Vec::new(),
@@ -768,6 +853,7 @@ pub fn describe(command: &Command) -> String {
         Command::Promote { node } => format!("Asked n{node} to become leader."),
         Command::Demote { node } => format!("Asked n{node} to step down."),
         Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
+        other => format!("Applied {}.", other.name().replace('_', " ")),
     }
 }
 
@@ -820,6 +906,12 @@ mod reducer {
         /// The session as scenario JSON (saved so a crash can offer to reload it).
         pub fn session_json(&self) -> String {
             self.playground.borrow().session_scenario().to_json()
+        }
+
+        /// Reads the playground (the session, the simulation) without changing it; `None` while
+        /// an action is being applied.
+        pub fn with_playground<R>(&self, f: impl FnOnce(&Playground) -> R) -> Option<R> {
+            self.playground.try_borrow().ok().map(|pg| f(&pg))
         }
     }
 
@@ -1150,8 +1242,9 @@ mod tests {
         assert!(pg.checkpoint_count() <= MAX_CHECKPOINTS);
         assert!(pg.checkpoint_count() > MAX_CHECKPOINTS / 4);
         let s = pg.snapshot();
-        assert!(s.ops.len() <= derive::MAX_OPS && s.log.len() <= derive::MAX_EVENTS);
-        assert!(s.flights.len() <= derive::MAX_FLIGHTS && s.lag.times.len() <= derive::MAX_LAG_POINTS);
+        let p = &s.panels;
+        assert!(p.ops.len() <= derive::MAX_OPS && p.log.len() <= derive::MAX_EVENTS);
+        assert!(p.flights.len() <= derive::MAX_FLIGHTS && p.lag.times.len() <= derive::MAX_LAG_POINTS);
         // A seek to the middle replays at most one checkpoint interval.
         pg.update(Action::Seek(30_000 * MS));
         assert_eq!(pg.snapshot().view.now, 30_000 * MS);
@@ -1168,7 +1261,7 @@ mod tests {
             assert_eq!(pg.snapshot().groups, vec![vec![0], vec![1, 2]]);
             assert!(pg.snapshot().marks.is_empty());
             play_to(&mut pg, 2_500 * MS);
-            pg.snapshot().anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::SplitBrain).count()
+            pg.snapshot().panels.anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::SplitBrain).count()
         };
         assert!(run("none") > 0, "naive failover without fencing: split brain");
         assert_eq!(run("lease"), 0, "a leader lease fences the old leader");
@@ -1190,7 +1283,7 @@ mod tests {
             };
             let mut pg = Playground::with_scenario(settings.build().unwrap());
             play_to(&mut pg, 3_000 * MS);
-            pg.snapshot().anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::StaleRead).count()
+            pg.snapshot().panels.anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::StaleRead).count()
         };
         assert_eq!(run(2, 2), 0);
         assert!(run(1, 1) > 0);
@@ -1206,7 +1299,7 @@ mod tests {
         assert_eq!(pg.snapshot().selection, Selection::None);
         pg.update(Action::Select(Selection::Link(3, 1)));
         assert_eq!(pg.snapshot().selection, Selection::Link(1, 3));
-        let (i, a) = pg.snapshot().anomalies.first().cloned().expect("a stale read by 2 s");
+        let (i, a) = pg.snapshot().panels.anomalies.first().cloned().expect("a stale read by 2 s");
         pg.update(Action::Select(Selection::Anomaly(i)));
         assert_eq!(pg.snapshot().view.now, a.time);
         assert_eq!(pg.snapshot().selection, Selection::Anomaly(i));

@@ -3,19 +3,17 @@
 //! selected link (cut one or both directions, add loss), plus the keyboard partition (marked
 //! nodes against the rest) and heal. Every button becomes one recorded command.
 
-use std::rc::Rc;
-
 use replicalab_core::protocol::NodeId;
 use replicalab_core::scenario::Command;
 use replicalab_core::view::Health;
 use yew::prelude::*;
 
 use super::graph::{health_name, role_name};
-use crate::state::{Action, Selection, Snapshot};
+use crate::state::{Action, Selection, Shared, Snapshot};
 
 #[derive(Properties, PartialEq)]
 pub struct ActionsProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     pub on_action: Callback<Action>,
     pub drawing: bool,
     pub on_drawing: Callback<bool>,

@@ -1,17 +1,15 @@
 //! Charts: replication lag over the whole run (one line per node) and the latency histogram
 //! of recent operations, with fault intervals shaded on the time axis.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use crate::derive::HISTOGRAM_BOUNDS_MS;
 use crate::format::format_time;
-use crate::state::Snapshot;
+use crate::state::Shared;
 
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
 }
 
 const W: f64 = 600.0;
@@ -20,7 +18,7 @@ const H: f64 = 120.0;
 #[function_component]
 pub fn Charts(props: &ChartsProps) -> Html {
     let s = &props.snapshot;
-    let lag = &s.lag;
+    let lag = &s.panels.lag;
     let t0 = 0;
     let t1 = s.view.now.max(lag.times.last().copied().unwrap_or(0)).max(1);
     let x = |t: u64| t.min(t1) as f64 / t1 as f64 * W;
@@ -52,10 +50,10 @@ pub fn Charts(props: &ChartsProps) -> Html {
             </g>
         }
     });
-    let total: u32 = s.histogram.iter().map(|(w, r)| w + r).sum();
-    let peak = s.histogram.iter().map(|(w, r)| w.max(r)).copied().max().unwrap_or(0).max(1);
-    let bw = W / s.histogram.len().max(1) as f64;
-    let bars = s.histogram.iter().enumerate().map(|(i, (w, r))| {
+    let total: u32 = s.panels.histogram.iter().map(|(w, r)| w + r).sum();
+    let peak = s.panels.histogram.iter().map(|(w, r)| w.max(r)).copied().max().unwrap_or(0).max(1);
+    let bw = W / s.panels.histogram.len().max(1) as f64;
+    let bars = s.panels.histogram.iter().enumerate().map(|(i, (w, r))| {
         let hw = *w as f64 / peak as f64 * (H - 24.0);
         let hr = *r as f64 / peak as f64 * (H - 24.0);
         let label = match HISTOGRAM_BOUNDS_MS.get(i) {

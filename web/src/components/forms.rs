@@ -2,15 +2,13 @@
 //! settings, nodes, latency, workload, session guarantees), and the client panel that issues
 //! one write or read (client, node, key, value, W/R, session guarantee) or toggles the workload.
 
-use std::rc::Rc;
-
 use replicalab_core::protocol::ReadFrom;
 use replicalab_core::scenario::{Command, MonotonicReads, ReadYourWrites, SessionConfig};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::custom::{Settings, MAX_NODES};
-use crate::state::{Action, Snapshot};
+use crate::state::{Action, Shared};
 
 fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlSelectElement>().value()
@@ -42,6 +40,7 @@ pub struct SettingsProps {
 pub fn SettingsForm(props: &SettingsProps) -> Html {
     let settings = use_state(Settings::default);
     let error = use_state(|| None::<String>);
+    let details = use_node_ref();
     let edit = |f: fn(&mut Settings, String), select: bool| {
         let settings = settings.clone();
         Callback::from(move |e: Event| {
@@ -63,11 +62,16 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
         let settings = settings.clone();
         let error = error.clone();
         let cb = props.on_action.clone();
+        let details = details.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match settings.build() {
                 Ok(scenario) => {
                     error.set(None);
+                    // Fold the form away so the new cluster is in view.
+                    if let Some(d) = details.cast::<web_sys::Element>() {
+                        let _ = d.remove_attribute("open");
+                    }
                     cb.emit(Action::LoadScenario(Box::new(scenario)));
                 }
                 Err(m) => error.set(Some(m)),
@@ -76,7 +80,7 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
     };
     let s = &*settings;
     html! {
-        <details class="settings" data-testid="settings">
+        <details class="settings" data-testid="settings" ref={details}>
             <summary>{"Build your own cluster"}</summary>
             <form onsubmit={onsubmit} class="form-grid">
                 <label>{"Family"}
@@ -93,7 +97,7 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
                         onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_min_ms = x }, false)} />
                 </label>
                 <label>{"Latency max ms"}
-                    <input type="number" step="any" min="0" value={s.latency_max_ms.to_string()}
+                    <input type="number" step="any" min="0" data-testid="set-latency-max" value={s.latency_max_ms.to_string()}
                         onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x }, false)} />
                 </label>
                 <label>{"Loss %"}
@@ -187,7 +191,7 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct ClientProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     pub on_action: Callback<Action>,
 }
 

@@ -3,23 +3,21 @@
 //! of the snapshot. Clicking (or Enter on) a node selects it; clicking a link selects it;
 //! dragging a line across the graph draws a partition (the nodes on each side become a group).
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
-
 use replicalab_core::protocol::NodeId;
 use replicalab_core::scenario::Command;
 use replicalab_core::view::{Health, NodeState, Role};
+use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::derive::mentions_op;
 use crate::format::{format_duration, message_class};
 use crate::geometry::{self, Point, LABEL_LINE, VIEW_BOX};
-use crate::state::{Action, Selection, Snapshot};
+use crate::state::{Action, Selection, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct GraphProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     /// Draw messages as busy lanes instead of moving dots.
     pub reduced_motion: bool,
     /// Touch drags draw partitions (otherwise they scroll the page).
@@ -32,7 +30,8 @@ pub struct GraphProps {
 const MAX_DOTS: usize = 400;
 /// Messages labelled in the graph when no more than this many are in flight.
 const MAX_LABELS: usize = 10;
-/// Links get a wide invisible click target up to this many nodes.
+/// Links get a wide invisible click target up to this many nodes; beyond it the full mesh of
+/// links is not drawn either (busy lanes and faults still are).
 const MAX_LINK_TARGETS: usize = 12;
 
 #[function_component]
@@ -48,9 +47,9 @@ pub fn Graph(props: &GraphProps) -> Html {
 
     let highlighted_nodes: Vec<NodeId> = match s.selection {
         Selection::Anomaly(i) => {
-            s.anomalies.iter().find(|(j, _)| *j == i).map(|(_, a)| a.nodes.clone()).unwrap_or_default()
+            s.panels.anomalies.iter().find(|(j, _)| *j == i).map(|(_, a)| a.nodes.clone()).unwrap_or_default()
         }
-        Selection::Op(id) => s.ops.iter().find(|o| o.id == id).map(|o| vec![o.node]).unwrap_or_default(),
+        Selection::Op(id) => s.panels.ops.iter().find(|o| o.id == id).map(|o| vec![o.node]).unwrap_or_default(),
         _ => Vec::new(),
     };
     let selected_op = match s.selection {
@@ -59,10 +58,11 @@ pub fn Graph(props: &GraphProps) -> Html {
     };
 
     let on_action = props.on_action.clone();
-    let links = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|(a, b)| {
+    let mesh = if n <= MAX_LINK_TARGETS { n } else { 0 };
+    let links = (0..mesh).flat_map(|a| (a + 1..mesh).map(move |b| (a, b))).map(|(a, b)| {
         let (p, q) = geometry::link_line(centres[a], centres[b], r);
         let selected = s.selection == Selection::Link(a, b);
-        let target = (n <= MAX_LINK_TARGETS).then(|| {
+        let target = {
             let cb = on_action.clone();
             let onclick = Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
@@ -74,11 +74,11 @@ pub fn Graph(props: &GraphProps) -> Html {
                     <title>{format!("link n{a} – n{b}: click for actions")}</title>
                 </line>
             }
-        });
+        };
         html! {
             <g key={format!("{a}-{b}")}>
                 <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
-                { for target }
+                { target }
             </g>
         }
     });

@@ -2,18 +2,16 @@
 //! siblings), the conflicts view (keys whose replicas disagree or hold siblings, side by side)
 //! and the anomaly list (each with its explanation, linked to its operations).
 
-use std::rc::Rc;
-
 use replicalab_core::protocol::Key;
 use yew::prelude::*;
 
 use super::graph::{health_name, role_name};
 use crate::format::{format_duration, format_time};
-use crate::state::{Action, Selection, Snapshot};
+use crate::state::{Action, Selection, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct PanelProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     pub on_action: Callback<Action>,
 }
 
@@ -142,11 +140,11 @@ pub fn Anomalies(props: &PanelProps) -> Html {
     html! {
         <section class="anomaly-list" aria-label="Anomalies">
             <h2>{"Anomalies "}<span class="count" data-testid="anomaly-count">{s.anomalies_total}</span></h2>
-            if s.anomalies.is_empty() {
+            if s.panels.anomalies.is_empty() {
                 <p class="none" data-testid="anomalies-none">{"None so far."}</p>
             } else {
                 <ol class="anomalies" data-testid="anomalies">
-                    { for s.anomalies.iter().rev().take(40).map(|(i, a)| {
+                    { for s.panels.anomalies.iter().rev().take(40).map(|(i, a)| {
                         let i = *i;
                         let selected = s.selection == Selection::Anomaly(i);
                         let select = { let cb = cb.clone(); Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Anomaly(i)))) };
@@ -174,8 +172,8 @@ pub fn Anomalies(props: &PanelProps) -> Html {
                         }
                     }) }
                 </ol>
-                if s.anomalies_total > s.anomalies.len() {
-                    <p class="none">{format!("Showing the latest {} of {}.", s.anomalies.len(), s.anomalies_total)}</p>
+                if s.anomalies_total > s.panels.anomalies.len() {
+                    <p class="none">{format!("Showing the latest {} of {}.", s.panels.anomalies.len(), s.anomalies_total)}</p>
                 }
             }
         </section>

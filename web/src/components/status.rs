@@ -1,17 +1,15 @@
 //! The status panel: simulated time, events processed, trace hash, client operations, frame
 //! times and the session (recorded commands, forks, checkpoints).
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use crate::format::format_time;
-use crate::state::Snapshot;
+use crate::state::Shared;
 use crate::stats::Summary;
 
 #[derive(Properties, PartialEq)]
 pub struct StatusProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     /// Recent frame times (interval between frames), when playing.
     pub frames: Option<Summary>,
 }

@@ -3,18 +3,16 @@
 //! linked: selecting an operation highlights its bar, its messages and its log lines, and
 //! seeks to it; clicking a message or a log line seeks to its instant.
 
-use std::rc::Rc;
-
 use replicalab_core::time::Time;
 use yew::prelude::*;
 
 use crate::derive::{mentions_op, quorum_of, FaultSpan, OpStatus};
 use crate::format::format_time;
-use crate::state::{Action, Selection, Snapshot};
+use crate::state::{Action, Selection, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    pub snapshot: Rc<Snapshot>,
+    pub snapshot: Shared,
     pub on_action: Callback<Action>,
 }
 
@@ -56,14 +54,14 @@ fn op_in_label(label: &str) -> Option<u64> {
 pub fn OpTimeline(props: &TimelineProps) -> Html {
     let s = &props.snapshot;
     let now = s.view.now;
-    let ops = &s.ops;
+    let ops = &s.panels.ops;
     let t0 = ops.first().map_or(now, |o| o.invoke).min(now);
     let t1 = now.max(t0 + 1);
     let lanes = s.clients.clamp(1, MAX_LANES);
     let height = lanes as f64 * LANE + 16.0;
     let anomaly_ops: Vec<u64> = match s.selection {
         Selection::Anomaly(i) => {
-            s.anomalies.iter().find(|(j, _)| *j == i).map(|(_, a)| a.ops.clone()).unwrap_or_default()
+            s.panels.anomalies.iter().find(|(j, _)| *j == i).map(|(_, a)| a.ops.clone()).unwrap_or_default()
         }
         _ => Vec::new(),
     };
@@ -88,7 +86,7 @@ pub fn OpTimeline(props: &TimelineProps) -> Html {
         }
     });
     let detail = selected.and_then(|id| ops.iter().find(|o| o.id == id)).map(|o| {
-        let quorum = (s.view.family == "leaderless").then(|| quorum_of(o, &s.flights));
+        let quorum = (s.view.family == "leaderless").then(|| quorum_of(o, &s.panels.flights));
         html! {
             <p class="op-detail" data-testid="op-detail">
                 <strong>{format!("op{} ", o.id)}</strong>
@@ -137,7 +135,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
     let s = &props.snapshot;
     let now = s.view.now;
     let n = s.view.nodes.len().min(MAX_COLUMNS);
-    let flights: Vec<_> = s.flights.iter().filter(|f| f.from < n && f.to < n).collect();
+    let flights: Vec<_> = s.panels.flights.iter().filter(|f| f.from < n && f.to < n).collect();
     let t0 = flights.first().map_or(now, |f| f.sent).min(now);
     let t1 = now.max(t0 + 1);
     let height = 260.0;
@@ -162,7 +160,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
         let (x2, y2) = match (end, f.arrived) {
             (Some(e), Some(a)) => {
                 // In flight: draw as far as it has come.
-                let frac = if a > f.sent { (e - f.sent) as f64 / (a - f.sent) as f64 } else { 1.0 };
+                let frac = if a > f.sent { e.saturating_sub(f.sent) as f64 / (a - f.sent) as f64 } else { 1.0 };
                 (x1 + (col(f.to) - x1) * frac, y(e))
             }
             _ => (x1 + (col(f.to) - x1) * 0.3, y1 + 8.0),
@@ -186,7 +184,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let marks = s.anomalies.iter().filter(|(_, a)| a.time >= t0 && a.time <= t1).map(|(i, a)| {
+    let marks = s.panels.anomalies.iter().filter(|(_, a)| a.time >= t0 && a.time <= t1).map(|(i, a)| {
         let yy = y(a.time);
         html! { <line key={*i} class={classes!("anomaly-mark", (s.selection == Selection::Anomaly(*i)).then_some("hot"))} x1="0" x2={W.to_string()} y1={yy.to_string()} y2={yy.to_string()}><title>{a.kind.name()}</title></line> }
     });
@@ -215,7 +213,7 @@ pub fn EventLog(props: &TimelineProps) -> Html {
         Selection::Node(n) => (None, Some(n)),
         _ => (None, None),
     };
-    let rows = s.log.iter().rev().take(80).enumerate().map(|(k, e)| {
+    let rows = s.panels.log.iter().rev().take(80).enumerate().map(|(k, e)| {
         let hot = op.is_some_and(|op| mentions_op(&e.text, op)) || (node.is_some() && e.node == node);
         let cb = props.on_action.clone();
         let t = e.time;
