@@ -125,10 +125,10 @@ pub fn Graph(props: &GraphProps) -> Html {
                 let hot = selected_op.is_some_and(|op| mentions_op(&m.label, op));
                 html! {
                     <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"))}>
+                        // No tooltip on moving dots: it would be one more element per message per
+                        // frame, and a moving target cannot be hovered anyway (labels show when few).
                         <circle class={message_class(&m.label)} data-msg={m.id.to_string()}
-                            cx={p.x.to_string()} cy={p.y.to_string()} r={if hot { "6" } else { "4" }}>
-                            <title>{format!("n{} → n{}: {}", m.from, m.to, m.label)}</title>
-                        </circle>
+                            cx={p.x.to_string()} cy={p.y.to_string()} r={if hot { "6" } else { "4" }} />
                         if label || hot {
                             <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
                         }
