@@ -33,7 +33,8 @@
 //! and shares and latency quantiles are computed over the operations of all seeds pooled
 //! ([`Comparison::aggregation`] says so in words). Everything is pure and single-threaded:
 //! the same base and options always give the same [`Comparison`], natively and in
-//! WebAssembly.
+//! WebAssembly. [`Comparer`] makes the same comparison one run per call, for a caller that
+//! wants to show progress between animation frames.
 //!
 //! ```
 //! use replicalab_core::compare::{self, CompareOptions, Contender};
@@ -502,86 +503,154 @@ pub fn contender_scenario(base: &Scenario, contender: Contender) -> (Scenario, S
 
 /// Runs every contender of `options` on `base` with every seed and measures them.
 pub fn compare(base: &Scenario, options: &CompareOptions) -> Result<Comparison, CompareError> {
-    let mut contenders: Vec<Contender> = Vec::new();
-    for &c in &options.contenders {
-        if !contenders.contains(&c) {
-            contenders.push(c);
-        }
-    }
-    if contenders.is_empty() {
-        return Err(CompareError::NoContenders);
-    }
-    let until_ms = options.until_ms.unwrap_or(base.duration_ms);
-    if !(until_ms.is_finite() && (0.0..=MAX_DURATION_MS).contains(&until_ms)) {
-        return Err(CompareError::BadUntil(until_ms.to_string()));
-    }
-    let mut seeds: Vec<u64> = Vec::new();
-    for &s in if options.seeds.is_empty() { std::slice::from_ref(&base.seed) } else { &options.seeds[..] } {
-        if !seeds.contains(&s) {
-            seeds.push(s);
-        }
-    }
-    let mut rows = Vec::with_capacity(contenders.len());
-    for contender in contenders {
-        let (scenario, settings, dropped_commands) = contender_scenario(base, contender);
-        scenario.validate().map_err(|error| CompareError::Scenario { contender, error })?;
-        rows.push(measure(contender, &scenario, settings, dropped_commands, &seeds, until_ms));
-    }
-    let aggregation = if seeds.len() == 1 {
-        format!("one run per contender (seed {})", seeds[0])
-    } else {
-        format!(
-            "{} runs per contender (seeds {}): operation and anomaly counts are sums over the seeds; \
-             the ok share and the latency quantiles are over the operations of all seeds pooled",
-            seeds.len(),
-            seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-        )
-    };
-    Ok(Comparison {
-        scenario: base.name.clone(),
-        description: base.description.clone(),
-        seeds,
-        until_ms,
-        aggregation,
-        rows,
-    })
+    let mut comparer = Comparer::new(base, options)?;
+    while comparer.step() {}
+    Ok(comparer.finish())
 }
 
-/// Runs one contender's scenario with every seed and sums it up in a row.
-fn measure(
+/// A comparison made one run at a time, so a caller with one thread (the web app, between
+/// animation frames) can show progress: [`Comparer::step`] runs the next (contender, seed) pair,
+/// [`Comparer::finish`] builds the [`Comparison`] — the same value [`compare`] returns.
+#[derive(Clone, Debug)]
+pub struct Comparer {
+    scenario: String,
+    description: String,
+    seeds: Vec<u64>,
+    until_ms: f64,
+    /// Per contender, in row order: its scenario, settings line and dropped commands.
+    plans: Vec<Plan>,
+    /// Finished runs, contender-major, seed-minor.
+    done: Vec<Measured>,
+}
+
+#[derive(Clone, Debug)]
+struct Plan {
     contender: Contender,
-    scenario: &Scenario,
+    scenario: Scenario,
     settings: String,
     dropped_commands: Vec<String>,
-    seeds: &[u64],
-    until_ms: f64,
-) -> ComparisonRow {
-    let mut writes: Vec<Dur> = Vec::new();
-    let mut reads: Vec<Dur> = Vec::new();
+}
+
+/// What one run leaves for its row.
+#[derive(Clone, Debug)]
+struct Measured {
+    run: SeedRun,
+    family: String,
+    writes: Vec<Dur>,
+    reads: Vec<Dur>,
+    anomalies: AnomalyCounts,
+    notes: BTreeMap<String, u64>,
+    failovers: usize,
+    unavailability_ms: Vec<f64>,
+}
+
+impl Comparer {
+    /// Checks the options and prepares every contender's scenario; runs nothing yet.
+    pub fn new(base: &Scenario, options: &CompareOptions) -> Result<Comparer, CompareError> {
+        let mut contenders: Vec<Contender> = Vec::new();
+        for &c in &options.contenders {
+            if !contenders.contains(&c) {
+                contenders.push(c);
+            }
+        }
+        if contenders.is_empty() {
+            return Err(CompareError::NoContenders);
+        }
+        let until_ms = options.until_ms.unwrap_or(base.duration_ms);
+        if !(until_ms.is_finite() && (0.0..=MAX_DURATION_MS).contains(&until_ms)) {
+            return Err(CompareError::BadUntil(until_ms.to_string()));
+        }
+        let mut seeds: Vec<u64> = Vec::new();
+        for &s in if options.seeds.is_empty() { std::slice::from_ref(&base.seed) } else { &options.seeds[..] } {
+            if !seeds.contains(&s) {
+                seeds.push(s);
+            }
+        }
+        let mut plans = Vec::with_capacity(contenders.len());
+        for contender in contenders {
+            let (scenario, settings, dropped_commands) = contender_scenario(base, contender);
+            scenario.validate().map_err(|error| CompareError::Scenario { contender, error })?;
+            plans.push(Plan { contender, scenario, settings, dropped_commands });
+        }
+        Ok(Comparer {
+            scenario: base.name.clone(),
+            description: base.description.clone(),
+            seeds,
+            until_ms,
+            plans,
+            done: Vec::new(),
+        })
+    }
+
+    /// Runs finished so far and runs in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done.len(), self.plans.len() * self.seeds.len())
+    }
+
+    /// The contender and seed the next [`Comparer::step`] runs (`None`: all done).
+    pub fn next_run(&self) -> Option<(Contender, u64)> {
+        let i = self.done.len();
+        let plan = self.plans.get(i / self.seeds.len())?;
+        Some((plan.contender, self.seeds[i % self.seeds.len()]))
+    }
+
+    /// Runs the next contender and seed; `false` when every run was already done.
+    pub fn step(&mut self) -> bool {
+        let i = self.done.len();
+        let Some(plan) = self.plans.get(i / self.seeds.len()) else {
+            return false;
+        };
+        let seed = self.seeds[i % self.seeds.len()];
+        let measured = run_one(&plan.scenario, seed, self.until_ms);
+        self.done.push(measured);
+        true
+    }
+
+    /// Runs whatever is left and builds the comparison.
+    pub fn finish(mut self) -> Comparison {
+        while self.step() {}
+        let per = self.seeds.len();
+        let mut done = self.done.into_iter();
+        let rows = self
+            .plans
+            .into_iter()
+            .map(|plan| {
+                let runs: Vec<Measured> = done.by_ref().take(per).collect();
+                row(plan, runs)
+            })
+            .collect();
+        let aggregation = if self.seeds.len() == 1 {
+            format!("one run per contender (seed {})", self.seeds[0])
+        } else {
+            format!(
+                "{} runs per contender (seeds {}): operation and anomaly counts are sums over the seeds; \
+                 the ok share and the latency quantiles are over the operations of all seeds pooled",
+                self.seeds.len(),
+                self.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            )
+        };
+        Comparison {
+            scenario: self.scenario,
+            description: self.description,
+            seeds: self.seeds,
+            until_ms: self.until_ms,
+            aggregation,
+            rows,
+        }
+    }
+}
+
+/// Runs a contender's scenario with one seed to `until_ms` and keeps what its row needs.
+fn run_one(scenario: &Scenario, seed: u64, until_ms: f64) -> Measured {
+    let mut s = scenario.clone();
+    s.seed = seed;
+    let mut sim = Simulation::new(&s);
+    sim.run_until(from_ms(until_ms));
+    let report = sim.report(&s.name);
     let mut anomalies = AnomalyCounts::default();
-    let mut runs = Vec::with_capacity(seeds.len());
-    let mut family = String::new();
-    let mut notes: BTreeMap<String, u64> = BTreeMap::new();
-    let mut failovers = 0;
-    let mut max_unavailability_ms: Option<f64> = None;
-    for &seed in seeds {
-        let mut s = scenario.clone();
-        s.seed = seed;
-        let mut sim = Simulation::new(&s);
-        sim.run_until(from_ms(until_ms));
-        let report = sim.report(&s.name);
-        writes.extend_from_slice(&sim.metrics().write_latencies);
-        reads.extend_from_slice(&sim.metrics().read_latencies);
-        anomalies.add_report(&report.anomaly_counts);
-        family = report.family.clone();
-        for (k, v) in &report.metrics.notes {
-            *notes.entry(k.clone()).or_insert(0) += v;
-        }
-        failovers += report.metrics.failovers.len();
-        for u in report.metrics.failovers.iter().filter_map(|f| f.unavailability_ms) {
-            max_unavailability_ms = Some(max_unavailability_ms.map_or(u, |m: f64| m.max(u)));
-        }
-        runs.push(SeedRun {
+    anomalies.add_report(&report.anomaly_counts);
+    Measured {
+        run: SeedRun {
             seed,
             trace_hash: report.trace_hash.clone(),
             ops_ok: report.metrics.ops_ok,
@@ -589,18 +658,58 @@ fn measure(
             ops_unknown: report.metrics.ops_unknown,
             lost_writes: report.metrics.lost_writes,
             anomalies: report.anomalies.len(),
-        });
+        },
+        family: report.family.clone(),
+        writes: sim.metrics().write_latencies.clone(),
+        reads: sim.metrics().read_latencies.clone(),
+        anomalies,
+        notes: report.metrics.notes.clone(),
+        failovers: report.metrics.failovers.len(),
+        unavailability_ms: report.metrics.failovers.iter().filter_map(|f| f.unavailability_ms).collect(),
+    }
+}
+
+/// Sums one contender's runs up in a row.
+fn row(plan: Plan, measured: Vec<Measured>) -> ComparisonRow {
+    let mut writes: Vec<Dur> = Vec::new();
+    let mut reads: Vec<Dur> = Vec::new();
+    let mut anomalies = AnomalyCounts::default();
+    let mut notes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failovers = 0;
+    let mut max_unavailability_ms: Option<f64> = None;
+    let mut family = String::new();
+    let mut runs = Vec::with_capacity(measured.len());
+    for m in measured {
+        writes.extend_from_slice(&m.writes);
+        reads.extend_from_slice(&m.reads);
+        let a = m.anomalies;
+        anomalies.stale_reads += a.stale_reads;
+        anomalies.session_violations += a.session_violations;
+        anomalies.lost_writes += a.lost_writes;
+        anomalies.split_brain += a.split_brain;
+        anomalies.divergence += a.divergence;
+        anomalies.not_linearizable += a.not_linearizable;
+        anomalies.total += a.total;
+        for (k, v) in m.notes {
+            *notes.entry(k).or_insert(0) += v;
+        }
+        failovers += m.failovers;
+        for u in m.unavailability_ms {
+            max_unavailability_ms = Some(max_unavailability_ms.map_or(u, |x: f64| x.max(u)));
+        }
+        family = m.family;
+        runs.push(m.run);
     }
     let ops_ok: u64 = runs.iter().map(|r| r.ops_ok).sum();
     let ops_failed: u64 = runs.iter().map(|r| r.ops_failed).sum();
     let ops_unknown: u64 = runs.iter().map(|r| r.ops_unknown).sum();
     let completed = ops_ok + ops_failed + ops_unknown;
     ComparisonRow {
-        contender,
-        title: contender.title().into(),
+        contender: plan.contender,
+        title: plan.contender.title().into(),
         family,
-        settings,
-        article: contender.article(),
+        settings: plan.settings,
+        article: plan.contender.article(),
         ops_ok,
         ops_failed,
         ops_unknown,
@@ -612,7 +721,7 @@ fn measure(
         failovers,
         max_unavailability_ms,
         notes,
-        dropped_commands,
+        dropped_commands: plan.dropped_commands,
         runs,
     }
 }
@@ -674,6 +783,30 @@ mod tests {
         let (ll, settings, _) = contender_scenario(&s, Contender::Leaderless);
         ll.validate().unwrap();
         assert!(settings.starts_with("N=2, W=2, R=2"), "{settings}");
+    }
+
+    #[test]
+    fn a_comparer_stepped_by_hand_gives_what_compare_gives() {
+        let mut s = default_scenario();
+        s.duration_ms = 800.0;
+        let options = CompareOptions {
+            contenders: vec![Contender::Multi, Contender::Sync],
+            seeds: vec![5, 6, 5],
+            until_ms: None,
+        };
+        let mut c = Comparer::new(&s, &options).unwrap();
+        assert_eq!(c.progress(), (0, 4));
+        assert_eq!(c.next_run(), Some((Contender::Multi, 5)));
+        assert!(c.step() && c.step() && c.step());
+        assert_eq!(c.next_run(), Some((Contender::Sync, 6)));
+        assert!(c.step());
+        assert!(!c.step());
+        assert_eq!(c.progress(), (4, 4));
+        assert_eq!(c.next_run(), None);
+        let by_hand = c.finish();
+        assert_eq!(by_hand, compare(&s, &options).unwrap());
+        assert_eq!(by_hand.seeds, vec![5, 6]);
+        assert_eq!(by_hand.rows[1].runs.iter().map(|r| r.seed).collect::<Vec<_>>(), vec![5, 6]);
     }
 
     #[test]
