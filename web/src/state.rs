@@ -37,6 +37,12 @@ pub const TRACE_CAPACITY: usize = 600;
 pub const MAX_FRAME_MS: f64 = 100.0;
 /// Most checkpoints kept on the timeline.
 pub const MAX_CHECKPOINTS: usize = 40;
+/// Most client operations a session runs. Every checkpoint holds a copy of the history, so
+/// this, with [`CHECKPOINT_OPS_BUDGET`], is what keeps memory bounded on long runs: playback
+/// stops there with a notice (reset, scrub back, or export the session).
+pub const MAX_SESSION_OPS: usize = 100_000;
+/// Most operations all checkpoints together may copy; beyond it they are thinned out.
+pub const CHECKPOINT_OPS_BUDGET: usize = 400_000;
 /// Simulated time between checkpoints at the start (doubles each time they are thinned).
 pub const CHECKPOINT_EVERY: Time = 250 * MS;
 /// Anomalies kept in a snapshot (the newest).
@@ -593,7 +599,10 @@ impl Playground {
         let last = self.checkpoints.last().map_or(0, |c| c.time);
         if now >= last + self.checkpoint_every {
             self.checkpoints.push(Checkpoint { time: now, applied: self.applied, sim: self.sim.clone() });
-            if self.checkpoints.len() > MAX_CHECKPOINTS {
+            let copied: usize = self.checkpoints.iter().map(|c| c.sim.history().len()).sum();
+            if self.checkpoints.len() > MAX_CHECKPOINTS
+                || (copied > CHECKPOINT_OPS_BUDGET && self.checkpoints.len() > 2)
+            {
                 // Keep the first (time 0) and every other one after it; space them further.
                 let mut i = 0;
                 self.checkpoints.retain(|_| {
@@ -671,6 +680,14 @@ impl Playground {
             return false;
         }
         let now = self.sim.now();
+        if self.sim.history().len() >= MAX_SESSION_OPS {
+            self.playback.playing = false;
+            self.notice = Some(format!(
+                "This session has run {MAX_SESSION_OPS} client operations, the most the playground keeps in memory: \
+                 scrub back, reset, or stop the workload and export the session."
+            ));
+            return true;
+        }
         let mut target = now.saturating_add(whole as u64);
         let end = self.playback.duration;
         if !self.playback.at_end && now < end && target >= end {
@@ -1230,6 +1247,33 @@ mod tests {
     }
 
     #[test]
+    fn a_session_stops_at_the_operation_limit_and_checkpoints_stay_within_their_budget() {
+        let mut s = replicalab_core::presets::find("lf-async").unwrap().scenario().unwrap();
+        s.workload.as_mut().unwrap().rate_per_s = 20_000.0;
+        s.duration_ms = 3_600_000.0;
+        let mut pg = Playground::with_scenario(s);
+        pg.update(Action::SetSpeed(MAX_SPEED_STEP));
+        pg.update(Action::Play);
+        let mut frames = 0;
+        while pg.playback().playing && frames < 10_000 {
+            pg.update(Action::Tick { wall_ms: 100.0 });
+            frames += 1;
+        }
+        let ops = pg.simulation().history().len();
+        assert!(!pg.playback().playing, "playback stopped by itself");
+        assert!((MAX_SESSION_OPS..MAX_SESSION_OPS + 5_000).contains(&ops), "{ops} operations");
+        assert!(pg.snapshot().notice.as_deref().is_some_and(|n| n.contains("most the playground keeps")));
+        let copied: usize = pg.checkpoints.iter().map(|c| c.sim.history().len()).sum();
+        assert!(copied <= CHECKPOINT_OPS_BUDGET + MAX_SESSION_OPS, "checkpoints copy {copied} operations");
+        // Playing on does nothing more; scrubbing back still works.
+        pg.update(Action::Play);
+        pg.update(Action::Tick { wall_ms: 100.0 });
+        assert!(pg.simulation().history().len() <= ops + 10);
+        pg.update(Action::Seek(1_000 * MS));
+        assert_eq!(pg.snapshot().view.now, 1_000 * MS);
+    }
+
+    #[test]
     fn checkpoints_stay_bounded_on_long_runs() {
         let mut pg = playground("lf-async");
         pg.update(Action::SetSpeed(MAX_SPEED_STEP));
@@ -1240,7 +1284,10 @@ mod tests {
         }
         assert!(pg.snapshot().view.now >= 60_000 * MS);
         assert!(pg.checkpoint_count() <= MAX_CHECKPOINTS);
-        assert!(pg.checkpoint_count() > MAX_CHECKPOINTS / 4);
+        // As the history grows, the copy budget leaves fewer checkpoints, never fewer than a few.
+        let copied: usize = pg.checkpoints.iter().map(|c| c.sim.history().len()).sum();
+        assert!(copied <= CHECKPOINT_OPS_BUDGET + pg.simulation().history().len(), "{copied}");
+        assert!(pg.checkpoint_count() > 2, "{} checkpoints", pg.checkpoint_count());
         let s = pg.snapshot();
         let p = &s.panels;
         assert!(p.ops.len() <= derive::MAX_OPS && p.log.len() <= derive::MAX_EVENTS);
