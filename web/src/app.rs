@@ -120,6 +120,9 @@ pub fn App() -> Html {
         Callback::from(move |d: bool| drawing.set(d))
     };
     let live = snapshot.narration.last().map(|(_, t)| t.clone()).unwrap_or_default();
+    if crate::embed::is_embed() {
+        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} /> };
+    }
     html! {
         <div class="app">
             <header class="top">
@@ -133,6 +136,7 @@ pub fn App() -> Html {
             if let Some(notice) = &snapshot.notice {
                 <p class="notice" role="status" data-testid="notice">{notice}</p>
             }
+            <crate::components::share::Extras sim={(*sim).clone()} on_action={on_action.clone()} />
             <main class="layout">
                 <section class="stage" aria-label="Simulation">
                     <Controls playback={sim.playback} description={AttrValue::from(snapshot.description.clone())} on_action={on_action.clone()} />

@@ -19,6 +19,7 @@ pub mod custom;
 pub mod derive;
 pub mod format;
 pub mod geometry;
+pub mod share;
 pub mod state;
 pub mod stats;
 
@@ -26,6 +27,8 @@ pub mod stats;
 mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
+#[cfg(target_arch = "wasm32")]
+mod embed;
 #[cfg(target_arch = "wasm32")]
 mod hooks;
 #[cfg(target_arch = "wasm32")]

@@ -3,10 +3,13 @@
 pub mod actions;
 pub mod bench;
 pub mod charts;
+pub mod compare;
 pub mod controls;
 pub mod forms;
 pub mod graph;
 pub mod icons;
 pub mod inspector;
+pub mod lessons;
+pub mod share;
 pub mod status;
 pub mod timelines;

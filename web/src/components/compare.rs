@@ -1,0 +1,145 @@
+//! The measured comparison: the seed article's table of the four approaches, filled with
+//! numbers measured by `replicalab_core::compare` on one workload and fault schedule.
+//!
+//! The runs are synchronous (several simulations); the panel shows "running…" first and runs
+//! them after the browser has painted it, then shows the table and how long it took.
+
+use replicalab_core::compare::{self, CompareOptions, Comparison, ComparisonRow};
+use yew::prelude::*;
+
+use crate::state::SimState;
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub sim: SimState,
+}
+
+#[derive(Clone, PartialEq)]
+enum Run {
+    Idle,
+    Running(&'static str),
+    Done { source: &'static str, took_ms: f64, comparison: Box<Comparison> },
+    Failed(String),
+}
+
+fn now_ms() -> f64 {
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn consistency(r: &ComparisonRow) -> String {
+    let a = &r.anomalies;
+    let mut parts = vec![
+        format!("{} lost writes", r.lost_writes),
+        format!("{} stale reads", a.stale_reads),
+        format!("{} session violations", a.session_violations),
+    ];
+    if a.split_brain > 0 {
+        parts.push(format!("{} split brain", a.split_brain));
+    }
+    if a.divergence > 0 {
+        parts.push(format!("{} diverged", a.divergence));
+    }
+    if a.not_linearizable > 0 {
+        parts.push(format!("{} keys not linearizable", a.not_linearizable));
+    }
+    parts.join(", ")
+}
+
+#[function_component]
+pub fn ComparePanel(props: &CompareProps) -> Html {
+    let run = use_state(|| Run::Idle);
+    let start = |source: &'static str| {
+        let run = run.clone();
+        let sim = props.sim.clone();
+        Callback::from(move |_: MouseEvent| {
+            if matches!(*run, Run::Running(_)) {
+                return;
+            }
+            let base = if source == "current" {
+                match sim.with_playground(|pg| pg.session_scenario()) {
+                    Some(s) => s,
+                    None => return,
+                }
+            } else {
+                compare::default_scenario()
+            };
+            run.set(Run::Running(source));
+            let run = run.clone();
+            // Paint "running…" first: a frame, then a task after it.
+            let frame = gloo::render::request_animation_frame(move |_| {
+                gloo::timers::callback::Timeout::new(0, move || {
+                    let t0 = now_ms();
+                    let result = compare::compare(&base, &CompareOptions::default());
+                    let took_ms = now_ms() - t0;
+                    run.set(match result {
+                        Ok(c) => Run::Done { source, took_ms, comparison: Box::new(c) },
+                        Err(e) => Run::Failed(format!("The comparison could not run: {e}")),
+                    });
+                })
+                .forget();
+            });
+            // Dropping the handle would cancel the frame; it runs once and is freed with the page.
+            std::mem::forget(frame);
+        })
+    };
+    let running = matches!(*run, Run::Running(_));
+    html! {
+        <details class="compare card" data-testid="compare">
+            <summary>{"Compare the four approaches"}</summary>
+            <p class="muted">{"The same workload and fault schedule against single-leader sync, single-leader async, multi-leader and leaderless, side by side: the seed article's table, with measured numbers next to its words."}</p>
+            <div class="button-row">
+                <button type="button" class="primary" data-testid="compare-default" disabled={running} onclick={start("default")}
+                    title="Five nodes, a steady workload, the leader crashing, then a partition">{"Run on the default scenario"}</button>
+                <button type="button" data-testid="compare-current" disabled={running} onclick={start("current")}
+                    title="Your scenario and actions; only the replication protocol changes">{"Run on the current scenario"}</button>
+            </div>
+            { match &*run {
+                Run::Idle => html! {},
+                Run::Running(source) => html! {
+                    <p role="status" data-testid="compare-running">{format!("Running the {source} scenario against four approaches…")}</p>
+                },
+                Run::Failed(e) => html! { <p role="alert" class="error" data-testid="compare-error">{e}</p> },
+                Run::Done { source, took_ms, comparison } => html! {
+                    <>
+                    <p role="status" data-testid="compare-status" data-took-ms={format!("{took_ms:.0}")}>
+                        {format!("{} ({source} scenario), {} simulated ms per approach, seed{} {}; computed in {:.0} ms in your browser.",
+                            comparison.scenario, comparison.until_ms,
+                            if comparison.seeds.len() > 1 { "s" } else { "" },
+                            comparison.seeds.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                            took_ms)}
+                    </p>
+                    <div class="table-scroll">
+                    <table class="compare-table" data-testid="compare-table">
+                        <thead><tr>
+                            <th scope="col">{"Strategy"}</th><th scope="col">{"Consistency"}</th>
+                            <th scope="col">{"Availability"}</th><th scope="col">{"Write latency"}</th>
+                            <th scope="col">{"Complexity"}</th>
+                        </tr></thead>
+                        <tbody>
+                        { for comparison.rows.iter().map(|r| html! {
+                            <tr data-contender={r.contender.key()}>
+                                <th scope="row" title={r.settings.clone()}>{&r.title}</th>
+                                <td><span class="word">{&r.article.consistency}</span>
+                                    <span class="measured" data-testid="measured-consistency">{consistency(r)}</span></td>
+                                <td><span class="word">{&r.article.availability}</span>
+                                    <span class="measured" data-testid="measured-availability" data-ok-share={format!("{:.4}", r.ok_share)}>
+                                        {format!("{:.1}% ok ({} failed, {} unknown)", r.ok_share * 100.0, r.ops_failed, r.ops_unknown)}</span></td>
+                                <td><span class="word">{&r.article.write_latency}</span>
+                                    <span class="measured" data-testid="measured-latency" data-p50={format!("{:.3}", r.write_latency_ms.p50)}>
+                                        {format!("p50 {:.1} ms · p99 {:.1} ms", r.write_latency_ms.p50, r.write_latency_ms.p99)}</span></td>
+                                <td><span class="word">{&r.article.complexity}</span></td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table>
+                    </div>
+                    { for comparison.rows.iter().filter(|r| !r.dropped_commands.is_empty()).map(|r| html! {
+                        <p class="muted">{format!("{}: did not run {}.", r.title, r.dropped_commands.join(", "))}</p>
+                    }) }
+                    <p class="muted">{"Complexity is the article's word only: it is not something a simulation measures. "}{&comparison.aggregation}</p>
+                    </>
+                },
+            } }
+        </details>
+    }
+}

@@ -1,0 +1,237 @@
+//! Embed mode (`?embed`): a compact, responsive player for an `<iframe>` in a blog post.
+//!
+//! Parameters (see `docs/embedding.md` and [`crate::share::EmbedParams`]): `preset=NAME` or a
+//! share link in the fragment choose the scenario; `panels=graph,controls,status,anomalies,
+//! timeline,log` the panels, in order; `autoplay` starts playing; `t=MS` starts at that instant;
+//! `speed=X` plays X simulated seconds per second;
+//! `theme=light|dark` forces a palette.
+//!
+//! The host page drives the player with `postMessage` (`{type: "play" | "pause"}`,
+//! `{type: "seek", at_ms}`, `{type: "load", link | preset}`); the player posts to its parent
+//! `{type: "ready"}`, `{type: "anomaly", kind, time_ms, nodes, explanation}` as anomalies occur,
+//! `{type: "time", at_ms, playing}` at most four times a second, and `{type: "error", message}`
+//! for a message it could not act on.
+
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use replicalab_core::link;
+use replicalab_core::presets::PRESETS;
+use replicalab_core::time::{from_ms, to_ms};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::components::graph::Graph;
+use crate::components::inspector::Anomalies;
+use crate::components::status::Status;
+use crate::components::timelines::{EventLog, OpTimeline};
+use crate::format::format_time;
+use crate::share::{self, browser, EmbedParams, Inbound, Panel};
+use crate::state::{Action, Shared, SimState};
+
+/// Most often a `time` event is posted while playing, in wall-clock milliseconds.
+const TIME_EVENTS_EVERY_MS: f64 = 250.0;
+/// Most anomaly events posted at once (a burst after a seek forward is summarised by the last).
+const MAX_ANOMALY_EVENTS: usize = 20;
+
+/// Whether the page was opened as an embed (`?embed`).
+pub fn is_embed() -> bool {
+    let search = gloo::utils::window().location().search().unwrap_or_default();
+    web_sys::UrlSearchParams::new_with_str(&search).map(|q| q.has("embed")).unwrap_or(false)
+}
+
+fn params() -> (EmbedParams, Vec<String>) {
+    let search = gloo::utils::window().location().search().unwrap_or_default();
+    let pairs: Vec<(String, String)> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |s: &str| js_sys::decode_uri_component(s).ok().and_then(|s| s.as_string()).unwrap_or_default();
+            (decode(k), decode(v))
+        })
+        .collect();
+    EmbedParams::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+fn now_ms() -> f64 {
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn post_error(message: &str) {
+    browser::post_to_parent(&serde_json::json!({ "type": "error", "message": message }).to_string());
+}
+
+/// Acts on one message from the host page.
+fn handle(message: Inbound, on_action: &Callback<Action>) {
+    match message {
+        Inbound::Play => on_action.emit(Action::Play),
+        Inbound::Pause => on_action.emit(Action::Pause),
+        Inbound::Seek { at_ms } => {
+            let (at, _) = share::playhead(at_ms);
+            on_action.emit(Action::RunTo(at));
+        }
+        Inbound::LoadLink(text) => match link::decode(&text) {
+            Ok(s) => share::open_actions(&s).into_iter().for_each(|a| on_action.emit(a)),
+            Err(e) => {
+                let notice = share::link_notice(&e);
+                post_error(&notice);
+                on_action.emit(Action::Notice(Some(notice)));
+            }
+        },
+        Inbound::LoadPreset(name) => match PRESETS.iter().position(|p| p.name == name) {
+            Some(i) => on_action.emit(Action::SelectPreset(i)),
+            None => post_error(&format!("there is no preset named {name:?}")),
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct EmbedProps {
+    pub sim: SimState,
+    pub on_action: Callback<Action>,
+    pub reduced_motion: bool,
+}
+
+#[function_component]
+pub fn EmbedPlayer(props: &EmbedProps) -> Html {
+    let setup = use_memo((), |_| params());
+    let on_action = props.on_action.clone();
+
+    // Start: the fragment's link, the start time, autoplay, the theme; then listen to the host.
+    {
+        let on_action = on_action.clone();
+        let params = setup.0.clone();
+        let ignored = setup.1.clone();
+        use_effect_with((), move |_| {
+            browser::set_theme(share::theme_name(params.theme));
+            let hash = browser::hash();
+            let text = hash.trim_start_matches('#');
+            if !text.is_empty() {
+                match link::decode(text) {
+                    Ok(s) => share::open_actions(&s).into_iter().for_each(|a| on_action.emit(a)),
+                    Err(e) => on_action.emit(Action::Notice(Some(share::link_notice(&e)))),
+                }
+            }
+            if let Some(x) = params.speed {
+                on_action.emit(Action::SetSpeed(crate::format::speed_step(x)));
+            }
+            if let Some(t) = params.t_ms {
+                on_action.emit(Action::RunTo(share::playhead(t).0));
+            }
+            if params.autoplay {
+                on_action.emit(Action::Play);
+            }
+            if !ignored.is_empty() {
+                on_action.emit(Action::Notice(Some(format!("Ignored: {}.", ignored.join(", ")))));
+            }
+            let listener = EventListener::new(&gloo::utils::window(), "message", move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else { return };
+                let Some(json) = js_sys::JSON::stringify(&e.data()).ok().and_then(|s| s.as_string()) else { return };
+                match Inbound::parse(&json) {
+                    Ok(Some(m)) => handle(m, &on_action),
+                    Ok(None) => {}
+                    Err(why) => post_error(&why),
+                }
+            });
+            browser::post_to_parent(
+                &serde_json::json!({ "type": "ready", "panels": params.panels.iter().map(|p| p.name()).collect::<Vec<_>>() })
+                    .to_string(),
+            );
+            move || drop(listener)
+        });
+    }
+
+    // Events out: anomalies as they occur, the time (throttled).
+    {
+        let s = &props.sim.snapshot;
+        let pb = props.sim.playback;
+        let posted = use_mut_ref(|| 0usize);
+        let last_time = use_mut_ref(|| (f64::NEG_INFINITY, u64::MAX, false));
+        let sim = props.sim.clone();
+        let total = s.anomalies_total;
+        let now = s.view.now;
+        use_effect(move || {
+            let before = *posted.borrow();
+            if total < before {
+                // The playhead went back (a seek, a reload): anomalies count again as they recur.
+                *posted.borrow_mut() = total;
+            } else if total > before {
+                let fresh = sim
+                    .with_playground(|pg| {
+                        let all = pg.simulation().anomalies();
+                        let from = before.max(total.saturating_sub(MAX_ANOMALY_EVENTS)).min(all.len());
+                        all[from..].iter().map(share::anomaly_event).collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                fresh.iter().for_each(|e| browser::post_to_parent(e));
+                *posted.borrow_mut() = total;
+            }
+            let wall = now_ms();
+            let mut last: std::cell::RefMut<'_, (f64, u64, bool)> = last_time.borrow_mut();
+            let changed = last.1 != now || last.2 != pb.playing;
+            if changed && (!pb.playing || wall - last.0 >= TIME_EVENTS_EVERY_MS || last.2 != pb.playing) {
+                *last = (wall, now, pb.playing);
+                browser::post_to_parent(
+                    &serde_json::json!({ "type": "time", "at_ms": to_ms(now), "playing": pb.playing }).to_string(),
+                );
+            }
+        });
+    }
+
+    let snapshot = Shared(Rc::clone(&props.sim.snapshot));
+    let pb = props.sim.playback;
+    let toggle = on_action.reform(|_: MouseEvent| Action::TogglePlay);
+    let on_scrub = on_action.reform(|e: InputEvent| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        Action::Seek(from_ms(input.value().parse::<f64>().unwrap_or(0.0)))
+    });
+    let open_full = {
+        let s = &props.sim.snapshot;
+        let key = (s.session_commands, s.forks, s.preset_name.clone(), (!pb.playing).then_some(pb.now));
+        let sim = props.sim.clone();
+        use_memo(key, move |_| {
+            let base = browser::base_url();
+            let base = base.split('?').next().unwrap_or_default().to_string();
+            match sim.with_playground(share::link_of) {
+                Some(Ok(text)) => format!("{base}#{text}"),
+                _ => base,
+            }
+        })
+    };
+    let panel = |p: Panel| -> Html {
+        match p {
+            Panel::Graph => html! {
+                <div class="embed-graph"><Graph snapshot={snapshot.clone()} reduced_motion={props.reduced_motion} drawing={false} on_action={on_action.clone()} /></div>
+            },
+            Panel::Controls => html! {
+                <div class="embed-controls button-row">
+                    <button type="button" class="primary" data-testid="play" aria-pressed={pb.playing.to_string()} onclick={toggle.clone()}>
+                        { if pb.playing { "Pause" } else { "Play" } }
+                    </button>
+                    <input type="range" data-testid="scrub" aria-label="Timeline" min="0" max={format!("{}", pb.head as f64 / 1000.0)}
+                        step="1" value={format!("{}", pb.now as f64 / 1000.0)} disabled={pb.head == 0} oninput={on_scrub.clone()} />
+                    <output data-testid="embed-time" data-us={pb.now.to_string()}>{format_time(pb.now)}</output>
+                </div>
+            },
+            Panel::Status => html! { <Status snapshot={snapshot.clone()} frames={None::<crate::stats::Summary>} /> },
+            Panel::Anomalies => html! { <Anomalies snapshot={snapshot.clone()} on_action={on_action.clone()} /> },
+            Panel::Timeline => html! { <OpTimeline snapshot={snapshot.clone()} on_action={on_action.clone()} /> },
+            Panel::Log => html! { <EventLog snapshot={snapshot.clone()} on_action={on_action.clone()} /> },
+        }
+    };
+    html! {
+        <div class="embed" data-testid="embed" data-scenario={snapshot.preset_name.clone()}>
+            <header class="embed-top">
+                <strong>{&snapshot.preset_name}</strong>
+                <span class="sr-only" data-testid="embed-now" data-us={snapshot.view.now.to_string()}>{format_time(snapshot.view.now)}</span>
+                <a href={(*open_full).clone()} target="_blank" rel="noopener" data-testid="open-full">{"Open in replicalab ↗"}</a>
+            </header>
+            if let Some(notice) = &snapshot.notice {
+                <p class="notice" role="status" data-testid="notice">{notice}</p>
+            }
+            { for setup.0.panels.iter().map(|&p| panel(p)) }
+        </div>
+    }
+}
