@@ -287,3 +287,35 @@ fn collaborative_editing_keeps_every_edit_and_converges() {
         assert!(note(&r, "merge") > 0);
     }
 }
+
+#[test]
+fn postgres_commit_off_loses_only_the_last_unflushed_commits_and_on_loses_none() {
+    for seed in 0..SEEDS {
+        let mut s = preset("postgres-commit-off", seed);
+        let r = run_report(&s);
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            // At most three flush intervals (600 ms here) before the crash at 2150 ms.
+            let w = &r.history[a.ops[0] as usize];
+            assert!(w.invoke_ms >= 2_150.0 - 600.0 - 50.0, "seed {seed}: {}", a.explanation);
+        }
+        s.cluster.node_overrides.clear();
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: synchronous_commit = on loses nothing");
+    }
+}
+
+#[test]
+fn redis_wait_returns_after_its_timeout_and_what_it_acknowledged_can_be_lost() {
+    for seed in 0..SEEDS {
+        let s = preset("redis-wait", seed);
+        let r = run_report(&s);
+        let first = ops(&r, "write", 2_001.0, 2_100.0).next().expect("a write just after the cut");
+        let waited = first.complete_ms.unwrap() - first.invoke_ms;
+        assert!(first.outcome == "ok" && (900.0..1_100.0).contains(&waited), "seed {seed}: {first:?}");
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {}", repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            assert!(r.history[a.ops[0] as usize].invoke_ms >= 2_000.0, "seed {seed}: {}", a.explanation);
+        }
+    }
+}

@@ -83,6 +83,8 @@ presets![
     "riak-siblings",
     "couchdb-conflicts",
     "collaborative-editing",
+    "postgres-commit-off",
+    "redis-wait",
 ];
 
 /// The preset of that name.
