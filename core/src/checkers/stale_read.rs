@@ -115,36 +115,25 @@ impl StaleReadChecker {
         };
         let mut ops = vec![read.id, newest_op];
         ops.extend(seen_ops);
-        if missed.is_delete() && !values.is_empty() {
-            return Some(Anomaly {
-                kind: AnomalyKind::StaleRead,
-                time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
-                ops,
-                nodes: vec![read.node],
-                explanation: format!(
-                    "read op{} of k{} at n{} returned {what}, but delete op{} of k{} was acknowledged at {:.3} ms, before the read began at {:.3} ms: deleted data came back",
-                    read.id,
-                    read.key(),
-                    read.node,
-                    missed.id,
-                    read.key(),
-                    to_ms(missed.ok_time().unwrap_or_default()),
-                    to_ms(read.invoke),
-                ),
-            });
-        }
+        // What the read missed: a write, or a delete whose data came back.
+        let (missed_what, coda) = if missed.is_delete() {
+            (
+                format!("delete op{} of k{}", missed.id, read.key()),
+                if values.is_empty() { "" } else { ": deleted data came back" },
+            )
+        } else {
+            (format!("write op{} (v{})", missed.id, missed.written().unwrap_or_default()), "")
+        };
         Some(Anomaly {
             kind: AnomalyKind::StaleRead,
             time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
             ops,
             nodes: vec![read.node],
             explanation: format!(
-                "read op{} of k{} at n{} returned {what}, but write op{} (v{}) was acknowledged at {:.3} ms, before the read began at {:.3} ms",
+                "read op{} of k{} at n{} returned {what}, but {missed_what} was acknowledged at {:.3} ms, before the read began at {:.3} ms{coda}",
                 read.id,
                 read.key(),
                 read.node,
-                missed.id,
-                missed.written().unwrap_or_default(),
                 to_ms(missed.ok_time().unwrap_or_default()),
                 to_ms(read.invoke),
             ),
