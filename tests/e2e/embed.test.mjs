@@ -5,31 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
-import { serveStatic } from './server.mjs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = `${ROOT}dist`;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-];
-const WAIT = 60_000;
+import { ARTIFACTS, DIST, WAIT, launch } from './browser.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(`${DIST}/index.html`), `no ${DIST}/index.html: run \`trunk build --release --offline\` first`);
   assert.ok(existsSync(`${DIST}/examples/blog-post.html`), 'the build copies examples/ into dist/');
-  await mkdir(ARTIFACTS, { recursive: true });
-  server = await serveStatic(DIST);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  ({ server, browser } = await launch());
 });
 
 after(async () => {

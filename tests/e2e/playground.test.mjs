@@ -6,41 +6,15 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { writeFile } from 'node:fs/promises';
 
-import { serveStatic } from './server.mjs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST = `${ROOT}dist`;
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-// Generous: a loaded 2-core CI machine compiles a 600 KB module slowly.
-const WAIT = 60_000;
+import { ARTIFACTS, WAIT, launch } from './browser.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(`${DIST}/index.html`), `no ${DIST}/index.html: run \`trunk build --release --offline\` first`);
-  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run scripts/setup.sh (or set CHROMIUM)`);
-  await mkdir(ARTIFACTS, { recursive: true });
-  server = await serveStatic(DIST);
-  // Playwright launches Chromium with a fresh temporary profile every time.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  ({ server, browser } = await launch());
 });
 
 after(async () => {
