@@ -337,6 +337,13 @@ pub enum Command {
         #[serde(default)]
         both: bool,
     },
+    /// Restores the link `from → to` (and back with `both`) if it was cut.
+    Uncut {
+        from: NodeId,
+        to: NodeId,
+        #[serde(default)]
+        both: bool,
+    },
     /// Restores every cut link.
     Heal {},
     /// Changes the settings of a link (and the way back with `both`).
@@ -443,6 +450,7 @@ impl Command {
             Command::Clock { .. } => "clock",
             Command::Partition { .. } => "partition",
             Command::Cut { .. } => "cut",
+            Command::Uncut { .. } => "uncut",
             Command::Heal {} => "heal",
             Command::Link { .. } => "link",
             Command::Write { .. } => "write",
@@ -726,7 +734,7 @@ impl Scenario {
                         }
                     }
                 }
-                Command::Cut { from, to, .. } => {
+                Command::Cut { from, to, .. } | Command::Uncut { from, to, .. } => {
                     node_ok(&format!("{p}.from"), *from)?;
                     node_ok(&format!("{p}.to"), *to)?;
                 }

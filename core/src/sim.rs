@@ -25,7 +25,7 @@ use crate::scenario::{
 };
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
-use crate::view::{ClientView, Health, LinkView, MessageView, NodeState, View};
+use crate::view::{ClientView, Health, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
 
 /// Most anomalies listed in a [`View`] (all are kept in [`Sim::anomalies`]).
 const VIEW_ANOMALIES: usize = 50;
@@ -155,6 +155,9 @@ pub struct Sim<P: Protocol> {
     history: History,
     workload: Option<Workload>,
     trace: Trace,
+    /// The most recent messages, oldest first (kept only when asked for).
+    messages: std::collections::VecDeque<MessageRecord>,
+    message_capacity: usize,
     metrics: Metrics,
     stale: StaleReadChecker,
     anomalies: Vec<Anomaly>,
@@ -184,6 +187,8 @@ pub struct Sim<P: Protocol> {
     last_disturbance: Time,
     /// The quorum the next invoked operation asks for (set by a command).
     next_quorum: Option<u32>,
+    /// Operations invoked with a quorum other than the configured one.
+    quorums: BTreeMap<OpId, u32>,
     /// Writes that conflict resolution discarded before they were acknowledged, with the write
     /// that beat them: (lost, by).
     superseded_unacked: Vec<(OpId, OpId)>,
@@ -272,6 +277,8 @@ impl<P: Protocol> Sim<P> {
             history: History::default(),
             workload: None,
             trace: Trace::new(0),
+            messages: Default::default(),
+            message_capacity: 0,
             metrics: Metrics::default(),
             stale: StaleReadChecker::default(),
             anomalies: Vec::new(),
@@ -292,6 +299,7 @@ impl<P: Protocol> Sim<P> {
             redirected: BTreeSet::new(),
             last_disturbance: 0,
             next_quorum: None,
+            quorums: BTreeMap::new(),
             superseded_unacked: Vec::new(),
         };
         for tc in &scenario.commands {
@@ -358,6 +366,56 @@ impl<P: Protocol> Sim<P> {
     }
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+    /// The W (write) or R (read) an operation was invoked with, when a command chose one
+    /// other than the configured quorum.
+    pub fn op_quorum(&self, op: OpId) -> Option<u32> {
+        self.quorums.get(&op).copied()
+    }
+    /// Keeps a record of the last `capacity` messages sent (0, the default, keeps none).
+    pub fn set_message_capacity(&mut self, capacity: usize) {
+        self.message_capacity = capacity;
+        while self.messages.len() > capacity {
+            self.messages.pop_front();
+        }
+    }
+    /// The recorded messages, oldest first (see [`Sim::set_message_capacity`]).
+    pub fn messages(&self) -> &std::collections::VecDeque<MessageRecord> {
+        &self.messages
+    }
+
+    fn record_send(
+        &mut self,
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        arrived: Option<Time>,
+        fate: MessageFate,
+        label: String,
+    ) {
+        if self.message_capacity == 0 {
+            return;
+        }
+        if self.messages.len() >= self.message_capacity {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(MessageRecord { id, from, to, sent: self.now, arrived, fate, label });
+    }
+
+    /// Marks a recorded message as arrived (or dropped at its destination) now. Messages are
+    /// recorded in id order, so the record is found by binary search; a duplicate delivery
+    /// keeps the first.
+    fn record_fate(&mut self, id: u64, fate: MessageFate) {
+        if self.message_capacity == 0 {
+            return;
+        }
+        if let Ok(i) = self.messages.binary_search_by_key(&id, |m| m.id) {
+            let m = &mut self.messages[i];
+            if m.fate == MessageFate::InFlight {
+                m.fate = fate;
+                m.arrived = Some(self.now);
+            }
+        }
     }
     /// Commands applied interactively with [`Sim::apply`], with their times.
     pub fn applied_commands(&self) -> &[TimedCommand] {
@@ -436,7 +494,8 @@ impl<P: Protocol> Sim<P> {
         let slot = &mut self.slots[node];
         match slot.health {
             Health::Crashed => {
-                if let EventKind::Deliver { from, msg, .. } = &kind {
+                if let EventKind::Deliver { from, msg, id, .. } = &kind {
+                    let id = *id;
                     self.trace.hash((now, 3u8, *from, node));
                     if self.trace.wants_text() {
                         self.trace.push(TraceEntry {
@@ -446,6 +505,7 @@ impl<P: Protocol> Sim<P> {
                             text: format!("n{from} → n{node} {} lost: n{node} is down", msg.label()),
                         });
                     }
+                    self.record_fate(id, MessageFate::DestinationDown);
                 }
                 return;
             }
@@ -471,6 +531,7 @@ impl<P: Protocol> Sim<P> {
                         text: format!("n{from} → n{node} {}", msg.label()),
                     });
                 }
+                self.record_fate(id, MessageFate::Delivered);
                 Input::Message { from, msg }
             }
             EventKind::Timer { id, .. } => {
@@ -659,6 +720,14 @@ impl<P: Protocol> Sim<P> {
                         text: format!("n{node} → n{to} {}{why}", msg.label()),
                     });
                 }
+                if self.message_capacity > 0 {
+                    let (arrived, f) = match fate {
+                        Fate::Deliver { at, .. } => (Some(at), MessageFate::InFlight),
+                        Fate::Cut => (None, MessageFate::Cut),
+                        Fate::Lost => (None, MessageFate::Lost),
+                    };
+                    self.record_send(id, node, to, arrived, f, msg.label());
+                }
                 if let Fate::Deliver { at, again_at } = fate {
                     if let Some(again) = again_at {
                         self.push(again, EventKind::Deliver { from: node, to, msg: msg.clone(), id, sent: now });
@@ -842,6 +911,9 @@ impl<P: Protocol> Sim<P> {
         let timeout = self.clients[client].timeout;
         self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
         let quorum = self.next_quorum.take();
+        if let Some(q) = quorum {
+            self.quorums.insert(id, q);
+        }
         if let Some(d) = self.path_delay(home, node) {
             let context = match kind {
                 OpKind::Read { .. } => Vec::new(),
@@ -1169,6 +1241,12 @@ impl<P: Protocol> Sim<P> {
                 self.leaders_cut_off();
             }
             Command::Heal {} => self.net.heal(),
+            Command::Uncut { from, to, both } => {
+                self.net.link_mut(from, to).cut = false;
+                if both {
+                    self.net.link_mut(to, from).cut = false;
+                }
+            }
             Command::Link { from, to, both, latency, loss, duplicate } => {
                 let mut dirs = vec![(from, to)];
                 if both {

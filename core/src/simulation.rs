@@ -114,6 +114,17 @@ impl Simulation {
     pub fn trace(&self) -> &crate::trace::Trace {
         each!(self, s => s.trace())
     }
+    /// The quorum a command chose for operation `op` (see [`Sim::op_quorum`]).
+    pub fn op_quorum(&self, op: crate::protocol::OpId) -> Option<u32> {
+        each!(self, s => s.op_quorum(op))
+    }
+    /// Keeps a structured record of the last `capacity` messages (see [`Sim::set_message_capacity`]).
+    pub fn set_message_capacity(&mut self, capacity: usize) {
+        each!(self, s => s.set_message_capacity(capacity))
+    }
+    pub fn messages(&self) -> &std::collections::VecDeque<crate::view::MessageRecord> {
+        each!(self, s => s.messages())
+    }
 
     /// Runs the end-of-run checkers and builds the report: lost writes, linearizability of the
     /// whole history, and divergence when the cluster has been quiet (no fault, no write) for

@@ -110,6 +110,38 @@ pub struct MessageView {
     pub label: String,
 }
 
+/// What became of a message the simulation recorded (see [`MessageRecord`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageFate {
+    /// On the wire (or waiting in a paused node's inbox).
+    InFlight,
+    Delivered,
+    /// Dropped at the sender: the link was cut.
+    Cut,
+    /// Lost on the way (the link's loss rate).
+    Lost,
+    /// Arrived at a node that was down.
+    DestinationDown,
+}
+
+/// One message from send to fate, for space-time diagrams: structured, so a view never has to
+/// pair sends with deliveries by their text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// The same id the message has in [`MessageView`] while in flight.
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Time,
+    /// When it arrived or was dropped at the destination; while in flight, when it was due
+    /// (a busy or paused destination takes it later).
+    /// `None` for a message dropped at the sender.
+    pub arrived: Option<Time>,
+    pub fate: MessageFate,
+    pub label: String,
+}
+
 /// A client and what it has outstanding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientView {

@@ -77,8 +77,12 @@ pub fn App() -> Html {
     let frames = use_mut_ref(Default::default);
     let frames = FrameStatsHandle(frames);
 
-    let dispatch = sim.dispatcher();
-    let on_action = Callback::from(move |a: Action| dispatch.dispatch(a));
+    // One callback for the page's lifetime: a callback compares by identity, so a new one each
+    // frame would re-render every component that takes it (the slow panels included).
+    let on_action: Callback<Action> = {
+        let dispatch = sim.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: Action| dispatch.dispatch(a)))).clone()
+    };
     let on_frame = on_action.reform(|wall_ms| Action::Tick { wall_ms });
     use_animation_frames(sim.playback.running(), on_frame, frames.clone());
     use_page_hidden(on_action.reform(Action::SetHidden));
@@ -109,6 +113,9 @@ pub fn App() -> Html {
         let stale = !sim.playback.running()
             || now - cell.0 >= SLOW_PANELS_MS
             || cell.1.selection != snapshot.selection
+            || cell.1.marks != snapshot.marks
+            || cell.1.session_commands != snapshot.session_commands
+            || cell.1.forks != snapshot.forks
             || cell.1.anomalies_total != snapshot.anomalies_total;
         if stale {
             *cell = (now, snapshot.clone());
@@ -116,8 +123,8 @@ pub fn App() -> Html {
         cell.1.clone()
     };
     let on_drawing = {
-        let drawing = drawing.clone();
-        Callback::from(move |d: bool| drawing.set(d))
+        let setter = drawing.setter();
+        use_callback((), move |d: bool, _| setter.set(d))
     };
     let live = snapshot.narration.last().map(|(_, t)| t.clone()).unwrap_or_default();
     if crate::embed::is_embed() {
@@ -149,7 +156,7 @@ pub fn App() -> Html {
                         <span><span class="swatch cut"></span>{"cut link"}</span>
                         <span><span class="swatch lossy"></span>{"lossy link"}</span>
                     </p>
-                    <Actions snapshot={snapshot.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
+                    <Actions snapshot={slow.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
                     <ol class="narration" aria-hidden="true" data-testid="narration">
                         { for snapshot.narration.iter().rev().take(3).map(|(k, t)| html! { <li key={*k}>{t}</li> }) }
                     </ol>

@@ -17,8 +17,16 @@ pub struct Settings {
     pub family: String,
     pub nodes: usize,
     pub seed: u64,
+    /// The link latency distribution: `constant` (min), `uniform` (min–max), `exponential`
+    /// (min plus an exponential whose mean is max − min), `pareto` (scale min, shape
+    /// `pareto_shape`: a heavy tail) or `tail` (uniform min–max, except `tail_percent` of
+    /// messages take `tail_ms`).
+    pub latency_model: String,
     pub latency_min_ms: f64,
     pub latency_max_ms: f64,
+    pub pareto_shape: f64,
+    pub tail_percent: f64,
+    pub tail_ms: f64,
     /// Message loss on every link, in percent.
     pub loss_percent: f64,
     /// Operations per second (0: no workload).
@@ -57,8 +65,12 @@ impl Default for Settings {
             family: "leader_follower".into(),
             nodes: 3,
             seed: 1,
+            latency_model: "uniform".into(),
             latency_min_ms: 1.0,
             latency_max_ms: 10.0,
+            pareto_shape: 2.0,
+            tail_percent: 1.0,
+            tail_ms: 200.0,
             loss_percent: 0.0,
             rate_per_s: 100.0,
             read_percent: 50.0,
@@ -103,7 +115,7 @@ impl Settings {
             }
             other => return Err(format!("unknown replication family “{other}”")),
         };
-        let (lo, hi) = (self.latency_min_ms.min(self.latency_max_ms), self.latency_min_ms.max(self.latency_max_ms));
+        let latency = self.latency()?;
         let mut scenario = json!({
             "format": "replicalab-scenario",
             "version": 1,
@@ -114,7 +126,7 @@ impl Settings {
             "cluster": {
                 "nodes": nodes,
                 "network": {
-                    "latency": { "uniform": { "min_ms": lo, "max_ms": hi } },
+                    "latency": latency,
                     "loss": (self.loss_percent / 100.0),
                 },
             },
@@ -133,6 +145,42 @@ impl Settings {
             scenario["clients"] = Value::Array(clients);
         }
         Scenario::from_json(&scenario.to_string()).map_err(|e| e.to_string())
+    }
+
+    /// The latency distribution in the scenario format (the core checks its numbers).
+    pub fn latency(&self) -> Result<Value, String> {
+        let (lo, hi) = (self.latency_min_ms.min(self.latency_max_ms), self.latency_min_ms.max(self.latency_max_ms));
+        let uniform = json!({ "uniform": { "min_ms": lo, "max_ms": hi } });
+        Ok(match self.latency_model.as_str() {
+            "constant" => json!({ "constant": { "ms": self.latency_min_ms } }),
+            "uniform" => uniform,
+            "exponential" => json!({ "exponential": { "min_ms": lo, "mean_ms": hi - lo } }),
+            "pareto" => json!({ "pareto": { "scale_ms": self.latency_min_ms, "shape": self.pareto_shape } }),
+            "tail" => {
+                if !(self.tail_percent > 0.0 && self.tail_percent < 100.0) {
+                    return Err(format!(
+                        "the slow tail must be between 0 and 100 % of messages, got {}",
+                        self.tail_percent
+                    ));
+                }
+                json!({ "mixture": { "parts": [
+                    { "weight": 100.0 - self.tail_percent, "latency": uniform },
+                    { "weight": self.tail_percent, "latency": { "constant": { "ms": self.tail_ms } } },
+                ] } })
+            }
+            other => return Err(format!("unknown latency model “{other}”")),
+        })
+    }
+
+    fn latency_words(&self) -> String {
+        let (a, b) = (self.latency_min_ms, self.latency_max_ms);
+        match self.latency_model.as_str() {
+            "constant" => format!("{a} ms links"),
+            "exponential" => format!("{a} ms + exponential (mean {}) links", b - a),
+            "pareto" => format!("Pareto links (from {a} ms, shape {})", self.pareto_shape),
+            "tail" => format!("{a}–{b} ms links, {}% at {} ms", self.tail_percent, self.tail_ms),
+            _ => format!("{a}–{b} ms links"),
+        }
     }
 
     fn leader_follower(&self, nodes: usize) -> Result<Value, String> {
@@ -186,10 +234,7 @@ impl Settings {
             ),
             _ => format!("Leaderless, N={} W={} R={}", self.n, self.w, self.r),
         };
-        format!(
-            "Custom: {family}; {nodes} nodes, {}–{} ms links, {} ops/s.",
-            self.latency_min_ms, self.latency_max_ms, self.rate_per_s
-        )
+        format!("Custom: {family}; {nodes} nodes, {}, {} ops/s.", self.latency_words(), self.rate_per_s)
     }
 }
 
@@ -251,6 +296,29 @@ mod tests {
         assert!(s.build().unwrap_err().contains("paxos"));
         let s = Settings { loss_percent: 150.0, ..Settings::default() };
         assert!(s.build().is_err());
+    }
+
+    #[test]
+    fn every_latency_model_builds_the_distribution_it_names() {
+        use replicalab_core::net::Latency;
+        let base = Settings { latency_min_ms: 2.0, latency_max_ms: 12.0, ..Settings::default() };
+        let built = |model: &str| {
+            let s = Settings { latency_model: model.into(), ..base.clone() }.build().unwrap();
+            s.cluster.network.latency.clone()
+        };
+        assert_eq!(built("constant"), Latency::Constant { ms: 2.0 });
+        assert_eq!(built("uniform"), Latency::Uniform { min_ms: 2.0, max_ms: 12.0 });
+        assert_eq!(built("exponential"), Latency::Exponential { mean_ms: 10.0, min_ms: 2.0 });
+        assert_eq!(built("pareto"), Latency::Pareto { scale_ms: 2.0, shape: 2.0 });
+        let Latency::Mixture { parts } = built("tail") else { panic!("a mixture") };
+        assert_eq!(parts.iter().map(|p| p.weight).collect::<Vec<_>>(), vec![99.0, 1.0]);
+        assert_eq!(parts[1].latency, Latency::Constant { ms: 200.0 });
+        // Bad numbers come back as messages, not panics.
+        let e = Settings { latency_model: "pareto".into(), pareto_shape: 0.0, ..base.clone() }.build().unwrap_err();
+        assert!(e.contains("shape"), "{e}");
+        let e = Settings { latency_model: "tail".into(), tail_percent: 100.0, ..base.clone() }.build().unwrap_err();
+        assert!(e.contains("tail"), "{e}");
+        assert!(Settings { latency_model: "gamma".into(), ..base }.build().unwrap_err().contains("gamma"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::Command;
 use replicalab_core::time::{from_ms, Time};
 use replicalab_core::trace::TraceEntry;
-use replicalab_core::view::{LinkView, View};
+use replicalab_core::view::{LinkView, MessageFate, MessageRecord};
 use replicalab_core::Simulation;
 
 /// Operations kept in a snapshot (the newest).
@@ -58,6 +58,8 @@ pub struct OpRow {
     pub status: OpStatus,
     /// "write k3 = v17", "read k3 → v12, v15", "read k3 failed: not leader".
     pub text: String,
+    /// The W or R a command chose for it (`None`: the configured quorum).
+    pub quorum: Option<u32>,
 }
 
 impl OpRow {
@@ -84,14 +86,28 @@ impl OpRow {
                 Outcome::Unknown => (OpStatus::Unknown, Some(c.time), format!("{what}: no answer (unknown)")),
             },
         };
-        OpRow { id: op.id, client: op.client, node: op.node, write, key, invoke: op.invoke, end, status, text }
+        OpRow {
+            id: op.id,
+            client: op.client,
+            node: op.node,
+            write,
+            key,
+            invoke: op.invoke,
+            end,
+            status,
+            text,
+            quorum: None,
+        }
     }
 }
 
 /// The newest [`MAX_OPS`] operations, oldest first.
 pub fn recent_ops(sim: &Simulation) -> Vec<OpRow> {
     let ops = &sim.history().ops;
-    ops[ops.len().saturating_sub(MAX_OPS)..].iter().map(OpRow::of).collect()
+    ops[ops.len().saturating_sub(MAX_OPS)..]
+        .iter()
+        .map(|o| OpRow { quorum: sim.op_quorum(o.id), ..OpRow::of(o) })
+        .collect()
 }
 
 /// The newest event-log lines, oldest first.
@@ -104,103 +120,45 @@ pub fn recent_events(sim: &Simulation) -> Vec<TraceEntry> {
 /// A message for the space-time diagram.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Flight {
+    /// The message's id (the same as the moving dot's on the graph).
+    pub id: u64,
     pub from: NodeId,
     pub to: NodeId,
     pub sent: Time,
-    /// When it arrived (or will, for messages still in flight); `None`: lost, never arrives.
+    /// When it arrived (or is due, for messages still in flight); `None`: dropped at the
+    /// sender (cut link or lost on the way).
     pub arrived: Option<Time>,
-    /// Dropped at the destination (it was down) or on the way.
+    /// Never delivered: cut, lost, or its destination was down.
     pub dropped: bool,
     pub in_flight: bool,
     pub label: String,
 }
 
-/// Parses "n3 → n1 append #4 …" into (3, 1, "append #4 …").
-pub fn parse_hop(text: &str) -> Option<(NodeId, NodeId, &str)> {
-    let rest = text.strip_prefix('n')?;
-    let (from, rest) = rest.split_once(" → n")?;
-    let (to, label) = rest.split_once(' ').unwrap_or((rest, ""));
-    Some((from.parse().ok()?, to.parse().ok()?, label))
-}
+/// Records kept by the simulation for the space-time diagram (see [`MAX_FLIGHTS`]).
+pub const MESSAGE_RECORDS: usize = 1_000;
 
-/// Messages of the recent past (from the trace window) and those in flight (from the view),
-/// oldest first. A delivery is paired with the earliest unmatched send of the same link and
-/// label (links are FIFO), so a message is drawn from where it left to where it arrived.
-pub fn flights(entries: &[TraceEntry], view: &View) -> Vec<Flight> {
+/// The newest recorded messages, oldest first: the `MAX_FLIGHTS` newest, plus (when `op` is
+/// given) every older recorded message that mentions it, so a selected operation's messages
+/// stay in the diagram.
+pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, op: Option<OpId>) -> Vec<Flight> {
     let mut out: Vec<Flight> = Vec::new();
-    // Index of sends still waiting for their delivery, by (from, to, label).
-    let mut open: Vec<usize> = Vec::new();
-    for e in entries {
-        let Some((from, to, label)) = parse_hop(&e.text) else { continue };
-        match e.kind.as_str() {
-            "send" => {
-                out.push(Flight {
-                    from,
-                    to,
-                    sent: e.time,
-                    arrived: None,
-                    dropped: false,
-                    in_flight: false,
-                    label: label.to_string(),
-                });
-                open.push(out.len() - 1);
-            }
-            "drop" if label.ends_with(" dropped: link cut") || label.ends_with(" lost in the network") => {
-                let label = label.trim_end_matches(" dropped: link cut").trim_end_matches(" lost in the network");
-                out.push(Flight {
-                    from,
-                    to,
-                    sent: e.time,
-                    arrived: None,
-                    dropped: true,
-                    in_flight: false,
-                    label: label.to_string(),
-                });
-            }
-            "deliver" | "drop" => {
-                let (label, dropped) = match label.find(" lost: ") {
-                    Some(i) => (&label[..i], true),
-                    None => (label, false),
-                };
-                let hit = open.iter().position(|&i| {
-                    let f = &out[i];
-                    f.from == from && f.to == to && f.label == label && f.arrived.is_none()
-                });
-                if let Some(pos) = hit {
-                    let i = open.remove(pos);
-                    out[i].arrived = Some(e.time);
-                    out[i].dropped = dropped;
-                }
-            }
-            _ => {}
+    for (k, r) in records.rev().enumerate() {
+        if k >= MAX_FLIGHTS && !op.is_some_and(|op| mentions_op(&r.label, op)) {
+            continue;
         }
-    }
-    // Sends still open are in flight (or their delivery fell outside the window): take their
-    // delivery time from the view when it lists them.
-    let mut messages: Vec<_> = view.messages.iter().collect();
-    for &i in &open {
-        let f = &mut out[i];
-        if let Some(pos) = messages.iter().position(|m| m.from == f.from && m.to == f.to && m.label == f.label) {
-            let m = messages.remove(pos);
-            f.arrived = Some(m.deliver);
-            f.in_flight = true;
-        }
-    }
-    // In flight but sent before the window started.
-    for m in messages {
         out.push(Flight {
-            from: m.from,
-            to: m.to,
-            sent: m.sent,
-            arrived: Some(m.deliver),
-            dropped: false,
-            in_flight: true,
-            label: m.label.clone(),
+            id: r.id,
+            from: r.from,
+            to: r.to,
+            sent: r.sent,
+            arrived: r.arrived,
+            dropped: !matches!(r.fate, MessageFate::InFlight | MessageFate::Delivered),
+            in_flight: r.fate == MessageFate::InFlight,
+            label: r.label.clone(),
         });
     }
-    out.sort_by_key(|f| f.sent);
-    let skip = out.len().saturating_sub(MAX_FLIGHTS);
-    out.drain(..skip);
+    out.reverse();
+    out.sort_by_key(|f| (f.sent, f.id));
     out
 }
 
@@ -308,6 +266,18 @@ pub fn fault_spans<'a>(commands: impl IntoIterator<Item = (Time, &'a Command)>) 
                 spans.push(open(FaultKind::Network, format!("cut n{from} {arrow} n{to}")));
             }
             Command::Heal {} => close(&mut spans, t, &|s| s.kind == FaultKind::Network && !s.label.starts_with("loss")),
+            Command::Uncut { from, to, both } => {
+                let (a, b) = (*from, *to);
+                let both_ways =
+                    |s: &FaultSpan| s.label == format!("cut n{a} ↔ n{b}") || s.label == format!("cut n{b} ↔ n{a}");
+                let was_both = spans.iter().any(|s| s.end.is_none() && both_ways(s));
+                close(&mut spans, t, &|s| both_ways(s) || s.label == format!("cut n{a} → n{b}"));
+                if *both {
+                    close(&mut spans, t, &|s| s.label == format!("cut n{b} → n{a}"));
+                } else if was_both {
+                    spans.push(open(FaultKind::Network, format!("cut n{b} → n{a}")));
+                }
+            }
             Command::Link { from, to, loss: Some(p), .. } => {
                 let label = format!("loss n{from}–n{to}");
                 close(&mut spans, t, &|s| s.label.starts_with(&label));
@@ -434,57 +404,33 @@ pub fn partition_groups(n: usize, links: &[LinkView]) -> Vec<Vec<NodeId>> {
 mod tests {
     use replicalab_core::presets;
     use replicalab_core::time::MS;
-    use replicalab_core::view::MessageView;
 
     use super::*;
 
-    fn entry(time: Time, kind: &str, text: &str) -> TraceEntry {
-        TraceEntry { time, node: None, kind: kind.into(), text: text.into() }
-    }
-
-    fn empty_view() -> View {
-        View {
-            now: 0,
-            family: "leader_follower".into(),
-            nodes: vec![],
-            links: vec![],
-            messages: vec![],
-            clients: vec![],
-            anomalies: vec![],
-            ops_total: 0,
-        }
-    }
-
     #[test]
-    fn hops_parse_from_trace_text() {
-        assert_eq!(parse_hop("n3 → n1 append #4"), Some((3, 1, "append #4")));
-        assert_eq!(parse_hop("n0 → n12 ack"), Some((0, 12, "ack")));
-        assert_eq!(parse_hop("n0 → n1"), Some((0, 1, "")));
-        assert_eq!(parse_hop("client 1 op3: write"), None);
-        assert_eq!(parse_hop("nx → n1 a"), None);
-    }
-
-    #[test]
-    fn deliveries_pair_with_sends_in_fifo_order() {
-        let entries = vec![
-            entry(10, "send", "n0 → n1 hb"),
-            entry(20, "send", "n0 → n1 hb"),
-            entry(25, "drop", "n0 → n2 hb dropped: link cut"),
-            entry(30, "deliver", "n0 → n1 hb"),
-            entry(40, "drop", "n0 → n1 hb lost: n1 is down"),
-            entry(50, "send", "n1 → n0 ack"),
-        ];
-        let mut view = empty_view();
-        view.messages.push(MessageView { id: 7, from: 1, to: 0, sent: 50, deliver: 90, label: "ack".into() });
-        view.messages.push(MessageView { id: 3, from: 2, to: 0, sent: 5, deliver: 95, label: "old".into() });
-        let f = flights(&entries, &view);
-        assert_eq!(f.len(), 5);
-        assert_eq!((f[0].sent, f[0].arrived, f[0].label.as_str()), (5, Some(95), "old"));
-        assert!(f[0].in_flight);
-        assert_eq!((f[1].sent, f[1].arrived, f[1].dropped), (10, Some(30), false));
-        assert_eq!((f[2].sent, f[2].arrived, f[2].dropped), (20, Some(40), true));
-        assert_eq!((f[3].to, f[3].arrived, f[3].dropped, f[3].label.as_str()), (2, None, true, "hb"));
-        assert_eq!((f[4].sent, f[4].arrived, f[4].in_flight), (50, Some(90), true));
+    fn flights_come_from_the_records_with_the_selected_operation_kept() {
+        let rec = |id: u64, label: &str, fate: MessageFate| MessageRecord {
+            id,
+            from: 0,
+            to: 1,
+            sent: id * 10,
+            arrived: (fate != MessageFate::Cut).then_some(id * 10 + 5),
+            fate,
+            label: label.into(),
+        };
+        let mut records = vec![rec(1, "put k1 op4", MessageFate::Delivered)];
+        records.extend((2..MAX_FLIGHTS as u64 + 10).map(|i| rec(i, "hb", MessageFate::Delivered)));
+        records.push(rec(500, "ack op9", MessageFate::Cut));
+        records.push(rec(501, "hb", MessageFate::InFlight));
+        let f = flights(records.iter(), None);
+        assert_eq!(f.len(), MAX_FLIGHTS);
+        assert_eq!(f.last().map(|f| (f.id, f.in_flight, f.dropped)), Some((501, true, false)));
+        assert_eq!(f[f.len() - 2].arrived, None);
+        assert!(f[f.len() - 2].dropped);
+        // The selected operation's old message stays, first.
+        let g = flights(records.iter(), Some(4));
+        assert_eq!(g.len(), MAX_FLIGHTS + 1);
+        assert_eq!((g[0].id, g[0].label.as_str()), (1, "put k1 op4"));
     }
 
     #[test]
@@ -499,6 +445,7 @@ mod tests {
     #[test]
     fn quorums_are_read_from_the_messages_of_an_operation() {
         let f = |from, to, label: &str, arrived| Flight {
+            id: 0,
             from,
             to,
             sent: 0,
@@ -517,6 +464,7 @@ mod tests {
             end: Some(9),
             status: OpStatus::Ok,
             text: String::new(),
+            quorum: None,
         };
         let flights = vec![
             f(0, 1, "put k1 op4", Some(3)),
@@ -567,6 +515,7 @@ mod tests {
         let scenario = presets::find("ll-partial-quorum").unwrap().scenario().unwrap();
         let mut sim = Simulation::new(&scenario);
         sim.set_trace_capacity(600);
+        sim.set_message_capacity(MESSAGE_RECORDS);
         sim.run_until(3_000 * MS);
         let ops = recent_ops(&sim);
         assert_eq!(ops.len(), MAX_OPS.min(sim.history().len()));
@@ -574,7 +523,7 @@ mod tests {
         assert!(ops.iter().any(|o| o.status == OpStatus::Ok));
         let events = recent_events(&sim);
         assert!(!events.is_empty() && events.len() <= MAX_EVENTS);
-        let f = flights(&sim.trace().recent().cloned().collect::<Vec<_>>(), &sim.view());
+        let f = flights(sim.messages().iter(), None);
         assert!(!f.is_empty() && f.len() <= MAX_FLIGHTS);
         assert!(f.iter().all(|f| f.arrived.is_none_or(|a| a >= f.sent)));
         let chart = lag_chart(&sim, 9);

@@ -192,9 +192,48 @@ fn round2p(p: Point) -> Point {
     Point::new(round2(p.x), round2(p.y))
 }
 
+/// One SVG path drawing a dot of radius `r` at every point: a moving crowd of messages costs
+/// one element instead of one per message.
+pub fn dots_path(points: impl IntoIterator<Item = Point>, r: f64) -> String {
+    use std::fmt::Write;
+    let mut d = String::new();
+    for p in points {
+        let _ = write!(d, "M{:.1} {:.1}a{r} {r} 0 1 0 {} 0a{r} {r} 0 1 0 {} 0", p.x - r, p.y, 2.0 * r, -2.0 * r);
+    }
+    d
+}
+
+/// The item nearest to `p` within `max` (a click on a moving dot), if any.
+pub fn nearest<T: Copy>(items: impl IntoIterator<Item = (T, Point)>, p: Point, max: f64) -> Option<T> {
+    let mut best: Option<(f64, T)> = None;
+    for (item, q) in items {
+        let d = p.distance(q);
+        if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, item));
+        }
+    }
+    best.map(|(_, item)| item)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_are_one_path_of_closed_circles() {
+        let d = dots_path([Point::new(10.0, 5.0), Point::new(-3.0, 0.0)], 4.0);
+        assert_eq!(d, "M6.0 5.0a4 4 0 1 0 8 0a4 4 0 1 0 -8 0M-7.0 0.0a4 4 0 1 0 8 0a4 4 0 1 0 -8 0");
+        assert_eq!(dots_path([], 4.0), "");
+    }
+
+    #[test]
+    fn the_nearest_dot_within_reach_is_picked() {
+        let items = [(1u64, Point::new(0.0, 0.0)), (2, Point::new(10.0, 0.0)), (3, Point::new(4.0, 0.0))];
+        assert_eq!(nearest(items, Point::new(5.0, 1.0), 8.0), Some(3));
+        assert_eq!(nearest(items, Point::new(9.0, 0.0), 8.0), Some(2));
+        assert_eq!(nearest(items, Point::new(50.0, 50.0), 8.0), None);
+        assert_eq!(nearest(Vec::<(u64, Point)>::new(), Point::new(0.0, 0.0), 8.0), None);
+    }
 
     fn close(a: Point, b: Point) -> bool {
         a.distance(b) < 0.05

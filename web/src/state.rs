@@ -66,15 +66,18 @@ pub struct Panels {
 }
 
 impl Panels {
-    fn of(sim: &Simulation, view: &View) -> Panels {
-        let trace: Vec<TraceEntry> = sim.trace().recent().cloned().collect();
+    fn of(sim: &Simulation, selection: Selection) -> Panels {
+        let selected_op = match selection {
+            Selection::Op(id) => Some(id),
+            _ => None,
+        };
         let anomalies = sim.anomalies();
         let start = anomalies.len().saturating_sub(MAX_ANOMALIES);
         Panels {
             anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (start + i, a)).collect(),
             ops: derive::recent_ops(sim),
             log: derive::recent_events(sim),
-            flights: derive::flights(&trace, view),
+            flights: derive::flights(sim.messages().iter(), selected_op),
             lag: derive::lag_chart(sim, 9),
             histogram: derive::latency_histogram(sim),
         }
@@ -90,6 +93,8 @@ pub enum Selection {
     /// The link between two nodes (both directions), lower id first.
     Link(NodeId, NodeId),
     Op(OpId),
+    /// A message, by id (on the graph while in flight, in the space-time diagram after).
+    Message(u64),
     /// Index into the run's anomalies.
     Anomaly(usize),
 }
@@ -199,6 +204,8 @@ pub struct Snapshot {
     pub narration: Vec<(u64, String)>,
     /// How the family resolves conflicts, in words (for the conflicts panel).
     pub resolution: String,
+    /// Leaderless families: the configured (N, W, R).
+    pub quorum: Option<(usize, usize, usize)>,
     pub clients: usize,
 }
 
@@ -280,7 +287,7 @@ impl Playground {
             head: 0,
         };
         let checkpoints = vec![Checkpoint { time: 0, applied: 0, sim: sim.clone() }];
-        let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario, None));
+        let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario, None, Selection::None));
         let mut pg = Playground {
             scenario,
             sim,
@@ -488,6 +495,13 @@ impl Playground {
                             }
                         }
                     }
+                    // A message: the moment it was sent (if it is still recorded).
+                    Selection::Message(id) => {
+                        let sent = self.sim.messages().iter().find(|m| m.id == id).map(|m| m.sent);
+                        if let Some(t) = sent.filter(|&t| t != self.sim.now()) {
+                            self.seek(t);
+                        }
+                    }
                     _ => {}
                 }
                 if (self.selection, self.sim.now()) == before {
@@ -547,6 +561,7 @@ impl Playground {
             Selection::Link(a, b) if a < n && b < n && a != b => Selection::Link(a.min(b), a.max(b)),
             Selection::Op(id) if self.sim.history().get(id).is_some() => s,
             Selection::Anomaly(i) if i < self.sim.anomalies().len() => s,
+            Selection::Message(id) if self.sim.messages().back().is_some_and(|m| m.id >= id) => s,
             _ => Selection::None,
         }
     }
@@ -753,7 +768,7 @@ impl Playground {
 
     fn rebuild(&mut self, panels: Option<Rc<Panels>>) {
         self.playback.now = self.sim.now();
-        let mut s = take_snapshot_parts(&self.sim, &self.scenario, panels);
+        let mut s = take_snapshot_parts(&self.sim, &self.scenario, panels, self.selection);
         let before = Rc::clone(&self.snapshot);
         self.narrate_changes(&before, &s.view);
         s.preset_name = match self.playback.preset {
@@ -790,10 +805,15 @@ impl Playground {
 
 /// The picture of one simulation, without the timeline's parts (filled in by the caller);
 /// `panels` reuses the previous panels' projections instead of rebuilding them.
-fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario, panels: Option<Rc<Panels>>) -> Snapshot {
+fn take_snapshot_parts(
+    sim: &Simulation,
+    scenario: &Scenario,
+    panels: Option<Rc<Panels>>,
+    selection: Selection,
+) -> Snapshot {
     let m = sim.metrics();
     let view = sim.view();
-    let panels = panels.unwrap_or_else(|| Rc::new(Panels::of(sim, &view)));
+    let panels = panels.unwrap_or_else(|| Rc::new(Panels::of(sim, selection)));
     let groups = derive::partition_groups(view.nodes.len(), &view.links);
     Snapshot {
         events: sim.events(),
@@ -818,6 +838,10 @@ fn take_snapshot_parts(sim: &Simulation, scenario: &Scenario, panels: Option<Rc<
         workload: false,
         narration: Vec::new(),
         resolution: resolution(scenario),
+        quorum: match &scenario.protocol {
+            replicalab_core::scenario::ProtocolConfig::Leaderless(cfg) => Some((cfg.replicas, cfg.w, cfg.r)),
+            _ => None,
+        },
         clients: scenario.clients().len(),
         view,
     }
@@ -860,6 +884,8 @@ pub fn describe(command: &Command) -> String {
         Command::Cut { from, to, both: true } => format!("Cut the link n{from} ↔ n{to}."),
         Command::Cut { from, to, .. } => format!("Cut the link n{from} → n{to}."),
         Command::Heal {} => "Healed every link.".into(),
+        Command::Uncut { from, to, both: true } => format!("Restored the link n{from} ↔ n{to}."),
+        Command::Uncut { from, to, .. } => format!("Restored the link n{from} → n{to}."),
         Command::Link { from, to, loss, .. } => {
             format!("Link n{from} – n{to}: {:.0}% loss.", loss.unwrap_or(0.0) * 100.0)
         }
@@ -892,6 +918,7 @@ fn load(index: usize) -> Result<(&'static Preset, Scenario), String> {
 fn start(scenario: &Scenario) -> Simulation {
     let mut sim = Simulation::new(scenario);
     sim.set_trace_capacity(TRACE_CAPACITY);
+    sim.set_message_capacity(derive::MESSAGE_RECORDS);
     sim
 }
 
@@ -961,6 +988,7 @@ mod reducer {
 mod tests {
     use replicalab_core::checkers::AnomalyKind;
     use replicalab_core::time::MS;
+    use replicalab_core::view::MessageFate;
 
     use super::*;
     use crate::custom::Settings;
@@ -1354,6 +1382,17 @@ mod tests {
         pg.update(Action::Select(Selection::Op(op)));
         assert_eq!(pg.snapshot().selection, Selection::Op(op));
         pg.update(Action::Select(Selection::Op(1_000_000)));
+        assert_eq!(pg.snapshot().selection, Selection::None);
+        // A message seeks to its send, where it is on the wire and in the diagram.
+        let m = pg.simulation().messages().iter().rev().nth(20).cloned().expect("recorded messages");
+        pg.update(Action::Select(Selection::Message(m.id)));
+        let s = pg.snapshot();
+        assert_eq!((s.selection, s.view.now), (Selection::Message(m.id), m.sent));
+        assert!(s.panels.flights.iter().any(|f| f.id == m.id && f.sent == m.sent));
+        if !matches!(m.fate, MessageFate::Cut | MessageFate::Lost) {
+            assert!(s.view.messages.iter().any(|w| w.id == m.id), "{m:?} on the wire at its send");
+        }
+        pg.update(Action::Select(Selection::Message(u64::MAX)));
         assert_eq!(pg.snapshot().selection, Selection::None);
     }
 

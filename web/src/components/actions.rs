@@ -190,6 +190,63 @@ fn node_actions(s: &Snapshot, id: NodeId, cb: &Callback<Action>) -> Html {
         <div class="selected-actions" data-testid="node-actions" data-node={id.to_string()}>
             <h2>{format!("n{id} · {} · {} · term {}", role_name(p.role), health_name(node.health), p.term)}</h2>
             <div class="button-row">{ for buttons }</div>
+            <NodeTuning key={id} node={id} on_action={cb.clone()} />
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TuningProps {
+    node: NodeId,
+    on_action: Callback<Action>,
+}
+
+/// Slowing a node and skewing its clock by amounts the user types (the core checks them:
+/// a factor of 0.001–1000, a skew within the longest scenario).
+#[function_component]
+fn NodeTuning(props: &TuningProps) -> Html {
+    let factor = use_state(|| "5".to_string());
+    let skew = use_state(|| "-300".to_string());
+    let drift = use_state(|| "0".to_string());
+    let node = props.node;
+    let text = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: InputEvent| h.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+    };
+    let number = |v: &str| v.trim().parse::<f64>().unwrap_or(f64::NAN);
+    let slow = {
+        let cb = props.on_action.clone();
+        let factor = number(&factor);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            cb.emit(Action::Do(Command::Slow { node, factor }));
+        })
+    };
+    let clock = {
+        let cb = props.on_action.clone();
+        let (skew_ms, drift_ppm) = (number(&skew), number(&drift));
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            cb.emit(Action::Do(Command::Clock { node, skew_ms, drift_ppm }));
+        })
+    };
+    html! {
+        <div class="tuning">
+            <form class="inline-form" onsubmit={slow} data-testid="tune-slow">
+                <label>{"Slow by ×"}
+                    <input type="number" step="any" min="0.001" max="1000" value={(*factor).clone()} oninput={text(&factor)}
+                        data-testid="tune-factor" aria-label={format!("Slow-down factor for n{node}")} /></label>
+                <button type="submit">{"Apply"}</button>
+            </form>
+            <form class="inline-form" onsubmit={clock} data-testid="tune-clock">
+                <label>{"Clock skew ms"}
+                    <input type="number" step="any" value={(*skew).clone()} oninput={text(&skew)}
+                        data-testid="tune-skew" aria-label={format!("Clock offset of n{node} in milliseconds")} /></label>
+                <label>{"drift ppm"}
+                    <input type="number" step="any" value={(*drift).clone()} oninput={text(&drift)}
+                        data-testid="tune-drift" aria-label={format!("Clock drift of n{node} in parts per million")} /></label>
+                <button type="submit">{"Set clock"}</button>
+            </form>
         </div>
     }
 }
@@ -201,6 +258,43 @@ fn link_actions(s: &Snapshot, a: NodeId, b: NodeId, cb: &Callback<Action>) -> Ht
         Some(l) if l.loss_ppm > 0 => format!("{:.0}% loss", l.loss_ppm as f64 / 10_000.0),
         _ => "healthy".to_string(),
     };
+    let cut = |from: NodeId, to: NodeId| state(from, to).is_some_and(|l| l.cut);
+    let toggle = |from: NodeId, to: NodeId, id: &str| {
+        if cut(from, to) {
+            button(
+                &format!("Restore n{from} → n{to}"),
+                id,
+                "Restore this direction",
+                cb,
+                Action::Do(Command::Uncut { from, to, both: false }),
+            )
+        } else {
+            button(
+                &format!("Cut n{from} → n{to}"),
+                id,
+                "Cut one direction only",
+                cb,
+                Action::Do(Command::Cut { from, to, both: false }),
+            )
+        }
+    };
+    let both = if cut(a, b) && cut(b, a) {
+        button(
+            "Restore both ways",
+            "cut-both",
+            "Restore both directions",
+            cb,
+            Action::Do(Command::Uncut { from: a, to: b, both: true }),
+        )
+    } else {
+        button(
+            "Cut both ways",
+            "cut-both",
+            "Cut both directions",
+            cb,
+            Action::Do(Command::Cut { from: a, to: b, both: true }),
+        )
+    };
     let loss = |p: f64| {
         Action::Do(Command::Link { from: a, to: b, both: true, latency: None, loss: Some(p), duplicate: None })
     };
@@ -208,14 +302,14 @@ fn link_actions(s: &Snapshot, a: NodeId, b: NodeId, cb: &Callback<Action>) -> Ht
         <div class="selected-actions" data-testid="link-actions" data-link={format!("{a}-{b}")}>
             <h2>{format!("Link n{a} – n{b} · n{a} → n{b} {} · n{b} → n{a} {}", describe(a, b), describe(b, a))}</h2>
             <div class="button-row">
-                { button(&format!("Cut n{a} → n{b}"), "cut-ab", "Cut one direction only", cb, Action::Do(Command::Cut { from: a, to: b, both: false })) }
-                { button(&format!("Cut n{b} → n{a}"), "cut-ba", "Cut one direction only", cb, Action::Do(Command::Cut { from: b, to: a, both: false })) }
-                { button("Cut both ways", "cut-both", "Cut both directions", cb, Action::Do(Command::Cut { from: a, to: b, both: true })) }
+                { toggle(a, b, "cut-ab") }
+                { toggle(b, a, "cut-ba") }
+                { both }
                 { button("10% loss", "loss-10", "Lose one message in ten, both ways", cb, loss(0.1)) }
                 { button("50% loss", "loss-50", "Lose half the messages, both ways", cb, loss(0.5)) }
                 { button("No loss", "loss-0", "Stop losing messages", cb, loss(0.0)) }
             </div>
-            <p class="hint">{"A cut link is restored by Heal all (which restores every cut link)."}</p>
+            <p class="hint">{"A cut direction's button restores it; Heal all (H) restores every cut link."}</p>
         </div>
     }
 }

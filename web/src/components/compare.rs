@@ -1,25 +1,53 @@
 //! The measured comparison: the seed article's table of the four approaches, filled with
 //! numbers measured by `replicalab_core::compare` on one workload and fault schedule.
 //!
-//! The runs are synchronous (several simulations); the panel shows "running…" first and runs
-//! them after the browser has painted it, then shows the table and how long it took.
+//! The runs are one simulation per (approach, seed): the panel runs one per browser task,
+//! after a frame has painted the progress, so the page stays responsive and shows how far it
+//! is; then it shows the table and how long it took.
 
-use replicalab_core::compare::{self, CompareOptions, Comparison, ComparisonRow};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use replicalab_core::compare::{self, CompareOptions, Comparer, Comparison, ComparisonRow};
+use replicalab_core::Scenario;
 use yew::prelude::*;
-
-use crate::state::SimState;
 
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
-    pub sim: SimState,
+    /// The current session as a scenario, read when a comparison starts.
+    pub current: Callback<(), Option<Scenario>>,
 }
 
 #[derive(Clone, PartialEq)]
 enum Run {
     Idle,
-    Running(&'static str),
+    Running { source: &'static str, done: usize, total: usize, next: String },
     Done { source: &'static str, took_ms: f64, comparison: Box<Comparison> },
     Failed(String),
+}
+
+/// Runs the comparison's next simulation after the next frame, then schedules the one after,
+/// reporting progress through `run`; the last step builds the table.
+fn step_later(comparer: Rc<RefCell<Option<Comparer>>>, run: UseStateHandle<Run>, source: &'static str, t0: f64) {
+    let frame = gloo::render::request_animation_frame(move |_| {
+        gloo::timers::callback::Timeout::new(0, move || {
+            let mut slot = comparer.borrow_mut();
+            let Some(c) = slot.as_mut() else { return };
+            if c.step() {
+                let (done, total) = c.progress();
+                let next = c.next_run().map(|(who, seed)| format!("{}, seed {seed}", who.title())).unwrap_or_default();
+                run.set(Run::Running { source, done, total, next });
+                drop(slot);
+                step_later(comparer, run, source, t0);
+            } else if let Some(c) = slot.take() {
+                let comparison = c.finish();
+                run.set(Run::Done { source, took_ms: now_ms() - t0, comparison: Box::new(comparison) });
+            }
+        })
+        .forget();
+    });
+    // Dropping the handle would cancel the frame; it runs once and is freed with the page.
+    std::mem::forget(frame);
 }
 
 fn now_ms() -> f64 {
@@ -50,39 +78,32 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
     let run = use_state(|| Run::Idle);
     let start = |source: &'static str| {
         let run = run.clone();
-        let sim = props.sim.clone();
+        let current = props.current.clone();
         Callback::from(move |_: MouseEvent| {
-            if matches!(*run, Run::Running(_)) {
+            if matches!(*run, Run::Running { .. }) {
                 return;
             }
             let base = if source == "current" {
-                match sim.with_playground(|pg| pg.session_scenario()) {
+                match current.emit(()) {
                     Some(s) => s,
                     None => return,
                 }
             } else {
                 compare::default_scenario()
             };
-            run.set(Run::Running(source));
-            let run = run.clone();
-            // Paint "running…" first: a frame, then a task after it.
-            let frame = gloo::render::request_animation_frame(move |_| {
-                gloo::timers::callback::Timeout::new(0, move || {
-                    let t0 = now_ms();
-                    let result = compare::compare(&base, &CompareOptions::default());
-                    let took_ms = now_ms() - t0;
-                    run.set(match result {
-                        Ok(c) => Run::Done { source, took_ms, comparison: Box::new(c) },
-                        Err(e) => Run::Failed(format!("The comparison could not run: {e}")),
-                    });
-                })
-                .forget();
-            });
-            // Dropping the handle would cancel the frame; it runs once and is freed with the page.
-            std::mem::forget(frame);
+            match Comparer::new(&base, &CompareOptions::default()) {
+                Ok(c) => {
+                    let (done, total) = c.progress();
+                    let next =
+                        c.next_run().map(|(who, seed)| format!("{}, seed {seed}", who.title())).unwrap_or_default();
+                    run.set(Run::Running { source, done, total, next });
+                    step_later(Rc::new(RefCell::new(Some(c))), run.clone(), source, now_ms());
+                }
+                Err(e) => run.set(Run::Failed(format!("The comparison could not run: {e}"))),
+            }
         })
     };
-    let running = matches!(*run, Run::Running(_));
+    let running = matches!(*run, Run::Running { .. });
     html! {
         <details class="compare card" data-testid="compare">
             <summary>{"Compare the four approaches"}</summary>
@@ -95,8 +116,11 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
             </div>
             { match &*run {
                 Run::Idle => html! {},
-                Run::Running(source) => html! {
-                    <p role="status" data-testid="compare-running">{format!("Running the {source} scenario against four approaches…")}</p>
+                Run::Running { source, done, total, next } => html! {
+                    <div data-testid="compare-running">
+                        <p role="status">{format!("Running the {source} scenario against four approaches: {done} of {total} runs done; now {next}…")}</p>
+                        <progress max={total.to_string()} value={done.to_string()} aria-label="Comparison progress" />
+                    </div>
                 },
                 Run::Failed(e) => html! { <p role="alert" class="error" data-testid="compare-error">{e}</p> },
                 Run::Done { source, took_ms, comparison } => html! {

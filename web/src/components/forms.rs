@@ -92,14 +92,42 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
                     <input type="number" data-testid="set-nodes" min="1" max={MAX_NODES.to_string()} value={s.nodes.to_string()}
                         onchange={edit(|s, v| if let Ok(n) = v.trim().parse() { s.nodes = n }, false)} />
                 </label>
-                <label>{"Latency min ms"}
-                    <input type="number" step="any" min="0" value={s.latency_min_ms.to_string()}
+                <label>{"Latency model"}
+                    <select data-testid="set-latency-model" onchange={edit(|s, v| s.latency_model = v, true)}>
+                        { options(&[("constant", "constant"), ("uniform", "uniform"), ("exponential", "exponential"),
+                            ("pareto", "Pareto (heavy tail)"), ("tail", "uniform + slow tail")], &s.latency_model) }
+                    </select>
+                </label>
+                <label>{ match s.latency_model.as_str() {
+                        "constant" => "Latency ms",
+                        "pareto" => "Latency scale ms (minimum)",
+                        _ => "Latency min ms",
+                    } }
+                    <input type="number" step="any" min="0" data-testid="set-latency-min" value={s.latency_min_ms.to_string()}
                         onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_min_ms = x }, false)} />
                 </label>
-                <label>{"Latency max ms"}
-                    <input type="number" step="any" min="0" data-testid="set-latency-max" value={s.latency_max_ms.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x }, false)} />
-                </label>
+                if matches!(s.latency_model.as_str(), "uniform" | "exponential" | "tail") {
+                    <label>{ if s.latency_model == "exponential" { "Latency mean ms (min + mean)" } else { "Latency max ms" } }
+                        <input type="number" step="any" min="0" data-testid="set-latency-max" value={s.latency_max_ms.to_string()}
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x }, false)} />
+                    </label>
+                }
+                if s.latency_model == "pareto" {
+                    <label>{"Pareto shape (smaller: heavier tail)"}
+                        <input type="number" step="any" min="0" data-testid="set-pareto-shape" value={s.pareto_shape.to_string()}
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.pareto_shape = x }, false)} />
+                    </label>
+                }
+                if s.latency_model == "tail" {
+                    <label>{"Slow tail % of messages"}
+                        <input type="number" step="any" min="0" max="100" data-testid="set-tail-percent" value={s.tail_percent.to_string()}
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_percent = x }, false)} />
+                    </label>
+                    <label>{"Slow tail ms"}
+                        <input type="number" step="any" min="0" data-testid="set-tail-ms" value={s.tail_ms.to_string()}
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_ms = x }, false)} />
+                    </label>
+                }
                 <label>{"Loss %"}
                     <input type="number" step="any" min="0" max="100" value={s.loss_percent.to_string()}
                         onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.loss_percent = x }, false)} />

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::derive::mentions_op;
+use crate::derive::{mentions_op, quorum_of, OpStatus, QuorumView};
 use crate::format::{format_duration, message_class};
 use crate::geometry::{self, Point, LABEL_LINE, VIEW_BOX};
-use crate::state::{Action, Selection, Shared};
+use crate::state::{Action, Selection, Shared, Snapshot};
 
 #[derive(Properties, PartialEq)]
 pub struct GraphProps {
@@ -57,31 +57,15 @@ pub fn Graph(props: &GraphProps) -> Html {
         _ => None,
     };
 
-    let on_action = props.on_action.clone();
-    let mesh = if n <= MAX_LINK_TARGETS { n } else { 0 };
-    let links = (0..mesh).flat_map(|a| (a + 1..mesh).map(move |b| (a, b))).map(|(a, b)| {
-        let (p, q) = geometry::link_line(centres[a], centres[b], r);
-        let selected = s.selection == Selection::Link(a, b);
-        let target = {
-            let cb = on_action.clone();
-            let onclick = Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                cb.emit(Action::Select(Selection::Link(a, b)));
-            });
-            html! {
-                <line class="link-hit" data-link={format!("{a}-{b}")} x1={p.x.to_string()} y1={p.y.to_string()}
-                    x2={q.x.to_string()} y2={q.y.to_string()} {onclick}>
-                    <title>{format!("link n{a} – n{b}: click for actions")}</title>
-                </line>
-            }
-        };
-        html! {
-            <g key={format!("{a}-{b}")}>
-                <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
-                { target }
-            </g>
-        }
-    });
+    let selected_link = match s.selection {
+        Selection::Link(a, b) => Some((a, b)),
+        _ => None,
+    };
+    let selected_message = match s.selection {
+        Selection::Message(id) => Some(id),
+        _ => None,
+    };
+    let links = html! { <Links {n} selected={selected_link} on_action={props.on_action.clone()} /> };
 
     let faults = view.links.iter().filter(|l| l.from < n && l.to < n).map(|l| {
         let (p, q) = geometry::lane(centres[l.from], centres[l.to], r);
@@ -96,7 +80,8 @@ pub fn Graph(props: &GraphProps) -> Html {
     });
 
     let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
-    let messages = if props.reduced_motion || in_flight.len() > MAX_DOTS {
+    let lanes_only = props.reduced_motion || in_flight.len() > MAX_DOTS;
+    let messages = if lanes_only {
         let mut lanes: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
         for m in &in_flight {
             *lanes.entry((m.from, m.to)).or_default() += 1;
@@ -116,27 +101,73 @@ pub fn Graph(props: &GraphProps) -> Html {
             })
             .collect::<Html>()
     } else {
-        let label = in_flight.len() <= MAX_LABELS;
-        in_flight
-            .iter()
-            .map(|m| {
-                let lane = geometry::lane(centres[m.from], centres[m.to], r);
-                let p = geometry::message_point(lane, m.sent, m.deliver, now);
-                let hot = selected_op.is_some_and(|op| mentions_op(&m.label, op));
-                html! {
-                    <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"))}>
-                        // No tooltip on moving dots: it would be one more element per message per
-                        // frame, and a moving target cannot be hovered anyway (labels show when few).
+        // One path per kind of message: the crowd costs a handful of elements, however many
+        // messages are in flight. Selected and highlighted ones are drawn on top, labelled.
+        let label_all = in_flight.len() <= MAX_LABELS;
+        let mut crowd: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+        let mut marked = Vec::new();
+        for m in &in_flight {
+            let lane = geometry::lane(centres[m.from], centres[m.to], r);
+            let p = geometry::message_point(lane, m.sent, m.deliver, now);
+            let chosen = selected_message == Some(m.id);
+            let hot = chosen || selected_op.is_some_and(|op| mentions_op(&m.label, op));
+            if hot || label_all {
+                marked.push((m, p, hot, chosen));
+            }
+            if !hot {
+                crowd.entry(message_class(&m.label)).or_default().push(p);
+            }
+        }
+        let paths = crowd.into_iter().map(|(class, points)| {
+            let count = points.len();
+            html! { <path key={class.clone()} class={classes!(class, "msg-crowd")} data-count={count.to_string()} d={geometry::dots_path(points, 4.0)} /> }
+        });
+        let singles = marked.into_iter().map(|(m, p, hot, chosen)| {
+            html! {
+                <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
+                    if hot {
                         <circle class={message_class(&m.label)} data-msg={m.id.to_string()}
-                            cx={p.x.to_string()} cy={p.y.to_string()} r={if hot { "6" } else { "4" }} />
-                        if label || hot {
-                            <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
-                        }
-                    </g>
-                }
-            })
-            .collect::<Html>()
+                            cx={p.x.to_string()} cy={p.y.to_string()} r="6" />
+                    }
+                    <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
+                </g>
+            }
+        });
+        html! { <>{ for paths }{ for singles }</> }
     };
+
+    // Leaderless: which replicas the operation asked, which answered, and whether its quorum
+    // was met — for the selected operation, or else the newest one with messages in view.
+    let quorum = (view.family == "leaderless").then(|| leaderless_quorum(s, selected_op)).flatten();
+    let quorum_marks = quorum.as_ref().map(|q| {
+        let rings = q.view.asked.iter().chain(q.view.coordinator.iter()).filter(|&&i| i < n).map(|&i| {
+            let c = centres[i];
+            let answered = q.view.answered.contains(&i);
+            let coordinator = q.view.coordinator == Some(i);
+            let (class, mark) = if coordinator {
+                ("q-coordinator", "coordinator")
+            } else if answered {
+                ("q-answered", "✓ answered")
+            } else {
+                ("q-waiting", "… no answer")
+            };
+            html! {
+                <g key={format!("q-{i}-{class}")} class={classes!("q-ring", class)} data-q={class.trim_start_matches("q-").to_string()} data-q-node={i.to_string()}
+                    transform={format!("translate({} {})", c.x, c.y)}>
+                    <circle r={(r + 4.0).to_string()} />
+                    <text y={(-r - 7.0).to_string()}>{mark}</text>
+                </g>
+            }
+        });
+        html! { <g class="quorum-marks" aria-hidden="true">{ for rings }</g> }
+    });
+    let quorum_caption = quorum.as_ref().map(|q| {
+        html! {
+            <text class="quorum-caption" x="-196" y="-186" data-testid="graph-quorum" data-op={q.op.to_string()} data-state={q.state}>
+                {&q.caption}
+            </text>
+        }
+    });
 
     let partitioned = s.groups.len() > 1;
     let group_of = |id: NodeId| s.groups.iter().position(|g| g.contains(&id)).unwrap_or(0);
@@ -199,6 +230,7 @@ pub fn Graph(props: &GraphProps) -> Html {
     };
     let onpointerup = {
         let drag = drag.clone();
+        let to_svg = to_svg.clone();
         let on_action = props.on_action.clone();
         let centres = centres.clone();
         Callback::from(move |e: PointerEvent| {
@@ -207,6 +239,36 @@ pub fn Graph(props: &GraphProps) -> Html {
             drag.set(None);
             if let Some((g1, g2)) = geometry::split_by_line(&centres, a, b) {
                 on_action.emit(Action::Do(Command::Partition { groups: vec![g1, g2] }));
+            }
+        })
+    };
+    // A click on a moving dot selects its message (the dots are one path per kind, so the
+    // click is matched to the nearest message here).
+    let onclick = {
+        let on_action = props.on_action.clone();
+        let to_svg = to_svg.clone();
+        let dots: Vec<(u64, Point)> = if lanes_only {
+            Vec::new()
+        } else {
+            in_flight
+                .iter()
+                .map(|m| {
+                    (
+                        m.id,
+                        geometry::message_point(
+                            geometry::lane(centres[m.from], centres[m.to], r),
+                            m.sent,
+                            m.deliver,
+                            now,
+                        ),
+                    )
+                })
+                .collect()
+        };
+        Callback::from(move |e: MouseEvent| {
+            let Some(p) = to_svg(e.client_x() as f64, e.client_y() as f64) else { return };
+            if let Some(id) = geometry::nearest(dots.iter().copied(), p, 9.0) {
+                on_action.emit(Action::Select(Selection::Message(id)));
             }
         })
     };
@@ -220,15 +282,101 @@ pub fn Graph(props: &GraphProps) -> Html {
 
     html! {
         <svg ref={svg_ref} class={classes!("graph", props.drawing.then_some("drawing"))} viewBox={VIEW_BOX} role="group" data-testid="graph"
-            aria-label={format!("Replication graph of {n} nodes. Select a node for its actions; drag across the graph to draw a partition.")}
-            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
-            <g class="links">{ for links }</g>
+            aria-label={format!("Replication graph of {n} nodes. Select a node for its actions; drag across the graph to draw a partition; click a moving message to follow it.")}
+            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel} {onclick}>
+            { links }
             <g class="faults">{ for faults }</g>
+            { for quorum_marks }
             <g class="messages" aria-hidden="true">{ messages }</g>
             <g class="nodes">{ for nodes }</g>
+            { for quorum_caption }
             { for stroke }
         </svg>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    n: usize,
+    selected: Option<(NodeId, NodeId)>,
+    on_action: Callback<Action>,
+}
+
+/// The full mesh of links with their click targets: a component of its own, so it re-renders
+/// only when the cluster size or the selected link changes, not on every frame.
+#[function_component]
+fn Links(props: &LinksProps) -> Html {
+    let n = props.n;
+    let centres = geometry::node_positions(n);
+    let r = geometry::node_radius(n);
+    let mesh = if n <= MAX_LINK_TARGETS { n } else { 0 };
+    let links = (0..mesh).flat_map(|a| (a + 1..mesh).map(move |b| (a, b))).map(|(a, b)| {
+        let (p, q) = geometry::link_line(centres[a], centres[b], r);
+        let selected = props.selected == Some((a, b));
+        let cb = props.on_action.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            cb.emit(Action::Select(Selection::Link(a, b)));
+        });
+        html! {
+            <g key={format!("{a}-{b}")}>
+                <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
+                <line class="link-hit" data-link={format!("{a}-{b}")} x1={p.x.to_string()} y1={p.y.to_string()}
+                    x2={q.x.to_string()} y2={q.y.to_string()} {onclick}>
+                    <title>{format!("link n{a} – n{b}: click for actions")}</title>
+                </line>
+            </g>
+        }
+    });
+    html! { <g class="links">{ for links }</g> }
+}
+
+/// What the graph shows of one leaderless operation's quorum.
+struct QuorumMarks {
+    op: u64,
+    view: QuorumView,
+    /// "met", "pending" or "not-met".
+    state: &'static str,
+    caption: String,
+}
+
+fn leaderless_quorum(s: &Snapshot, selected: Option<u64>) -> Option<QuorumMarks> {
+    let ops = &s.panels.ops;
+    let flights = &s.panels.flights;
+    let (op, q) = match selected {
+        Some(id) => {
+            let op = ops.iter().find(|o| o.id == id)?;
+            (op, quorum_of(op, flights))
+        }
+        None => ops.iter().rev().take(12).find_map(|op| {
+            let q = quorum_of(op, flights);
+            (!q.asked.is_empty()).then_some((op, q))
+        })?,
+    };
+    let (n, w, r) = s.quorum.unwrap_or((0, 0, 0));
+    let needed = op.quorum.map_or(if op.write { w } else { r }, |q| q as usize);
+    let state = match op.status {
+        OpStatus::Ok => "met",
+        OpStatus::Pending => "pending",
+        _ => "not-met",
+    };
+    let names = |v: &[NodeId]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter().map(|i| format!("n{i}")).collect::<Vec<_>>().join(" ")
+        }
+    };
+    let caption = format!(
+        "op{} {} · {}={needed} of N={n} · asked {} · answered {} · quorum {}",
+        op.id,
+        op.text.trim_end_matches(" …"),
+        if op.write { "W" } else { "R" },
+        names(&q.asked),
+        names(&q.answered),
+        state.replace('-', " "),
+    );
+    Some(QuorumMarks { op: op.id, view: q, state, caption })
 }
 
 #[derive(Properties, PartialEq)]

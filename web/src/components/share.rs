@@ -228,17 +228,23 @@ pub fn Extras(props: &ExtrasProps) -> Html {
             });
         })
     };
+    // Callbacks that live as long as the page, so the lessons and comparison panels do not
+    // re-render on every frame; the comparison reads the session when it starts.
     let on_lesson = {
-        let lesson = lesson.clone();
+        let lesson = lesson.setter();
         let all = Rc::clone(&all);
         let on_action = on_action.clone();
-        Callback::from(move |at: LessonAt| {
+        use_callback((), move |at: LessonAt, _| {
             lesson.set(at);
             if let Some(at) = at {
                 open_step(&all, at, &on_action);
             }
         })
     };
+    let latest = use_mut_ref(|| props.sim.clone());
+    *latest.borrow_mut() = props.sim.clone();
+    let current_scenario =
+        use_callback((), move |_: (), _| latest.borrow().with_playground(|pg| pg.session_scenario()));
     let on_select_text = Callback::from(|e: FocusEvent| {
         if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
             t.select();
@@ -272,7 +278,7 @@ pub fn Extras(props: &ExtrasProps) -> Html {
                 </div>
             }
             <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson} />
-            <ComparePanel sim={props.sim.clone()} />
+            <ComparePanel current={current_scenario} />
         </section>
     }
 }

@@ -1,0 +1,151 @@
+//! The structured message record (what space-time diagrams draw) and restoring one cut link.
+//! Properties over many seeds with random faults; a failure prints the seed and the scenario.
+
+use replicalab_core::protocols::leader_follower::AckPolicy;
+use replicalab_core::scenario::{Command, Scenario, TimedCommand};
+use replicalab_core::time::from_ms;
+use replicalab_core::view::MessageFate;
+use replicalab_core::Simulation;
+use replicalab_tests::{lf_scenario, random_faults, repro};
+
+const SEEDS: u64 = 30;
+
+fn faulty(seed: u64) -> Scenario {
+    let mut s = lf_scenario(3, AckPolicy::Majority, seed, 200.0);
+    s.duration_ms = 3_000.0;
+    s.commands = random_faults(seed, 3, 3_000.0, 500.0, 4);
+    s
+}
+
+#[test]
+fn every_recorded_message_matches_the_trace_and_the_wire() {
+    for seed in 0..SEEDS {
+        let s = faulty(seed);
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(1_000_000);
+        sim.set_trace_capacity(10_000_000);
+        let mut plain = Simulation::new(&s);
+        for step in 1..=30u64 {
+            let t = from_ms(step as f64 * 100.0);
+            sim.run_until(t);
+            plain.run_until(t);
+            // Recording changes nothing the run does.
+            assert_eq!(sim.trace_hash(), plain.trace_hash(), "{}", repro(&s));
+            // Every message on the wire is recorded; one still in flight was due no later than
+            // its copy on the wire (a busy node takes it later; a duplicated message has two
+            // copies, and the first to arrive delivers it).
+            let wire = sim.view().messages;
+            for m in &wire {
+                let r = sim
+                    .messages()
+                    .iter()
+                    .find(|r| r.id == m.id)
+                    .unwrap_or_else(|| panic!("message {} unrecorded; {}", m.id, repro(&s)));
+                assert_eq!((r.from, r.to, r.sent), (m.from, m.to, m.sent), "{}", repro(&s));
+                match r.fate {
+                    MessageFate::InFlight => assert!(
+                        wire.iter().any(|c| c.id == r.id && r.arrived.is_some_and(|a| c.deliver >= a)),
+                        "{r:?}; {}",
+                        repro(&s)
+                    ),
+                    MessageFate::Delivered => assert!(r.arrived.is_some_and(|a| a <= sim.view().now)),
+                    other => panic!("message {} on the wire but recorded {other:?}; {}", m.id, repro(&s)),
+                }
+            }
+        }
+        let records = sim.messages();
+        assert!(
+            records.iter().zip(records.iter().skip(1)).all(|(a, b)| a.id < b.id),
+            "records in id order; {}",
+            repro(&s)
+        );
+        let count = |kind: &str, needle: &str| {
+            sim.trace()
+                .recent()
+                .filter(|e| e.kind == kind && e.text.contains(needle) && e.text.contains(" → n"))
+                .count()
+        };
+        let fates = |f: MessageFate| records.iter().filter(|r| r.fate == f).count();
+        // Each fate is counted once (a duplicated delivery keeps the first), so records never
+        // exceed what the trace shows, and the trace's drops at the sender match exactly.
+        assert_eq!(fates(MessageFate::Cut), count("drop", "dropped: link cut"), "{}", repro(&s));
+        assert_eq!(fates(MessageFate::Lost), count("drop", "lost in the network"), "{}", repro(&s));
+        assert!(fates(MessageFate::Delivered) <= count("deliver", ""), "{}", repro(&s));
+        assert!(fates(MessageFate::DestinationDown) <= count("drop", "is down"), "{}", repro(&s));
+        for r in records {
+            match r.fate {
+                MessageFate::Cut | MessageFate::Lost => assert_eq!(r.arrived, None, "{}", repro(&s)),
+                _ => assert!(r.arrived.is_some_and(|a| a >= r.sent), "{r:?}; {}", repro(&s)),
+            }
+        }
+    }
+}
+
+#[test]
+fn faults_sometimes_drop_messages_and_records_stay_bounded() {
+    let mut dropped = 0;
+    for seed in 0..SEEDS {
+        let s = faulty(seed);
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(50);
+        sim.run_until(from_ms(s.duration_ms));
+        assert!(sim.messages().len() <= 50);
+        let mut all = Simulation::new(&s);
+        all.set_message_capacity(usize::MAX);
+        all.run_until(from_ms(s.duration_ms));
+        // The bounded record is the tail of the full one.
+        let tail: Vec<_> = all.messages().iter().skip(all.messages().len().saturating_sub(50)).cloned().collect();
+        assert_eq!(sim.messages().iter().cloned().collect::<Vec<_>>(), tail, "{}", repro(&s));
+        dropped += all
+            .messages()
+            .iter()
+            .filter(|r| r.fate != MessageFate::Delivered && r.fate != MessageFate::InFlight)
+            .count();
+    }
+    assert!(dropped > 0, "random faults never dropped a message in {SEEDS} seeds");
+}
+
+#[test]
+fn restoring_one_direction_of_a_cut_link_lets_only_that_direction_through() {
+    for seed in 0..10 {
+        let mut s = lf_scenario(3, AckPolicy::Async, seed, 100.0);
+        s.duration_ms = 2_000.0;
+        s.commands = vec![
+            TimedCommand { at_ms: 500.0, command: Command::Cut { from: 0, to: 1, both: true } },
+            TimedCommand { at_ms: 1_000.0, command: Command::Uncut { from: 0, to: 1, both: false } },
+            TimedCommand { at_ms: 1_500.0, command: Command::Uncut { from: 1, to: 0, both: true } },
+        ];
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(usize::MAX);
+        let cut_links = |sim: &Simulation| -> Vec<(usize, usize)> {
+            sim.view().links.iter().filter(|l| l.cut).map(|l| (l.from, l.to)).collect()
+        };
+        sim.run_until(from_ms(999.0));
+        assert_eq!(cut_links(&sim), vec![(0, 1), (1, 0)], "{}", repro(&s));
+        sim.run_until(from_ms(1_499.0));
+        assert_eq!(cut_links(&sim), vec![(1, 0)], "{}", repro(&s));
+        sim.run_until(from_ms(2_000.0));
+        assert!(cut_links(&sim).is_empty(), "{}", repro(&s));
+        let window = |from: usize, to: usize, a: f64, b: f64, fate: MessageFate| {
+            sim.messages()
+                .iter()
+                .filter(|r| {
+                    r.from == from && r.to == to && r.sent >= from_ms(a) && r.sent < from_ms(b) && r.fate == fate
+                })
+                .count()
+        };
+        // Between 1.0 and 1.5 s the leader's appends reach n1, n1's answers are cut.
+        assert!(window(0, 1, 1_000.0, 1_499.0, MessageFate::Delivered) > 0, "{}", repro(&s));
+        assert_eq!(window(0, 1, 1_000.0, 1_499.0, MessageFate::Cut), 0, "{}", repro(&s));
+        assert!(window(1, 0, 1_000.0, 1_499.0, MessageFate::Cut) > 0, "{}", repro(&s));
+        assert_eq!(window(1, 0, 1_500.0, 2_000.0, MessageFate::Cut), 0, "{}", repro(&s));
+    }
+}
+
+#[test]
+fn uncut_names_unknown_nodes() {
+    let mut s = lf_scenario(3, AckPolicy::Async, 1, 10.0);
+    s.commands = vec![TimedCommand { at_ms: 1.0, command: Command::Uncut { from: 0, to: 7, both: false } }];
+    let err = Scenario::from_json(&s.to_json()).unwrap_err().to_string();
+    assert!(err.contains("commands[0]") && err.contains("to") && err.contains('7'), "{err}");
+}
