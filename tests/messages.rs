@@ -149,3 +149,25 @@ fn uncut_names_unknown_nodes() {
     let err = Scenario::from_json(&s.to_json()).unwrap_err().to_string();
     assert!(err.contains("commands[0]") && err.contains("to") && err.contains('7'), "{err}");
 }
+
+#[test]
+fn conflict_resolutions_are_kept_while_messages_are_recorded() {
+    use replicalab_core::presets;
+    use replicalab_core::sim::RESOLUTION_NOTES;
+    for (name, kind) in [("ml-lww-clock-skew", "lww_discard"), ("ml-siblings", "conflict"), ("ml-crdt-merge", "merge")]
+    {
+        let s = presets::find(name).unwrap().scenario().unwrap();
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(1_000);
+        sim.run_until(from_ms(s.duration_ms));
+        let notes = sim.resolutions();
+        assert!(notes.iter().any(|e| e.kind == kind), "{name}: no {kind} among {notes:?}");
+        assert!(notes.len() <= 100 && notes.iter().all(|e| RESOLUTION_NOTES.contains(&e.kind.as_str())));
+        assert!(notes.iter().zip(notes.iter().skip(1)).all(|(a, b)| a.time <= b.time));
+        // Without recording, nothing is kept.
+        let mut plain = Simulation::new(&s);
+        plain.run_until(from_ms(s.duration_ms));
+        assert!(plain.resolutions().is_empty());
+        assert_eq!(plain.trace_hash(), sim.trace_hash());
+    }
+}

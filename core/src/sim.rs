@@ -27,6 +27,12 @@ use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
 use crate::view::{ClientView, Health, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
 
+/// Protocol notes that say how concurrent or divergent versions were resolved: a merge, a
+/// last-write-wins discard, siblings kept, a read repair, a discarded log suffix, a
+/// resurrected delete. [`Sim::resolutions`] keeps the latest of them while messages are
+/// recorded.
+pub const RESOLUTION_NOTES: [&str; 6] = ["merge", "lww_discard", "conflict", "read_repair", "discarded", "resurrected"];
+
 /// Most anomalies listed in a [`View`] (all are kept in [`Sim::anomalies`]).
 const VIEW_ANOMALIES: usize = 50;
 
@@ -158,6 +164,8 @@ pub struct Sim<P: Protocol> {
     /// The most recent messages, oldest first (kept only when asked for).
     messages: std::collections::VecDeque<MessageRecord>,
     message_capacity: usize,
+    /// The most recent notes on how conflicts were resolved (see [`RESOLUTION_NOTES`]).
+    resolutions: std::collections::VecDeque<TraceEntry>,
     metrics: Metrics,
     stale: StaleReadChecker,
     anomalies: Vec<Anomaly>,
@@ -279,6 +287,7 @@ impl<P: Protocol> Sim<P> {
             trace: Trace::new(0),
             messages: Default::default(),
             message_capacity: 0,
+            resolutions: Default::default(),
             metrics: Metrics::default(),
             stale: StaleReadChecker::default(),
             anomalies: Vec::new(),
@@ -378,6 +387,11 @@ impl<P: Protocol> Sim<P> {
         while self.messages.len() > capacity {
             self.messages.pop_front();
         }
+    }
+    /// The latest notes on how conflicts were resolved, oldest first: as many as messages are
+    /// recorded, at most 100 (see [`Sim::set_message_capacity`]).
+    pub fn resolutions(&self) -> &std::collections::VecDeque<TraceEntry> {
+        &self.resolutions
     }
     /// The recorded messages, oldest first (see [`Sim::set_message_capacity`]).
     pub fn messages(&self) -> &std::collections::VecDeque<MessageRecord> {
@@ -791,6 +805,17 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
                 *self.metrics.notes.entry(kind).or_default() += 1;
+                if self.message_capacity > 0 && RESOLUTION_NOTES.contains(&kind) {
+                    if self.resolutions.len() >= self.message_capacity.min(100) {
+                        self.resolutions.pop_front();
+                    }
+                    self.resolutions.push_back(TraceEntry {
+                        time: now,
+                        node: Some(node),
+                        kind: kind.into(),
+                        text: text.clone(),
+                    });
+                }
                 if self.trace.wants_text() {
                     self.trace.push(TraceEntry { time: now, node: Some(node), kind: kind.into(), text });
                 }

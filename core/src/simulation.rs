@@ -122,6 +122,10 @@ impl Simulation {
     pub fn set_message_capacity(&mut self, capacity: usize) {
         each!(self, s => s.set_message_capacity(capacity))
     }
+    /// The latest notes on how conflicts were resolved (see [`Sim::resolutions`]).
+    pub fn resolutions(&self) -> &std::collections::VecDeque<crate::trace::TraceEntry> {
+        each!(self, s => s.resolutions())
+    }
     pub fn messages(&self) -> &std::collections::VecDeque<crate::view::MessageRecord> {
         each!(self, s => s.messages())
     }

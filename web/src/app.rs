@@ -16,6 +16,7 @@ use crate::components::graph::Graph;
 use crate::components::inspector::{Anomalies, Conflicts, Inspector};
 use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
+use crate::components::view_menu::ViewMenu;
 use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
 use crate::state::{Action, Playground, Shared, SimState};
 
@@ -127,13 +128,25 @@ pub fn App() -> Html {
         use_callback((), move |d: bool, _| setter.set(d))
     };
     let live = snapshot.narration.last().map(|(_, t)| t.clone()).unwrap_or_default();
+    // The theme a link or the View menu chose (the embed player sets its own).
+    {
+        let theme = snapshot.view_options.theme;
+        use_effect_with(theme, move |&theme| {
+            if !crate::embed::is_embed() {
+                crate::share::browser::set_theme(crate::share::theme_name(theme));
+            }
+        });
+    }
     if crate::embed::is_embed() {
         return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} /> };
     }
+    let options = snapshot.view_options.clone();
+    let show = |name: &str| crate::share::shows(&options, name);
     html! {
         <div class="app">
             <header class="top">
                 <h1>{"replicalab"}</h1>
+                <ViewMenu options={snapshot.view_options.clone()} on_action={on_action.clone()} />
                 <p class="tagline">{"Break a replicated database and watch what its clients see: crash nodes, cut links, partition the cluster, rewind and try again."}</p>
             </header>
             <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{live}</div>
@@ -146,34 +159,60 @@ pub fn App() -> Html {
             <crate::components::share::Extras sim={(*sim).clone()} on_action={on_action.clone()} />
             <main class="layout">
                 <section class="stage" aria-label="Simulation">
-                    <Controls playback={sim.playback} description={AttrValue::from(snapshot.description.clone())} on_action={on_action.clone()} />
-                    <SettingsForm on_action={on_action.clone()} />
-                    <Graph snapshot={snapshot.clone()} {reduced_motion} drawing={*drawing} on_action={on_action.clone()} />
-                    <p class="legend">
-                        <span><span class="swatch leader"></span>{"leader"}</span>
-                        <span><span class="swatch follower"></span>{"follower"}</span>
-                        <span><span class="swatch crashed"></span>{"crashed"}</span>
-                        <span><span class="swatch cut"></span>{"cut link"}</span>
-                        <span><span class="swatch lossy"></span>{"lossy link"}</span>
-                    </p>
-                    <Actions snapshot={slow.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
+                    if show("controls") {
+                        <Controls playback={sim.playback} description={AttrValue::from(snapshot.description.clone())} on_action={on_action.clone()} />
+                    }
+                    if show("settings") {
+                        <SettingsForm on_action={on_action.clone()} />
+                    }
+                    if show("graph") {
+                        <Graph snapshot={snapshot.clone()} {reduced_motion} drawing={*drawing} on_action={on_action.clone()} />
+                        <p class="legend">
+                            <span><span class="swatch leader"></span>{"leader"}</span>
+                            <span><span class="swatch follower"></span>{"follower"}</span>
+                            <span><span class="swatch crashed"></span>{"crashed"}</span>
+                            <span><span class="swatch cut"></span>{"cut link"}</span>
+                            <span><span class="swatch lossy"></span>{"lossy link"}</span>
+                        </p>
+                    }
+                    if show("actions") {
+                        <Actions snapshot={slow.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
+                    }
                     <ol class="narration" aria-hidden="true" data-testid="narration">
                         { for snapshot.narration.iter().rev().take(3).map(|(k, t)| html! { <li key={*k}>{t}</li> }) }
                     </ol>
                 </section>
                 <aside class="panel">
-                    <Status snapshot={snapshot.clone()} frames={frame_summary} />
-                    <Anomalies snapshot={slow.clone()} on_action={on_action.clone()} />
-                    <Inspector snapshot={slow.clone()} on_action={on_action.clone()} />
-                    <ClientPanel snapshot={slow.clone()} on_action={on_action.clone()} />
+                    if show("status") {
+                        <Status snapshot={snapshot.clone()} frames={frame_summary} />
+                    }
+                    if show("anomalies") {
+                        <Anomalies snapshot={slow.clone()} on_action={on_action.clone()} />
+                    }
+                    if show("inspector") {
+                        <Inspector snapshot={slow.clone()} on_action={on_action.clone()} />
+                    }
+                    if show("client") {
+                        <ClientPanel snapshot={slow.clone()} on_action={on_action.clone()} />
+                    }
                 </aside>
             </main>
             <section class="views" aria-label="Timelines and charts">
-                <div class="card"><OpTimeline snapshot={slow.clone()} on_action={on_action.clone()} /></div>
-                <div class="card"><SpaceTime snapshot={slow.clone()} on_action={on_action.clone()} /></div>
-                <div class="card"><Charts snapshot={slow.clone()} /></div>
-                <div class="card"><Conflicts snapshot={slow.clone()} on_action={on_action.clone()} /></div>
-                <div class="card wide"><EventLog snapshot={slow} on_action={on_action.clone()} /></div>
+                if show("timeline") {
+                    <div class="card"><OpTimeline snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                }
+                if show("spacetime") {
+                    <div class="card"><SpaceTime snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                }
+                if show("charts") {
+                    <div class="card"><Charts snapshot={slow.clone()} /></div>
+                }
+                if show("conflicts") {
+                    <div class="card"><Conflicts snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                }
+                if show("log") {
+                    <div class="card wide"><EventLog snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                }
             </section>
             <footer class="help">
                 <p>

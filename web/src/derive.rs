@@ -17,6 +17,8 @@ pub const MAX_OPS: usize = 160;
 pub const MAX_EVENTS: usize = 150;
 /// Messages kept for the space-time diagram (the newest).
 pub const MAX_FLIGHTS: usize = 220;
+/// Conflict-resolution notes kept in a snapshot (the newest).
+pub const MAX_RESOLUTIONS: usize = 12;
 /// Points of the lag chart.
 pub const MAX_LAG_POINTS: usize = 240;
 /// Operations whose latencies feed the histogram (the newest).

@@ -31,6 +31,7 @@ pub const MAX_OPEN_MS: f64 = 600_000.0;
 pub fn share_of(pg: &Playground) -> Share {
     let mut share = Share::new(pg.session_scenario());
     share.at_ms = to_ms(pg.playback().now);
+    share.view = pg.view_options().clone();
     if let Selection::Node(n) = pg.snapshot().selection {
         share.view.selected_node = Some(n);
     }
@@ -60,7 +61,11 @@ pub fn playhead(at_ms: f64) -> (Time, Option<String>) {
 /// The actions that open a share: load its scenario, run to its playhead, select its node.
 pub fn open_actions(share: &Share) -> Vec<Action> {
     let (at, note) = playhead(share.at_ms);
-    let mut actions = vec![Action::LoadScenario(Box::new(share.scenario.clone())), Action::RunTo(at)];
+    let mut actions = vec![
+        Action::LoadScenario(Box::new(share.scenario.clone())),
+        Action::RunTo(at),
+        Action::SetView(share.view.clone()),
+    ];
     if let Some(node) = share.view.selected_node {
         actions.push(Action::Select(Selection::Node(node)));
     }
@@ -272,6 +277,43 @@ impl EmbedParams {
         }
         q
     }
+}
+
+/// The full app's panels a share link can show or hide (`view.panels`), with their titles.
+/// An empty list in a link shows them all; names the app does not know are ignored.
+pub const APP_PANELS: [(&str, &str); 13] = [
+    ("graph", "Graph"),
+    ("controls", "Playback"),
+    ("settings", "Build your own"),
+    ("actions", "Actions"),
+    ("status", "Status"),
+    ("anomalies", "Anomalies"),
+    ("inspector", "Inspector"),
+    ("client", "Client"),
+    ("timeline", "Client operations"),
+    ("spacetime", "Messages over time"),
+    ("charts", "Charts"),
+    ("conflicts", "Conflicts"),
+    ("log", "Event log"),
+];
+
+/// Whether the full app shows panel `name` under these options.
+pub fn shows(options: &ViewOptions, name: &str) -> bool {
+    options.panels.is_empty() || options.panels.iter().any(|p| p == name)
+}
+
+/// The options with panel `name` shown or hidden; showing every panel again gives the
+/// default (an empty list), so a link stays short.
+pub fn toggle_panel(options: &ViewOptions, name: &str, show: bool) -> ViewOptions {
+    let mut shown: Vec<String> = APP_PANELS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .filter(|n| if n == name { show } else { shows(options, n) })
+        .collect();
+    if shown.len() == APP_PANELS.len() {
+        shown.clear();
+    }
+    ViewOptions { panels: shown, ..options.clone() }
 }
 
 /// The theme's name for the page's `data-theme` attribute (`None`: follow the system).
@@ -628,5 +670,34 @@ mod tests {
         assert!(Inbound::parse(r#"{"type":"seek"}"#).is_err());
         assert!(Inbound::parse(r#"{"type":"load"}"#).is_err());
         assert!(Inbound::parse(r#"{"type":"explode"}"#).is_err());
+    }
+
+    #[test]
+    fn panels_toggle_and_showing_all_again_is_the_default() {
+        let all = ViewOptions::default();
+        assert!(APP_PANELS.iter().all(|(n, _)| shows(&all, n)));
+        let no_log = toggle_panel(&all, "log", false);
+        assert!(!shows(&no_log, "log") && shows(&no_log, "graph"));
+        assert_eq!(no_log.panels.len(), APP_PANELS.len() - 1);
+        assert_eq!(toggle_panel(&no_log, "log", true), all);
+        // A link naming one panel shows only it (unknown names are ignored).
+        let only = ViewOptions { panels: vec!["graph".into(), "future-panel".into()], ..all.clone() };
+        assert!(shows(&only, "graph") && !shows(&only, "anomalies"));
+    }
+
+    #[test]
+    fn the_view_options_travel_in_the_link() {
+        let mut pg = Playground::new_named(Some("lf-async"));
+        let view =
+            ViewOptions { panels: vec!["graph".into(), "anomalies".into()], theme: Theme::Dark, selected_node: None };
+        pg.update(Action::SetView(view.clone()));
+        let link = link_of(&pg).unwrap();
+        let share = link::decode(&link).unwrap();
+        assert_eq!((share.view.panels.clone(), share.view.theme), (view.panels.clone(), Theme::Dark));
+        let mut other = Playground::new_named(None);
+        for a in open_actions(&share) {
+            other.update(a);
+        }
+        assert_eq!(other.snapshot().view_options, view);
     }
 }

@@ -20,6 +20,7 @@
 use std::rc::Rc;
 
 use replicalab_core::checkers::Anomaly;
+use replicalab_core::link::ViewOptions;
 use replicalab_core::presets::{Preset, PRESETS};
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::WorkloadConfig;
@@ -61,6 +62,8 @@ pub struct Panels {
     pub ops: Vec<OpRow>,
     pub log: Vec<TraceEntry>,
     pub flights: Vec<Flight>,
+    /// The newest notes on how conflicts were resolved, newest last.
+    pub resolutions: Vec<TraceEntry>,
     pub lag: LagChart,
     pub histogram: Vec<(u32, u32)>,
 }
@@ -78,6 +81,10 @@ impl Panels {
             ops: derive::recent_ops(sim),
             log: derive::recent_events(sim),
             flights: derive::flights(sim.messages().iter(), selected_op),
+            resolutions: {
+                let all = sim.resolutions();
+                all.iter().skip(all.len().saturating_sub(derive::MAX_RESOLUTIONS)).cloned().collect()
+            },
             lag: derive::lag_chart(sim, 9),
             histogram: derive::latency_histogram(sim),
         }
@@ -142,6 +149,8 @@ pub enum Action {
     RunTo(Time),
     /// Show a notice (or clear it) above the playground.
     Notice(Option<String>),
+    /// Which panels show and the theme (the selected node is not taken from it).
+    SetView(ViewOptions),
 }
 
 /// Playback settings and position, small and `Copy` for the controls.
@@ -206,6 +215,8 @@ pub struct Snapshot {
     pub resolution: String,
     /// Leaderless families: the configured (N, W, R).
     pub quorum: Option<(usize, usize, usize)>,
+    /// The panels shown and the theme.
+    pub view_options: ViewOptions,
     pub clients: usize,
 }
 
@@ -260,6 +271,8 @@ pub struct Playground {
     narrated: u64,
     /// Wall time ticked since the panels were last rebuilt.
     panels_wall: f64,
+    /// The panels shown and the theme (a share link carries them).
+    view_options: ViewOptions,
     snapshot: Rc<Snapshot>,
 }
 
@@ -304,6 +317,7 @@ impl Playground {
             narration: Vec::new(),
             narrated: 0,
             panels_wall: 0.0,
+            view_options: ViewOptions::default(),
             snapshot: placeholder,
         };
         pg.refresh();
@@ -341,6 +355,9 @@ impl Playground {
         self.playback
     }
 
+    pub fn view_options(&self) -> &ViewOptions {
+        &self.view_options
+    }
     pub fn snapshot(&self) -> Rc<Snapshot> {
         Rc::clone(&self.snapshot)
     }
@@ -537,6 +554,13 @@ impl Playground {
                 }
             }
             Action::Notice(notice) => self.notice = notice,
+            Action::SetView(mut options) => {
+                options.selected_node = None;
+                if options == self.view_options {
+                    return false;
+                }
+                self.view_options = options;
+            }
             Action::PartitionMarked => {
                 let n = self.scenario.cluster.nodes;
                 let rest: Vec<NodeId> = (0..n).filter(|i| !self.marks.contains(i)).collect();
@@ -578,10 +602,12 @@ impl Playground {
         let hidden = self.playback.hidden;
         let playing = self.playback.playing;
         let narrated = self.narrated;
+        let view_options = std::mem::take(&mut self.view_options);
         *self = Playground::with_scenario(scenario);
         self.playback.hidden = hidden;
         self.playback.playing = playing;
         self.narrated = narrated;
+        self.view_options = view_options;
     }
 
     fn set_playing(&mut self, playing: bool) -> bool {
@@ -799,6 +825,7 @@ impl Playground {
         s.selection = self.selection;
         s.marks = self.marks.clone();
         s.narration = self.narration.clone();
+        s.view_options = self.view_options.clone();
         self.snapshot = Rc::new(s);
     }
 }
@@ -838,6 +865,7 @@ fn take_snapshot_parts(
         workload: false,
         narration: Vec::new(),
         resolution: resolution(scenario),
+        view_options: ViewOptions::default(),
         quorum: match &scenario.protocol {
             replicalab_core::scenario::ProtocolConfig::Leaderless(cfg) => Some((cfg.replicas, cfg.w, cfg.r)),
             _ => None,

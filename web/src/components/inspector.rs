@@ -104,6 +104,23 @@ pub fn Conflicts(props: &PanelProps) -> Html {
         <section class="conflicts" aria-label="Conflicts" data-testid="conflicts">
             <h2>{"Conflicts and divergence "}<span class="count">{conflicted.len()}</span></h2>
             <p class="hint">{&s.resolution}</p>
+            if !s.panels.resolutions.is_empty() {
+                <h3>{"How they were resolved"}</h3>
+                <ol class="resolutions" data-testid="resolutions">
+                    { for s.panels.resolutions.iter().rev().map(|e| {
+                        let cb = props.on_action.clone();
+                        let t = e.time;
+                        html! {
+                            <li data-kind={e.kind.clone()}>
+                                <button type="button" class="link-button when" title="Go to this instant"
+                                    onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::Seek(t)))}>{format_time(e.time)}</button>
+                                <span class="ev-kind">{resolution_word(&e.kind)}</span>
+                                <span class="ev-text">{&e.text}</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            }
             if conflicted.is_empty() {
                 <p class="none">{"Every replica agrees on every key it holds."}</p>
             } else {
@@ -130,6 +147,19 @@ pub fn Conflicts(props: &PanelProps) -> Html {
                 </div>
             }
         </section>
+    }
+}
+
+/// What a resolution note did, in a word or two.
+fn resolution_word(kind: &str) -> &'static str {
+    match kind {
+        "merge" => "merged",
+        "lww_discard" => "last write wins",
+        "conflict" => "siblings kept",
+        "read_repair" => "read repair",
+        "discarded" => "log suffix discarded",
+        "resurrected" => "delete undone",
+        _ => "resolved",
     }
 }
 

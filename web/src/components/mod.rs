@@ -13,3 +13,4 @@ pub mod lessons;
 pub mod share;
 pub mod status;
 pub mod timelines;
+pub mod view_menu;

@@ -113,6 +113,7 @@ pub fn Extras(props: &ExtrasProps) -> Html {
             s.selection,
             (!pb.playing).then_some(pb.now),
             *lesson,
+            s.view_options.clone(),
         );
         let sim = props.sim.clone();
         let all = Rc::clone(&all);

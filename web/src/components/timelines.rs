@@ -1,7 +1,8 @@
 //! The time views: the client-operation timeline (one lane per client, ok / failed / unknown
 //! colours), the space-time (Lamport) diagram of recent messages, and the event log. They are
 //! linked: selecting an operation highlights its bar, its messages and its log lines, and
-//! seeks to it; clicking a message or a log line seeks to its instant.
+//! seeks to it; selecting a message (here or on the graph) highlights it on the graph, here and
+//! in the log, and seeks to its send; clicking a log line seeks to its instant.
 
 use replicalab_core::time::Time;
 use yew::prelude::*;
@@ -42,12 +43,6 @@ fn fault_rects(faults: &[FaultSpan], t0: Time, t1: Time, x0: f64, x1: f64, heigh
             }
         })
         .collect()
-}
-
-fn op_in_label(label: &str) -> Option<u64> {
-    let i = label.find("op")?;
-    let digits: String = label[i + 2..].chars().take_while(|c| c.is_ascii_digit()).collect();
-    digits.parse().ok()
 }
 
 #[function_component]
@@ -154,7 +149,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let lines = flights.iter().enumerate().map(|(k, f)| {
+    let lines = flights.iter().map(|f| {
         let (x1, y1) = (col(f.from), y(f.sent));
         let end = f.arrived.map(|a| a.min(now));
         let (x2, y2) = match (end, f.arrived) {
@@ -165,16 +160,14 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             }
             _ => (x1 + (col(f.to) - x1) * 0.3, y1 + 8.0),
         };
-        let hot = selected.is_some_and(|op| mentions_op(&f.label, op));
+        let chosen = s.selection == Selection::Message(f.id);
+        let hot = chosen || selected.is_some_and(|op| mentions_op(&f.label, op));
         let cb = props.on_action.clone();
-        let sent = f.sent;
-        let op = op_in_label(&f.label);
-        let onclick = Callback::from(move |_: MouseEvent| match op {
-            Some(op) => cb.emit(Action::Select(Selection::Op(op))),
-            None => cb.emit(Action::Seek(sent)),
-        });
+        let id = f.id;
+        // Selecting a message highlights it on the graph and in the log, and seeks to its send.
+        let onclick = Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Message(id))));
         html! {
-            <g key={k} class={classes!("flight", f.in_flight.then_some("in-flight"), f.dropped.then_some("dropped"), hot.then_some("hot"))} {onclick}>
+            <g key={f.id.to_string()} data-msg={f.id.to_string()} class={classes!("flight", f.in_flight.then_some("in-flight"), f.dropped.then_some("dropped"), hot.then_some("hot"), chosen.then_some("chosen"))} {onclick}>
                 <line class={crate::format::message_class(&f.label)} x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
                 if f.dropped {
                     <text class="drop-mark" x={x2.to_string()} y={(y2 + 3.0).to_string()}>{"×"}</text>
@@ -198,6 +191,19 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
                 { for marks }
                 { for lines }
             </svg>
+            if let Some(f) = flights.iter().find(|f| s.selection == Selection::Message(f.id)) {
+                <p class="op-detail" data-testid="message-detail">
+                    <strong>{format!("message {} ", f.id)}</strong>
+                    {format!("n{} → n{} {} · sent {} · {}", f.from, f.to, f.label, format_time(f.sent),
+                        match (f.dropped, f.in_flight, f.arrived) {
+                            (true, _, Some(a)) => format!("lost at {}: its destination was down", format_time(a)),
+                            (true, _, None) => "dropped at the sender: the link was cut or lost it".to_string(),
+                            (false, true, Some(a)) => format!("in flight, due {}", format_time(a)),
+                            (false, _, Some(a)) => format!("arrived {} ({})", format_time(a), crate::format::format_duration(a - f.sent)),
+                            (false, _, None) => String::new(),
+                        })}
+                </p>
+            }
             if s.view.nodes.len() > MAX_COLUMNS {
                 <p class="hint">{format!("Showing the first {MAX_COLUMNS} nodes.")}</p>
             }
@@ -213,8 +219,20 @@ pub fn EventLog(props: &TimelineProps) -> Html {
         Selection::Node(n) => (None, Some(n)),
         _ => (None, None),
     };
+    // A selected message: its send and its arrival (or drop) lines.
+    let message = match s.selection {
+        Selection::Message(id) => s.panels.flights.iter().find(|f| f.id == id),
+        _ => None,
+    };
+    let is_message_line = |e: &replicalab_core::trace::TraceEntry| {
+        message.is_some_and(|f| {
+            (e.time == f.sent || Some(e.time) == f.arrived)
+                && matches!(e.kind.as_str(), "send" | "deliver" | "drop")
+                && e.text.starts_with(&format!("n{} → n{} {}", f.from, f.to, f.label))
+        })
+    };
     let rows = s.panels.log.iter().rev().take(80).enumerate().map(|(k, e)| {
-        let hot = op.is_some_and(|op| mentions_op(&e.text, op)) || (node.is_some() && e.node == node);
+        let hot = op.is_some_and(|op| mentions_op(&e.text, op)) || (node.is_some() && e.node == node) || is_message_line(e);
         let cb = props.on_action.clone();
         let t = e.time;
         let onclick = Callback::from(move |_: MouseEvent| cb.emit(Action::Seek(t)));
