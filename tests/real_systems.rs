@@ -319,3 +319,118 @@ fn redis_wait_returns_after_its_timeout_and_what_it_acknowledged_can_be_lost() {
         }
     }
 }
+
+/// Runs a scenario keeping the whole trace; returns the report and the operations the
+/// `discarded` notes name (writes a node threw away when its log was matched to a new leader's).
+fn run_with_discards(s: &Scenario) -> (Report, std::collections::BTreeSet<u64>) {
+    let mut sim = replicalab_core::Simulation::new(s);
+    sim.set_trace_capacity(10_000_000);
+    sim.run_until(replicalab_core::time::from_ms(s.duration_ms));
+    let discarded = sim
+        .trace()
+        .recent()
+        .filter(|e| e.kind == "discarded")
+        .flat_map(|e| {
+            e.text.split_whitespace().filter_map(|w| w.strip_prefix("op")?.parse().ok()).collect::<Vec<u64>>()
+        })
+        .collect();
+    (sim.report(&s.name), discarded)
+}
+
+/// Reads served by `node` that returned a value one of the `writes` wrote.
+fn reads_of<'a>(r: &'a Report, node: usize, writes: &std::collections::BTreeSet<u64>) -> Vec<&'a OpReport> {
+    let values: std::collections::BTreeSet<u64> =
+        writes.iter().filter_map(|&op| r.history.get(op as usize).and_then(|o| o.value)).collect();
+    r.history
+        .iter()
+        .filter(|o| o.f == "read" && o.outcome == "ok" && o.node == node)
+        .filter(|o| o.values.as_ref().is_some_and(|v| v.iter().any(|x| values.contains(x))))
+        .collect()
+}
+
+fn set_lf(s: &mut Scenario, f: impl FnOnce(&mut replicalab_core::protocols::leader_follower::LeaderFollowerConfig)) {
+    let ProtocolConfig::LeaderFollower(cfg) = &mut s.protocol else { unreachable!() };
+    f(cfg);
+}
+
+#[test]
+fn mysql_after_commit_lets_a_reader_see_a_commit_that_failover_then_discards_and_after_sync_does_not() {
+    use replicalab_core::protocols::leader_follower::Visibility;
+    for seed in 0..SEEDS {
+        let mut s = preset("mysql-semisync-after-commit", seed);
+        let (r, discarded) = run_with_discards(&s);
+        assert!(!discarded.is_empty(), "seed {seed}: the old source discards its unacknowledged commits");
+        for &op in &discarded {
+            let w = &r.history[op as usize];
+            assert!(w.outcome != "ok", "seed {seed}: semi-sync held, so op{op} was never acknowledged: {w:?}");
+        }
+        let seen = reads_of(&r, 0, &discarded);
+        assert!(!seen.is_empty(), "seed {seed}: no read on the source saw a commit failover lost; {}", repro(&s));
+        for o in &seen {
+            assert!(o.invoke_ms >= 2_000.0 && o.invoke_ms < 2_500.0, "seed {seed}: read while commits waited: {o:?}");
+        }
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: no acknowledged commit is lost");
+        // AFTER_SYNC, the same schedule: the waiting commits are invisible until acknowledged.
+        set_lf(&mut s, |c| c.visibility = Visibility::Commit);
+        let (r, discarded) = run_with_discards(&s);
+        assert!(!discarded.is_empty(), "seed {seed}");
+        let seen = reads_of(&r, 0, &discarded);
+        assert!(seen.is_empty(), "seed {seed}: AFTER_SYNC showed a discarded commit: {seen:?}; {}", repro(&s));
+        assert_eq!(count(&r, "monotonic_reads") + count(&r, "lost_write"), 0, "seed {seed}: {:?}", r.anomalies);
+    }
+}
+
+#[test]
+fn postgres_remote_write_loses_acknowledged_commits_when_the_standby_os_crashes_and_on_loses_none() {
+    use replicalab_core::protocols::leader_follower::FollowerAckPoint;
+    for seed in 0..SEEDS {
+        let s = preset("postgres-remote-write", seed);
+        let r = run_report(&s);
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            // Acknowledged after the standby's last flush (every 100 ms) before its crash at 2080 ms.
+            let w = &r.history[a.ops[0] as usize];
+            assert!(w.invoke_ms >= 2_080.0 - 100.0 - 20.0 && w.invoke_ms < 2_080.0, "seed {seed}: {}", a.explanation);
+        }
+        // synchronous_commit = on: the same schedule, acknowledged after the standby's flush.
+        let on = preset("postgres-sync-on", seed);
+        assert_eq!((&on.cluster, &on.commands, &on.workload), (&s.cluster, &s.commands, &s.workload));
+        let mut flush = s.clone();
+        set_lf(&mut flush, |c| c.follower_ack = FollowerAckPoint::Flush);
+        assert_eq!(flush.protocol, on.protocol, "postgres-sync-on differs from remote_write only in follower_ack");
+        let r = run_report(&on);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomalies, repro(&on));
+        assert!(note(&r, "discarded") > 0, "seed {seed}: the old primary still discards what was never acknowledged");
+        let r = run_report(&preset("postgres-remote-apply", seed));
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: remote_apply waits for the flush too");
+    }
+}
+
+#[test]
+fn postgres_on_can_miss_a_commit_on_the_standby_right_after_its_ack_and_remote_apply_never_does() {
+    let apply_delay_ms = 200.0;
+    for seed in 0..SEEDS {
+        let s = preset("postgres-sync-on", seed);
+        let r = run_report(&s);
+        let stale: Vec<_> = r
+            .anomalies
+            .iter()
+            .filter(|a| a.kind == "stale_read" && a.nodes == [1])
+            .filter(|a| r.history[a.ops[0] as usize].invoke_ms < 2_000.0)
+            .collect();
+        assert!(!stale.is_empty(), "seed {seed}: no stale read on the standby; {}", repro(&s));
+        for a in &stale {
+            // The standby had the commit on disk (it acknowledged it) but had not replayed it.
+            let (read, missed) = (&r.history[a.ops[0] as usize], &r.history[a.ops[1] as usize]);
+            let since_ack = read.invoke_ms - missed.complete_ms.unwrap();
+            assert!((0.0..apply_delay_ms).contains(&since_ack), "seed {seed}: {}", a.explanation);
+        }
+        assert!(count(&r, "read_your_writes") > 0, "seed {seed}: the writer misses its own commit on the standby");
+        let s = preset("postgres-remote-apply", seed);
+        let r = run_report(&s);
+        assert!(ops(&r, "read", 0.0, 4_500.0).filter(|o| o.node == 1 && o.outcome == "ok").count() > 100);
+        for kind in ["stale_read", "read_your_writes", "monotonic_reads"] {
+            assert_eq!(count(&r, kind), 0, "seed {seed}: remote_apply {kind}: {:?}; {}", r.anomalies, repro(&s));
+        }
+    }
+}

@@ -395,6 +395,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 failover: Failover::Election { timeout_ms },
                 candidates: None,
                 fencing: Fencing::default(),
+                ..defaults
             };
             let settings = format!(
                 "ack {}, leader {leader}, election failover {}-{} ms, fencing terms, heartbeat {} ms",

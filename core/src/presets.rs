@@ -85,6 +85,10 @@ presets![
     "collaborative-editing",
     "postgres-commit-off",
     "redis-wait",
+    "mysql-semisync-after-commit",
+    "postgres-remote-write",
+    "postgres-sync-on",
+    "postgres-remote-apply",
 ];
 
 /// The preset of that name.

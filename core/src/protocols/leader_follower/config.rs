@@ -49,6 +49,57 @@ pub struct SemiSync {
     pub timeout_ms: Option<f64>,
 }
 
+/// When a write becomes visible to reads on the leader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// As soon as the leader appends it, before any follower has acknowledged it: other clients
+    /// can read a write that its own client is still waiting for, and that a failover may
+    /// lose (MySQL semi-sync `AFTER_COMMIT`, MariaDB's default).
+    #[default]
+    Append,
+    /// Once it is committed: the acknowledgement policy is satisfied (MySQL semi-sync
+    /// `AFTER_SYNC`, MySQL's default). Nobody reads a write that could still be lost by a
+    /// failover the policy protects against.
+    Commit,
+}
+
+impl Visibility {
+    fn is_default(&self) -> bool {
+        *self == Visibility::default()
+    }
+}
+
+/// When a follower acknowledges entries to the leader (what an acknowledged write guarantees
+/// about the followers that count for the [`AckPolicy`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowerAckPoint {
+    /// On receipt, before its node flushes them (PostgreSQL `synchronous_commit =
+    /// remote_write`): with a periodic fsync, a follower whose node crashes loses entries it
+    /// had acknowledged.
+    #[default]
+    Write,
+    /// Once they are durable under the node's fsync setting (PostgreSQL `synchronous_commit =
+    /// on`, MySQL semi-sync's relay log flush): with `fsync: every`, the acknowledgement waits
+    /// for the next flush.
+    Flush,
+    /// Once they are durable and applied, that is visible to reads on that follower
+    /// (PostgreSQL `synchronous_commit = remote_apply`): a client that reads there after its
+    /// write was acknowledged sees it.
+    Apply,
+}
+
+impl FollowerAckPoint {
+    fn is_default(&self) -> bool {
+        *self == FollowerAckPoint::default()
+    }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// Settings of the leader-follower family.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +124,19 @@ pub struct LeaderFollowerConfig {
     /// Defences against two leaders.
     #[serde(default)]
     pub fencing: Fencing,
+    /// When the leader's reads see a write: on append (default) or once committed.
+    #[serde(default, skip_serializing_if = "Visibility::is_default")]
+    pub visibility: Visibility,
+    /// When a follower acknowledges what it received: on receipt (default), once flushed, or
+    /// once applied.
+    #[serde(default, skip_serializing_if = "FollowerAckPoint::is_default")]
+    pub follower_ack: FollowerAckPoint,
+    /// Followers make received entries visible to their reads only this many milliseconds
+    /// after receiving them (replay lag of a PostgreSQL standby; default 0: at once). A leader
+    /// serves everything in its log (a promoted follower finishes applying first), and a
+    /// restarted node applies its whole log at start.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub apply_delay_ms: f64,
 }
 
 /// How a new leader is chosen.
@@ -169,6 +233,9 @@ impl Default for LeaderFollowerConfig {
             failover: Failover::Manual,
             candidates: None,
             fencing: Fencing::default(),
+            visibility: Visibility::Append,
+            follower_ack: FollowerAckPoint::Write,
+            apply_delay_ms: 0.0,
         }
     }
 }
@@ -220,9 +287,12 @@ impl LeaderFollowerConfig {
             }
         }
         if let Some(l) = self.fencing.lease_ms {
-            if !(l.is_finite() && l >= 0.1 && l <= 3_600_000.0) {
+            if !((0.1..=3_600_000.0).contains(&l)) {
                 return err("fencing.lease_ms", format!("must be between 0.1 and 3600000, got {l}"));
             }
+        }
+        if !((0.0..=3_600_000.0).contains(&self.apply_delay_ms)) {
+            return err("apply_delay_ms", format!("must be between 0 and 3600000, got {}", self.apply_delay_ms));
         }
         if let AckPolicy::SemiSync(s) = &self.ack {
             let followers = n - 1 - usize::from(coordinator.is_some());
@@ -246,12 +316,17 @@ impl LeaderFollowerConfig {
                 }
             }
             if let Some(t) = s.timeout_ms {
-                if !(t.is_finite() && t >= 0.001 && t <= 3_600_000.0) {
+                if !((0.001..=3_600_000.0).contains(&t)) {
                     return err("ack.semi_sync.timeout_ms", format!("must be between 0.001 and 3600000, got {t}"));
                 }
             }
         }
         Ok(())
+    }
+
+    /// The followers' apply delay (0: entries are visible on receipt).
+    pub(crate) fn apply_delay(&self) -> Dur {
+        from_ms(self.apply_delay_ms)
     }
 
     pub(crate) fn heartbeat(&self) -> Dur {

@@ -16,7 +16,10 @@
 //! - *majority*: when a majority of the cluster has it.
 //!
 //! **Anomalies it allows**: reads from followers are stale while they lag (read-your-writes and
-//! monotonic-read violations follow); async acknowledgement can lose writes on failover.
+//! monotonic-read violations follow); async acknowledgement can lose writes on failover; a
+//! follower that acknowledges before it flushes can lose acknowledged writes with its machine;
+//! a leader that shows writes before they are committed lets readers see writes that a failover
+//! then erases.
 //!
 //! **Mechanics.** Every entry carries the term of the leader that wrote it. An append names the
 //! position and term just before its entries; a follower whose log does not match refuses and
@@ -29,6 +32,28 @@
 //!
 //! Durability follows the node's fsync setting: with `every`, entries appended since the last
 //! flush vanish in a crash.
+//!
+//! ## What an acknowledgement and a read mean
+//!
+//! Three settings place the moments of a write that real systems let you choose:
+//! - **When a follower acknowledges** ([`FollowerAckPoint`]): on receipt (*write*, PostgreSQL
+//!   `remote_write`), once its node has flushed the entries (*flush*, PostgreSQL `on`), or once
+//!   they are flushed and applied (*apply*, PostgreSQL `remote_apply`). A follower that
+//!   acknowledges later tells the leader again when its flush timer or apply timer moves its
+//!   position. With *write* and a periodic fsync, a follower whose machine crashes loses
+//!   entries it had acknowledged: an acknowledged write can die with the standby's OS.
+//! - **When a follower applies** (`apply_delay_ms`): its reads see received entries only after
+//!   this delay, in log order (a standby's replay lag). Until then a read there misses writes
+//!   that were already acknowledged, unless the follower acknowledges on *apply*. The applied
+//!   data is one map of the applied prefix; a discarded suffix is taken out of it by rebuilding
+//!   the map from the prefix that survives.
+//! - **When the leader's own reads see a write** ([`Visibility`]): at once (*append*, MySQL
+//!   semi-sync `AFTER_COMMIT`: another client may read a write that its writer is still waiting
+//!   for, and that a failover then discards) or once committed (*commit*, MySQL `AFTER_SYNC`).
+//!   The committed data is a second map, advanced as the commit index moves, so no read scans
+//!   the log. A node that becomes leader starts it from its whole log, as a promoted MySQL
+//!   replica (which has applied its relay log) or a recovered source (whose crash recovery
+//!   commits what the binlog holds) serves everything it has; only its own new writes wait.
 //!
 //! ## Failover
 //!
@@ -55,10 +80,12 @@
 mod ack_policy;
 mod config;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
-pub use config::{AckPolicy, Failover, Fencing, LeaderFollowerConfig, SemiSync, SemiSyncMode};
+pub use config::{
+    AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, SemiSync, SemiSyncMode, Visibility,
+};
 
 use crate::protocol::{
     Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
@@ -168,6 +195,8 @@ pub enum Timer {
     ElectionTimeout,
     /// Renew the leader lock (leader) or ask for it again (follower), coordinator mode.
     Lock,
+    /// A follower with an apply delay: the oldest received entries are due to be applied.
+    Apply,
 }
 
 /// The coordinator's leader lock.
@@ -221,8 +250,24 @@ pub struct LeaderFollowerNode {
     // Volatile state.
     role: Role,
     commit: u64,
-    /// Applied data: key → (value, position); no value after a delete.
+    /// Applied data: key → (value, position); no value after a delete. It holds the applied
+    /// prefix of the log (all of it without an apply delay).
     kv: BTreeMap<Key, (Option<Value>, u64)>,
+    /// With an apply delay: the length of the applied prefix of the log.
+    applied: u64,
+    /// With an apply delay: (log length, when it is due on this node's clock) for entries
+    /// received and not yet applied, oldest first.
+    apply_queue: VecDeque<(u64, Time)>,
+    apply_armed: bool,
+    /// Leader with `visibility: commit`: the data its reads see, and the length of the log
+    /// prefix it holds (what the node had when it became leader, then each commit).
+    committed_kv: BTreeMap<Key, (Option<Value>, u64)>,
+    committed_len: u64,
+    /// Follower: how far its log is known to match the current leader's, and the highest
+    /// position it has acknowledged to that leader (for acknowledgements after a flush or an
+    /// apply).
+    leader_match: u64,
+    acked: u64,
     progress: Vec<Progress>,
     pending: BTreeMap<u64, Pending>,
     timeout_armed: bool,
@@ -260,6 +305,13 @@ impl LeaderFollowerNode {
             role: Role::Follower,
             commit: 0,
             kv: BTreeMap::new(),
+            applied: 0,
+            apply_queue: VecDeque::new(),
+            apply_armed: false,
+            committed_kv: BTreeMap::new(),
+            committed_len: 0,
+            leader_match: 0,
+            acked: 0,
             progress: Vec::new(),
             pending: BTreeMap::new(),
             timeout_armed: false,
@@ -279,13 +331,13 @@ impl LeaderFollowerNode {
         if self.waiting.is_empty() {
             return;
         }
-        let last = self.last();
+        let visible = self.visible_len();
         let (ready, still): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= last);
+            std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= visible);
         self.waiting = still;
         let epoch = self.epoch();
         for (_, op, key) in ready {
-            out.ok_fenced(op, self.read(key).into_iter().collect(), vec![last], epoch);
+            out.ok_fenced(op, self.read(key).into_iter().collect(), vec![visible], epoch);
         }
     }
 
@@ -366,7 +418,40 @@ impl LeaderFollowerNode {
     }
     /// The value this node would return for a read of `key`.
     pub fn read(&self, key: Key) -> Option<Value> {
-        self.kv.get(&key).and_then(|&(v, _)| v)
+        self.visible().get(&key).and_then(|&(v, _)| v)
+    }
+
+    /// Whether reads on this node see only committed entries (a leader with `visibility:
+    /// commit`).
+    fn reads_committed(&self) -> bool {
+        self.role == Role::Leader && self.cfg.visibility == Visibility::Commit
+    }
+
+    /// The data reads on this node see.
+    fn visible(&self) -> &BTreeMap<Key, (Option<Value>, u64)> {
+        if self.reads_committed() {
+            &self.committed_kv
+        } else {
+            &self.kv
+        }
+    }
+
+    /// The length of the log prefix reads on this node see (the version they report).
+    pub fn visible_len(&self) -> u64 {
+        if self.reads_committed() {
+            self.committed_len.min(self.last())
+        } else {
+            self.applied_len()
+        }
+    }
+
+    /// The length of the applied prefix: the whole log, unless followers apply with a delay.
+    pub fn applied_len(&self) -> u64 {
+        if self.cfg.apply_delay() == 0 {
+            self.last()
+        } else {
+            self.applied.min(self.last())
+        }
     }
 
     fn last(&self) -> u64 {
@@ -387,11 +472,112 @@ impl LeaderFollowerNode {
         }
     }
 
+    /// Rebuilds the applied data from the applied prefix of the log (after a truncation or a
+    /// restart).
     fn rebuild_kv(&mut self) {
         self.kv.clear();
-        for (i, e) in self.log.iter().enumerate() {
+        let applied = self.applied_len() as usize;
+        for (i, e) in self.log[..applied].iter().enumerate() {
             self.kv.insert(e.key, (e.live(), i as u64 + 1));
         }
+    }
+
+    /// Applies everything received at once (a restart replays the whole log; a promoted
+    /// follower finishes applying before it serves).
+    fn apply_all(&mut self) {
+        self.apply_queue.clear();
+        if self.cfg.apply_delay() > 0 && self.applied < self.last() {
+            self.applied = self.last();
+            self.rebuild_kv();
+        }
+    }
+
+    /// With an apply delay: entries up to the end of the log become due `delay` from now.
+    fn queue_apply(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let delay = self.cfg.apply_delay();
+        let queued = self.apply_queue.back().map_or(self.applied, |&(len, _)| len);
+        if delay == 0 || self.last() <= queued {
+            return;
+        }
+        self.apply_queue.push_back((self.last(), ctx.clock + delay));
+        if !self.apply_armed {
+            self.apply_armed = true;
+            out.set_timer(Timer::Apply, delay, delay);
+        }
+    }
+
+    /// The apply timer: applies the entries that are due, in log order.
+    fn on_apply_timer(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        self.apply_armed = false;
+        while let Some(&(len, due)) = self.apply_queue.front() {
+            if due > ctx.clock {
+                break;
+            }
+            self.apply_queue.pop_front();
+            let len = len.min(self.last());
+            for i in self.applied..len {
+                let e = &self.log[i as usize];
+                self.kv.insert(e.key, (e.live(), i + 1));
+            }
+            self.applied = self.applied.max(len);
+        }
+        if let Some(&(_, due)) = self.apply_queue.front() {
+            let left = due.saturating_sub(ctx.clock).max(1);
+            self.apply_armed = true;
+            out.set_timer(Timer::Apply, left, left);
+        }
+        self.serve_waiting(out);
+        self.maybe_ack(out);
+    }
+
+    /// After a truncation: what was applied, queued or matched cannot reach past the log.
+    fn clamp_to_log(&mut self) {
+        let last = self.last();
+        self.applied = self.applied.min(last);
+        for q in self.apply_queue.iter_mut() {
+            q.0 = q.0.min(last);
+        }
+        self.leader_match = self.leader_match.min(last);
+        self.acked = self.acked.min(last);
+    }
+
+    /// The highest position this follower may acknowledge, given that its log matches the
+    /// leader's through `matched`.
+    fn ack_index(&self, matched: u64) -> u64 {
+        let durable = self.durable_len as u64;
+        match self.cfg.follower_ack {
+            FollowerAckPoint::Write => matched,
+            FollowerAckPoint::Flush => matched.min(durable),
+            FollowerAckPoint::Apply => matched.min(durable).min(self.applied_len()),
+        }
+    }
+
+    /// A follower that acknowledges after a flush or an apply: tells the leader once more of
+    /// what it has received became durable or visible.
+    fn maybe_ack(&mut self, out: &mut Out<Msg, Timer>) {
+        if self.cfg.follower_ack == FollowerAckPoint::Write || self.role != Role::Follower {
+            return;
+        }
+        let Some(leader) = self.leader.filter(|&l| l != self.id) else { return };
+        let index = self.ack_index(self.leader_match);
+        if index > self.acked {
+            self.acked = index;
+            out.send(leader, Msg::AppendResp { term: self.term, success: true, index });
+        }
+    }
+
+    /// With `visibility: commit`: brings the leader's visible data up to the commit index (a
+    /// leader's log only grows, so this only ever adds entries).
+    fn advance_committed(&mut self) {
+        if self.cfg.visibility != Visibility::Commit {
+            return;
+        }
+        let upto = self.commit.min(self.last());
+        for i in self.committed_len..upto {
+            let e = &self.log[i as usize];
+            self.committed_kv.insert(e.key, (e.live(), i + 1));
+        }
+        self.committed_len = self.committed_len.max(upto);
     }
 
     fn priority(&self) -> Vec<NodeId> {
@@ -405,6 +591,15 @@ impl LeaderFollowerNode {
 
     fn become_leader(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         let previous = self.last_leader.filter(|&l| l != self.id);
+        self.apply_all();
+        if self.cfg.visibility == Visibility::Commit {
+            // A new leader serves everything it has, as a promoted replica that has applied its
+            // relay log, or a source whose crash recovery commits what its binlog holds, does:
+            // only its own new writes wait for their commit. (Rebuilt here because the log may
+            // have changed while this node followed.)
+            self.committed_kv = self.kv.clone();
+            self.committed_len = self.last();
+        }
         self.role = Role::Leader;
         self.set_leader(Some(self.id));
         self.leader_since = ctx.clock;
@@ -678,6 +873,8 @@ impl LeaderFollowerNode {
         self.persist();
         let index = self.last();
         self.kv.insert(key, (live, index));
+        // A leader applies what it writes at once.
+        self.applied = index;
         for i in 0..self.progress.len() {
             if self.progress[i].next == index {
                 self.send_append(ctx, out, i);
@@ -737,6 +934,10 @@ impl LeaderFollowerNode {
         if point > self.commit {
             self.commit = point;
         }
+        if self.cfg.visibility == Visibility::Commit {
+            self.advance_committed();
+            self.serve_waiting(out);
+        }
         while let Some(entry) = self.pending.first_entry() {
             if *entry.key() > self.commit {
                 break;
@@ -773,6 +974,7 @@ impl LeaderFollowerNode {
 
     fn on_append(
         &mut self,
+        ctx: &Ctx,
         out: &mut Out<Msg, Timer>,
         from: NodeId,
         (term, prev_index, prev_term, entries, commit, leader_last): (u64, u64, u64, Vec<Entry>, u64, u64),
@@ -796,6 +998,9 @@ impl LeaderFollowerNode {
                 self.term = term;
             }
             self.become_follower(Some(from), out);
+            // What matched the previous leader's log says nothing about this one's.
+            self.leader_match = 0;
+            self.acked = 0;
         }
         self.suspected = false;
         self.arm_detector(out);
@@ -823,6 +1028,7 @@ impl LeaderFollowerNode {
                 }
                 let discarded = self.log.split_off(idx as usize - 1);
                 self.durable_len = self.durable_len.min(self.log.len());
+                self.clamp_to_log();
                 truncated = true;
                 let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
                 out.note(
@@ -835,7 +1041,9 @@ impl LeaderFollowerNode {
                     ),
                 );
             }
-            self.kv.insert(e.key, (e.live(), idx));
+            if self.cfg.apply_delay() == 0 {
+                self.kv.insert(e.key, (e.live(), idx));
+            }
             self.log.push(e);
         }
         // Entries beyond the end of the leader's log that an older term wrote can never be
@@ -845,6 +1053,7 @@ impl LeaderFollowerNode {
             if stale {
                 let discarded = self.log.split_off(leader_last as usize);
                 self.durable_len = self.durable_len.min(self.log.len());
+                self.clamp_to_log();
                 truncated = true;
                 let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
                 out.note(
@@ -862,9 +1071,13 @@ impl LeaderFollowerNode {
             self.rebuild_kv();
         }
         self.persist();
+        self.queue_apply(ctx, out);
         self.serve_waiting(out);
         self.commit = self.commit.max(commit.min(matched));
-        out.send(from, Msg::AppendResp { term: self.term, success: true, index: matched });
+        self.leader_match = self.leader_match.max(matched);
+        let index = self.ack_index(matched);
+        self.acked = self.acked.max(index);
+        out.send(from, Msg::AppendResp { term: self.term, success: true, index });
     }
 
     fn on_append_resp(
@@ -944,17 +1157,18 @@ impl LeaderFollowerNode {
         match req.kind {
             OpKind::Read { key } => {
                 let need = req.min_version.first().copied().unwrap_or(0);
+                let visible = self.visible_len();
                 if req.require_leader && self.role != Role::Leader {
                     out.fail(req.op, not_leader);
-                } else if need > self.last() {
+                } else if need > visible {
                     match req.behind {
                         Behind::Wait => self.waiting.push((need, req.op, key)),
                         Behind::Redirect => {
-                            out.fail(req.op, FailReason::Behind { have: vec![self.last()], need: vec![need] })
+                            out.fail(req.op, FailReason::Behind { have: vec![visible], need: vec![need] })
                         }
                     }
                 } else {
-                    out.ok_fenced(req.op, self.read(key).into_iter().collect(), vec![self.last()], self.epoch());
+                    out.ok_fenced(req.op, self.read(key).into_iter().collect(), vec![visible], self.epoch());
                 }
             }
             OpKind::Increment { .. } | OpKind::Add { .. } | OpKind::Remove { .. } => out.fail(
@@ -992,6 +1206,9 @@ impl Protocol for LeaderFollowerNode {
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
         match input {
             Input::Start => {
+                // A restarted node replays its whole log.
+                self.applied = self.last();
+                self.apply_queue.clear();
                 self.rebuild_kv();
                 self.role = Role::Follower;
                 self.suspected = false;
@@ -1033,7 +1250,7 @@ impl Protocol for LeaderFollowerNode {
             }
             Input::Message { from, msg } => match msg {
                 Msg::Append { term, prev_index, prev_term, entries, commit, last } => {
-                    self.on_append(out, from, (term, prev_index, prev_term, entries, commit, last))
+                    self.on_append(ctx, out, from, (term, prev_index, prev_term, entries, commit, last))
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
                 Msg::RequestVote { term, last_index, last_term } => {
@@ -1055,7 +1272,9 @@ impl Protocol for LeaderFollowerNode {
                 if let Some(every) = self.fsync_every {
                     out.set_timer(Timer::Flush, every, every);
                 }
+                self.maybe_ack(out);
             }
+            Input::Timer(Timer::Apply) => self.on_apply_timer(ctx, out),
             Input::Timer(Timer::SemiSyncTimeout(index)) => self.on_semi_sync_timeout(ctx, out, index),
             Input::Request(req) => self.on_request(ctx, out, req),
             Input::Admin(Admin::Promote) => {
@@ -1081,6 +1300,13 @@ impl Protocol for LeaderFollowerNode {
         self.suspected = false;
         self.commit = 0;
         self.kv.clear();
+        self.applied = 0;
+        self.apply_queue.clear();
+        self.apply_armed = false;
+        self.committed_kv.clear();
+        self.committed_len = 0;
+        self.leader_match = 0;
+        self.acked = 0;
         self.progress.clear();
         self.pending.clear();
         self.timeout_armed = false;
@@ -1095,6 +1321,12 @@ impl Protocol for LeaderFollowerNode {
         }
         if self.role == Role::Leader && !self.pending.is_empty() {
             flags.push(format!("{} writes waiting for acks", self.pending.len()));
+        }
+        if self.reads_committed() && self.committed_len < self.last() {
+            flags.push(format!("reads see #{} (committed), not #{}", self.committed_len, self.last()));
+        }
+        if !self.reads_committed() && self.applied_len() < self.last() {
+            flags.push(format!("applied through #{} of #{}", self.applied_len(), self.last()));
         }
         if let Some(lock) = &self.lock {
             flags.push(match lock.holder {
@@ -1122,7 +1354,7 @@ impl Protocol for LeaderFollowerNode {
                 })
                 .collect(),
             data: self
-                .kv
+                .visible()
                 .iter()
                 .map(|(&key, &(v, pos))| KeyView { key, values: v.into_iter().collect(), version: format!("#{pos}") })
                 .collect(),

@@ -403,3 +403,221 @@ fn a_read_behind_its_session_token_waits_or_redirects() {
         "{effects:?}"
     );
 }
+
+fn follower_with(cfg: LeaderFollowerConfig, fsync_every: Option<Dur>) -> LeaderFollowerNode {
+    let mut n = LeaderFollowerNode::new(1, 3, cfg, fsync_every);
+    step(&mut n, 0, Input::Start);
+    n
+}
+
+fn two_entries() -> Msg {
+    Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
+        commit: 0,
+        last: 2,
+    }
+}
+
+#[test]
+fn a_write_acknowledging_follower_acknowledges_what_it_has_not_flushed() {
+    let cfg = LeaderFollowerConfig { follower_ack: FollowerAckPoint::Write, ..Default::default() };
+    let mut n = follower_with(cfg, Some(100_000));
+    assert_eq!(
+        step(&mut n, 5, Input::Message { from: 0, msg: two_entries() }),
+        vec![E::Send { to: 0, msg: resp(true, 2) }]
+    );
+    n.crash();
+    assert!(n.log().is_empty(), "the acknowledged entries were never flushed");
+}
+
+#[test]
+fn a_flush_acknowledging_follower_waits_for_its_flush() {
+    let cfg = LeaderFollowerConfig { follower_ack: FollowerAckPoint::Flush, ..Default::default() };
+    let mut n = follower_with(cfg, Some(100_000));
+    assert_eq!(
+        step(&mut n, 5, Input::Message { from: 0, msg: two_entries() }),
+        vec![E::Send { to: 0, msg: resp(true, 0) }],
+        "received, not yet durable: nothing new to acknowledge"
+    );
+    assert_eq!(
+        step(&mut n, 100_000, Input::Timer(Timer::Flush)),
+        vec![E::SetTimer { timer: Timer::Flush, min: 100_000, max: 100_000 }, E::Send { to: 0, msg: resp(true, 2) },]
+    );
+    // The next flush has nothing new to report.
+    assert_eq!(
+        step(&mut n, 200_000, Input::Timer(Timer::Flush)),
+        vec![E::SetTimer { timer: Timer::Flush, min: 100_000, max: 100_000 }]
+    );
+    // With fsync always, a flush acknowledgement is immediate.
+    let cfg = LeaderFollowerConfig { follower_ack: FollowerAckPoint::Flush, ..Default::default() };
+    let mut n = follower_with(cfg, None);
+    assert_eq!(
+        step(&mut n, 5, Input::Message { from: 0, msg: two_entries() }),
+        vec![E::Send { to: 0, msg: resp(true, 2) }]
+    );
+}
+
+#[test]
+fn an_apply_delay_hides_entries_from_follower_reads_until_it_passes() {
+    let cfg = LeaderFollowerConfig { apply_delay_ms: 100.0, ..Default::default() };
+    let mut n = follower_with(cfg, None);
+    let effects = step(&mut n, 5, Input::Message { from: 0, msg: two_entries() });
+    assert_eq!(
+        effects,
+        vec![E::SetTimer { timer: Timer::Apply, min: 100_000, max: 100_000 }, E::Send { to: 0, msg: resp(true, 2) }],
+        "acknowledged on receipt (follower_ack: write), applied later"
+    );
+    assert_eq!((n.read(1), n.applied_len(), n.visible_len()), (None, 0, 0));
+    let read = Input::Request(Request::plain(9, 0, OpKind::Read { key: 1 }));
+    assert_eq!(
+        step(&mut n, 50_000, read.clone()),
+        vec![E::Reply { op: 9, reply: Reply::Ok { values: vec![], version: vec![0], epoch: 0, context: vec![] } }]
+    );
+    assert_eq!(step(&mut n, 100_005, Input::Timer(Timer::Apply)), vec![]);
+    assert_eq!((n.read(1), n.visible_len()), (Some(11), 2));
+    assert_eq!(
+        step(&mut n, 100_010, read),
+        vec![E::Reply { op: 9, reply: Reply::Ok { values: vec![11], version: vec![2], epoch: 0, context: vec![] } }]
+    );
+}
+
+#[test]
+fn an_apply_acknowledging_follower_waits_until_the_entries_are_visible() {
+    let cfg =
+        LeaderFollowerConfig { apply_delay_ms: 100.0, follower_ack: FollowerAckPoint::Apply, ..Default::default() };
+    let mut n = follower_with(cfg, None);
+    let effects = step(&mut n, 5, Input::Message { from: 0, msg: two_entries() });
+    assert_eq!(effects[1], E::Send { to: 0, msg: resp(true, 0) });
+    // A second batch arrives later and is due later.
+    let third =
+        Msg::Append { term: 1, prev_index: 2, prev_term: 1, entries: vec![entry(1, 2, 30, 2, 0)], commit: 0, last: 3 };
+    assert_eq!(
+        step(&mut n, 40_000, Input::Message { from: 0, msg: third }),
+        vec![E::Send { to: 0, msg: resp(true, 0) }]
+    );
+    assert_eq!(
+        step(&mut n, 100_005, Input::Timer(Timer::Apply)),
+        vec![
+            E::SetTimer { timer: Timer::Apply, min: 40_000 - 5, max: 40_000 - 5 },
+            E::Send { to: 0, msg: resp(true, 2) }
+        ]
+    );
+    assert_eq!((n.read(1), n.read(2)), (Some(11), None));
+    assert_eq!(step(&mut n, 140_000, Input::Timer(Timer::Apply)), vec![E::Send { to: 0, msg: resp(true, 3) }]);
+    assert_eq!(n.read(2), Some(30));
+}
+
+#[test]
+fn truncation_rebuilds_the_visible_data_from_the_applied_prefix() {
+    let cfg = LeaderFollowerConfig { apply_delay_ms: 100.0, ..Default::default() };
+    let mut n = follower_with(cfg, None);
+    step(&mut n, 5, Input::Message { from: 0, msg: two_entries() });
+    step(&mut n, 100_005, Input::Timer(Timer::Apply));
+    assert_eq!(n.read(1), Some(11));
+    let more = Msg::Append {
+        term: 1,
+        prev_index: 2,
+        prev_term: 1,
+        entries: vec![entry(1, 1, 12, 2, 0), entry(1, 2, 13, 3, 0)],
+        commit: 0,
+        last: 4,
+    };
+    step(&mut n, 200_000, Input::Message { from: 0, msg: more });
+    // The leader of term 2 has only entry #1: #2 to #4 are discarded, one of them applied.
+    let msg =
+        Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 2, 20, 5, 0)], commit: 0, last: 2 };
+    let effects = step(&mut n, 250_000, Input::Message { from: 2, msg });
+    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1 op2 op3")), "{effects:?}");
+    assert_eq!((n.read(1), n.read(2), n.visible_len()), (Some(10), None, 1), "applied prefix #1 only");
+    // The discarded batch's due time must not apply the new entry early.
+    step(&mut n, 300_000, Input::Timer(Timer::Apply));
+    assert_eq!((n.read(2), n.visible_len()), (None, 1));
+    step(&mut n, 350_000, Input::Timer(Timer::Apply));
+    assert_eq!((n.read(1), n.read(2), n.visible_len()), (Some(10), Some(20), 2));
+}
+
+#[test]
+fn a_promoted_follower_applies_everything_before_it_serves() {
+    let cfg = LeaderFollowerConfig { apply_delay_ms: 100.0, ..Default::default() };
+    let mut n = follower_with(cfg, None);
+    step(&mut n, 5, Input::Message { from: 0, msg: two_entries() });
+    assert_eq!(n.read(1), None);
+    step(&mut n, 10, Input::Admin(Admin::Promote));
+    assert_eq!((n.role(), n.read(1)), (Role::Leader, Some(11)));
+}
+
+#[test]
+fn visibility_commit_hides_uncommitted_entries_from_leader_reads() {
+    let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: None });
+    let read = |op| Input::Request(Request::plain(op, 0, OpKind::Read { key: 3 }));
+    let ok = |_op: OpId, values, version| Reply::Ok { values, version: vec![version], epoch: 0, context: vec![] };
+    // AFTER_COMMIT (append): another session reads the write before it is acknowledged.
+    let mut n = started(0, policy.clone());
+    step(&mut n, 10, write(7, 3, 99));
+    assert_eq!(step(&mut n, 11, read(8)), vec![E::Reply { op: 8, reply: ok(8, vec![99], 1) }]);
+    // AFTER_SYNC (commit): only once a follower has it.
+    let mut n = node(0, policy);
+    n.cfg.visibility = Visibility::Commit;
+    step(&mut n, 0, Input::Start);
+    step(&mut n, 10, write(7, 3, 99));
+    assert_eq!(step(&mut n, 11, read(8)), vec![E::Reply { op: 8, reply: ok(8, vec![], 0) }]);
+    assert_eq!(
+        step(&mut n, 20, Input::Message { from: 2, msg: resp(true, 1) }),
+        vec![E::Reply { op: 7, reply: ok(7, vec![], 1) }]
+    );
+    assert_eq!(step(&mut n, 21, read(9)), vec![E::Reply { op: 9, reply: ok(9, vec![99], 1) }]);
+}
+
+#[test]
+fn a_new_leader_with_visibility_commit_serves_its_log_and_hides_only_its_own_pending_writes() {
+    let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: None });
+    let mut n = node(1, policy);
+    n.cfg.visibility = Visibility::Commit;
+    step(&mut n, 0, Input::Start);
+    // Entry #1 is known to be committed, #2 is not.
+    let msg = Msg::Append {
+        term: 1,
+        prev_index: 0,
+        prev_term: 0,
+        entries: vec![entry(1, 1, 10, 0, 0), entry(1, 1, 11, 1, 0)],
+        commit: 1,
+        last: 2,
+    };
+    step(&mut n, 5, Input::Message { from: 0, msg });
+    assert_eq!(n.read(1), Some(11), "a follower's reads are unchanged by the setting");
+    // The leader of term 2 has only entry #1 and writes #2 itself: n1 discards its own #2.
+    let msg =
+        Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 2, 6)], commit: 1, last: 2 };
+    step(&mut n, 6, Input::Message { from: 2, msg });
+    assert_eq!(n.read(1), Some(20));
+    // Promoted, it serves what it has (the replica applied its relay log)...
+    step(&mut n, 10, Input::Admin(Admin::Promote));
+    assert_eq!((n.role(), n.read(1), n.visible_len()), (Role::Leader, Some(20), 2));
+    // ...and its own new write only once a follower has it.
+    step(&mut n, 11, write(7, 1, 30));
+    assert_eq!((n.read(1), n.visible_len()), (Some(20), 2));
+    step(&mut n, 20, Input::Message { from: 2, msg: Msg::AppendResp { term: 3, success: true, index: 3 } });
+    assert_eq!((n.read(1), n.visible_len()), (Some(30), 3));
+}
+
+#[test]
+fn the_new_settings_are_checked_and_parsed_by_name() {
+    let bad = LeaderFollowerConfig { apply_delay_ms: -1.0, ..Default::default() };
+    assert_eq!(bad.validate(3), Err(("apply_delay_ms".into(), "must be between 0 and 3600000, got -1".into())));
+    let bad = LeaderFollowerConfig { apply_delay_ms: f64::NAN, ..Default::default() };
+    assert_eq!(bad.validate(3).unwrap_err().0, "apply_delay_ms");
+    let cfg: LeaderFollowerConfig =
+        serde_json::from_str(r#"{"visibility": "commit", "follower_ack": "apply", "apply_delay_ms": 50}"#).unwrap();
+    assert_eq!(
+        (cfg.visibility, cfg.follower_ack, cfg.apply_delay_ms),
+        (Visibility::Commit, FollowerAckPoint::Apply, 50.0)
+    );
+    let err = serde_json::from_str::<LeaderFollowerConfig>(r#"{"follower_ack": "fsync"}"#).unwrap_err().to_string();
+    assert!(err.contains("unknown variant `fsync`, expected one of `write`, `flush`, `apply`"), "{err}");
+    // The defaults are left out when written, so existing scenario files stay as they were.
+    let text = serde_json::to_string(&LeaderFollowerConfig::default()).unwrap();
+    assert!(!text.contains("visibility") && !text.contains("follower_ack") && !text.contains("apply_delay"), "{text}");
+}
