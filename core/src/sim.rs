@@ -383,6 +383,28 @@ impl<P: Protocol> Sim<P> {
     }
     /// Keeps a record of the last `capacity` messages sent (0, the default, keeps none).
     pub fn set_message_capacity(&mut self, capacity: usize) {
+        if self.message_capacity == 0 && capacity > 0 {
+            // Messages already on the wire (those the nodes sent on start) are recorded too.
+            let mut wire: Vec<MessageRecord> = self
+                .queue
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Deliver { from, to, msg, id, sent } => Some(MessageRecord {
+                        id: *id,
+                        from: *from,
+                        to: *to,
+                        sent: *sent,
+                        arrived: Some(e.time),
+                        fate: MessageFate::InFlight,
+                        label: msg.label(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            wire.sort_by_key(|m| (m.id, m.arrived));
+            wire.dedup_by_key(|m| m.id);
+            self.messages.extend(wire);
+        }
         self.message_capacity = capacity;
         while self.messages.len() > capacity {
             self.messages.pop_front();

@@ -234,7 +234,7 @@ fn NodeTuning(props: &TuningProps) -> Html {
         <div class="tuning">
             <form class="inline-form" onsubmit={slow} data-testid="tune-slow">
                 <label>{"Slow by ×"}
-                    <input type="number" step="any" min="0.001" max="1000" value={(*factor).clone()} oninput={text(&factor)}
+                    <input type="number" step="any" value={(*factor).clone()} oninput={text(&factor)}
                         data-testid="tune-factor" aria-label={format!("Slow-down factor for n{node}")} /></label>
                 <button type="submit">{"Apply"}</button>
             </form>

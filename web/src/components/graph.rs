@@ -189,11 +189,36 @@ pub fn Graph(props: &GraphProps) -> Html {
             Some(geometry::client_to_svg((b.left(), b.top(), b.width(), b.height()), x, y))
         }
     };
+    // A press on a moving dot selects its message (the dots are one path per kind, so the
+    // press is matched to the nearest message here) instead of starting a partition stroke.
+    let dots: std::rc::Rc<Vec<(u64, Point)>> = std::rc::Rc::new(if lanes_only {
+        Vec::new()
+    } else {
+        in_flight
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    geometry::message_point(geometry::lane(centres[m.from], centres[m.to], r), m.sent, m.deliver, now),
+                )
+            })
+            .collect()
+    });
     let drawing = props.drawing;
     let onpointerdown = {
         let drag = drag.clone();
         let to_svg = to_svg.clone();
+        let on_action = props.on_action.clone();
+        let dots = dots.clone();
         Callback::from(move |e: PointerEvent| {
+            if e.button() == 0 {
+                let near = to_svg(e.client_x() as f64, e.client_y() as f64)
+                    .and_then(|p| geometry::nearest(dots.iter().copied(), p, 9.0));
+                if let Some(id) = near {
+                    on_action.emit(Action::Select(Selection::Message(id)));
+                    return;
+                }
+            }
             if e.pointer_type() != "mouse" && !drawing {
                 return;
             }
@@ -242,36 +267,6 @@ pub fn Graph(props: &GraphProps) -> Html {
             }
         })
     };
-    // A click on a moving dot selects its message (the dots are one path per kind, so the
-    // click is matched to the nearest message here).
-    let onclick = {
-        let on_action = props.on_action.clone();
-        let to_svg = to_svg.clone();
-        let dots: Vec<(u64, Point)> = if lanes_only {
-            Vec::new()
-        } else {
-            in_flight
-                .iter()
-                .map(|m| {
-                    (
-                        m.id,
-                        geometry::message_point(
-                            geometry::lane(centres[m.from], centres[m.to], r),
-                            m.sent,
-                            m.deliver,
-                            now,
-                        ),
-                    )
-                })
-                .collect()
-        };
-        Callback::from(move |e: MouseEvent| {
-            let Some(p) = to_svg(e.client_x() as f64, e.client_y() as f64) else { return };
-            if let Some(id) = geometry::nearest(dots.iter().copied(), p, 9.0) {
-                on_action.emit(Action::Select(Selection::Message(id)));
-            }
-        })
-    };
     let onpointercancel = {
         let drag = drag.clone();
         Callback::from(move |_: PointerEvent| drag.set(None))
@@ -283,7 +278,7 @@ pub fn Graph(props: &GraphProps) -> Html {
     html! {
         <svg ref={svg_ref} class={classes!("graph", props.drawing.then_some("drawing"))} viewBox={VIEW_BOX} role="group" data-testid="graph"
             aria-label={format!("Replication graph of {n} nodes. Select a node for its actions; drag across the graph to draw a partition; click a moving message to follow it.")}
-            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel} {onclick}>
+            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel}>
             { links }
             <g class="faults">{ for faults }</g>
             { for quorum_marks }
