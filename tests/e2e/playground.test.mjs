@@ -155,7 +155,7 @@ describe('the playground', () => {
     assert.equal(await playing(page), true);
     await timePasses(page, 0);
     await timePasses(page, await simTime(page));
-    await page.locator('circle.msg').first().waitFor({ state: 'attached' });
+    await page.locator('[data-testid=graph] .msg-crowd').first().waitFor({ state: 'attached' });
     // Every panel draws something while it plays.
     await page.locator('[data-testid=op-timeline] rect.op').first().waitFor({ state: 'attached' });
     await page.locator('[data-testid=spacetime] .flight').first().waitFor({ state: 'attached' });
@@ -386,7 +386,7 @@ describe('the playground', () => {
     await timePasses(page, 0);
     await timePasses(page, await simTime(page));
     await frames(page, 3);
-    assert.equal(await page.locator('circle.msg').count(), 0, 'no moving messages with reduced motion');
+    assert.equal(await page.locator('[data-testid=graph] .msg-crowd, [data-testid=graph] circle.msg').count(), 0, 'no moving messages with reduced motion');
     await page.tap('[data-node="1"]');
     await page.locator('[data-testid=node-actions][data-node="1"]').waitFor();
     await page.tap('[data-testid=act-crash]');
