@@ -381,24 +381,41 @@ impl<P: Protocol> Sim<P> {
     pub fn op_quorum(&self, op: OpId) -> Option<u32> {
         self.quorums.get(&op).copied()
     }
+    /// Every message on the wire (a duplicated one once per copy), by delivery time.
+    fn on_the_wire(&self) -> Vec<MessageView> {
+        let mut messages: Vec<MessageView> = self
+            .queue
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Deliver { from, to, msg, id, sent } => Some(MessageView {
+                    id: *id,
+                    from: *from,
+                    to: *to,
+                    sent: *sent,
+                    deliver: e.time,
+                    label: msg.label(),
+                }),
+                _ => None,
+            })
+            .collect();
+        messages.sort_by_key(|m| (m.deliver, m.id));
+        messages
+    }
     /// Keeps a record of the last `capacity` messages sent (0, the default, keeps none).
     pub fn set_message_capacity(&mut self, capacity: usize) {
         if self.message_capacity == 0 && capacity > 0 {
             // Messages already on the wire (those the nodes sent on start) are recorded too.
             let mut wire: Vec<MessageRecord> = self
-                .queue
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Deliver { from, to, msg, id, sent } => Some(MessageRecord {
-                        id: *id,
-                        from: *from,
-                        to: *to,
-                        sent: *sent,
-                        arrived: Some(e.time),
-                        fate: MessageFate::InFlight,
-                        label: msg.label(),
-                    }),
-                    _ => None,
+                .on_the_wire()
+                .into_iter()
+                .map(|m| MessageRecord {
+                    id: m.id,
+                    from: m.from,
+                    to: m.to,
+                    sent: m.sent,
+                    arrived: Some(m.deliver),
+                    fate: MessageFate::InFlight,
+                    label: m.label,
                 })
                 .collect();
             wire.sort_by_key(|m| (m.id, m.arrived));
@@ -1480,22 +1497,7 @@ impl<P: Protocol> Sim<P> {
                 }
             }
         }
-        let mut messages: Vec<MessageView> = self
-            .queue
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Deliver { from, to, msg, id, sent } => Some(MessageView {
-                    id: *id,
-                    from: *from,
-                    to: *to,
-                    sent: *sent,
-                    deliver: e.time,
-                    label: msg.label(),
-                }),
-                _ => None,
-            })
-            .collect();
-        messages.sort_by_key(|m| (m.deliver, m.id));
+        let messages = self.on_the_wire();
         let clients = self
             .clients
             .iter()

@@ -81,6 +81,21 @@ pub fn Graph(props: &GraphProps) -> Html {
 
     let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
     let lanes_only = props.reduced_motion || in_flight.len() > MAX_DOTS;
+    // Where each moving dot is this frame: drawn below, and matched to a press on the graph
+    // (the dots are one path per kind, so a press finds its message here).
+    let dots: std::rc::Rc<Vec<(u64, Point)>> = std::rc::Rc::new(if lanes_only {
+        Vec::new()
+    } else {
+        in_flight
+            .iter()
+            .map(|m| {
+                (
+                    m.id,
+                    geometry::message_point(geometry::lane(centres[m.from], centres[m.to], r), m.sent, m.deliver, now),
+                )
+            })
+            .collect()
+    });
     let messages = if lanes_only {
         let mut lanes: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
         for m in &in_flight {
@@ -106,9 +121,7 @@ pub fn Graph(props: &GraphProps) -> Html {
         let label_all = in_flight.len() <= MAX_LABELS;
         let mut crowd: BTreeMap<String, Vec<Point>> = BTreeMap::new();
         let mut marked = Vec::new();
-        for m in &in_flight {
-            let lane = geometry::lane(centres[m.from], centres[m.to], r);
-            let p = geometry::message_point(lane, m.sent, m.deliver, now);
+        for (m, &(_, p)) in in_flight.iter().zip(dots.iter()) {
             let chosen = selected_message == Some(m.id);
             let hot = chosen || selected_op.is_some_and(|op| mentions_op(&m.label, op));
             if hot || label_all {
@@ -189,21 +202,6 @@ pub fn Graph(props: &GraphProps) -> Html {
             Some(geometry::client_to_svg((b.left(), b.top(), b.width(), b.height()), x, y))
         }
     };
-    // A press on a moving dot selects its message (the dots are one path per kind, so the
-    // press is matched to the nearest message here) instead of starting a partition stroke.
-    let dots: std::rc::Rc<Vec<(u64, Point)>> = std::rc::Rc::new(if lanes_only {
-        Vec::new()
-    } else {
-        in_flight
-            .iter()
-            .map(|m| {
-                (
-                    m.id,
-                    geometry::message_point(geometry::lane(centres[m.from], centres[m.to], r), m.sent, m.deliver, now),
-                )
-            })
-            .collect()
-    });
     let drawing = props.drawing;
     let onpointerdown = {
         let drag = drag.clone();
