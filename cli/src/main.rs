@@ -42,6 +42,10 @@ enum Cmd {
         /// Leave the history out of the report.
         #[arg(long)]
         no_history: bool,
+        /// Keep every operation in memory (no compaction): the report then lists the whole
+        /// history and the end-of-run checks see all of it, however long the run.
+        #[arg(long)]
+        keep_everything: bool,
     },
     /// List the built-in scenarios, or print one with --show.
     Presets {
@@ -91,7 +95,7 @@ fn load(scenario: Option<PathBuf>, preset: Option<String>) -> Result<Scenario, S
 
 fn run(cmd: Cmd) -> Result<(), String> {
     match cmd {
-        Cmd::Run { scenario, preset, seed, until, trace, no_history } => {
+        Cmd::Run { scenario, preset, seed, until, trace, no_history, keep_everything } => {
             let mut s = load(scenario, preset)?;
             if let Some(seed) = seed {
                 s.seed = seed;
@@ -102,6 +106,9 @@ fn run(cmd: Cmd) -> Result<(), String> {
                 }
             }
             let mut sim = Simulation::new(&s);
+            if keep_everything {
+                sim.set_compaction(None);
+            }
             if let Some(n) = trace {
                 sim.set_trace_capacity(n);
             }

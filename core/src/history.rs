@@ -77,20 +77,144 @@ impl Operation {
     }
 }
 
-/// All operations of a run, indexed by [`OpId`].
+/// The operations of a run, indexed by [`OpId`]. Compaction may drop a prefix of them (see
+/// [`History::compact_before`]): then `ops` holds the operations from [`History::first_id`]
+/// on, and [`History::dropped`] counts what went.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
+    /// The retained operations, in id order: `ops[i].id == first_id() + i`.
     pub ops: Vec<Operation>,
+    /// How many operations compaction has dropped (the id of the first retained one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: u64,
+    /// What the dropped operations were, counted.
+    #[serde(default, skip_serializing_if = "Dropped::is_empty")]
+    pub dropped_counts: Dropped,
+    /// Dropped operations that checkers may still need (a value some node still holds, a
+    /// write a session has observed), by id; [`History::get`] finds them too.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub archive: std::collections::BTreeMap<OpId, Operation>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Counts of the operations compaction dropped, by outcome.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub ok: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub writes: u64,
+}
+
+impl Dropped {
+    pub fn is_empty(&self) -> bool {
+        self.ok + self.failed + self.unknown == 0
+    }
 }
 
 impl History {
+    /// An operation, unless compaction dropped it (and no checker needed it any more).
     pub fn get(&self, id: OpId) -> Option<&Operation> {
-        self.ops.get(id as usize)
+        match id.checked_sub(self.dropped) {
+            Some(i) => self.ops.get(i as usize),
+            None => self.archive.get(&id),
+        }
     }
+    /// A retained operation (archived ones are read-only).
+    pub fn get_mut(&mut self, id: OpId) -> Option<&mut Operation> {
+        self.ops.get_mut(id.checked_sub(self.dropped)? as usize)
+    }
+    /// The archived operations, then the retained ones, in id order.
+    pub fn all(&self) -> impl Iterator<Item = &Operation> {
+        self.archive.values().chain(self.ops.iter())
+    }
+    /// The id of the first retained operation (the number dropped).
+    pub fn first_id(&self) -> OpId {
+        self.dropped
+    }
+    /// The id the next operation gets.
+    pub fn next_id(&self) -> OpId {
+        self.dropped + self.ops.len() as OpId
+    }
+    /// Every operation of the run, dropped ones included.
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.next_id() as usize
     }
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.next_id() == 0
+    }
+    /// How many operations are held in memory.
+    pub fn retained(&self) -> usize {
+        self.ops.len()
+    }
+    pub fn push(&mut self, op: Operation) {
+        debug_assert_eq!(op.id, self.next_id());
+        self.ops.push(op);
+    }
+
+    /// Drops the longest prefix of operations that completed before `cutoff` (an outstanding
+    /// operation stops it), counting them; the writes among them go to the archive until
+    /// [`History::prune_archive`] finds them unneeded. Returns how many were dropped.
+    pub fn compact_before(&mut self, cutoff: Time) -> usize {
+        let n = self.ops.iter().take_while(|o| o.completion.as_ref().is_some_and(|c| c.time < cutoff)).count();
+        let gone: Vec<Operation> = self.ops.drain(..n).collect();
+        for o in &gone {
+            match o.completion.as_ref().map(|c| &c.outcome) {
+                Some(Outcome::Ok { .. }) => self.dropped_counts.ok += 1,
+                Some(Outcome::Fail { .. }) => self.dropped_counts.failed += 1,
+                _ => self.dropped_counts.unknown += 1,
+            }
+            if o.kind.is_write() {
+                self.dropped_counts.writes += 1;
+            }
+        }
+        self.dropped += n as u64;
+        self.archive.extend(gone.into_iter().filter(|o| o.kind.is_write()).map(|o| (o.id, o)));
+        n
+    }
+
+    /// Keeps in the archive only the operations `needed` says a checker may still look up.
+    pub fn prune_archive(&mut self, needed: impl Fn(&Operation) -> bool) {
+        self.archive.retain(|_, o| needed(o));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(id: OpId, write: bool, done: Option<Time>) -> Operation {
+        let kind = if write { OpKind::Write { key: 1, value: id + 100 } } else { OpKind::Read { key: 1 } };
+        Operation {
+            id,
+            client: 0,
+            node: 0,
+            kind,
+            invoke: id * 10,
+            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] } }),
+        }
+    }
+
+    #[test]
+    fn compaction_drops_a_completed_prefix_and_keeps_ids() {
+        let mut h = History::default();
+        for (id, write, done) in [(0, true, Some(5)), (1, false, Some(15)), (2, true, None), (3, true, Some(35))] {
+            h.push(op(id, write, done));
+        }
+        // Op 2 is outstanding: it stops the prefix even though op 3 is done.
+        assert_eq!(h.compact_before(100), 2);
+        assert_eq!((h.first_id(), h.next_id(), h.len(), h.retained()), (2, 4, 4, 2));
+        assert_eq!(h.get(3).map(|o| o.id), Some(3));
+        // The dropped write is archived (a checker may still need it), the read is not.
+        assert_eq!(h.get(0).map(|o| o.id), Some(0));
+        assert!(h.get(1).is_none());
+        assert!(h.get_mut(0).is_none());
+        assert_eq!((h.dropped_counts.ok, h.dropped_counts.writes), (2, 1));
+        h.prune_archive(|_| false);
+        assert!(h.get(0).is_none());
+        assert_eq!(h.all().count(), 2);
     }
 }

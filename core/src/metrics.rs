@@ -24,6 +24,10 @@ pub struct LagSample {
 pub struct Metrics {
     pub write_latencies: Vec<Dur>,
     pub read_latencies: Vec<Dur>,
+    /// Latencies compaction folded out of the vectors above: (latency rounded to three
+    /// significant digits, how many), so a long run keeps a bounded distribution.
+    pub folded_writes: BTreeMap<Dur, u64>,
+    pub folded_reads: BTreeMap<Dur, u64>,
     pub ok: u64,
     pub failed: u64,
     pub unknown: u64,
@@ -111,8 +115,8 @@ impl Metrics {
     pub fn summary(&self) -> MetricsReport {
         let completed = self.ok + self.failed + self.unknown;
         MetricsReport {
-            write_latency_ms: Quantiles::of(&self.write_latencies),
-            read_latency_ms: Quantiles::of(&self.read_latencies),
+            write_latency_ms: Quantiles::of_folded(&self.write_latencies, &self.folded_writes),
+            read_latency_ms: Quantiles::of_folded(&self.read_latencies, &self.folded_reads),
             availability: if completed == 0 { 1.0 } else { self.ok as f64 / completed as f64 },
             ops_ok: self.ok,
             ops_failed: self.failed,
@@ -138,7 +142,61 @@ pub struct Quantiles {
     pub mean: f64,
 }
 
+/// Rounds a latency to three significant digits (the resolution of folded latencies).
+pub fn round3(d: Dur) -> Dur {
+    let mut scale = 1;
+    while d / scale >= 1000 {
+        scale *= 10;
+    }
+    (d + scale / 2) / scale * scale
+}
+
+impl Metrics {
+    /// Moves the latency samples into the folded distributions (bounded: at most a few
+    /// thousand distinct rounded values).
+    pub fn fold_latencies(&mut self) {
+        for d in self.write_latencies.drain(..) {
+            *self.folded_writes.entry(round3(d)).or_insert(0) += 1;
+        }
+        for d in self.read_latencies.drain(..) {
+            *self.folded_reads.entry(round3(d)).or_insert(0) += 1;
+        }
+    }
+}
+
 impl Quantiles {
+    /// Quantiles of samples plus a folded distribution (value, count).
+    pub fn of_folded(samples: &[Dur], folded: &BTreeMap<Dur, u64>) -> Quantiles {
+        if folded.is_empty() {
+            return Quantiles::of(samples);
+        }
+        let mut all: BTreeMap<Dur, u64> = folded.clone();
+        for &d in samples {
+            *all.entry(d).or_insert(0) += 1;
+        }
+        let n: u64 = all.values().sum();
+        let rank = |q: f64| -> f64 {
+            let target = ((q * n as f64).ceil() as u64).clamp(1, n);
+            let mut seen = 0;
+            for (&d, &c) in &all {
+                seen += c;
+                if seen >= target {
+                    return to_ms(d);
+                }
+            }
+            0.0
+        };
+        let sum: u128 = all.iter().map(|(&d, &c)| d as u128 * c as u128).sum();
+        Quantiles {
+            count: n as usize,
+            p50: rank(0.5),
+            p99: rank(0.99),
+            p999: rank(0.999),
+            max: to_ms(*all.keys().next_back().unwrap_or(&0)),
+            mean: to_ms((sum / n as u128) as u64),
+        }
+    }
+
     pub fn of(samples: &[Dur]) -> Quantiles {
         if samples.is_empty() {
             return Quantiles::default();

@@ -472,6 +472,16 @@ pub trait Protocol: Sized + Clone {
     /// overwritten. The lost-write checker uses it to decide what survived.
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value));
 
+    /// Compaction (see [`crate::sim::Sim::set_compaction`]): the family may forget what every
+    /// node holds alike and no longer needs one by one, written by operations before
+    /// `before_op`. Leader-follower compacts the common log prefix; the others keep only
+    /// current data and have nothing to compact.
+    fn compact_logs(_nodes: &mut [Self], _before_op: OpId)
+    where
+        Self: Sized,
+    {
+    }
+
     /// Replication lag of every node, computed with the world's omniscience (`up[i]` tells
     /// whether node `i` is running). `None` where lag has no meaning (the leader, or a family
     /// without one).

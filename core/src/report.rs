@@ -114,11 +114,19 @@ pub struct Report {
     pub end_time_ms: f64,
     pub metrics: MetricsReport,
     pub anomalies: Vec<AnomalyReport>,
-    /// Counts of anomalies by kind.
+    /// Counts of anomalies by kind (those compaction dropped from `anomalies` included).
     pub anomaly_counts: BTreeMap<String, usize>,
+    /// The operations still held when the run ended: all of them, unless the run was long
+    /// enough for compaction to drop settled ones (`history_dropped` says how many).
     pub history: Vec<OpReport>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub history_dropped: u64,
     /// Replication lag over time (thinned evenly to a bounded number of samples).
     pub lag_series: Vec<LagPoint>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -132,12 +140,10 @@ impl Report {
         end: u64,
         metrics: &Metrics,
         anomalies: &[Anomaly],
-        history: &[Operation],
+        counts: &BTreeMap<crate::checkers::AnomalyKind, usize>,
+        history: &crate::history::History,
     ) -> Report {
-        let mut anomaly_counts = BTreeMap::new();
-        for a in anomalies {
-            *anomaly_counts.entry(a.kind.name().to_string()).or_insert(0) += 1;
-        }
+        let anomaly_counts: BTreeMap<String, usize> = counts.iter().map(|(k, &n)| (k.name().to_string(), n)).collect();
         Report {
             scenario: scenario.into(),
             family: family.into(),
@@ -147,12 +153,13 @@ impl Report {
             end_time_ms: to_ms(end),
             metrics: {
                 let mut m = metrics.summary();
-                m.lost_writes = anomalies.iter().filter(|a| a.kind == crate::checkers::AnomalyKind::LostWrite).count();
+                m.lost_writes = counts.get(&crate::checkers::AnomalyKind::LostWrite).copied().unwrap_or(0);
                 m
             },
             anomalies: anomalies.iter().map(AnomalyReport::from).collect(),
             anomaly_counts,
-            history: history.iter().map(OpReport::from).collect(),
+            history: history.ops.iter().map(OpReport::from).collect(),
+            history_dropped: history.first_id(),
             lag_series: metrics
                 .lag_series
                 .iter()

@@ -142,6 +142,24 @@ pub enum Target {
     Auto(ReadFrom),
 }
 
+/// What a simulation holds that grows with the run (see [`Sim::footprint`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Operations retained in the history.
+    pub ops: usize,
+    /// Dropped operations kept because a node or a checker still refers to them.
+    pub archived: usize,
+    /// Value-to-writer and delete entries.
+    pub writers: usize,
+    /// Operations the checkers refer to.
+    pub checker_refs: usize,
+    pub anomalies: usize,
+    /// Latency samples not yet folded.
+    pub latencies: usize,
+    /// Writes the nodes hold (log entries, versions, siblings).
+    pub node_entries: usize,
+}
+
 /// The simulated world running protocol `P`. Cloning it takes a checkpoint: the clone runs on
 /// exactly as the original would.
 #[derive(Clone)]
@@ -200,7 +218,36 @@ pub struct Sim<P: Protocol> {
     /// Writes that conflict resolution discarded before they were acknowledged, with the write
     /// that beat them: (lost, by).
     superseded_unacked: Vec<(OpId, OpId)>,
+    /// Compaction settings (`None`: keep everything). See [`Sim::set_compaction`].
+    compaction: Option<Compaction>,
+    /// Anomalies compaction dropped from the front of `anomalies`, and their kinds.
+    anomalies_dropped: usize,
+    dropped_anomaly_counts: BTreeMap<AnomalyKind, usize>,
 }
+
+/// How a simulation compacts what it holds (see [`Sim::set_compaction`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Compaction {
+    /// What lies further in the past than this may be forgotten.
+    pub horizon: Dur,
+    /// Compaction runs once per this many invoked operations.
+    pub every_ops: u64,
+    /// At most about this many operations are retained, however high the rate: the horizon
+    /// shortens when needed.
+    pub max_ops: usize,
+}
+
+impl Default for Compaction {
+    /// A minute of simulated time or 50,000 operations, whichever is shorter; every 2,048
+    /// operations.
+    fn default() -> Self {
+        Compaction { horizon: 60 * SEC, every_ops: 2048, max_ops: 50_000 }
+    }
+}
+/// With compaction on, the families compact their logs once per this many operations.
+pub const LOG_COMPACT_EVERY_OPS: u64 = 64;
+/// With compaction on, the most anomalies kept (older ones are counted, not kept).
+pub const MAX_KEPT_ANOMALIES: usize = 2000;
 
 impl<P: Protocol> Sim<P> {
     /// Builds the world for `scenario` around already-constructed protocol nodes and starts
@@ -310,6 +357,9 @@ impl<P: Protocol> Sim<P> {
             next_quorum: None,
             quorums: BTreeMap::new(),
             superseded_unacked: Vec::new(),
+            compaction: Some(Compaction::default()),
+            anomalies_dropped: 0,
+            dropped_anomaly_counts: BTreeMap::new(),
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -520,7 +570,7 @@ impl<P: Protocol> Sim<P> {
             EventKind::Deliver { .. } | EventKind::Timer { .. } | EventKind::Request { .. } => self.node_event(kind),
             EventKind::Reply { op, reply } => self.on_reply(op, reply),
             EventKind::ClientTimeout { op } => {
-                if self.history.ops[op as usize].completion.is_none() {
+                if self.history.get(op).is_some_and(|o| o.completion.is_none()) {
                     self.complete(op, Outcome::Unknown);
                 }
             }
@@ -595,7 +645,9 @@ impl<P: Protocol> Sim<P> {
             }
             EventKind::Request { req, .. } => {
                 self.trace.hash((now, 4u8, node, req.op));
-                if let Some(a) = self.accepted.get_mut(req.op as usize) {
+                if let Some(a) =
+                    req.op.checked_sub(self.history.first_id()).and_then(|i| self.accepted.get_mut(i as usize))
+                {
                     a.get_or_insert(now);
                 }
                 Input::Request(req)
@@ -658,7 +710,10 @@ impl<P: Protocol> Sim<P> {
     fn on_write_acked_by(&mut self, node: NodeId, op: OpId) {
         let Some(i) = self.open_span[node] else { return };
         let now = self.now;
-        let accepted = self.accepted.get(op as usize).copied().flatten().unwrap_or(now);
+        let accepted = op
+            .checked_sub(self.history.first_id())
+            .and_then(|i| self.accepted.get(i as usize).copied().flatten())
+            .unwrap_or(now);
         self.spans[i].last_ack = Some((accepted, op));
         if let Some(k) = self.open_failover {
             let ep = &mut self.metrics.failovers[k];
@@ -801,9 +856,7 @@ impl<P: Protocol> Sim<P> {
                 self.slots[node].timers.retain(|(_, t)| *t != timer);
             }
             Effect::Reply { op, reply } => {
-                if matches!(reply, Reply::Ok { .. })
-                    && self.history.ops.get(op as usize).is_some_and(|o| o.kind.is_write())
-                {
+                if matches!(reply, Reply::Ok { .. }) && self.history.get(op).is_some_and(|o| o.kind.is_write()) {
                     self.on_write_acked_by(node, op);
                 }
                 self.send_reply(node, op, reply)
@@ -811,12 +864,13 @@ impl<P: Protocol> Sim<P> {
             Effect::Superseded { key, lost, by } => {
                 self.trace.hash((now, 14u8, node, key, lost, by));
                 if let (Some(&l), Some(&b)) = (self.writer.get(&lost), self.writer.get(&by)) {
-                    if self.history.ops[l as usize].is_ok() {
-                        self.check_superseded(l, b, node);
-                    } else if self.history.ops[l as usize].completion.is_none()
-                        && !self.superseded_unacked.contains(&(l, b))
-                    {
-                        self.superseded_unacked.push((l, b));
+                    let state = self.history.get(l).map(|o| (o.is_ok(), o.completion.is_none()));
+                    match state {
+                        Some((true, _)) => self.check_superseded(l, b, node),
+                        Some((false, true)) if !self.superseded_unacked.contains(&(l, b)) => {
+                            self.superseded_unacked.push((l, b))
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -863,7 +917,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn send_reply(&mut self, node: NodeId, op: OpId, reply: Reply) {
-        let Some(o) = self.history.ops.get(op as usize) else { return };
+        let Some(o) = self.history.get(op) else { return };
         let home = self.clients[o.client].node;
         let delay = self.path_delay(node, home);
         self.trace.hash((self.now, 7u8, node, op, delay.is_some()));
@@ -921,6 +975,104 @@ impl<P: Protocol> Sim<P> {
         (target, token, s.behind)
     }
 
+    /// Turns compaction on or off (it is on, with [`Compaction::default`], from the start, so
+    /// that the command line, the browser and the tests run a scenario alike). With it, every
+    /// `every_ops` operations the simulator
+    /// forgets what lies more than `horizon` in the past and cannot
+    /// matter any more: completed operations (a write stays archived while a node still holds
+    /// its value or a checker still refers to it), checker state about them, latency samples
+    /// (folded into a bounded distribution), and anomalies beyond the newest
+    /// [`MAX_KEPT_ANOMALIES`] (counted). Memory then stays bounded on a run of any length.
+    ///
+    /// The price: a check that would relate a new operation to one older than the horizon
+    /// (a causal dependency that old, a write lost long after it was acknowledged, a stale
+    /// read of a value whose writer was dropped because no node held it) no longer sees it.
+    /// With a horizon far above the run's latencies, timeouts and fault durations the trace
+    /// is the same with and without compaction (`tests/compaction.rs`).
+    pub fn set_compaction(&mut self, compaction: Option<Compaction>) {
+        self.compaction = compaction;
+    }
+
+    /// How many anomalies compaction has dropped (the index of the first of [`Sim::anomalies`]).
+    pub fn anomalies_dropped(&self) -> usize {
+        self.anomalies_dropped
+    }
+
+    /// Sizes of what the simulator holds that grows with the run (for tests and the
+    /// benchmark): retained and archived operations, checker and bookkeeping entries.
+    pub fn footprint(&self) -> Footprint {
+        let mut checker = BTreeSet::new();
+        self.stale.referenced(&mut checker);
+        self.sessions.referenced(&mut checker);
+        Footprint {
+            ops: self.history.retained(),
+            archived: self.history.archive.len(),
+            writers: self.writer.len() + self.deletes.values().map(Vec::len).sum::<usize>(),
+            checker_refs: checker.len(),
+            anomalies: self.anomalies.len(),
+            latencies: self.metrics.write_latencies.len() + self.metrics.read_latencies.len(),
+            node_entries: self
+                .nodes
+                .iter()
+                .map(|n| {
+                    let mut c = 0;
+                    n.for_each_write(&mut |_, _| c += 1);
+                    c
+                })
+                .sum(),
+        }
+    }
+
+    /// Forgets what lies more than the compaction horizon in the past (see
+    /// [`Sim::set_compaction`]).
+    fn compact(&mut self) {
+        let Some(c) = self.compaction else { return };
+        let mut cutoff = self.now.saturating_sub(c.horizon);
+        let retained = self.history.retained();
+        if retained > c.max_ops {
+            cutoff = cutoff.max(self.history.ops[retained - c.max_ops].invoke);
+        }
+        let n = self.history.compact_before(cutoff);
+        let first = self.history.first_id();
+        self.accepted.drain(..n.min(self.accepted.len()));
+        self.quorums = self.quorums.split_off(&first);
+        self.redirected = self.redirected.split_off(&first);
+        P::compact_logs(&mut self.nodes, first);
+        // A dropped write's value stays known while some node still holds it.
+        let mut held: BTreeSet<Value> = BTreeSet::new();
+        for node in &self.nodes {
+            node.for_each_write(&mut |_, v| {
+                held.insert(v);
+            });
+        }
+        self.writer.retain(|v, op| *op >= first || held.contains(v));
+        let kept: BTreeSet<OpId> = self.writer.values().copied().filter(|&op| op < first).collect();
+        let keep = |op: OpId| op >= first || kept.contains(&op);
+        for d in self.deletes.values_mut() {
+            d.retain(|&op| keep(op));
+        }
+        self.deletes.retain(|_, d| !d.is_empty());
+        // The earliest invocation a check can still start from: an outstanding operation's.
+        let from = self
+            .history
+            .ops
+            .iter()
+            .filter(|o| o.completion.is_none())
+            .map(|o| o.invoke)
+            .min()
+            .unwrap_or(self.now)
+            .min(cutoff);
+        self.stale.compact(from, &keep);
+        self.sessions.compact(&keep);
+        let mut needed = kept.clone();
+        self.stale.referenced(&mut needed);
+        self.sessions.referenced(&mut needed);
+        self.history.prune_archive(|o| needed.contains(&o.id));
+        let history = &self.history;
+        self.lost_reported.retain(|&op| history.get(op).is_some());
+        self.metrics.fold_latencies();
+    }
+
     /// Issues a client operation now. Returns its id.
     pub fn invoke(&mut self, client: ClientId, kind: OpKind, target: Target) -> OpId {
         let home = self.clients[client].node;
@@ -937,7 +1089,7 @@ impl<P: Protocol> Sim<P> {
             Target::Auto(ReadFrom::Local) => (home, false),
             Target::Auto(ReadFrom::Any) => (self.rng.below(n as u64) as NodeId, false),
         };
-        let id = self.history.ops.len() as OpId;
+        let id = self.history.next_id();
         let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
         if let Some(value) = op.written() {
             self.next_value = self.next_value.max(value + 1);
@@ -960,8 +1112,18 @@ impl<P: Protocol> Sim<P> {
             }
             _ => self.last_disturbance = self.now,
         }
-        self.history.ops.push(op);
+        self.history.push(op);
         self.accepted.push(None);
+        if let Some(c) = self.compaction {
+            let next = self.history.next_id();
+            if next % c.every_ops.max(1) == 0 {
+                self.compact();
+            } else if next % LOG_COMPACT_EVERY_OPS == 0 {
+                // Logs can grow fast (a merged key's update carries its whole state): the
+                // families trim what every peer has acknowledged more often.
+                P::compact_logs(&mut self.nodes, self.history.first_id());
+            }
+        }
         self.clients[client].pending.insert(id);
         self.trace.hash((self.now, 8u8, client, node, &kind));
         if self.trace.wants_text() {
@@ -997,11 +1159,11 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn on_reply(&mut self, op: OpId, reply: Reply) {
-        if self.history.ops[op as usize].completion.is_some() {
-            // The client gave up already; the late answer changes nothing.
+        let Some(o) = self.history.get(op).filter(|o| o.completion.is_none()) else {
+            // The client gave up already (or compaction dropped the operation long since); the
+            // late answer changes nothing.
             return;
-        }
-        let o = &self.history.ops[op as usize];
+        };
         let c = &mut self.clients[o.client];
         let reply = match reply {
             Reply::Ok { epoch, .. } if epoch > 0 && epoch < c.epoch => {
@@ -1032,7 +1194,9 @@ impl<P: Protocol> Sim<P> {
                 let (client, home, kind) = (o.client, c.node, o.kind.clone());
                 let leader = self.nodes[home].leader_hint().filter(|&l| l < self.nodes.len()).unwrap_or(home);
                 let (_, min_version, _) = self.session_read(client, Target::Node(leader));
-                self.history.ops[op as usize].node = leader;
+                if let Some(o) = self.history.get_mut(op) {
+                    o.node = leader;
+                }
                 self.trace.hash((self.now, 13u8, op, leader));
                 if let Some(d) = self.path_delay(home, leader) {
                     let req = Request {
@@ -1060,7 +1224,7 @@ impl<P: Protocol> Sim<P> {
 
     fn complete(&mut self, op: OpId, outcome: Outcome) {
         let now = self.now;
-        let o = &mut self.history.ops[op as usize];
+        let Some(o) = self.history.get_mut(op) else { return };
         let latency = now - o.invoke;
         let is_write = o.kind.is_write();
         match &outcome {
@@ -1095,16 +1259,19 @@ impl<P: Protocol> Sim<P> {
         o.completion = Some(Completion { time: now, outcome });
         let client = o.client;
         self.clients[client].pending.remove(&op);
-        if self.history.ops[op as usize].is_ok() && is_write && self.superseded_unacked.iter().any(|&(l, _)| l == op) {
+        if self.history.get(op).is_some_and(|o| o.is_ok())
+            && is_write
+            && self.superseded_unacked.iter().any(|&(l, _)| l == op)
+        {
             let pending: Vec<(OpId, OpId)> =
                 self.superseded_unacked.iter().copied().filter(|&(l, _)| l == op).collect();
             self.superseded_unacked.retain(|&(l, _)| l != op);
-            let node = self.history.ops[op as usize].node;
+            let node = self.history.get(op).map_or(0, |o| o.node);
             for (l, b) in pending {
                 self.check_superseded(l, b, node);
             }
         }
-        let o = &self.history.ops[op as usize];
+        let Some(o) = self.history.get(op) else { return };
         let model = RegisterModel { history: &self.history, writer: &self.writer, deletes: &self.deletes };
         let mut found = Vec::new();
         // Counters and sets are not registers: the register checkers leave their keys alone.
@@ -1201,7 +1368,7 @@ impl<P: Protocol> Sim<P> {
     /// Write `lost` was discarded for `by`: if `by` was acknowledged before `lost` even began,
     /// a later write silently lost to an earlier one.
     fn check_superseded(&mut self, lost: OpId, by: OpId, node: NodeId) {
-        let (l, b) = (&self.history.ops[lost as usize], &self.history.ops[by as usize]);
+        let (Some(l), Some(b)) = (self.history.get(lost), self.history.get(by)) else { return };
         let Some(by_ack) = b.ok_time() else { return };
         if by_ack >= l.invoke || l.ok_time().is_none() || self.lost_reported.contains(&lost) {
             return;
@@ -1235,6 +1402,17 @@ impl<P: Protocol> Sim<P> {
             });
         }
         self.anomalies.push(a);
+        if self.compaction.is_some() && self.anomalies.len() > MAX_KEPT_ANOMALIES {
+            let extra = self.anomalies.len() - MAX_KEPT_ANOMALIES / 2;
+            for a in self.anomalies.drain(..extra) {
+                *self.dropped_anomaly_counts.entry(a.kind).or_insert(0) += 1;
+            }
+            self.anomalies_dropped += extra;
+            self.split_pairs.retain(|_, i| *i >= extra);
+            for i in self.split_pairs.values_mut() {
+                *i -= extra;
+            }
+        }
     }
 
     /// Runs the checkers that look at the whole state rather than one operation (lost
@@ -1519,7 +1697,7 @@ impl<P: Protocol> Sim<P> {
 
     /// Counts of anomalies by kind.
     pub fn anomaly_counts(&self) -> std::collections::BTreeMap<AnomalyKind, usize> {
-        let mut m = std::collections::BTreeMap::new();
+        let mut m: std::collections::BTreeMap<AnomalyKind, usize> = self.dropped_anomaly_counts.clone();
         for a in &self.anomalies {
             *m.entry(a.kind).or_insert(0) += 1;
         }

@@ -126,6 +126,18 @@ impl Simulation {
     pub fn resolutions(&self) -> &std::collections::VecDeque<crate::trace::TraceEntry> {
         each!(self, s => s.resolutions())
     }
+    /// Bounds memory on long runs (see [`Sim::set_compaction`]).
+    pub fn set_compaction(&mut self, compaction: Option<crate::sim::Compaction>) {
+        each!(self, s => s.set_compaction(compaction))
+    }
+    /// How many anomalies compaction has dropped from the front of [`Simulation::anomalies`].
+    pub fn anomalies_dropped(&self) -> usize {
+        each!(self, s => s.anomalies_dropped())
+    }
+    /// What the simulation holds that grows with the run.
+    pub fn footprint(&self) -> crate::sim::Footprint {
+        each!(self, s => s.footprint())
+    }
     pub fn messages(&self) -> &std::collections::VecDeque<crate::view::MessageRecord> {
         each!(self, s => s.messages())
     }
@@ -148,7 +160,8 @@ impl Simulation {
             s.now(),
             s.metrics(),
             s.anomalies(),
-            &s.history().ops,
+            &s.anomaly_counts(),
+            s.history(),
         ))
     }
 }

@@ -161,7 +161,10 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
                 let fresh = sim
                     .with_playground(|pg| {
                         let all = pg.simulation().anomalies();
-                        let from = before.max(total.saturating_sub(MAX_ANOMALY_EVENTS)).min(all.len());
+                        // Counted from the run's start; compaction may have dropped the oldest.
+                        let dropped = pg.simulation().anomalies_dropped();
+                        let from =
+                            before.max(total.saturating_sub(MAX_ANOMALY_EVENTS)).saturating_sub(dropped).min(all.len());
                         all[from..].iter().map(share::anomaly_event).collect::<Vec<_>>()
                     })
                     .unwrap_or_default();

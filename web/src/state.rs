@@ -38,11 +38,9 @@ pub const TRACE_CAPACITY: usize = 600;
 pub const MAX_FRAME_MS: f64 = 100.0;
 /// Most checkpoints kept on the timeline.
 pub const MAX_CHECKPOINTS: usize = 40;
-/// Most client operations a session runs. Every checkpoint holds a copy of the history, so
-/// this, with [`CHECKPOINT_OPS_BUDGET`], is what keeps memory bounded on long runs: playback
-/// stops there with a notice (reset, scrub back, or export the session).
-pub const MAX_SESSION_OPS: usize = 100_000;
-/// Most operations all checkpoints together may copy; beyond it they are thinned out.
+/// Most operations all checkpoints together may hold; beyond it they are thinned out. The
+/// core's compaction bounds what one simulation holds (a minute or 50,000 operations), so
+/// this bounds the checkpoints, and memory stays bounded however long a session plays.
 pub const CHECKPOINT_OPS_BUDGET: usize = 400_000;
 /// Simulated time between checkpoints at the start (doubles each time they are thinned).
 pub const CHECKPOINT_EVERY: Time = 250 * MS;
@@ -76,8 +74,10 @@ impl Panels {
         };
         let anomalies = sim.anomalies();
         let start = anomalies.len().saturating_sub(MAX_ANOMALIES);
+        // Indices count from the start of the run (compaction drops the oldest anomalies).
+        let dropped = sim.anomalies_dropped();
         Panels {
-            anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (start + i, a)).collect(),
+            anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (dropped + start + i, a)).collect(),
             ops: derive::recent_ops(sim),
             log: derive::recent_events(sim),
             flights: derive::flights(sim.messages().iter(), selected_op),
@@ -506,7 +506,7 @@ impl Playground {
                         }
                     }
                     Selection::Anomaly(i) => {
-                        if let Some(t) = self.sim.anomalies().get(i).map(|a| a.time) {
+                        if let Some(t) = anomaly(&self.sim, i).map(|a| a.time) {
                             if t != self.sim.now() {
                                 self.seek(t);
                             }
@@ -584,7 +584,7 @@ impl Playground {
             Selection::Node(i) if i < n => s,
             Selection::Link(a, b) if a < n && b < n && a != b => Selection::Link(a.min(b), a.max(b)),
             Selection::Op(id) if self.sim.history().get(id).is_some() => s,
-            Selection::Anomaly(i) if i < self.sim.anomalies().len() => s,
+            Selection::Anomaly(i) if anomaly(&self.sim, i).is_some() => s,
             Selection::Message(id) if self.sim.messages().back().is_some_and(|m| m.id >= id) => s,
             _ => Selection::None,
         }
@@ -640,7 +640,7 @@ impl Playground {
         let last = self.checkpoints.last().map_or(0, |c| c.time);
         if now >= last + self.checkpoint_every {
             self.checkpoints.push(Checkpoint { time: now, applied: self.applied, sim: self.sim.clone() });
-            let copied: usize = self.checkpoints.iter().map(|c| c.sim.history().len()).sum();
+            let copied: usize = self.checkpoints.iter().map(|c| held_ops(&c.sim)).sum();
             if self.checkpoints.len() > MAX_CHECKPOINTS
                 || (copied > CHECKPOINT_OPS_BUDGET && self.checkpoints.len() > 2)
             {
@@ -721,14 +721,6 @@ impl Playground {
             return false;
         }
         let now = self.sim.now();
-        if self.sim.history().len() >= MAX_SESSION_OPS {
-            self.playback.playing = false;
-            self.notice = Some(format!(
-                "This session has run {MAX_SESSION_OPS} client operations, the most the playground keeps in memory: \
-                 scrub back, reset, or stop the workload and export the session."
-            ));
-            return true;
-        }
         let mut target = now.saturating_add(whole as u64);
         let end = self.playback.duration;
         if !self.playback.at_end && now < end && target >= end {
@@ -766,7 +758,7 @@ impl Playground {
                 self.narrate(format!("n{} is down.", new.id));
             }
         }
-        let total = self.sim.anomalies().len();
+        let total = anomalies_total(&self.sim);
         if total > before.anomalies_total && after.now >= before.view.now {
             if let Some(a) = self.sim.anomalies().last() {
                 let more = total - before.anomalies_total;
@@ -848,7 +840,7 @@ fn take_snapshot_parts(
         ops_ok: m.ok,
         ops_failed: m.failed,
         ops_unknown: m.unknown,
-        anomalies_total: sim.anomalies().len(),
+        anomalies_total: anomalies_total(sim),
         panels,
         preset_name: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -945,6 +937,7 @@ fn load(index: usize) -> Result<(&'static Preset, Scenario), String> {
 
 fn start(scenario: &Scenario) -> Simulation {
     let mut sim = Simulation::new(scenario);
+    // (Compaction is on from the start: see `Compaction::default`.)
     sim.set_trace_capacity(TRACE_CAPACITY);
     sim.set_message_capacity(derive::MESSAGE_RECORDS);
     sim
@@ -1010,6 +1003,21 @@ mod reducer {
             Rc::new(next)
         }
     }
+}
+
+/// Anomaly `i` of the run (counted from its start), unless compaction dropped it.
+pub fn anomaly(sim: &Simulation, i: usize) -> Option<&replicalab_core::checkers::Anomaly> {
+    sim.anomalies().get(i.checked_sub(sim.anomalies_dropped())?)
+}
+
+/// Every anomaly the run has found, dropped ones included.
+pub fn anomalies_total(sim: &Simulation) -> usize {
+    sim.anomalies_dropped() + sim.anomalies().len()
+}
+
+/// Operations a simulation holds (retained and archived).
+fn held_ops(sim: &Simulation) -> usize {
+    sim.history().retained() + sim.history().archive.len()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -1303,30 +1311,32 @@ mod tests {
     }
 
     #[test]
-    fn a_session_stops_at_the_operation_limit_and_checkpoints_stay_within_their_budget() {
+    fn a_long_session_plays_on_and_what_it_holds_stays_bounded() {
         let mut s = replicalab_core::presets::find("lf-async").unwrap().scenario().unwrap();
         s.workload.as_mut().unwrap().rate_per_s = 20_000.0;
         s.duration_ms = 3_600_000.0;
         let mut pg = Playground::with_scenario(s);
         pg.update(Action::SetSpeed(MAX_SPEED_STEP));
         pg.update(Action::Play);
-        let mut frames = 0;
-        while pg.playback().playing && frames < 10_000 {
+        let limit = replicalab_core::sim::Compaction::default().max_ops;
+        let mut most = 0;
+        while pg.simulation().history().len() < 250_000 {
             pg.update(Action::Tick { wall_ms: 100.0 });
-            frames += 1;
+            assert!(pg.playback().playing, "playback stopped at {} operations", pg.simulation().history().len());
+            most = most.max(held_ops(pg.simulation()));
         }
-        let ops = pg.simulation().history().len();
-        assert!(!pg.playback().playing, "playback stopped by itself");
-        assert!((MAX_SESSION_OPS..MAX_SESSION_OPS + 5_000).contains(&ops), "{ops} operations");
-        assert!(pg.snapshot().notice.as_deref().is_some_and(|n| n.contains("most the playground keeps")));
-        let copied: usize = pg.checkpoints.iter().map(|c| c.sim.history().len()).sum();
-        assert!(copied <= CHECKPOINT_OPS_BUDGET + MAX_SESSION_OPS, "checkpoints copy {copied} operations");
-        // Playing on does nothing more; scrubbing back still works.
-        pg.update(Action::Play);
-        pg.update(Action::Tick { wall_ms: 100.0 });
-        assert!(pg.simulation().history().len() <= ops + 10);
+        // What one simulation holds: the compaction limit plus one round of operations.
+        assert!(most <= limit + 4_096, "held {most} operations");
+        let held: usize = pg.checkpoints.iter().map(|c| held_ops(&c.sim)).sum();
+        assert!(held <= CHECKPOINT_OPS_BUDGET + limit + 4_096, "checkpoints hold {held} operations");
+        assert!(pg.snapshot().notice.is_none());
+        // Scrubbing back still works, to the same state as before.
+        let now = pg.snapshot().view.now;
+        let hash = pg.snapshot().trace_hash.clone();
         pg.update(Action::Seek(1_000 * MS));
         assert_eq!(pg.snapshot().view.now, 1_000 * MS);
+        pg.update(Action::Seek(now));
+        assert_eq!(pg.snapshot().trace_hash, hash);
     }
 
     #[test]
@@ -1341,8 +1351,8 @@ mod tests {
         assert!(pg.snapshot().view.now >= 60_000 * MS);
         assert!(pg.checkpoint_count() <= MAX_CHECKPOINTS);
         // As the history grows, the copy budget leaves fewer checkpoints, never fewer than a few.
-        let copied: usize = pg.checkpoints.iter().map(|c| c.sim.history().len()).sum();
-        assert!(copied <= CHECKPOINT_OPS_BUDGET + pg.simulation().history().len(), "{copied}");
+        let copied: usize = pg.checkpoints.iter().map(|c| held_ops(&c.sim)).sum();
+        assert!(copied <= CHECKPOINT_OPS_BUDGET + held_ops(pg.simulation()), "{copied}");
         assert!(pg.checkpoint_count() > 2, "{} checkpoints", pg.checkpoint_count());
         let s = pg.snapshot();
         let p = &s.panels;

@@ -25,12 +25,14 @@ use crate::time::{to_ms, Time};
 pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs: bool) -> Vec<Anomaly> {
     let mut out = Vec::new();
     let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
-        history.ops.iter().filter_map(|o| o.written().map(|v| (v, o))).collect();
+        history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
     let mut last_delete: std::collections::BTreeMap<Key, Time> = std::collections::BTreeMap::new();
-    for op in history.ops.iter().filter(|o| o.is_delete()) {
+    for op in history.all().filter(|o| o.is_delete()) {
         let t = last_delete.entry(op.key()).or_default();
         *t = (*t).max(op.invoke);
     }
+    // Only retained operations: compaction drops a write's details once it is settled, and an
+    // archived write may be compacted into a log prefix that no longer lists it one by one.
     for op in &history.ops {
         let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
         let key = op.key();

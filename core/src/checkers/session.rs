@@ -74,6 +74,9 @@ struct Session {
     log: Vec<(Key, OpId)>,
     /// Per other session, how much of its log has been merged into this one.
     merged: BTreeMap<usize, usize>,
+    /// How many entries compaction has dropped from the front of `log` (positions stay
+    /// absolute).
+    log_base: usize,
 }
 
 impl Session {
@@ -93,6 +96,30 @@ impl Session {
             list.drain(..drop);
         }
         self.log.push((key, write));
+    }
+}
+
+impl SessionChecker {
+    /// Compaction: drops the causal context of writes not `kept`, and from the front of each
+    /// session's log the observations of writes not kept (a causal dependency that old is no
+    /// longer inherited).
+    pub fn compact(&mut self, kept: &dyn Fn(OpId) -> bool) {
+        self.context.retain(|op, _| kept(*op));
+        for s in self.sessions.values_mut() {
+            let n = s.log.iter().take_while(|&&(_, op)| !kept(op)).count();
+            s.log.drain(..n);
+            s.log_base += n;
+        }
+    }
+
+    /// The operations this checker may still look up in the history.
+    pub fn referenced(&self, out: &mut std::collections::BTreeSet<OpId>) {
+        for s in self.sessions.values() {
+            out.extend(s.observed.values().flatten().map(|&(op, _)| op));
+            out.extend(s.log.iter().map(|&(_, op)| op));
+        }
+        out.extend(self.pending_reads.values().flatten().map(|&(op, _)| op));
+        out.extend(self.context.keys().copied());
     }
 }
 
@@ -120,7 +147,7 @@ impl SessionChecker {
     }
 
     pub fn on_write_invoked(&mut self, session: usize, write: OpId) {
-        let len = self.sessions.get(&session).map_or(0, |s| s.log.len());
+        let len = self.sessions.get(&session).map_or(0, |s| s.log_base + s.log.len());
         self.context.insert(write, (session, len));
     }
 
@@ -174,7 +201,10 @@ impl SessionChecker {
                 Some(&(writer, len)) if writer != session => {
                     let from = self.sessions.get(&session).and_then(|me| me.merged.get(&writer)).copied().unwrap_or(0);
                     match self.sessions.get(&writer) {
-                        Some(w) if from < len => w.log[from..len.min(w.log.len())].to_vec(),
+                        Some(w) if from < len => {
+                            let (a, b) = (from.saturating_sub(w.log_base), len.saturating_sub(w.log_base));
+                            w.log[a.min(w.log.len())..b.min(w.log.len())].to_vec()
+                        }
                         _ => Vec::new(),
                     }
                 }
@@ -344,7 +374,7 @@ mod tests {
     }
 
     fn kinds(ops: Vec<Operation>) -> Vec<(AnomalyKind, OpId)> {
-        check_history(&History { ops }).into_iter().map(|a| (a.kind, a.ops[0])).collect()
+        check_history(&History { ops, ..Default::default() }).into_iter().map(|a| (a.kind, a.ops[0])).collect()
     }
 
     #[test]

@@ -60,6 +60,32 @@ impl StaleReadChecker {
         kw.acked.push((ack, best_invoke, best_op));
     }
 
+    /// Compaction: forgets what no read invoked at or after `from` can need. Per key, writes
+    /// acknowledged before `from` collapse into the newest of them (each entry carries the
+    /// running maximum, so that one answers for all); values and deletes not `kept` go.
+    pub fn compact(&mut self, from: Time, kept: &dyn Fn(OpId) -> bool) {
+        for kw in self.keys.values_mut() {
+            let n = kw.acked.partition_point(|&(ack, _, _)| ack < from);
+            if n > 1 {
+                kw.acked.drain(..n - 1);
+            }
+        }
+        self.writer.retain(|_, op| kept(*op));
+        for d in self.deletes.values_mut() {
+            d.retain(|op| kept(*op));
+        }
+        self.deletes.retain(|_, d| !d.is_empty());
+    }
+
+    /// The operations this checker may still look up in the history.
+    pub fn referenced(&self, out: &mut std::collections::BTreeSet<OpId>) {
+        for kw in self.keys.values() {
+            out.extend(kw.acked.iter().map(|&(_, _, op)| op));
+        }
+        out.extend(self.writer.values().copied());
+        out.extend(self.deletes.values().flatten().copied());
+    }
+
     /// Checks an acknowledged read against the writes acknowledged before it began.
     pub fn on_read_done(&mut self, read: &Operation, history: &History) -> Option<Anomaly> {
         let values = read.read_values()?;
@@ -155,7 +181,7 @@ pub fn check(history: &History) -> Vec<Anomaly> {
     events.sort();
     let mut out = Vec::new();
     for (_, what, id) in events {
-        let op = &history.ops[id as usize];
+        let Some(op) = history.get(id) else { continue };
         match what {
             0 => checker.on_write_invoked(op),
             1 => checker.on_write_acked(op),
@@ -206,7 +232,7 @@ mod tests {
             ),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
-            let h = History { ops };
+            let h = History { ops, ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
         }
@@ -238,7 +264,7 @@ mod tests {
             (vec![w(0, 10, 0, 5), d(1, 11, 6, 11), r(2, vec![10], 10, 12)], vec![]),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
-            let h = History { ops };
+            let h = History { ops, ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
         }

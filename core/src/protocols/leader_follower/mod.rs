@@ -79,6 +79,8 @@
 
 mod ack_policy;
 mod config;
+mod log;
+pub use log::Log;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -244,7 +246,7 @@ pub struct LeaderFollowerNode {
     lock: Option<LeaderLock>,
     /// The leader this node last knew of (durable, so a restarted leader resumes leading).
     leader: Option<NodeId>,
-    log: Vec<Entry>,
+    log: Log,
     /// Length of the log prefix that survives a crash.
     durable_len: usize,
     // Volatile state.
@@ -300,7 +302,7 @@ impl LeaderFollowerNode {
             voted_for: None,
             lock: None,
             leader,
-            log: Vec::new(),
+            log: Log::default(),
             durable_len: 0,
             role: Role::Follower,
             commit: 0,
@@ -406,8 +408,20 @@ impl LeaderFollowerNode {
     pub fn term(&self) -> u64 {
         self.term
     }
+    /// The log's entries after its compacted prefix (all of them unless the simulator
+    /// compacted it: see [`Log`]).
     pub fn log(&self) -> &[Entry] {
+        self.log.entries()
+    }
+    /// The whole log, compacted prefix included.
+    pub fn full_log(&self) -> &Log {
         &self.log
+    }
+
+    /// Compacts the first `upto` entries of the log (the simulator does this only for a prefix
+    /// every node holds identically, durably and applied).
+    pub fn compact_log(&mut self, upto: usize) {
+        self.log.compact(upto);
     }
     pub fn commit_index(&self) -> u64 {
         self.commit
@@ -459,11 +473,7 @@ impl LeaderFollowerNode {
     }
 
     fn term_at(&self, index: u64) -> u64 {
-        if index == 0 {
-            0
-        } else {
-            self.log[index as usize - 1].term
-        }
+        self.log.term_at(index)
     }
 
     fn persist(&mut self) {
@@ -475,10 +485,11 @@ impl LeaderFollowerNode {
     /// Rebuilds the applied data from the applied prefix of the log (after a truncation or a
     /// restart).
     fn rebuild_kv(&mut self) {
-        self.kv.clear();
+        self.kv = self.log.base_kv().clone();
         let applied = self.applied_len() as usize;
-        for (i, e) in self.log[..applied].iter().enumerate() {
-            self.kv.insert(e.key, (e.live(), i as u64 + 1));
+        let base = self.log.base();
+        for (i, e) in self.log[base..applied.max(base)].iter().enumerate() {
+            self.kv.insert(e.key, (e.live(), (base + i) as u64 + 1));
         }
     }
 
@@ -849,6 +860,8 @@ impl LeaderFollowerNode {
 
     fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
         let p = &mut self.progress[i];
+        // Every node holds the compacted prefix: resend from its end at the earliest.
+        p.next = p.next.max(self.log.base() as u64 + 1);
         let prev_index = p.next - 1;
         let end = (prev_index as usize + self.cfg.batch).min(self.log.len());
         let entries = self.log[prev_index as usize..end].to_vec();
@@ -858,7 +871,7 @@ impl LeaderFollowerNode {
         let msg = Msg::Append {
             term: self.term,
             prev_index,
-            prev_term: if prev_index == 0 { 0 } else { self.log[prev_index as usize - 1].term },
+            prev_term: self.log.term_at(prev_index),
             entries,
             commit: self.commit,
             last: self.log.len() as u64,
@@ -1049,9 +1062,11 @@ impl LeaderFollowerNode {
         // Entries beyond the end of the leader's log that an older term wrote can never be
         // committed: discard them now (MongoDB's rollback, pg_rewind) rather than serve them.
         if matched == leader_last && self.last() > leader_last {
-            let stale = self.log[leader_last as usize..].iter().all(|e| e.term < term);
+            // (The compacted prefix is every node's, so never stale.)
+            let from = (leader_last as usize).max(self.log.base());
+            let stale = self.log[from..].iter().all(|e| e.term < term);
             if stale {
-                let discarded = self.log.split_off(leader_last as usize);
+                let discarded = self.log.split_off(from);
                 self.durable_len = self.durable_len.min(self.log.len());
                 self.clamp_to_log();
                 truncated = true;
@@ -1314,7 +1329,7 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn view(&self) -> NodeView {
-        let start = self.log.len().saturating_sub(8);
+        let start = self.log.len().saturating_sub(8).max(self.log.base());
         let mut flags = Vec::new();
         if self.fallback {
             flags.push("semi-sync fell back to async".to_string());
@@ -1383,8 +1398,49 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
-        for e in &self.log {
+        for (&k, &(v, _)) in self.log.base_kv() {
+            if let Some(v) = v {
+                f(k, v);
+            }
+        }
+        for e in self.log.entries() {
             f(e.key, e.value);
+        }
+    }
+
+    fn compact_logs(nodes: &mut [Self], before_op: OpId) {
+        let data: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_coordinator()).collect();
+        let Some(&first) = data.first() else { return };
+        // What every node holds durably and has applied (and, reading committed data, has
+        // made visible).
+        let mut upto = data
+            .iter()
+            .map(|&i| {
+                let n = &nodes[i];
+                let mut k = n.durable_len.min(n.applied_len() as usize).min(n.log.len());
+                if n.cfg.visibility == Visibility::Commit {
+                    k = k.min(n.committed_len as usize);
+                }
+                k
+            })
+            .min()
+            .unwrap_or(0);
+        // …identically, and written by operations the history has already dropped.
+        let base = nodes[first].log.base();
+        if data.iter().any(|&i| nodes[i].log.base() != base) {
+            return;
+        }
+        let mut k = base;
+        while k < upto {
+            let e = &nodes[first].log[k];
+            if e.op >= before_op || data.iter().any(|&i| nodes[i].log[k] != *e) {
+                break;
+            }
+            k += 1;
+        }
+        upto = k;
+        for &i in &data {
+            nodes[i].compact_log(upto);
         }
     }
 
@@ -1404,7 +1460,8 @@ impl Protocol for LeaderFollowerNode {
                 // Logs that agree on the term at a position agree on everything before it, so
                 // the common prefix is found by binary search.
                 let max = node.log.len().min(lead.len());
-                let (mut lo, mut hi) = (0usize, max);
+                // The compacted prefixes are common to every node.
+                let (mut lo, mut hi) = (node.log.base().max(lead.base()).min(max), max);
                 while lo < hi {
                     let mid = (lo + hi).div_ceil(2);
                     if node.log[mid - 1].term == lead[mid - 1].term && node.log[mid - 1].op == lead[mid - 1].op {

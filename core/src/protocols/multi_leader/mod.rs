@@ -137,8 +137,10 @@ pub struct MultiLeaderNode {
     data: BTreeMap<Key, KeyState>,
     /// Highest sequence number applied from each origin.
     seen: Vec<u64>,
-    /// Every update applied here, in order (what this node ships on).
+    /// Every update applied here, in order (what this node ships on), after the first
+    /// `log_base` ones, which every peer has acknowledged and compaction dropped.
     log: Vec<Update>,
+    log_base: usize,
     conflicts: u64,
     // Volatile state.
     peers: Vec<Peer>,
@@ -163,6 +165,7 @@ impl MultiLeaderNode {
             data: BTreeMap::new(),
             seen: vec![0; n],
             log: Vec::new(),
+            log_base: 0,
             conflicts: 0,
             peers: Vec::new(),
             held: Vec::new(),
@@ -255,12 +258,14 @@ impl MultiLeaderNode {
 
     fn ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize, force: bool) {
         let mut updates = Vec::new();
-        let start = self.peers[i].next;
+        // Every peer has acknowledged the compacted prefix: start after it at the earliest.
+        let start = self.peers[i].next.max(self.log_base);
         let mut idx = start;
         let to = self.peers[i].node;
-        while idx < self.log.len() && updates.len() < self.cfg.batch {
-            if self.forwards(&self.log[idx], to) {
-                updates.push(self.log[idx].clone());
+        while idx < self.log_len() && updates.len() < self.cfg.batch {
+            let u = &self.log[idx - self.log_base];
+            if self.forwards(u, to) {
+                updates.push(u.clone());
             }
             idx += 1;
         }
@@ -279,10 +284,26 @@ impl MultiLeaderNode {
     fn ship_new(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         for i in 0..self.peers.len() {
             let p = &self.peers[i];
-            if p.next == p.acked && p.next < self.log.len() {
+            if p.next == p.acked && p.next < self.log_len() {
                 self.ship(ctx, out, i, false);
             }
         }
+    }
+
+    /// The log's length, compacted prefix included.
+    fn log_len(&self) -> usize {
+        self.log_base + self.log.len()
+    }
+
+    /// Compaction: drops the log prefix every peer has acknowledged, written by operations
+    /// before `before_op` (those the history has dropped: a restarted node then reships from
+    /// the end of that prefix, where it would have resent them to peers that have them).
+    fn compact_log(&mut self, before_op: OpId) {
+        // (A node that ships to nobody needs none of its log.)
+        let acked = self.peers.iter().map(|p| p.acked).min().unwrap_or(self.log_len());
+        let n = self.log.iter().take(acked.saturating_sub(self.log_base)).take_while(|u| u.op < before_op).count();
+        self.log.drain(..n);
+        self.log_base += n;
     }
 
     /// Applies an update (local or remote). Returns false when it was already applied.
@@ -542,7 +563,7 @@ impl Protocol for MultiLeaderNode {
                 Msg::Ship { start, end, updates } => self.on_ship(ctx, out, from, start, end, updates),
                 Msg::ShipAck { end } => {
                     if let Some(i) = self.peers.iter().position(|p| p.node == from) {
-                        let end = (end as usize).min(self.log.len());
+                        let end = (end as usize).min(self.log_len());
                         let p = &mut self.peers[i];
                         if end < p.acked.max(p.next) && end >= p.acked {
                             // The peer is missing something we sent: resend from its position.
@@ -552,7 +573,7 @@ impl Protocol for MultiLeaderNode {
                             p.acked = p.acked.max(end);
                             p.next = p.next.max(p.acked);
                         }
-                        if p.next == p.acked && p.next < self.log.len() {
+                        if p.next == p.acked && p.next < self.log_len() {
                             self.ship(ctx, out, i, false);
                         }
                     }
@@ -560,10 +581,11 @@ impl Protocol for MultiLeaderNode {
             },
             Input::Timer(Timer::Heartbeat) => {
                 let hb = self.cfg.heartbeat();
+                let len = self.log_len();
                 for i in 0..self.peers.len() {
                     let p = &mut self.peers[i];
                     let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
-                    if quiet && p.acked < self.log.len() {
+                    if quiet && p.acked < len {
                         p.next = p.acked;
                         self.ship(ctx, out, i, true);
                     }
@@ -586,9 +608,9 @@ impl Protocol for MultiLeaderNode {
         NodeView {
             role: if self.is_leader() { Role::Leader } else { Role::Follower },
             term: 0,
-            position: self.log.len() as u64,
-            commit: self.log.len() as u64,
-            summary: format!("dc{dc} · {} updates · {} conflicts", self.log.len(), self.conflicts),
+            position: self.log_len() as u64,
+            commit: self.log_len() as u64,
+            summary: format!("dc{dc} · {} updates · {} conflicts", self.log_len(), self.conflicts),
             log_tail: Vec::new(),
             data: self
                 .data
@@ -645,6 +667,12 @@ impl Protocol for MultiLeaderNode {
 
     fn key_type(&self, key: Key) -> KeyType {
         self.cfg.conflicts_of(key).key_type()
+    }
+
+    fn compact_logs(nodes: &mut [Self], before_op: OpId) {
+        for n in nodes {
+            n.compact_log(before_op);
+        }
     }
 
     fn keeps_history() -> bool {
