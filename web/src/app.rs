@@ -23,6 +23,10 @@ use crate::state::{Action, Playground, Shared, SimState};
 /// While playing, the panels below the graph (timelines, charts, log, inspector, anomalies)
 /// redraw at most this often; the graph and the status redraw every frame.
 const SLOW_PANELS_MS: f64 = 250.0;
+/// The slow panels, each with its own snapshot: actions, anomalies, inspector, client,
+/// timeline, space-time, charts, conflicts, log.
+const SLOW_PANELS: usize = 9;
+const ANOMALIES: usize = 1;
 
 /// Where the last session that rendered is kept, for the panic page's reload.
 const LAST_GOOD: &str = "replicalab:last-good";
@@ -106,22 +110,35 @@ pub fn App() -> Html {
     let frame_summary = if sim.playback.running() { frames.0.borrow().interval.summary() } else { None };
     let snapshot = Shared(sim.snapshot.clone());
     // The slow panels get a snapshot refreshed at most every SLOW_PANELS_MS while playing, at
-    // once on any selection change and whenever playback stops.
-    let slow_cell = use_mut_ref(|| (f64::NEG_INFINITY, snapshot.clone()));
-    let slow = {
-        let mut cell = slow_cell.borrow_mut();
+    // once on any selection change and whenever playback stops. While playing, at most one of
+    // them takes a new snapshot per frame (the stalest due), so their re-rendering is spread
+    // over frames instead of landing on one frame every SLOW_PANELS_MS.
+    let slow_cells = use_mut_ref(|| vec![(f64::NEG_INFINITY, snapshot.clone()); SLOW_PANELS]);
+    let slow: Vec<Shared> = {
+        let mut cells = slow_cells.borrow_mut();
         let now = gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
-        let stale = !sim.playback.running()
-            || now - cell.0 >= SLOW_PANELS_MS
-            || cell.1.selection != snapshot.selection
-            || cell.1.marks != snapshot.marks
-            || cell.1.session_commands != snapshot.session_commands
-            || cell.1.forks != snapshot.forks
-            || cell.1.anomalies_total != snapshot.anomalies_total;
-        if stale {
-            *cell = (now, snapshot.clone());
+        let forced = |c: &Shared| {
+            !sim.playback.running()
+                || c.selection != snapshot.selection
+                || c.marks != snapshot.marks
+                || c.session_commands != snapshot.session_commands
+                || c.forks != snapshot.forks
+        };
+        if cells.iter().any(|(_, c)| forced(c)) {
+            cells.iter_mut().for_each(|cell| *cell = (now, snapshot.clone()));
+        } else {
+            // A new anomaly shows in its list at once.
+            if cells[ANOMALIES].1.anomalies_total != snapshot.anomalies_total {
+                cells[ANOMALIES] = (now, snapshot.clone());
+            }
+            let due = (0..SLOW_PANELS)
+                .filter(|&i| now - cells[i].0 >= SLOW_PANELS_MS)
+                .min_by(|&a, &b| cells[a].0.total_cmp(&cells[b].0));
+            if let Some(i) = due {
+                cells[i] = (now, snapshot.clone());
+            }
         }
-        cell.1.clone()
+        cells.iter().map(|c| c.1.clone()).collect()
     };
     let on_drawing = {
         let setter = drawing.setter();
@@ -176,7 +193,7 @@ pub fn App() -> Html {
                         </p>
                     }
                     if show("actions") {
-                        <Actions snapshot={slow.clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
+                        <Actions snapshot={slow[0].clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
                     }
                     <ol class="narration" aria-hidden="true" data-testid="narration">
                         { for snapshot.narration.iter().rev().take(3).map(|(k, t)| html! { <li key={*k}>{t}</li> }) }
@@ -187,31 +204,31 @@ pub fn App() -> Html {
                         <Status snapshot={snapshot.clone()} frames={frame_summary} />
                     }
                     if show("anomalies") {
-                        <Anomalies snapshot={slow.clone()} on_action={on_action.clone()} />
+                        <Anomalies snapshot={slow[ANOMALIES].clone()} on_action={on_action.clone()} />
                     }
                     if show("inspector") {
-                        <Inspector snapshot={slow.clone()} on_action={on_action.clone()} />
+                        <Inspector snapshot={slow[2].clone()} on_action={on_action.clone()} />
                     }
                     if show("client") {
-                        <ClientPanel snapshot={slow.clone()} on_action={on_action.clone()} />
+                        <ClientPanel snapshot={slow[3].clone()} on_action={on_action.clone()} />
                     }
                 </aside>
             </main>
             <section class="views" aria-label="Timelines and charts">
                 if show("timeline") {
-                    <div class="card"><OpTimeline snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                    <div class="card"><OpTimeline snapshot={slow[4].clone()} on_action={on_action.clone()} /></div>
                 }
                 if show("spacetime") {
-                    <div class="card"><SpaceTime snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                    <div class="card"><SpaceTime snapshot={slow[5].clone()} on_action={on_action.clone()} /></div>
                 }
                 if show("charts") {
-                    <div class="card"><Charts snapshot={slow.clone()} /></div>
+                    <div class="card"><Charts snapshot={slow[6].clone()} /></div>
                 }
                 if show("conflicts") {
-                    <div class="card"><Conflicts snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                    <div class="card"><Conflicts snapshot={slow[7].clone()} on_action={on_action.clone()} /></div>
                 }
                 if show("log") {
-                    <div class="card wide"><EventLog snapshot={slow.clone()} on_action={on_action.clone()} /></div>
+                    <div class="card wide"><EventLog snapshot={slow[8].clone()} on_action={on_action.clone()} /></div>
                 }
             </section>
             <footer class="help">
