@@ -179,3 +179,14 @@ fn memory_stays_bounded_on_long_runs() {
         }
     }
 }
+
+/// The default compaction (a minute) on a five-minute run of the default preset: the run is
+/// the same — same trace hash, same anomalies — as without compaction.
+#[test]
+fn the_default_compaction_leaves_a_long_run_unchanged() {
+    let a = run("lf-async", 1, None, 300_000.0);
+    let b = run("lf-async", 1, Some(Compaction::default()), 300_000.0);
+    assert!(b.history().first_id() > 40_000, "{} dropped", b.history().first_id());
+    assert_eq!(a.trace_hash(), b.trace_hash());
+    assert_eq!(anomalies(&a)[b.anomalies_dropped()..], anomalies(&b)[..]);
+}
