@@ -190,3 +190,43 @@ fn the_default_compaction_leaves_a_long_run_unchanged() {
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(anomalies(&a)[b.anomalies_dropped()..], anomalies(&b)[..]);
 }
+
+/// A follower that stays down does not hold the others' logs back for ever: once it is more
+/// than `MAX_LOG_LAG` entries behind, the others compact past it, and when it comes back it
+/// installs the leader's snapshot and catches up to the same data.
+#[test]
+fn a_follower_down_for_long_catches_up_from_a_snapshot() {
+    use replicalab_core::protocols::leader_follower::MAX_LOG_LAG;
+    use replicalab_core::Command;
+    let scenario = presets::find("lf-async").unwrap().scenario().unwrap();
+    let mut scenario = scenario;
+    scenario.duration_ms = 3_600_000.0;
+    let mut sim = Simulation::new(&scenario);
+    sim.run_until(from_ms(1_000.0));
+    sim.apply(Command::Crash { node: 2 });
+    sim.run_until(from_ms(300_000.0));
+    let early = sim.footprint();
+    sim.run_until(from_ms(600_000.0));
+    let late = sim.footprint();
+    let Simulation::LeaderFollower(s) = &sim else { unreachable!() };
+    let (lead, down) = (s.nodes()[0].full_log(), s.nodes()[2].full_log());
+    assert!(
+        lead.len() > down.len() + 2 * MAX_LOG_LAG,
+        "the leader's log ({}) is far ahead of n2's ({})",
+        lead.len(),
+        down.len()
+    );
+    assert!(lead.base() > down.len(), "the live nodes compacted past n2's log");
+    assert!(late.node_entries <= early.node_entries + early.node_entries / 2 + 200, "{early:?} → {late:?}");
+    sim.apply(Command::Restart { node: 2 });
+    sim.run_until(from_ms(630_000.0));
+    sim.apply(Command::StopWorkload {});
+    sim.run_until(from_ms(640_000.0));
+    let Simulation::LeaderFollower(s) = &sim else { unreachable!() };
+    let view = sim.view();
+    assert_eq!(view.nodes[2].protocol.position, view.nodes[0].protocol.position, "n2 caught up");
+    assert_eq!(view.nodes[2].protocol.data, view.nodes[0].protocol.data, "n2 holds the leader's data");
+    assert!(s.nodes()[2].full_log().base() > 0, "n2 installed a snapshot");
+    assert!(sim.metrics().notes.get("discarded").is_none(), "nothing was discarded");
+    assert!(sim.anomalies().iter().all(|a| a.kind != replicalab_core::checkers::AnomalyKind::LostWrite));
+}

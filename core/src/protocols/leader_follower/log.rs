@@ -56,15 +56,22 @@ impl Log {
         let i = self.terms.partition_point(|&(first, _)| first <= index);
         self.terms[i - 1].1
     }
-    /// Removes and returns the entries from 0-based position `at` on (never the compacted
-    /// prefix: every node agrees on it).
+    /// Removes and returns the entries from 0-based position `at` on. The compacted prefix
+    /// stays: it was committed by every node that held it, so nothing may cut into it (a
+    /// request to is clamped at its end).
     pub fn split_off(&mut self, at: usize) -> Vec<Entry> {
-        assert!(at >= self.base, "split inside the compacted log prefix ({at} < {})", self.base);
-        self.entries.split_off(at - self.base)
+        self.entries.split_off(at.max(self.base) - self.base)
     }
     pub fn truncate(&mut self, len: usize) {
-        assert!(len >= self.base, "truncate inside the compacted log prefix ({len} < {})", self.base);
-        self.entries.truncate(len - self.base);
+        self.entries.truncate(len.max(self.base) - self.base);
+    }
+    /// The term boundaries of the compacted prefix.
+    pub fn terms(&self) -> &[(u64, u64)] {
+        &self.terms
+    }
+    /// A log made of a compacted prefix only (an installed snapshot).
+    pub fn from_snapshot(base: usize, terms: Vec<(u64, u64)>, base_kv: BTreeMap<Key, (Option<Value>, u64)>) -> Log {
+        Log { base, terms, base_kv, entries: Vec::new() }
     }
     /// Compacts the first `upto` entries (no-op if they already are).
     pub fn compact(&mut self, upto: usize) {
@@ -140,7 +147,6 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "compacted log prefix")]
     fn the_compacted_prefix_cannot_be_truncated() {
         let mut log = Log::default();
         for i in 0..4 {
@@ -148,5 +154,9 @@ mod tests {
         }
         log.compact(3);
         log.truncate(2);
+        assert_eq!(log.len(), 3);
+        assert!(log.split_off(1).is_empty());
+        let snap = Log::from_snapshot(log.base(), log.terms().to_vec(), log.base_kv().clone());
+        assert_eq!((snap.len(), snap.term_at(3), snap.base_kv().get(&0)), (3, 1, Some(&(Some(2), 3))));
     }
 }

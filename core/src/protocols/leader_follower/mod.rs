@@ -102,6 +102,10 @@ impl Entry {
     }
 }
 
+/// How far (in entries) a node's log may fall behind the furthest before compaction leaves it
+/// behind; it then catches up from a snapshot.
+pub const MAX_LOG_LAG: usize = 20_000;
+
 /// One write in the replication log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
@@ -149,6 +153,15 @@ pub enum Msg {
         term: u64,
         granted: bool,
     },
+    /// The leader's compacted log prefix, to a follower whose log ends before it (Raft's
+    /// InstallSnapshot, a fresh base backup): the prefix's length, term boundaries and data.
+    Snapshot {
+        term: u64,
+        base: u64,
+        terms: Vec<(u64, u64)>,
+        data: Vec<(Key, Option<Value>, u64)>,
+        commit: u64,
+    },
     /// To the coordinator: take or renew the leader lock.
     LockRequest {
         term: u64,
@@ -170,6 +183,7 @@ impl Message for Msg {
             Msg::Append { entries, prev_index, .. } => {
                 format!("append #{}..{}", prev_index + 1, *prev_index + entries.len() as u64)
             }
+            Msg::Snapshot { base, .. } => format!("snapshot #1..{base}"),
             Msg::AppendResp { success: true, index, .. } => format!("ack #{index}"),
             Msg::AppendResp { success: false, index, .. } => format!("nack, have #{index}"),
             Msg::RequestVote { term, .. } => format!("vote for me? t{term}"),
@@ -1035,6 +1049,10 @@ impl LeaderFollowerNode {
         let matched = prev_index + entries.len() as u64;
         for (j, e) in entries.into_iter().enumerate() {
             let idx = prev_index + 1 + j as u64;
+            if (idx as usize) <= self.log.base() {
+                // Inside the compacted prefix: committed here, never rewritten.
+                continue;
+            }
             if idx <= self.last() {
                 if self.term_at(idx) == e.term {
                     continue;
@@ -1133,8 +1151,91 @@ impl LeaderFollowerNode {
             p.next = index + 1;
             p.matched = p.matched.min(index);
             p.retry_after = ctx.clock + hb;
-            self.send_append(ctx, out, i);
+            if (index as usize) < self.log.base() {
+                // The follower's log ends inside what this leader has compacted.
+                self.send_snapshot(ctx, out, i);
+            } else {
+                self.send_append(ctx, out, i);
+            }
         }
+    }
+
+    fn send_snapshot(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
+        let base = self.log.base() as u64;
+        let p = &mut self.progress[i];
+        p.next = base + 1;
+        p.last_sent = Some(ctx.clock);
+        let to = p.node;
+        let data = self.log.base_kv().iter().map(|(&k, &(v, pos))| (k, v, pos)).collect();
+        out.send(
+            to,
+            Msg::Snapshot { term: self.term, base, terms: self.log.terms().to_vec(), data, commit: self.commit },
+        );
+    }
+
+    /// A follower installs the leader's compacted prefix in place of its own log (which ends
+    /// before it, or differs from it).
+    #[allow(clippy::too_many_arguments)]
+    fn on_snapshot(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        term: u64,
+        base: u64,
+        terms: Vec<(u64, u64)>,
+        data: Vec<(Key, Option<Value>, u64)>,
+        commit: u64,
+    ) {
+        if self.is_coordinator() || (term < self.term && self.cfg.fencing.terms) {
+            return;
+        }
+        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+            if self.cfg.fencing.terms {
+                self.observe_term(term);
+            } else {
+                self.term = term;
+            }
+            self.become_follower(Some(from), out);
+            self.leader_match = 0;
+            self.acked = 0;
+        }
+        self.suspected = false;
+        self.arm_detector(out);
+        let snapshot =
+            Log::from_snapshot(base as usize, terms, data.into_iter().map(|(k, v, pos)| (k, (v, pos))).collect());
+        if self.last() < base || self.term_at(base) != snapshot.term_at(base) {
+            // Entries that end on the snapshot's term at their position are the snapshot's own
+            // (log matching); otherwise they diverge and go.
+            let own = self.log.entries().len();
+            let matches = self.last() <= base && self.term_at(self.last()) == snapshot.term_at(self.last());
+            if own > 0 && !matches {
+                let ops: Vec<String> = self.log.entries().iter().map(|d| format!("op{}", d.op)).collect();
+                out.note(
+                    "discarded",
+                    format!(
+                        "n{} replaces its log by n{from}'s snapshot through #{base}, discarding {own} entries: {}",
+                        self.id,
+                        ops.join(" ")
+                    ),
+                );
+            }
+            self.log = snapshot;
+            self.durable_len = base as usize;
+            self.applied = base;
+            self.apply_queue.clear();
+            self.rebuild_kv();
+            self.committed_kv = self.kv.clone();
+            self.committed_len = base;
+            self.clamp_to_log();
+            self.serve_waiting(out);
+        }
+        self.commit = self.commit.max(commit.min(base));
+        self.leader_match = self.leader_match.max(base);
+        let index = self.ack_index(base);
+        self.acked = self.acked.max(index);
+        let _ = ctx;
+        out.send(from, Msg::AppendResp { term: self.term, success: true, index });
     }
 
     fn on_heartbeat(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
@@ -1268,6 +1369,9 @@ impl Protocol for LeaderFollowerNode {
                     self.on_append(ctx, out, from, (term, prev_index, prev_term, entries, commit, last))
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
+                Msg::Snapshot { term, base, terms, data, commit } => {
+                    self.on_snapshot(ctx, out, from, term, base, terms, data, commit)
+                }
                 Msg::RequestVote { term, last_index, last_term } => {
                     self.on_request_vote(out, from, term, last_index, last_term)
                 }
@@ -1409,22 +1513,22 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn compact_logs(nodes: &mut [Self], before_op: OpId) {
-        let data: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_coordinator()).collect();
+        // What a node holds durably and has applied (and, reading committed data, has made
+        // visible).
+        let settled = |n: &Self| {
+            let mut k = n.durable_len.min(n.applied_len() as usize).min(n.log.len());
+            if n.cfg.visibility == Visibility::Commit {
+                k = k.min(n.committed_len as usize);
+            }
+            k
+        };
+        let all: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_coordinator()).collect();
+        // A node more than MAX_LOG_LAG entries behind the furthest (down, paused or cut off for
+        // long) does not hold the others back: it gets a snapshot when it is back.
+        let furthest = all.iter().map(|&i| settled(&nodes[i])).max().unwrap_or(0);
+        let data: Vec<usize> = all.iter().copied().filter(|&i| settled(&nodes[i]) + MAX_LOG_LAG >= furthest).collect();
         let Some(&first) = data.first() else { return };
-        // What every node holds durably and has applied (and, reading committed data, has
-        // made visible).
-        let mut upto = data
-            .iter()
-            .map(|&i| {
-                let n = &nodes[i];
-                let mut k = n.durable_len.min(n.applied_len() as usize).min(n.log.len());
-                if n.cfg.visibility == Visibility::Commit {
-                    k = k.min(n.committed_len as usize);
-                }
-                k
-            })
-            .min()
-            .unwrap_or(0);
+        let mut upto = data.iter().map(|&i| settled(&nodes[i])).min().unwrap_or(0);
         // …identically, and written by operations the history has already dropped.
         let base = nodes[first].log.base();
         if data.iter().any(|&i| nodes[i].log.base() != base) {
@@ -1471,7 +1575,14 @@ impl Protocol for LeaderFollowerNode {
                     }
                 }
                 let positions = (lead.len() - lo) as u64;
-                let time = if positions > 0 { now.saturating_sub(lead[lo].appended_at) } else { 0 };
+                // (A follower behind the leader's compacted prefix: at least as old as the oldest
+                // entry the leader still lists.)
+                let oldest = match positions {
+                    0 => None,
+                    _ if lo >= lead.base() => Some(&lead[lo]),
+                    _ => lead.entries().first(),
+                };
+                let time = oldest.map_or(0, |e| now.saturating_sub(e.appended_at));
                 Some(Lag { positions, time })
             })
             .collect()
