@@ -999,6 +999,23 @@ impl LeaderFollowerNode {
         }
     }
 
+    /// A message from leader `from` of `term`: follow it (adopting its term) and hear from it.
+    fn follow(&mut self, from: NodeId, term: u64, out: &mut Out<Msg, Timer>) {
+        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+            if self.cfg.fencing.terms {
+                self.observe_term(term);
+            } else {
+                self.term = term;
+            }
+            self.become_follower(Some(from), out);
+            // What matched the previous leader's log says nothing about this one's.
+            self.leader_match = 0;
+            self.acked = 0;
+        }
+        self.suspected = false;
+        self.arm_detector(out);
+    }
+
     fn on_append(
         &mut self,
         ctx: &Ctx,
@@ -1018,19 +1035,7 @@ impl LeaderFollowerNode {
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
         }
-        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
-            if self.cfg.fencing.terms {
-                self.observe_term(term);
-            } else {
-                self.term = term;
-            }
-            self.become_follower(Some(from), out);
-            // What matched the previous leader's log says nothing about this one's.
-            self.leader_match = 0;
-            self.acked = 0;
-        }
-        self.suspected = false;
-        self.arm_detector(out);
+        self.follow(from, term, out);
         if prev_index > self.last() {
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
@@ -1178,7 +1183,6 @@ impl LeaderFollowerNode {
     #[allow(clippy::too_many_arguments)]
     fn on_snapshot(
         &mut self,
-        ctx: &Ctx,
         out: &mut Out<Msg, Timer>,
         from: NodeId,
         term: u64,
@@ -1190,18 +1194,7 @@ impl LeaderFollowerNode {
         if self.is_coordinator() || (term < self.term && self.cfg.fencing.terms) {
             return;
         }
-        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
-            if self.cfg.fencing.terms {
-                self.observe_term(term);
-            } else {
-                self.term = term;
-            }
-            self.become_follower(Some(from), out);
-            self.leader_match = 0;
-            self.acked = 0;
-        }
-        self.suspected = false;
-        self.arm_detector(out);
+        self.follow(from, term, out);
         let snapshot =
             Log::from_snapshot(base as usize, terms, data.into_iter().map(|(k, v, pos)| (k, (v, pos))).collect());
         if self.last() < base || self.term_at(base) != snapshot.term_at(base) {
@@ -1234,7 +1227,6 @@ impl LeaderFollowerNode {
         self.leader_match = self.leader_match.max(base);
         let index = self.ack_index(base);
         self.acked = self.acked.max(index);
-        let _ = ctx;
         out.send(from, Msg::AppendResp { term: self.term, success: true, index });
     }
 
@@ -1370,7 +1362,7 @@ impl Protocol for LeaderFollowerNode {
                 }
                 Msg::AppendResp { term, success, index } => self.on_append_resp(ctx, out, from, term, success, index),
                 Msg::Snapshot { term, base, terms, data, commit } => {
-                    self.on_snapshot(ctx, out, from, term, base, terms, data, commit)
+                    self.on_snapshot(out, from, term, base, terms, data, commit)
                 }
                 Msg::RequestVote { term, last_index, last_term } => {
                     self.on_request_vote(out, from, term, last_index, last_term)
