@@ -152,6 +152,21 @@ pub fn round3(d: Dur) -> Dur {
 }
 
 impl Metrics {
+    /// Every write (or read) latency of the run: the samples, then the folded ones at their
+    /// rounded values.
+    pub fn latency_samples(&self, writes: bool) -> Vec<Dur> {
+        let (samples, folded) = if writes {
+            (&self.write_latencies, &self.folded_writes)
+        } else {
+            (&self.read_latencies, &self.folded_reads)
+        };
+        let mut all = samples.clone();
+        for (&d, &n) in folded {
+            all.extend(std::iter::repeat_n(d, n as usize));
+        }
+        all
+    }
+
     /// Moves the latency samples into the folded distributions (bounded: at most a few
     /// thousand distinct rounded values).
     pub fn fold_latencies(&mut self) {
