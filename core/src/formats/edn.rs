@@ -124,31 +124,56 @@ pub fn parse(text: &str) -> Result<Value, FormatError> {
 
 /// Reads every top-level value of `text`, each with the 1-based line it starts on.
 pub fn parse_all(text: &str) -> Result<Vec<(Value, usize)>, FormatError> {
-    let mut r = Reader::new(text);
     let mut out = Vec::new();
+    each_top_level(text, |v, line| {
+        out.push((v, line));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hands every top-level value of `text` to `f` as soon as it is read, with the 1-based line
+/// it starts on, so that a long history never exists as one tree.
+pub fn each_top_level(
+    text: &str,
+    mut f: impl FnMut(Value, usize) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
+    let mut r = Reader::new(text);
     loop {
         r.skip_blank();
         if r.at_end() {
-            return Ok(out);
+            return Ok(());
         }
         let line = r.line;
-        out.push((r.read()?, line));
+        f(r.read()?, line)?;
     }
 }
 
 /// Reads a history: either one top-level vector or list of values, or a bare sequence of
 /// values. Each value comes with the 1-based line it starts on.
 pub fn parse_sequence(text: &str) -> Result<Vec<(Value, usize)>, FormatError> {
+    let mut out = Vec::new();
+    each_in_sequence(text, |v, line| {
+        out.push((v, line));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// As [`parse_sequence`], handing each value to `f` as soon as it is read.
+pub fn each_in_sequence(
+    text: &str,
+    mut f: impl FnMut(Value, usize) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
     let mut r = Reader::new(text);
     r.skip_blank();
     let close = match r.peek() {
         Some(b'[') => b']',
         Some(b'(') => b')',
-        _ => return parse_all(text),
+        _ => return each_top_level(text, f),
     };
     let (open_line, open_col) = (r.line, r.col);
     r.bump();
-    let mut out = Vec::new();
     loop {
         r.skip_blank();
         match r.peek() {
@@ -160,7 +185,7 @@ pub fn parse_sequence(text: &str) -> Result<Vec<(Value, usize)>, FormatError> {
             Some(b']' | b')' | b'}') => return Err(r.error("unmatched closing bracket")),
             Some(_) => {
                 let line = r.line;
-                out.push((r.read_at(1)?, line));
+                f(r.read_at(1)?, line)?;
             }
         }
     }
@@ -168,7 +193,7 @@ pub fn parse_sequence(text: &str) -> Result<Vec<(Value, usize)>, FormatError> {
     if !r.at_end() {
         return Err(r.error("expected the end of the input after the history"));
     }
-    Ok(out)
+    Ok(())
 }
 
 struct Reader<'a> {

@@ -21,12 +21,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub mod edn;
+pub mod generate;
 pub mod porcupine;
 
 use edn::Value;
 
 /// A history file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     PorcupineEtcd,
     PorcupineKv,
@@ -145,24 +147,108 @@ pub struct Event {
     pub value: Value,
 }
 
+/// A history as read: its events, and what was skipped on the way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub events: Vec<Event>,
+    /// Lines that are not operations and were skipped: other loggers' lines, banners and
+    /// summaries around the history in a test run's output.
+    pub foreign_lines: usize,
+    /// The first of them (1-based), to show what was skipped.
+    pub first_foreign_line: Option<usize>,
+    /// Events of named processes (the `:nemesis`): kept in `events` but not client operations,
+    /// so [`pair`] leaves them out.
+    pub nemesis_events: usize,
+}
+
+impl Parsed {
+    fn skip(&mut self, line: usize) {
+        self.foreign_lines += 1;
+        self.first_foreign_line.get_or_insert(line);
+    }
+    fn push(&mut self, e: Event) {
+        if matches!(e.process, Process::Named(_)) {
+            self.nemesis_events += 1;
+        }
+        self.events.push(e);
+    }
+}
+
 /// Reads a history in the given format.
 pub fn parse(format: Format, text: &str) -> Result<Vec<Event>, FormatError> {
+    read(format, text).map(|p| p.events)
+}
+
+/// Reads a history in the given format, skipping what is not part of it: lines of other
+/// loggers and banners (a `lein test` run's whole output can be pasted), a byte-order mark.
+/// A line that is an operation but malformed is an error naming it.
+pub fn read(format: Format, text: &str) -> Result<Parsed, FormatError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
-        Format::PorcupineEtcd => porcupine::parse_etcd(text),
-        Format::PorcupineKv => porcupine::parse_kv(text),
-        Format::JepsenEdn => parse_edn(text),
+        Format::PorcupineEtcd => porcupine::read_etcd(text),
+        Format::PorcupineKv => porcupine::read_kv(text),
+        Format::JepsenEdn => read_edn(text),
     }
+}
+
+/// The format a history's text is most likely in: Jepsen log lines, or EDN maps with or
+/// without `:key`. `None` when nothing in it looks like a history.
+pub fn detect(text: &str) -> Option<Format> {
+    for line in text.lines().take(10_000) {
+        let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '[' || c == '(' || c == '\u{feff}');
+        if t.starts_with('{') && t.contains(":process") {
+            return Some(if t.contains(":key") { Format::PorcupineKv } else { Format::JepsenEdn });
+        }
+        if porcupine::op_fields(line).is_some() {
+            return Some(Format::PorcupineEtcd);
+        }
+    }
+    None
 }
 
 /// Reads a Jepsen EDN history: one vector or list of event maps, or a bare sequence of them.
 pub fn parse_edn(text: &str) -> Result<Vec<Event>, FormatError> {
-    let forms = edn::parse_sequence(text)?;
-    let mut events = Vec::with_capacity(forms.len());
-    for (value, line) in forms {
-        let index = events.len();
-        events.push(event_from_map(&value, index, line)?);
+    read_edn(text).map(|p| p.events)
+}
+
+fn read_edn(text: &str) -> Result<Parsed, FormatError> {
+    let mut out = Parsed::default();
+    let whole = edn::each_in_sequence(text, |value, line| {
+        let index = out.events.len();
+        out.push(event_from_map(&value, index, line)?);
+        Ok(())
+    });
+    match whole {
+        Ok(()) => Ok(out),
+        Err(e) => edn_lines(text, e),
     }
-    Ok(events)
+}
+
+/// Reads a history of one EDN event map per line among other text: lines that start with
+/// `{` are events, the others are skipped. Used when the text as a whole is not EDN (a
+/// history pasted with log lines around it); `whole` is why, returned when no line is an
+/// event either.
+pub(crate) fn edn_lines(text: &str, whole: FormatError) -> Result<Parsed, FormatError> {
+    let mut out = Parsed::default();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let t = line.trim();
+        if t.is_empty() || t.starts_with(';') {
+            continue;
+        }
+        let body = t.trim_start_matches(['[', '(']).trim_end_matches([']', ')', ',']).trim();
+        if !body.starts_with('{') {
+            out.skip(n);
+            continue;
+        }
+        let value = edn::parse(body).map_err(|e| FormatError { line: n, column: None, message: e.message })?;
+        let index = out.events.len();
+        out.push(event_from_map(&value, index, n)?);
+    }
+    if out.events.is_empty() {
+        return Err(whole);
+    }
+    Ok(out)
 }
 
 /// Reads one event map (`{:process 1, :type :invoke, :f :read, :value nil}`).

@@ -1,37 +1,84 @@
-//! The two history formats of Porcupine's test data.
+//! The two history formats of Porcupine's test data, and Jepsen's logs in general.
 //!
 //! - etcd logs: Jepsen log lines `INFO  jepsen.util - <process> :<type> :<f> <value>`, the
 //!   fields separated by tabs or spaces; the value is `nil`, an integer, `[from to]` or a keyword
-//!   such as `:timed-out`. Blank lines are skipped.
+//!   such as `:timed-out`. The same operation lines are read from a whole `lein test` run's
+//!   output (timestamped lines, `jepsen.util:` with a colon, other loggers' lines and banners
+//!   around them, which are skipped and counted) and from Jepsen's `history.txt`, where each
+//!   line is just `<process> :<type> :<f> <value>`. Operations of named processes (the
+//!   `:nemesis`) are kept as events of that process, which [`super::pair`] leaves out.
 //! - key-value logs: one EDN map per line,
 //!   `{:process 0, :type :invoke, :f :append, :key "4", :value "x 0 1 y"}`.
 
 use super::edn;
-use super::{event_from_map, Event, EventType, FormatError, Process};
+use super::{edn_lines, event_from_map, Event, EventType, FormatError, Parsed, Process};
+
+const SHAPE: &str = "expected `INFO  jepsen.util - <process> :<type> :<f> <value>`";
+
+/// Where the operation fields of a Jepsen log line begin (the process), if the line is one:
+/// after a `jepsen.util` logger name (`-` or `:` after it), or at the start of a `history.txt`
+/// line whose first field is a process and whose second is an event type.
+pub(crate) fn op_fields(line: &str) -> Option<usize> {
+    let mut f = Fields { line, rest: line };
+    while let Some((tok, _)) = f.next() {
+        if tok == "jepsen.util" || tok == "jepsen.util:" {
+            let mut after = Fields { line, rest: f.rest };
+            let start = line.len() - f.rest.len();
+            return match after.next() {
+                Some(("-", _)) | Some((":", _)) => Some(line.len() - after.rest.len()),
+                Some(_) if tok.ends_with(':') => Some(start),
+                _ => None,
+            };
+        }
+    }
+    let mut f = Fields { line, rest: line };
+    let (p, _) = f.next()?;
+    let (t, _) = f.next()?;
+    let is_process = p.parse::<i64>().is_ok() || (p.starts_with(':') && p.len() > 1);
+    (is_process && matches!(t, ":invoke" | ":ok" | ":fail" | ":info")).then_some(0)
+}
 
 /// Reads a Jepsen etcd log as published with Porcupine.
 pub fn parse_etcd(text: &str) -> Result<Vec<Event>, FormatError> {
-    const SHAPE: &str = "expected `INFO  jepsen.util - <process> :<type> :<f> <value>`";
-    let mut events = Vec::new();
+    read_etcd(text).map(|p| p.events)
+}
+
+/// Reads a Jepsen log: the operation lines, skipping (and counting) every other line. A line
+/// that is an operation line by its shape (a logger `jepsen.util` followed by a process and an
+/// event type) but is malformed further on is an error naming its line and column.
+pub fn read_etcd(text: &str) -> Result<Parsed, FormatError> {
+    let mut out = Parsed::default();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
             continue;
         }
-        let mut fields = Fields { line, rest: line };
-        for expected in ["INFO", "jepsen.util", "-"] {
-            match fields.next() {
-                Some((tok, _)) if tok == expected => {}
-                Some((tok, col)) => return Err(FormatError::at(n, col, format!("{SHAPE}, found `{tok}`"))),
-                None => return Err(FormatError::line(n, SHAPE)),
-            }
-        }
+        let Some(start) = op_fields(line) else {
+            out.skip(n);
+            continue;
+        };
+        let mut fields = Fields { line, rest: &line[start..] };
         let Some((proc_tok, col)) = fields.next() else {
             return Err(FormatError::line(n, format!("{SHAPE}: the process is missing")));
         };
-        let process = proc_tok
-            .parse::<i64>()
-            .map_err(|_| FormatError::at(n, col, format!("the process must be an integer, not `{proc_tok}`")))?;
+        let type_peek = Fields { line, rest: fields.rest }.next().map(|(t, _)| t);
+        let is_type = |t: &str| matches!(t, ":invoke" | ":ok" | ":fail" | ":info");
+        let process = match proc_tok.parse::<i64>() {
+            Ok(p) => Process::Client(p),
+            Err(_) if proc_tok.starts_with(':') && proc_tok.len() > 1 => Process::Named(proc_tok.to_string()),
+            // A jepsen.util line that is not an operation ("Relative time begins now").
+            Err(_) if !type_peek.is_some_and(is_type) => {
+                out.skip(n);
+                continue;
+            }
+            Err(_) => {
+                return Err(FormatError::at(
+                    n,
+                    char_col(line, col),
+                    format!("the process must be an integer or a name such as :nemesis, not `{proc_tok}`"),
+                ))
+            }
+        };
         let Some((type_tok, col)) = fields.next() else {
             return Err(FormatError::line(n, format!("{SHAPE}: the type is missing")));
         };
@@ -43,7 +90,7 @@ pub fn parse_etcd(text: &str) -> Result<Vec<Event>, FormatError> {
             _ => {
                 return Err(FormatError::at(
                     n,
-                    col,
+                    char_col(line, col),
                     format!("the type must be :invoke, :ok, :fail or :info, not `{type_tok}`"),
                 ))
             }
@@ -54,43 +101,52 @@ pub fn parse_etcd(text: &str) -> Result<Vec<Event>, FormatError> {
         let Some(f) = f_tok.strip_prefix(':').filter(|f| !f.is_empty()) else {
             return Err(FormatError::at(
                 n,
-                col,
+                char_col(line, col),
                 format!("the operation must be a keyword such as :read, not `{f_tok}`"),
             ));
         };
         let value_col = line.len() - fields.rest.len();
-        let value = edn::parse(fields.rest).map_err(|e| {
-            let column = e.column.map(|c| if e.line == 1 { c + char_col(line, value_col) - 1 } else { c });
-            FormatError { line: n, column, message: format!("in the value: {}", e.message) }
-        })?;
-        events.push(Event {
-            index: events.len(),
-            line: n,
-            process: Process::Client(process),
-            kind,
-            f: f.to_string(),
-            key: None,
-            value,
-        });
+        let value = if matches!(process, Process::Named(_)) {
+            // A nemesis's value is free text ("fully connected", a map of nodes): not needed.
+            edn::parse(fields.rest).unwrap_or(edn::Value::Nil)
+        } else {
+            edn::parse(fields.rest).map_err(|e| {
+                let column = e.column.map(|c| if e.line == 1 { c + char_col(line, value_col) - 1 } else { c });
+                FormatError { line: n, column, message: format!("in the value: {}", e.message) }
+            })?
+        };
+        out.push(Event { index: out.events.len(), line: n, process, kind, f: f.to_string(), key: None, value });
     }
-    Ok(events)
+    Ok(out)
 }
 
 /// Reads a key-value log as published with Porcupine: EDN event maps, each with a `:key`.
 pub fn parse_kv(text: &str) -> Result<Vec<Event>, FormatError> {
-    let forms = edn::parse_all(text)?;
-    let mut events = Vec::with_capacity(forms.len());
-    for (value, line) in forms {
-        let event = event_from_map(&value, events.len(), line)?;
-        if event.key.is_none() && matches!(event.process, Process::Client(_)) {
-            return Err(FormatError::line(line, "a key-value event needs a :key"));
-        }
-        events.push(event);
-    }
-    Ok(events)
+    read_kv(text).map(|p| p.events)
 }
 
-/// Whitespace-separated fields of a line, each with its 1-based column.
+/// Reads a key-value log, one event at a time; lines that are not EDN maps are skipped when
+/// the text as a whole is not EDN.
+pub fn read_kv(text: &str) -> Result<Parsed, FormatError> {
+    let mut out = Parsed::default();
+    let whole = edn::each_top_level(text, |value, line| {
+        let index = out.events.len();
+        out.push(event_from_map(&value, index, line)?);
+        Ok(())
+    });
+    let out = match whole {
+        Ok(()) => out,
+        Err(e) => edn_lines(text, e)?,
+    };
+    for e in &out.events {
+        if e.key.is_none() && matches!(e.process, Process::Client(_)) {
+            return Err(FormatError::line(e.line, "a key-value event needs a :key"));
+        }
+    }
+    Ok(out)
+}
+
+/// Whitespace-separated fields of a line, each with its byte offset (see [`char_col`]).
 struct Fields<'a> {
     line: &'a str,
     rest: &'a str,
@@ -98,15 +154,18 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn next(&mut self) -> Option<(&'a str, usize)> {
-        let trimmed = self.rest.trim_start();
-        if trimmed.is_empty() {
-            self.rest = trimmed;
+        // ASCII whitespace separates fields (tabs or spaces in every Jepsen log).
+        let bytes = self.rest.as_bytes();
+        let i = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+        if i == bytes.len() {
+            self.rest = &self.rest[i..];
             return None;
         }
-        let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
-        let start = self.line.len() - trimmed.len();
-        self.rest = &trimmed[end..];
-        Some((&trimmed[..end], char_col(self.line, start)))
+        let j = bytes[i..].iter().position(|b| b.is_ascii_whitespace()).map_or(bytes.len(), |k| i + k);
+        let start = self.line.len() - self.rest.len() + i;
+        let tok = &self.rest[i..j];
+        self.rest = &self.rest[j..];
+        Some((tok, start))
     }
 }
 
@@ -135,7 +194,6 @@ mod tests {
     #[test]
     fn etcd_errors_name_line_and_column() {
         let cases = [
-            ("WARN jepsen.util - 1 :invoke :read nil", 1, Some(1), "expected `INFO"),
             ("INFO  jepsen.util - x :invoke :read nil", 1, Some(21), "integer"),
             ("INFO  jepsen.util - 1 :begin :read nil", 1, Some(23), "type must be"),
             ("INFO  jepsen.util - 1 :invoke read nil", 1, Some(31), "keyword"),

@@ -107,7 +107,15 @@ pub(crate) struct Cache<S> {
     node_bits: Vec<u64>,
     /// Nodes unlinked because a smaller set replaced them, for reuse.
     free: Vec<u32>,
+    /// Bytes the entries take, and the most they may: once full, new configurations are
+    /// still searched but no longer recorded (the cache only saves time, so a verdict never
+    /// depends on it), which bounds the memory of a search by this, not by its length.
+    bytes: usize,
+    max_bytes: usize,
 }
+
+/// The most memory one search's cache may take (see [`Cache::insert`]).
+pub(crate) const MAX_CACHE_BYTES: usize = 64 << 20;
 
 impl<S: Copy + Eq> Cache<S> {
     /// A cache for bitsets of `req_words` words (operations that must be linearized) and of
@@ -124,7 +132,25 @@ impl<S: Copy + Eq> Cache<S> {
             node_next: Vec::new(),
             node_bits: Vec::new(),
             free: Vec::new(),
+            bytes: 0,
+            max_bytes: MAX_CACHE_BYTES,
         }
+    }
+
+    /// The same, holding at most `max_bytes` of entries.
+    #[cfg(test)]
+    pub(crate) fn with_limit(req_words: usize, opt_words: usize, max_bytes: usize) -> Self {
+        Cache { max_bytes, ..Cache::new(req_words, opt_words) }
+    }
+
+    fn key_bytes(&self) -> usize {
+        // Hash, state, required bits, list head, and two table slots (the table is at most
+        // half full).
+        8 + std::mem::size_of::<S>() + 8 * self.req_words + 4 + 8
+    }
+
+    fn node_bytes(&self) -> usize {
+        8 * self.opt_words + 4
     }
 
     #[cfg(test)]
@@ -133,7 +159,8 @@ impl<S: Copy + Eq> Cache<S> {
     }
 
     /// Records a configuration. Returns false when it, or one that dominates it, was recorded
-    /// before. `hash` must be a function of `req` and `state`.
+    /// before. `hash` must be a function of `req` and `state`. When the cache is full, a new
+    /// configuration is reported as new without being recorded.
     pub(crate) fn insert(&mut self, hash: u64, req: &[u64], opt: &[u64], state: S) -> bool {
         debug_assert_eq!((req.len(), opt.len()), (self.req_words, self.opt_words));
         let mask = self.slots.len() - 1;
@@ -152,6 +179,10 @@ impl<S: Copy + Eq> Cache<S> {
             }
             i = (i + 1) & mask;
         }
+        if self.bytes + self.key_bytes() + self.node_bytes() > self.max_bytes {
+            return true;
+        }
+        self.bytes += self.key_bytes() + self.node_bytes();
         let k = self.key_state.len();
         // More than u32::MAX entries cannot fit in memory anyway; the step budget stops the
         // search long before.
@@ -159,7 +190,13 @@ impl<S: Copy + Eq> Cache<S> {
         self.key_hash.push(hash);
         self.key_state.push(state);
         self.key_bits.extend_from_slice(req);
-        let node = self.new_node(opt, NIL);
+        let node = if self.free.is_empty() {
+            self.new_node(opt, NIL)
+        } else {
+            // Reusing a node: the bytes counted for a new one are not needed.
+            self.bytes -= self.node_bytes();
+            self.new_node(opt, NIL)
+        };
         self.key_head.push(node);
         if self.key_state.len() * 2 > self.slots.len() {
             self.grow();
@@ -190,6 +227,12 @@ impl<S: Copy + Eq> Cache<S> {
                 prev = n;
             }
             n = next;
+        }
+        if self.free.is_empty() {
+            if self.bytes + self.node_bytes() > self.max_bytes {
+                return true;
+            }
+            self.bytes += self.node_bytes();
         }
         let head = self.key_head[k];
         self.key_head[k] = self.new_node(opt, head);
@@ -240,6 +283,21 @@ mod tests {
         }
         assert_eq!(c.len(), 1200);
         assert_ne!(hash_one(&1u64), hash_one(&2u64));
+    }
+
+    #[test]
+    fn a_full_cache_records_nothing_more_but_answers_new() {
+        let mut c: Cache<u8> = Cache::with_limit(1, 0, 10 * (8 + 1 + 8 + 4 + 8 + 4));
+        for i in 0..10u64 {
+            assert!(c.insert(i, &[i], &[], 0));
+        }
+        assert_eq!(c.len(), 10);
+        for i in 10..20u64 {
+            assert!(c.insert(i, &[i], &[], 0), "not recorded, so new");
+            assert!(c.insert(i, &[i], &[], 0), "and new again");
+        }
+        assert_eq!(c.len(), 10);
+        assert!(!c.insert(3, &[3], &[], 0), "what was recorded is still known");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! appended) are distinct states: that can only cost the search some pruning, never change a
 //! verdict.
 
-use super::cache::FxMap;
+use super::cache::{FxBuild, FxMap};
 use super::model::Model;
 
 /// A key-value operation. Values are interned by [`KvAppend::op`].
@@ -284,6 +284,97 @@ impl Model for KvAppend {
         Some(states)
     }
 
+    /// An unknown put or append whose value appears in no get's result: if it took effect,
+    /// nothing read the string before the next put replaced it, and appends and puts are
+    /// legal in every state.
+    fn unobserved(&mut self, ops: &[&KvOp], unknown: &[bool]) -> Vec<bool> {
+        // Bounded work: the distinct results times the unknown writes' count.
+        const MAX_WORK: usize = 200_000_000;
+        let known = |v: u32| (v as usize) < self.values.len();
+        let mut gets: Vec<u32> = ops
+            .iter()
+            .zip(unknown)
+            .filter(|(o, &u)| !u && o.kind == KvKind::Get && known(o.value))
+            .map(|(o, _)| o.value)
+            .collect();
+        gets.sort_unstable();
+        gets.dedup();
+        let text: usize = gets.iter().map(|&g| self.values[g as usize].len()).sum();
+        let candidates = ops.iter().zip(unknown).filter(|(o, &u)| u && o.kind != KvKind::Get).count();
+        if candidates == 0 || text.saturating_mul(candidates) > MAX_WORK {
+            return vec![false; ops.len()];
+        }
+        let mut seen: FxMap<u32, bool> = FxMap::default();
+        ops.iter()
+            .zip(unknown)
+            .map(|(o, &u)| {
+                if !u || o.kind == KvKind::Get || !known(o.value) || self.values[o.value as usize].is_empty() {
+                    return false;
+                }
+                *seen.entry(o.value).or_insert_with(|| {
+                    let piece = &self.values[o.value as usize];
+                    !gets.iter().any(|&g| contains(&self.values[g as usize], piece))
+                })
+            })
+            .collect()
+    }
+
+    /// A completed get whose result cannot be spelled: it is neither empty nor a put's value
+    /// (or empty) followed by appended values, taking every put and append of the key.
+    fn impossible(&mut self, ops: &[&KvOp], unknown: &[bool]) -> Vec<usize> {
+        const MAX_LENGTHS: usize = 64;
+        let known = |v: u32| (v as usize) < self.values.len();
+        let mut puts: Vec<u32> =
+            ops.iter().filter(|o| o.kind == KvKind::Put && known(o.value)).map(|o| o.value).collect();
+        puts.sort_unstable();
+        puts.dedup();
+        // Appended pieces by length.
+        let mut pieces: std::collections::BTreeMap<usize, std::collections::HashSet<&[u8], FxBuild>> =
+            Default::default();
+        for o in ops.iter().filter(|o| o.kind == KvKind::Append && known(o.value)) {
+            let v: &[u8] = &self.values[o.value as usize];
+            if !v.is_empty() {
+                pieces.entry(v.len()).or_default().insert(v);
+            }
+        }
+        if pieces.len() > MAX_LENGTHS {
+            return Vec::new();
+        }
+        let mut verdict: FxMap<u32, bool> = FxMap::default();
+        let mut out = Vec::new();
+        for (i, o) in ops.iter().enumerate() {
+            if unknown[i] || o.kind != KvKind::Get || !known(o.value) {
+                continue;
+            }
+            let bad = *verdict.entry(o.value).or_insert_with(|| {
+                let x: &[u8] = &self.values[o.value as usize];
+                // spelled[j]: x[..j] is a put's value (or empty) followed by appended pieces.
+                let mut spelled = vec![false; x.len() + 1];
+                spelled[0] = true;
+                for &p in &puts {
+                    let p: &[u8] = &self.values[p as usize];
+                    if x.starts_with(p) {
+                        spelled[p.len()] = true;
+                    }
+                }
+                for j in 1..=x.len() {
+                    if spelled[j] {
+                        continue;
+                    }
+                    spelled[j] = pieces
+                        .iter()
+                        .take_while(|(&len, _)| len <= j)
+                        .any(|(&len, set)| spelled[j - len] && set.contains(&x[j - len..j]));
+                }
+                !spelled[x.len()]
+            });
+            if bad {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     fn describe(&self, op: &KvOp) -> String {
         let v = self.value(op.value);
         match op.kind {
@@ -294,9 +385,39 @@ impl Model for KvAppend {
     }
 }
 
+/// Whether `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unobserved_appends_and_impossible_gets() {
+        let mut m = KvAppend::new();
+        let ops = [
+            m.op("k", KvKind::Append, "a."),
+            m.op("k", KvKind::Append, "b."),
+            m.op("k", KvKind::Put, "p."),
+            m.op("k", KvKind::Append, "c."),
+            m.op("k", KvKind::Get, "p.a."),
+            m.op("k", KvKind::Get, "a.c."),
+            m.op("k", KvKind::Get, "p.z."),
+            m.op("k", KvKind::Get, ""),
+            m.op("k", KvKind::Get, "a.b"),
+        ];
+        let refs: Vec<&KvOp> = ops.iter().collect();
+        let unknown = [true, true, true, false, false, false, false, false, false];
+        // "b." is in no result (the last get's "a.b" holds "b" but not "b."); "p." and "a." are.
+        assert_eq!(m.unobserved(&refs, &unknown), vec![false, true, false, false, false, false, false, false, false]);
+        // The get of "p.z." cannot be spelled, nor "a.b"; "a.c." is two appends, "p.a." a put and an append.
+        assert_eq!(m.impossible(&refs, &unknown), vec![6, 8]);
+        let mut with_unknown_get = unknown;
+        with_unknown_get[6] = true;
+        assert_eq!(m.impossible(&refs, &with_unknown_get), vec![8]);
+    }
 
     #[test]
     fn appends_and_gets_compare_exactly() {

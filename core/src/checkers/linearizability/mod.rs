@@ -75,6 +75,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 mod cache;
+pub mod file;
 pub mod history;
 pub mod jepsen;
 pub mod kv;
@@ -106,6 +107,12 @@ pub struct CheckConfig {
     /// Width, in operations, of the windows the local scan tries when the exhaustive search
     /// does not decide quickly; 0 turns the scan off.
     pub local_width: usize,
+    /// The verdict-only path: stop at the first partition that is not linearizable (the
+    /// others are reported [`PartitionOutcome::NotChecked`]), check the smallest partitions
+    /// first, and look for a read of a value nothing could have written before any search.
+    /// Off: every partition is checked and each violation gets its own window (report mode).
+    #[serde(default)]
+    pub stop_at_first: bool,
 }
 
 impl Default for CheckConfig {
@@ -116,7 +123,16 @@ impl Default for CheckConfig {
             window_trial_budget: 200_000,
             window_budget: 5_000_000,
             local_width: 32,
+            stop_at_first: false,
         }
+    }
+}
+
+impl CheckConfig {
+    /// The verdict-only path ([`CheckConfig::stop_at_first`]), with the violation it finds
+    /// still shrunk to a minimal window.
+    pub fn verdict() -> Self {
+        CheckConfig { stop_at_first: true, ..CheckConfig::default() }
     }
 }
 
@@ -170,6 +186,9 @@ pub enum PartitionOutcome {
     Linearizable,
     NotLinearizable(Violation),
     BudgetExceeded,
+    /// Not searched: another partition already proved the history not linearizable
+    /// ([`CheckConfig::stop_at_first`]).
+    NotChecked,
 }
 
 /// The result for one partition (one key, or the whole history).
@@ -222,8 +241,15 @@ pub fn check<M: Model, K: Ord + Clone>(
     for (i, op) in ops.iter().enumerate() {
         parts.entry(partition(&op.op)).or_default().push(i);
     }
-    let mut partitions = Vec::with_capacity(parts.len());
-    for (key, members) in parts {
+    let parts: Vec<(K, Vec<usize>)> = parts.into_iter().collect();
+    // Smallest first when one violation is enough: cheap keys decide most bad histories.
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    if config.stop_at_first {
+        order.sort_by_key(|&p| parts[p].1.len());
+    }
+    let mut outcomes: Vec<(PartitionOutcome, u64)> = vec![(PartitionOutcome::NotChecked, 0); parts.len()];
+    for p in order {
+        let members = &parts[p].1;
         let items: Vec<Item<'_, M::Op>> =
             members.iter().map(|&i| Item { call: ops[i].call, ret: ops[i].ret, op: &ops[i].op }).collect();
         let (outcome, steps) = check_partition(model, &items, config);
@@ -235,8 +261,17 @@ pub fn check<M: Model, K: Ord + Clone>(
             }),
             other => other,
         };
-        partitions.push(PartitionReport { key, ops: members.len(), steps, outcome });
+        let stop = config.stop_at_first && matches!(outcome, PartitionOutcome::NotLinearizable(_));
+        outcomes[p] = (outcome, steps);
+        if stop {
+            break;
+        }
     }
+    let partitions: Vec<PartitionReport<K>> = parts
+        .into_iter()
+        .zip(outcomes)
+        .map(|((key, members), (outcome, steps))| PartitionReport { key, ops: members.len(), steps, outcome })
+        .collect();
     let verdict = if partitions.iter().any(|p| matches!(p.outcome, PartitionOutcome::NotLinearizable(_))) {
         Verdict::NotLinearizable
     } else if partitions.iter().any(|p| p.outcome == PartitionOutcome::BudgetExceeded) {
@@ -252,18 +287,71 @@ const FIRST_PASS: u64 = 100_000;
 /// Model steps for one window of the local scan.
 const LOCAL_TRIAL: u64 = 10_000;
 
-/// One partition: a short exhaustive search; if undecided, a scan for a local violation; if
-/// none, the exhaustive search with the whole budget. Operation indices are the partition's.
+/// One partition. Unknown-outcome operations whose effect nobody observed are left out
+/// ([`Model::unobserved`]); then, on the verdict-only path, a read of a value nothing could
+/// have written decides at once ([`Model::impossible`]). Otherwise: a short exhaustive search;
+/// if undecided, the impossible-value check (report mode), then a scan for a local violation;
+/// if none, the exhaustive search with the whole budget. Operation indices are the
+/// partition's.
 fn check_partition<M: Model>(
     model: &mut M,
     items: &[Item<'_, M::Op>],
     config: &CheckConfig,
 ) -> (PartitionOutcome, u64) {
+    let unknown: Vec<bool> = items.iter().map(|it| it.ret.is_none()).collect();
+    let refs: Vec<&M::Op> = items.iter().map(|it| it.op).collect();
+    let drop = model.unobserved(&refs, &unknown);
+    let kept: Vec<usize> = (0..items.len()).filter(|&i| !drop[i]).collect();
+    let (outcome, steps) = if kept.len() == items.len() {
+        decide(model, items, config)
+    } else {
+        let fewer: Vec<Item<'_, M::Op>> = kept.iter().map(|&i| items[i]).collect();
+        decide(model, &fewer, config)
+    };
+    let outcome = match outcome {
+        PartitionOutcome::NotLinearizable(v) if kept.len() != items.len() => {
+            PartitionOutcome::NotLinearizable(Violation {
+                failing_op: kept[v.failing_op],
+                window: v.window.into_iter().map(|j| kept[j]).collect(),
+                ..v
+            })
+        }
+        other => other,
+    };
+    (outcome, steps)
+}
+
+/// A completed operation that nothing could have made legal, the earliest to return, as a
+/// violation on its own: from the initial state, whatever the other operations did.
+fn impossible_op<M: Model>(model: &mut M, items: &[Item<'_, M::Op>]) -> Option<Violation> {
+    let unknown: Vec<bool> = items.iter().map(|it| it.ret.is_none()).collect();
+    let refs: Vec<&M::Op> = items.iter().map(|it| it.op).collect();
+    let failing = model.impossible(&refs, &unknown).into_iter().min_by_key(|&i| (items[i].ret, items[i].call, i))?;
+    Some(Violation {
+        failing_op: failing,
+        shortest_prefix: false,
+        window: vec![failing],
+        window_minimal: true,
+        from_start: true,
+    })
+}
+
+fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConfig) -> (PartitionOutcome, u64) {
+    if config.stop_at_first {
+        if let Some(v) = impossible_op(model, items) {
+            return (PartitionOutcome::NotLinearizable(v), 0);
+        }
+    }
     let mut steps = 0u64;
     let first = search(model, items, config.step_budget.min(FIRST_PASS));
     steps += first.steps;
     let mut searched = first;
     if first.found == Found::OutOfBudget {
+        if !config.stop_at_first {
+            if let Some(v) = impossible_op(model, items) {
+                return (PartitionOutcome::NotLinearizable(v), steps);
+            }
+        }
         if config.local_width > 0 {
             let (found, more) =
                 window::local_violation(model, items, config.local_width, LOCAL_TRIAL, config.window_budget);
@@ -366,8 +454,10 @@ mod tests {
     fn budget_exhaustion_is_unknown_not_a_guess() {
         let mut m = Register::new(Some(0));
         let mut ops: Vec<TimedOp<RegisterOp>> =
-            (0..10).map(|i| TimedOp::done(i, 100, RegisterOp::Write { value: Some(i as i64) })).collect();
+            (0..10).map(|i| TimedOp::done(10 + i, 100, RegisterOp::Write { value: Some(i as i64) })).collect();
         ops.push(TimedOp::done(200, 201, RegisterOp::Read { value: Some(42) }));
+        // Somebody did write 42, before all the others: no impossible value to spot.
+        ops.push(TimedOp::done(0, 1, RegisterOp::Write { value: Some(42) }));
         let tight = CheckConfig { step_budget: 5, local_width: 0, ..CheckConfig::default() };
         let report = check_whole(&mut m, &ops, &tight);
         assert_eq!(report.verdict, Verdict::Unknown);

@@ -60,6 +60,26 @@ pub trait Model {
         let _ = ops;
         None
     }
+
+    /// Operations with unknown outcomes (`unknown[i]`) that can be taken never to have
+    /// happened without losing any linearization: their effect is never observed, so removing
+    /// one from a linearization leaves every other operation legal. (In a register: a write of
+    /// a value no read returns and no compare-and-set expects.) Leaving them out is what makes
+    /// histories with timeouts tractable: an unknown outcome otherwise stays a candidate until
+    /// the end of the history. Default: none.
+    fn unobserved(&mut self, ops: &[&Self::Op], unknown: &[bool]) -> Vec<bool> {
+        let _ = unknown;
+        vec![false; ops.len()]
+    }
+
+    /// Completed operations (`!unknown[i]`) that are illegal in every state that any sequence
+    /// of `ops`, from the initial state, can produce: a read of a value nothing ever writes.
+    /// Each alone proves the history not linearizable, found in linear time before any search.
+    /// Default: none found.
+    fn impossible(&mut self, ops: &[&Self::Op], unknown: &[bool]) -> Vec<usize> {
+        let _ = (ops, unknown);
+        Vec::new()
+    }
 }
 
 /// An operation of a concurrent history: when it was called, when it returned, and what it was.

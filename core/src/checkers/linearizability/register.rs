@@ -96,6 +96,57 @@ impl Model for Register {
         Some(values)
     }
 
+    /// An unknown write (or compare-and-set) of a value that no read returned and no
+    /// compare-and-set expects, in a history without refused compare-and-sets (each of which
+    /// observes what the register did not hold).
+    fn unobserved(&mut self, ops: &[&RegisterOp], unknown: &[bool]) -> Vec<bool> {
+        let mut observed: Vec<RegValue> = Vec::new();
+        for (op, &u) in ops.iter().zip(unknown) {
+            match **op {
+                RegisterOp::Read { value } if !u => observed.push(value),
+                RegisterOp::Cas { swapped: false, .. } => return vec![false; ops.len()],
+                RegisterOp::Cas { from, .. } => observed.push(from),
+                _ => {}
+            }
+        }
+        observed.sort_unstable();
+        observed.dedup();
+        ops.iter()
+            .zip(unknown)
+            .map(|(op, &u)| match **op {
+                RegisterOp::Write { value } | RegisterOp::Cas { to: value, swapped: true, .. } => {
+                    u && observed.binary_search(&value).is_err()
+                }
+                _ => false,
+            })
+            .collect()
+    }
+
+    /// A completed read, or compare-and-set, of a value that is neither the initial one nor
+    /// written by any write or compare-and-set (even one with an unknown outcome).
+    fn impossible(&mut self, ops: &[&RegisterOp], unknown: &[bool]) -> Vec<usize> {
+        let mut written: Vec<RegValue> = vec![self.initial];
+        for op in ops {
+            match **op {
+                RegisterOp::Write { value } | RegisterOp::Cas { to: value, swapped: true, .. } => written.push(value),
+                _ => {}
+            }
+        }
+        written.sort_unstable();
+        written.dedup();
+        let never = |v: RegValue| written.binary_search(&v).is_err();
+        (0..ops.len())
+            .filter(|&i| {
+                !unknown[i]
+                    && match *ops[i] {
+                        RegisterOp::Read { value } => never(value),
+                        RegisterOp::Cas { from, swapped: true, .. } => never(from),
+                        _ => false,
+                    }
+            })
+            .collect()
+    }
+
     fn describe(&self, op: &RegisterOp) -> String {
         match *op {
             RegisterOp::Read { value } => format!("read -> {}", show(value)),
@@ -135,5 +186,29 @@ mod tests {
         assert_eq!(m.any_state(&[&a, &b]), Some(vec![Some(0), Some(1), Some(3), None]));
         let nil = RegisterOp::Write { value: None };
         assert_eq!(m.any_state(&[&a, &b, &nil]), Some(vec![None, Some(0), Some(1), Some(3), Some(2)]));
+    }
+
+    #[test]
+    fn unobserved_unknown_writes_and_impossible_reads() {
+        let mut m = Register::new(None);
+        let (w, r) = (|v| RegisterOp::Write { value: Some(v) }, |v| RegisterOp::Read { value: Some(v) });
+        let cas = |from, to, swapped| RegisterOp::Cas { from: Some(from), to: Some(to), swapped };
+        let ops = [w(1), w(2), w(3), r(1), cas(3, 4, true), w(5), cas(6, 7, true)];
+        let refs: Vec<&RegisterOp> = ops.iter().collect();
+        let unknown = [true, true, true, false, true, true, true];
+        // 1 is read, 3 is expected by a compare-and-set; 2, 5 and the cas to 7 are never seen.
+        assert_eq!(m.unobserved(&refs, &unknown), vec![false, true, false, false, true, true, true]);
+        let known = [false; 7];
+        assert_eq!(m.unobserved(&refs, &known), vec![false; 7], "completed writes stay");
+        let mut with_refused = ops.to_vec();
+        with_refused.push(cas(2, 9, false));
+        let refs2: Vec<&RegisterOp> = with_refused.iter().collect();
+        assert_eq!(m.unobserved(&refs2, &[true; 8]), vec![false; 8], "a refused cas observes the register");
+
+        let ops = [w(1), r(1), r(8), cas(4, 2, true), r(7), RegisterOp::Read { value: None }];
+        let refs: Vec<&RegisterOp> = ops.iter().collect();
+        assert_eq!(m.impossible(&refs, &[false; 6]), vec![2, 3, 4], "nil is the initial value");
+        assert_eq!(m.impossible(&refs, &[false, false, true, false, false, false]), vec![3, 4]);
+        assert_eq!(Register::new(Some(8)).impossible(&refs, &[false; 6]), vec![3, 4, 5]);
     }
 }
