@@ -417,7 +417,7 @@ pub fn check_whole<M: Model>(model: &mut M, ops: &[TimedOp<M::Op>], config: &Che
 
 #[cfg(test)]
 mod tests {
-    use super::kv::{KvAppend, KvKind};
+    use super::kv::{KvAppend, KvKind, KvOp};
     use super::register::{Register, RegisterOp};
     use super::*;
 
@@ -575,5 +575,124 @@ mod tests {
             }
         }
         assert!(checked > 500, "only {checked} violations");
+    }
+
+    /// The verdict-only path and report mode agree with a brute-force search on random tiny
+    /// histories full of unknown outcomes, refused compare-and-sets and reads of values that
+    /// nobody wrote: leaving out unobserved unknown writes, the impossible-value check and
+    /// stopping at the first key never change a verdict.
+    #[test]
+    fn both_paths_agree_with_brute_force_on_random_tiny_histories() {
+        use super::search::{brute, Item};
+        let mut rng = crate::rng::SimRng::new(15);
+        let (mut bad, mut cases) = (0, 0);
+        let check_paths = |cases: &mut i32, bad: &mut i32, expected: bool, report: Report<String>, verdict: Report<String>, what: &str| {
+            *cases += 1;
+            let want = if expected { Verdict::Linearizable } else { Verdict::NotLinearizable };
+            *bad += (!expected) as i32;
+            assert_eq!(report.verdict, want, "{what}: report mode");
+            assert_eq!(verdict.verdict, want, "{what}: verdict only");
+            if !expected {
+                let checked = verdict.partitions.iter().filter(|p| p.outcome != PartitionOutcome::NotChecked).count();
+                let violating = verdict.violations().count();
+                assert_eq!(violating, 1, "{what}: stops at the first violation");
+                assert!(checked >= 1);
+            }
+        };
+        for case in 0..3000 {
+            // Registers under several keys.
+            let n = 2 + rng.below(7) as usize;
+            let ops: Vec<TimedOp<(String, RegisterOp)>> = (0..n)
+                .map(|_| {
+                    let call = rng.below(20);
+                    let ret = (rng.below(4) != 0).then(|| call + rng.below(8));
+                    let v = Some(rng.below(4) as i64);
+                    let op = match rng.below(6) {
+                        0 | 1 => RegisterOp::Read { value: v },
+                        2 | 3 => RegisterOp::Write { value: v },
+                        4 => RegisterOp::Cas { from: v, to: Some(rng.below(4) as i64), swapped: true },
+                        _ => RegisterOp::Cas { from: v, to: Some(rng.below(4) as i64), swapped: rng.below(2) == 0 },
+                    };
+                    TimedOp { call, ret, op: (format!("k{}", rng.below(2)), op) }
+                })
+                .collect();
+            let mut expected = true;
+            for key in ["k0", "k1"] {
+                let part: Vec<&TimedOp<(String, RegisterOp)>> = ops.iter().filter(|o| o.op.0 == key).collect();
+                let items: Vec<Item<'_, RegisterOp>> =
+                    part.iter().map(|o| Item { call: o.call, ret: o.ret, op: &o.op.1 }).collect();
+                let mut m = Register::new(None);
+                expected &= brute(&mut m, &items, &mut vec![false; items.len()], None);
+            }
+            let plain: Vec<TimedOp<RegisterOp>> = ops.iter().map(|o| TimedOp { call: o.call, ret: o.ret, op: o.op.1 }).collect();
+            let key = |i: usize| ops[i].op.0.clone();
+            // Partition by key through the operation's position.
+            let indexed: Vec<TimedOp<(usize, RegisterOp)>> =
+                plain.iter().enumerate().map(|(i, o)| TimedOp { call: o.call, ret: o.ret, op: (i, o.op) }).collect();
+            struct ByKey(Register);
+            impl Model for ByKey {
+                type Op = (usize, RegisterOp);
+                type State = Option<i64>;
+                fn init(&mut self) -> Option<i64> {
+                    self.0.init()
+                }
+                fn step(&mut self, s: Option<i64>, op: &(usize, RegisterOp)) -> Option<Option<i64>> {
+                    self.0.step(s, &op.1)
+                }
+                fn is_read_only(&self, op: &(usize, RegisterOp)) -> bool {
+                    self.0.is_read_only(&op.1)
+                }
+                fn describe(&self, op: &(usize, RegisterOp)) -> String {
+                    self.0.describe(&op.1)
+                }
+                fn any_state(&mut self, ops: &[&(usize, RegisterOp)]) -> Option<Vec<Option<i64>>> {
+                    let inner: Vec<&RegisterOp> = ops.iter().map(|o| &o.1).collect();
+                    self.0.any_state(&inner)
+                }
+                fn unobserved(&mut self, ops: &[&(usize, RegisterOp)], unknown: &[bool]) -> Vec<bool> {
+                    let inner: Vec<&RegisterOp> = ops.iter().map(|o| &o.1).collect();
+                    self.0.unobserved(&inner, unknown)
+                }
+                fn impossible(&mut self, ops: &[&(usize, RegisterOp)], unknown: &[bool]) -> Vec<usize> {
+                    let inner: Vec<&RegisterOp> = ops.iter().map(|o| &o.1).collect();
+                    self.0.impossible(&inner, unknown)
+                }
+            }
+            let mut m = ByKey(Register::new(None));
+            let report = check(&mut m, &indexed, |o| key(o.0), &CheckConfig::default());
+            let verdict = check(&mut m, &indexed, |o| key(o.0), &CheckConfig::verdict());
+            check_paths(&mut cases, &mut bad, expected, report, verdict, &format!("register case {case}: {ops:?}"));
+
+            // Key-value with appends, puts and gets of plausible and implausible strings.
+            let mut kv = KvAppend::new();
+            let n = 2 + rng.below(6) as usize;
+            let results = ["", "a", "ab", "ba", "p", "pa", "pab", "b", "z"];
+            let ops: Vec<TimedOp<KvOp>> = (0..n)
+                .map(|_| {
+                    let call = rng.below(20);
+                    let ret = (rng.below(4) != 0).then(|| call + rng.below(8));
+                    let key = format!("k{}", rng.below(2));
+                    let op = match rng.below(5) {
+                        0 | 1 => kv.op(key, KvKind::Get, results[rng.below(results.len() as u64) as usize]),
+                        2 => kv.op(key, KvKind::Append, "a"),
+                        3 => kv.op(key, KvKind::Append, "b"),
+                        _ => kv.op(key, KvKind::Put, "p"),
+                    };
+                    TimedOp { call, ret, op }
+                })
+                .collect();
+            let mut expected = true;
+            for key in ["k0", "k1"] {
+                let items: Vec<Item<'_, KvOp>> =
+                    ops.iter().filter(|o| o.op.key == key).map(|o| Item { call: o.call, ret: o.ret, op: &o.op }).collect();
+                let init = kv.init();
+                expected &= brute(&mut kv, &items, &mut vec![false; items.len()], init);
+            }
+            let report = check(&mut kv, &ops, |o: &KvOp| o.key.clone(), &CheckConfig::default());
+            let verdict = check(&mut kv, &ops, |o: &KvOp| o.key.clone(), &CheckConfig::verdict());
+            let shown: Vec<String> = ops.iter().map(|o| format!("{:?} {}", (o.call, o.ret), kv.describe(&o.op))).collect();
+            check_paths(&mut cases, &mut bad, expected, report, verdict, &format!("kv case {case}: {shown:?}"));
+        }
+        assert!(bad > cases / 10 && bad < cases * 9 / 10, "{bad} of {cases} not linearizable");
     }
 }
