@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use replicalab_core::checkers::linearizability::file::{self as history_file, FileCheck};
 use replicalab_core::checkers::linearizability::jepsen::{self, NilReads, RegisterReading};
 use replicalab_core::checkers::linearizability::kv::{KvAppend, KvKind, KvOp};
 use replicalab_core::checkers::linearizability::multi_register::MultiRegister;
@@ -19,6 +20,7 @@ use replicalab_core::checkers::linearizability::{
     check, check_whole, CheckConfig, Model, Report, TimedOp, Verdict, Violation,
 };
 use replicalab_core::formats::edn::Value;
+use replicalab_core::formats::generate::{self, GenSpec};
 use replicalab_core::formats::{self, Event, EventType, Format, PairedOp, Process};
 use replicalab_core::rng::SimRng;
 use serde_json::Value as Json;
@@ -85,7 +87,15 @@ fn run(h: &History, model: &ModelKind) -> Outcome {
         ops: jepsen::Converted<M::Op>,
         key: impl Fn(&M::Op) -> K,
     ) -> Outcome {
-        let report: Report<K> = check(m, &ops.ops, key, &CheckConfig::default());
+        let report: Report<K> = check(m, &ops.ops, &key, &CheckConfig::default());
+        // The verdict-only path (the command line's default) gives the same verdict, with at
+        // most one violation, one of those the report mode found.
+        let quick: Report<K> = check(m, &ops.ops, &key, &CheckConfig::verdict());
+        assert_eq!(quick.verdict, report.verdict, "verdict-only path");
+        assert!(quick.violations().count() <= 1);
+        for (k, v) in quick.violations() {
+            assert!(v.window.contains(&v.failing_op), "{k:?}: verdict-only window: {v:?}");
+        }
         for (k, v) in report.violations() {
             assert!(v.window.contains(&v.failing_op), "{k:?}: the window holds the failing operation: {v:?}");
             assert!(v.window_minimal, "{k:?}: the window was shrunk to a minimal one: {v:?}");
@@ -470,4 +480,160 @@ fn the_checker_is_deterministic() {
     let b = check_whole(&mut Register::new(None), &ops, &CheckConfig::default());
     assert_eq!(a, b);
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+}
+
+/// A history as `lein test` prints it: banners and other loggers' lines around the operations,
+/// nemesis operations among them; `timestamps`: Jepsen's newer layout, a timestamp before the
+/// level and `jepsen.util:` after the thread.
+fn raw_run(log: &str, timestamps: bool) -> (String, usize, usize) {
+    let mut out = String::from("lein test jepsen.etcd-test\n\nINFO  jepsen.os.debian - :n1 setting up debian\n");
+    let (mut foreign, mut nemesis) = (2, 0);
+    for (i, line) in log.lines().enumerate() {
+        if timestamps {
+            let ops = line.split_once(" - ").map_or(line, |(_, rest)| rest);
+            out.push_str(&format!(
+                "2016-04-03 12:{:02}:{:02},{:03}{{GMT}}\tINFO\t[jepsen worker {}] jepsen.util: {ops}\n",
+                i / 60 % 60,
+                i % 60,
+                i % 1000,
+                i % 5
+            ));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if i % 37 == 11 {
+            out.push_str("INFO  jepsen.util - :nemesis\t:info\t:start\t\"Cut off {:n5 #{:n2 :n1 :n4}}\"\n");
+            out.push_str("INFO  jepsen.util - :nemesis\t:info\t:start\t[:isolated {:n1 #{:n2}}]\n");
+            out.push_str("WARN  jepsen.core - Process 3 crashed\n");
+            nemesis += 2;
+            foreign += 1;
+        }
+    }
+    out.push_str(
+        "INFO  jepsen.core - Run complete, writing\n\nRan 1 tests containing 1 assertions.\n0 failures, 0 errors.\n",
+    );
+    foreign += 3;
+    (out, foreign, nemesis)
+}
+
+#[test]
+fn raw_test_runs_give_the_published_verdicts() {
+    let Some(data) = data() else { return };
+    let dir = data.join("porcupine");
+    let mut checked = 0;
+    for row in tsv(&dir.join("expected_verdicts.tsv")) {
+        let file = &row["file"];
+        if !file.starts_with("test_data/jepsen/") || !matches!(row["expected_linearizable"].as_str(), "true" | "false")
+        {
+            continue;
+        }
+        let expected =
+            if row["expected_linearizable"] == "true" { Verdict::Linearizable } else { Verdict::NotLinearizable };
+        let log = read(&dir.join(file));
+        for timestamps in [false, true] {
+            let (raw, foreign, nemesis) = raw_run(&log, timestamps);
+            let r = history_file::check_text(&raw, &FileCheck::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(r.format, Format::PorcupineEtcd, "{file}: recognised");
+            assert_eq!(r.verdict, expected, "{file} (timestamps: {timestamps})");
+            assert_eq!((r.foreign_lines, r.nemesis_events), (foreign, nemesis), "{file}: skipped and counted");
+            assert_eq!(r.first_foreign_line, Some(1));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 102);
+}
+
+#[test]
+fn edn_histories_among_other_lines_give_their_verdicts() {
+    let Some(data) = data() else { return };
+    let dir = data.join("knossos/data/cas-register");
+    for (sub, expected) in [("bad", Verdict::NotLinearizable), ("good", Verdict::Linearizable)] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(sub)).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for path in files.iter().take(12) {
+            let text = read(path);
+            // One event per line in these files; a vector's brackets may sit on the first and
+            // last lines. Log lines around and between them are skipped.
+            let mut noisy = String::from("INFO  jepsen.store - Wrote history\n");
+            // After a map's last line, about every 50 lines.
+            let mut due = 3;
+            for (i, line) in text.lines().enumerate() {
+                noisy.push_str(line);
+                noisy.push('\n');
+                if i >= due && line.trim_end().ends_with('}') {
+                    noisy.push_str("2016-04-03 12:00:00 WARN jepsen.core - something else\n");
+                    due = i + 50;
+                }
+            }
+            let r = history_file::check_text(&noisy, &FileCheck::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let clean = history_file::check_text(&text, &FileCheck::default()).unwrap();
+            assert_eq!(clean.foreign_lines, 0, "{}", path.display());
+            assert!(r.foreign_lines >= 1, "{}", path.display());
+            assert_eq!((r.verdict, r.ops.len()), (clean.verdict, clean.ops.len()), "{}", path.display());
+            assert_eq!(r.verdict, expected, "{}", path.display());
+        }
+    }
+}
+
+/// Compare-and-set register histories of 5-20 processes and 1,000-5,000 operations, 1-5% of
+/// the writes timing out, with one read of a value nobody writes: not linearizable, decided
+/// by both paths (the exhaustive search alone runs out of budget on most of them).
+#[test]
+fn generated_histories_with_timeouts_and_an_impossible_read_are_decided() {
+    let mut rng = SimRng::new(31);
+    for case in 0..12 {
+        let spec = GenSpec {
+            clients: 5 + rng.below(16) as u32,
+            ops: 1000 + rng.below(4001) as u32,
+            keys: 1,
+            timeout_ppm: 10_000 + rng.below(40_001) as u32,
+            seed: rng.next_u64(),
+        };
+        let bad = generate::cas_history(&spec, true);
+        for config in [CheckConfig::verdict(), CheckConfig::default()] {
+            let how = FileCheck { config: config.clone(), ..FileCheck::default() };
+            let r = history_file::check_text(&bad, &how).unwrap();
+            assert_eq!(
+                r.verdict,
+                Verdict::NotLinearizable,
+                "case {case}: {spec:?}, stop_at_first {}",
+                config.stop_at_first
+            );
+            let v = &r.violations[0];
+            let read = r.op(v.failing_op);
+            assert_eq!(read.f, "read", "case {case}: the impossible read is named");
+            assert!(read.completed.unwrap().value.as_int().unwrap() >= 1_000_000, "case {case}");
+        }
+        if case < 4 {
+            let good = generate::cas_history(&spec, false);
+            let r = history_file::check_text(&good, &FileCheck::default()).unwrap();
+            assert_eq!(r.verdict, Verdict::Linearizable, "case {case}: {spec:?} without the impossible read");
+        }
+    }
+}
+
+/// Key-value histories of 200 clients and 50,000 operations over 50 keys, 1% of the writes
+/// timing out: linearizable as generated, and not once one get is made stale.
+#[test]
+fn generated_key_value_histories_of_two_hundred_clients_are_decided() {
+    for seed in [1, 2] {
+        let spec = GenSpec { clients: 200, ops: 50_000, keys: 50, timeout_ppm: 10_000, seed };
+        let good = history_file::check_text(&generate::kv_history(&spec), &FileCheck::default()).unwrap();
+        assert_eq!((good.verdict, good.ops.len()), (Verdict::Linearizable, 50_000), "seed {seed}");
+        let bad = history_file::check_text(&generate::kv_history_bad(&spec), &FileCheck::default()).unwrap();
+        assert_eq!(bad.verdict, Verdict::NotLinearizable, "seed {seed}");
+        let v = &bad.violations[0];
+        assert_eq!(bad.op(v.failing_op).f, "get", "seed {seed}: the stale get fails");
+    }
+    // Smaller ones over many seeds, with every key checked: the stale get is always found.
+    for seed in 0..40 {
+        let spec = GenSpec { clients: 20, ops: 2_000, keys: 5, timeout_ppm: 30_000, seed };
+        let all = FileCheck { config: CheckConfig::default(), ..FileCheck::default() };
+        let good = history_file::check_text(&generate::kv_history(&spec), &all).unwrap();
+        assert_eq!(good.verdict, Verdict::Linearizable, "seed {seed}");
+        let bad = history_file::check_text(&generate::kv_history_bad(&spec), &all).unwrap();
+        assert_eq!((bad.verdict, bad.violations.len()), (Verdict::NotLinearizable, 1), "seed {seed}");
+    }
 }

@@ -124,3 +124,60 @@ fn an_exhausted_budget_is_undecided_not_a_verdict() {
     assert_eq!((r["verdict"].as_str(), r["linearizable"].as_bool()), (Some("unknown"), None));
     assert_eq!(r["undecided"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_raw_test_run_is_read_from_standard_input_with_its_format_recognised() {
+    let Some(d) = data() else { return };
+    let log = read_to_string(&path(&d, "porcupine/test_data/jepsen/etcd_000.log"));
+    // What `lein test` prints around the operations: banners, other loggers, the nemesis.
+    let mut raw = String::from("lein test jepsen.etcd-test\nINFO  jepsen.core - Running test etcd\n");
+    for (i, line) in log.lines().enumerate() {
+        raw.push_str(line);
+        raw.push('\n');
+        if i % 40 == 7 {
+            raw.push_str("INFO  jepsen.util - :nemesis\t:info\t:start\t\"Cut off {:n1 #{:n3 :n2}}\"\n");
+            raw.push_str("WARN  jepsen.control - ssh timed out\n");
+        }
+    }
+    raw.push_str("\nRan 1 tests containing 1 assertions.\n1 failures, 0 errors.\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replicalab"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(raw.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let r = verdict(&out);
+    let direct = verdict(&replicalab(&["check", &path(&d, "porcupine/test_data/jepsen/etcd_000.log")]));
+    assert_eq!((r["format"].as_str(), r["linearizable"].as_bool()), (Some("porcupine-etcd"), Some(false)), "{r}");
+    assert_eq!(r["operations"], direct["operations"]);
+    let nemesis = log.lines().enumerate().filter(|(i, _)| i % 40 == 7).count();
+    assert_eq!(r["skipped"]["nemesis_events"], nemesis);
+    assert_eq!(r["skipped"]["foreign_lines"], 2 + nemesis + 2);
+    assert_eq!(r["skipped"]["first_foreign_line"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped"), "the skipping is said");
+}
+
+#[test]
+fn the_verdict_path_stops_at_the_first_key_and_all_checks_every_key() {
+    let Some(d) = data() else { return };
+    let file = path(&d, "porcupine/test_data/kv/c50-bad.txt");
+    let quick = verdict(&replicalab(&["check", &file]));
+    let all = verdict(&replicalab(&["check", "--all", &file]));
+    assert_eq!((quick["mode"].as_str(), all["mode"].as_str()), (Some("verdict"), Some("all")));
+    assert_eq!((quick["linearizable"].as_bool(), all["linearizable"].as_bool()), (Some(false), Some(false)));
+    let (q, a) = (quick["violations"].as_array().unwrap(), all["violations"].as_array().unwrap());
+    assert_eq!(q.len(), 1, "one violation decides the verdict");
+    assert!(a.len() > 1, "every key is reported: {}", a.len());
+    assert_eq!(quick["not_checked"].as_u64().unwrap() + 1, quick["partitions"].as_u64().unwrap());
+    assert_eq!(all["not_checked"], 0);
+    assert!(a.iter().all(|v| v["window_minimal"] == true));
+    assert!(a.contains(&q[0]), "the violation found first is one of them, with the same window");
+}
+
+fn read_to_string(p: &str) -> String {
+    std::fs::read_to_string(p).unwrap()
+}

@@ -248,7 +248,7 @@ pub fn cas_history(spec: &GenSpec, bad: bool) -> String {
     if bad {
         let late = (ops.len() * 9 / 10).min(ops.len().saturating_sub(1));
         if let Some(i) = (late..ops.len()).chain(0..late).find(|&i| ops[i].f == "read") {
-            ops[i].result = Arg::Int(1_000_000 + spec.seed as i64 % 1000);
+            ops[i].result = Arg::Int(1_000_000 + (spec.seed % 1000) as i64);
         }
     }
     events(&ops, |text, op, done| {

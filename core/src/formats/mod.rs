@@ -229,19 +229,38 @@ fn read_edn(text: &str) -> Result<Parsed, FormatError> {
 /// history pasted with log lines around it); `whole` is why, returned when no line is an
 /// event either.
 pub(crate) fn edn_lines(text: &str, whole: FormatError) -> Result<Parsed, FormatError> {
+    /// Most lines one event map may span (a nemesis's value is sometimes printed over several).
+    const MAX_SPAN: usize = 64;
     let mut out = Parsed::default();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let (n, line) = (i + 1, lines[i]);
+        i += 1;
         let t = line.trim();
         if t.is_empty() || t.starts_with(';') {
             continue;
         }
-        let body = t.trim_start_matches(['[', '(']).trim_end_matches([']', ')', ',']).trim();
+        let body = t.trim_start_matches(['[', '(']).trim_start();
         if !body.starts_with('{') {
             out.skip(n);
             continue;
         }
-        let value = edn::parse(body).map_err(|e| FormatError { line: n, column: None, message: e.message })?;
+        // The map, with the lines that follow while its brackets are open.
+        let offset = body.as_ptr() as usize - line.as_ptr() as usize;
+        let mut form = line[offset..].to_string();
+        while open_brackets(&form) > 0 && i < lines.len() && i + 1 - n < MAX_SPAN {
+            form.push('\n');
+            form.push_str(lines[i]);
+            i += 1;
+        }
+        let form = form.trim_end().trim_end_matches([']', ')', ',']);
+        let value = edn::parse(form).map_err(|e| {
+            // Columns count from the line's start, not the map's.
+            let before = line[..offset].chars().count();
+            let column = e.column.map(|c| if e.line == 1 { c + before } else { c });
+            FormatError { line: n + e.line - 1, column, message: e.message }
+        })?;
         let index = out.events.len();
         out.push(event_from_map(&value, index, n)?);
     }
@@ -249,6 +268,27 @@ pub(crate) fn edn_lines(text: &str, whole: FormatError) -> Result<Parsed, Format
         return Err(whole);
     }
     Ok(out)
+}
+
+/// How many brackets of `text` are still open at its end, outside strings and comments.
+fn open_brackets(text: &str) -> i64 {
+    let (mut depth, mut in_str, mut escaped, mut comment) = (0i64, false, false, false);
+    for c in text.chars() {
+        match (in_str, comment, c) {
+            (_, true, '\n') => comment = false,
+            (_, true, _) => {}
+            (true, _, _) if escaped => escaped = false,
+            (true, _, '\\') => escaped = true,
+            (true, _, '"') => in_str = false,
+            (true, _, _) => {}
+            (false, _, '"') => in_str = true,
+            (false, _, ';') => comment = true,
+            (false, _, '{' | '[' | '(') => depth += 1,
+            (false, _, '}' | ']' | ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
 }
 
 /// Reads one event map (`{:process 1, :type :invoke, :f :read, :value nil}`).

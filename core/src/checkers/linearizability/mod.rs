@@ -586,7 +586,12 @@ mod tests {
         use super::search::{brute, Item};
         let mut rng = crate::rng::SimRng::new(15);
         let (mut bad, mut cases) = (0, 0);
-        let check_paths = |cases: &mut i32, bad: &mut i32, expected: bool, report: Report<String>, verdict: Report<String>, what: &str| {
+        let check_paths = |cases: &mut i32,
+                           bad: &mut i32,
+                           expected: bool,
+                           report: Report<String>,
+                           verdict: Report<String>,
+                           what: &str| {
             *cases += 1;
             let want = if expected { Verdict::Linearizable } else { Verdict::NotLinearizable };
             *bad += (!expected) as i32;
@@ -624,7 +629,8 @@ mod tests {
                 let mut m = Register::new(None);
                 expected &= brute(&mut m, &items, &mut vec![false; items.len()], None);
             }
-            let plain: Vec<TimedOp<RegisterOp>> = ops.iter().map(|o| TimedOp { call: o.call, ret: o.ret, op: o.op.1 }).collect();
+            let plain: Vec<TimedOp<RegisterOp>> =
+                ops.iter().map(|o| TimedOp { call: o.call, ret: o.ret, op: o.op.1 }).collect();
             let key = |i: usize| ops[i].op.0.clone();
             // Partition by key through the operation's position.
             let indexed: Vec<TimedOp<(usize, RegisterOp)>> =
@@ -683,14 +689,18 @@ mod tests {
                 .collect();
             let mut expected = true;
             for key in ["k0", "k1"] {
-                let items: Vec<Item<'_, KvOp>> =
-                    ops.iter().filter(|o| o.op.key == key).map(|o| Item { call: o.call, ret: o.ret, op: &o.op }).collect();
+                let items: Vec<Item<'_, KvOp>> = ops
+                    .iter()
+                    .filter(|o| o.op.key == key)
+                    .map(|o| Item { call: o.call, ret: o.ret, op: &o.op })
+                    .collect();
                 let init = kv.init();
                 expected &= brute(&mut kv, &items, &mut vec![false; items.len()], init);
             }
             let report = check(&mut kv, &ops, |o: &KvOp| o.key.clone(), &CheckConfig::default());
             let verdict = check(&mut kv, &ops, |o: &KvOp| o.key.clone(), &CheckConfig::verdict());
-            let shown: Vec<String> = ops.iter().map(|o| format!("{:?} {}", (o.call, o.ret), kv.describe(&o.op))).collect();
+            let shown: Vec<String> =
+                ops.iter().map(|o| format!("{:?} {}", (o.call, o.ret), kv.describe(&o.op))).collect();
             check_paths(&mut cases, &mut bad, expected, report, verdict, &format!("kv case {case}: {shown:?}"));
         }
         assert!(bad > cases / 10 && bad < cases * 9 / 10, "{bad} of {cases} not linearizable");
