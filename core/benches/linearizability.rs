@@ -79,8 +79,12 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
     for case in cases() {
         for (mode, config) in &modes {
-            let how =
-                FileCheck { format: Some(case.format), model: Some(case.model), config: config.clone(), ..FileCheck::default() };
+            let how = FileCheck {
+                format: Some(case.format),
+                model: Some(case.model),
+                config: config.clone(),
+                ..FileCheck::default()
+            };
             group.bench_with_input(BenchmarkId::new(*mode, &case.name), &case.text, |b, text| {
                 b.iter(|| file::check_text(black_box(text), &how).expect("checkable").verdict)
             });

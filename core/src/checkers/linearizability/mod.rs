@@ -337,13 +337,28 @@ fn impossible_op<M: Model>(model: &mut M, items: &[Item<'_, M::Op>]) -> Option<V
 }
 
 fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConfig) -> (PartitionOutcome, u64) {
+    let mut steps = 0u64;
     if config.stop_at_first {
         if let Some(v) = impossible_op(model, items) {
             return (PartitionOutcome::NotLinearizable(v), 0);
         }
+        // A hard key reaches the local scan sooner: most violations in long histories are
+        // local and found in a few hundred steps, where the exhaustive search could take its
+        // whole first pass. The quick scan's budget is small, so a hard valid key loses little.
+        let quick = search(model, items, config.step_budget.min(QUICK_PASS));
+        steps += quick.steps;
+        if quick.found != Found::OutOfBudget {
+            return finish(model, items, quick, steps, config);
+        }
+        if config.local_width > 0 {
+            let (found, more) = local(model, items, config, QUICK_TRIAL, QUICK_SCAN.min(config.window_budget));
+            steps += more;
+            if let Some(v) = found {
+                return (PartitionOutcome::NotLinearizable(v), steps);
+            }
+        }
     }
-    let mut steps = 0u64;
-    let first = search(model, items, config.step_budget.min(FIRST_PASS));
+    let first = search(model, items, config.step_budget.saturating_sub(steps).min(FIRST_PASS));
     steps += first.steps;
     let mut searched = first;
     if first.found == Found::OutOfBudget {
@@ -353,25 +368,9 @@ fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConf
             }
         }
         if config.local_width > 0 {
-            let (found, more) =
-                window::local_violation(model, items, config.local_width, LOCAL_TRIAL, config.window_budget);
+            let (found, more) = local(model, items, config, LOCAL_TRIAL, config.window_budget);
             steps += more;
-            if let Some((failing, start)) = found {
-                let (window, window_minimal, from_start) = if config.minimize {
-                    let w = window::shrink(
-                        model,
-                        items,
-                        failing,
-                        Some(start),
-                        config.window_trial_budget,
-                        config.window_budget,
-                    );
-                    steps += w.steps;
-                    (w.ops, w.minimal, w.from_start)
-                } else {
-                    (window::unshrunk(items, failing, start), false, start == 0)
-                };
-                let v = Violation { failing_op: failing, shortest_prefix: false, window, window_minimal, from_start };
+            if let Some(v) = found {
                 return (PartitionOutcome::NotLinearizable(v), steps);
             }
         }
@@ -380,6 +379,44 @@ fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConf
             steps += searched.steps;
         }
     }
+    finish(model, items, searched, steps, config)
+}
+
+/// Steps of the verdict-only path's short exhaustive search, and of its quick local scan (in
+/// all, and per window), before the usual first pass.
+const QUICK_PASS: u64 = 10_000;
+const QUICK_SCAN: u64 = 5_000;
+const QUICK_TRIAL: u64 = 1_000;
+
+/// The local scan ([`window::local_violation`]) with these budgets, and the shrinking of what
+/// it finds: the violation, if any, and the steps taken.
+fn local<M: Model>(
+    model: &mut M,
+    items: &[Item<'_, M::Op>],
+    config: &CheckConfig,
+    trial: u64,
+    total: u64,
+) -> (Option<Violation>, u64) {
+    let (found, mut steps) = window::local_violation(model, items, config.local_width, trial, total);
+    let Some((failing, start)) = found else { return (None, steps) };
+    let (window, window_minimal, from_start) = if config.minimize {
+        let w = window::shrink(model, items, failing, Some(start), config.window_trial_budget, config.window_budget);
+        steps += w.steps;
+        (w.ops, w.minimal, w.from_start)
+    } else {
+        (window::unshrunk(items, failing, start), false, start == 0)
+    };
+    (Some(Violation { failing_op: failing, shortest_prefix: false, window, window_minimal, from_start }), steps)
+}
+
+/// The outcome of an exhaustive search, with a violation's exact failing operation and window.
+fn finish<M: Model>(
+    model: &mut M,
+    items: &[Item<'_, M::Op>],
+    searched: search::Searched,
+    mut steps: u64,
+    config: &CheckConfig,
+) -> (PartitionOutcome, u64) {
     let outcome = match searched.found {
         Found::Linearizable => PartitionOutcome::Linearizable,
         Found::OutOfBudget => PartitionOutcome::BudgetExceeded,

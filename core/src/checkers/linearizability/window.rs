@@ -196,9 +196,9 @@ pub(crate) fn shrink<M: Model>(
     Window { ops, minimal, from_start: start == 0, steps: trials.steps }
 }
 
-/// Looks for a violation confined to a short stretch of the history: for each operation, in
-/// return order, windows that end at its return and start 2, 4, 8, … up to `width` calls
-/// earlier, from any state ([`Model::any_state`]). A window that cannot be linearized proves
+/// Looks for a violation confined to a short stretch of the history: windows that end at an
+/// operation's return and start 2 calls earlier, for every operation in return order; then 4,
+/// 8, … up to `width` calls earlier, from any state ([`Model::any_state`]). A window that cannot be linearized proves
 /// that the whole history cannot (see the module documentation), without exploring everything
 /// before it. Each window search gets a small budget; a window that exhausts it ends the
 /// widening for that operation. Returns the failing operation and the window's start (an
@@ -219,21 +219,30 @@ pub(crate) fn local_violation<M: Model>(
     }
     let mut by_ret: Vec<usize> = (0..items.len()).filter(|&i| tl.ret_pos[i] != usize::MAX).collect();
     by_ret.sort_by_key(|&i| tl.ret_pos[i]);
-    for f in by_ret {
-        let mut w = 2;
-        loop {
+    // Narrow windows for every operation first, then wider ones: a violation confined to a
+    // few operations is found without paying for wide windows everywhere before it.
+    let mut open = vec![true; by_ret.len()];
+    let mut w = 2;
+    loop {
+        for (k, &f) in by_ret.iter().enumerate() {
+            if !open[k] {
+                continue;
+            }
             if trials.steps >= trials.total_budget {
                 return (None, trials.steps);
             }
             let start = rank[f].saturating_sub(w);
             match trials.fails(&tl.window(items, &read_only, f, start, &[]), start == 0) {
                 Some(true) => return (Some((f, start)), trials.steps),
-                Some(false) if start > 0 && w < width => w *= 2,
-                _ => break,
+                Some(false) if start > 0 && w < width => {}
+                _ => open[k] = false,
             }
         }
+        if w >= width || !open.iter().any(|&o| o) {
+            return (None, trials.steps);
+        }
+        w *= 2;
     }
-    (None, trials.steps)
 }
 
 /// The exact failing operation, when the search only gave a lower bound `lower` (see
