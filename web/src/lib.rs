@@ -9,12 +9,14 @@
 //!   panel, the benchmark page).
 //! - `hooks` hold everything with a lifetime: the animation loop, page visibility, keyboard
 //!   shortcuts, media queries.
-//! - [`geometry`], [`format`] and [`stats`] are pure helpers, tested natively.
+//! - [`geometry`], [`format`] and [`stats`] are pure helpers, tested natively; [`checker`] is
+//!   the model of the "Check a history" panel (the core checks, it lays out the timeline).
 //!
 //! The browser parts exist only when compiling for `wasm32`; natively the crate is the pure
 //! model and its tests (`cargo test -p replicalab-web --lib`).
 
 pub mod bench;
+pub mod checker;
 pub mod custom;
 pub mod derive;
 pub mod format;
