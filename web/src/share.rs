@@ -7,8 +7,9 @@
 //! - A session becomes a [`Share`] ([`share_of`]): the session scenario (the scenario plus every
 //!   recorded command), the playhead and the selected node. Opening one ([`open_actions`]) is a
 //!   list of reducer actions: load the scenario, run to the playhead, select the node.
-//! - The URL fragment holds a share link (`#v1.…`) or a lesson step (`#lesson=ID&step=N`, N
-//!   counted from 1); [`Fragment::parse`] tells them apart.
+//! - The URL fragment holds a share link (`#v1.…`), a lesson step (`#lesson=ID&step=N`, N
+//!   counted from 1) or `#check` (the history checker's panel, open); [`Fragment::parse`]
+//!   tells them apart.
 //! - Files: [`read_file`] takes a scenario file (what `replicalab run` reads) or a share file
 //!   (what `replicalab link decode --share` prints), untrusted, with a size limit.
 //! - Embedding: [`EmbedParams`] are the `?embed` page's query parameters, [`Inbound`] the
@@ -80,6 +81,8 @@ pub enum Fragment {
     Empty,
     /// A lesson step: the lesson's id and the step's index (from 0).
     Lesson { id: String, step: usize },
+    /// `#check`: the "Check a history" panel, open.
+    Check,
     /// Anything else: a share link to decode (decoding reports what is wrong with it).
     Link(String),
 }
@@ -90,6 +93,9 @@ impl Fragment {
         let text = hash.trim().trim_start_matches('#');
         if text.is_empty() {
             return Fragment::Empty;
+        }
+        if text == CHECK_FRAGMENT {
+            return Fragment::Check;
         }
         if text.starts_with("lesson=") {
             let mut id = String::new();
@@ -106,6 +112,9 @@ impl Fragment {
         Fragment::Link(text.to_string())
     }
 }
+
+/// The fragment that opens the "Check a history" panel (without the `#`).
+pub const CHECK_FRAGMENT: &str = "check";
 
 /// The fragment of a lesson step (`lesson=ID&step=N`, N from 1), without the `#`.
 pub fn lesson_fragment(id: &str, step: usize) -> String {
@@ -586,12 +595,14 @@ mod tests {
     }
 
     #[test]
-    fn fragments_are_links_or_lesson_steps() {
+    fn fragments_are_links_lesson_steps_or_the_checker() {
         assert_eq!(Fragment::parse(""), Fragment::Empty);
         assert_eq!(Fragment::parse("#"), Fragment::Empty);
         assert_eq!(Fragment::parse("#lesson=failover&step=2"), Fragment::Lesson { id: "failover".into(), step: 1 });
         assert_eq!(Fragment::parse("#lesson=x&step=zz"), Fragment::Lesson { id: "x".into(), step: 0 });
         assert_eq!(Fragment::parse("#v1.abc"), Fragment::Link("v1.abc".into()));
+        assert_eq!(Fragment::parse("#check"), Fragment::Check);
+        assert_eq!(Fragment::parse("#checked"), Fragment::Link("checked".into()));
         assert_eq!(
             Fragment::parse(&format!("#{}", lesson_fragment("cap", 0))),
             Fragment::Lesson { id: "cap".into(), step: 0 }

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod bench;
 pub mod charts;
+pub mod checker;
 pub mod compare;
 pub mod controls;
 pub mod forms;

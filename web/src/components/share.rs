@@ -1,9 +1,9 @@
-//! Sharing, lessons and the comparison: the bar above the playground.
+//! Sharing, lessons, the comparison and the history checker: the bar above the playground.
 //!
 //! [`Extras`] keeps the URL fragment in step with the session (a share link, or a lesson step
 //! while a lesson is open and the reader has not acted), opens the fragment on start and when
 //! it changes, and offers: copy link, copy embed code, export and import a scenario file, the
-//! guided lessons and the measured comparison.
+//! guided lessons, the measured comparison and the history checker (`#check` opens it).
 
 use std::rc::Rc;
 
@@ -14,6 +14,7 @@ use replicalab_core::presets::PRESETS;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::checker::CheckerPanel;
 use super::compare::ComparePanel;
 use super::lessons::LessonsPanel;
 use crate::share::{self, browser, EmbedParams, Fragment};
@@ -43,10 +44,11 @@ pub fn open_step(all: &Lessons, at: (usize, usize), on_action: &Callback<Action>
     }
 }
 
-/// Opens what a fragment holds. Returns the lesson step it names, if any.
+/// Opens what a fragment holds. Returns the lesson step it names, if any (`#check` opens a
+/// panel, not a session: the caller opens it).
 pub fn open_fragment(hash: &str, all: &Lessons, on_action: &Callback<Action>) -> Option<(usize, usize)> {
     match Fragment::parse(hash) {
-        Fragment::Empty => None,
+        Fragment::Empty | Fragment::Check => None,
         Fragment::Lesson { id, step } => {
             let Some(l) = all.lessons.iter().position(|l| l.id == id) else {
                 on_action.emit(Action::Notice(Some(format!(
@@ -79,6 +81,7 @@ pub fn Extras(props: &ExtrasProps) -> Html {
     let all = use_memo((), |_| lessons());
     let lesson = use_state(|| None::<(usize, usize)>);
     let shown_link = use_state(|| None::<(String, String)>);
+    let checker_open = use_state(|| false);
     let on_action = props.on_action.clone();
 
     // Open the fragment once on start, and again whenever the reader changes it.
@@ -86,11 +89,19 @@ pub fn Extras(props: &ExtrasProps) -> Html {
         let all = Rc::clone(&all);
         let lesson = lesson.clone();
         let on_action = on_action.clone();
+        let checker_open = checker_open.setter();
         use_effect_with((), move |_| {
+            let is_check = || Fragment::parse(&browser::hash()) == Fragment::Check;
+            if is_check() {
+                checker_open.set(true);
+            }
             if let Some(at) = open_fragment(&browser::hash(), &all, &on_action) {
                 lesson.set(Some(at));
             }
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                if is_check() {
+                    checker_open.set(true);
+                }
                 let at = open_fragment(&browser::hash(), &all, &on_action);
                 if at.is_some() {
                     lesson.set(at);
@@ -253,7 +264,7 @@ pub fn Extras(props: &ExtrasProps) -> Html {
     });
 
     html! {
-        <section class="extras" aria-label="Share, lessons and comparison">
+        <section class="extras" aria-label="Share, lessons, comparison and history checker">
             <div class="button-row share-row">
                 <button type="button" data-testid="copy-link" onclick={copy_link}
                     title="A link to exactly this: the scenario, your actions and the playhead">{"Copy link"}</button>
@@ -280,6 +291,7 @@ pub fn Extras(props: &ExtrasProps) -> Html {
             }
             <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson} />
             <ComparePanel current={current_scenario} />
+            <CheckerPanel open={*checker_open} />
         </section>
     }
 }
