@@ -67,10 +67,10 @@ const roles = (page) =>
 
 const log = (lines) => lines.map((l) => (l.startsWith('INFO') || l === '' || /^(lein|Ran|\d+ failures)/.test(l) ? l : `INFO  jepsen.util - ${l}`)).join('\n') + '\n';
 
-// A Jepsen test run's output: its banner and worker lines, a nemesis starting and stopping,
-// and a register history in which process 2 reads 1 after the write of 2 completed (a stale
-// read); process 3 reads 2 concurrently with that write (fine); process 4's write never
-// completes.
+// A Jepsen test run's output: its banner, a worker line and its summary around a register
+// history, with a nemesis starting and stopping. Process 3 reads 2 (concurrently with the
+// write of 2); then process 2 reads 1, a stale read: the minimal window is those two reads.
+// Process 4's write never completes.
 const STALE = log([
   'lein test jepsen.etcd-test',
   'INFO  jepsen.core - Worker 0 starting',
@@ -164,6 +164,9 @@ describe('check a history', () => {
     // A process invoking twice: the message names the line and the first invocation's line.
     await check(page, log(['0\t:invoke\t:write\t1', '0\t:invoke\t:read\tnil']));
     assert.match(await page.textContent('[data-testid=history-error]'), /line 2: process 0 invokes :read while its :write invoked at line 1/);
+    // Typing in the box is text, not the playground's shortcuts (R resets, Space plays, digits select).
+    await page.focus('[data-testid=history-text]');
+    await page.keyboard.type(' R 1x.');
     await check(page, 'hello\nworld\n');
     assert.match(await page.textContent('[data-testid=history-error]'), /does not look like a history/);
     // Nothing to check.
