@@ -115,7 +115,17 @@ pub(crate) struct Cache<S> {
 }
 
 /// The most memory one search's cache may take (see [`Cache::insert`]).
-pub(crate) const MAX_CACHE_BYTES: usize = 64 << 20;
+pub(crate) const MAX_CACHE_BYTES: usize = 32 << 20;
+
+/// Makes room for `more` elements in `v` without a vector's usual doubling overshooting
+/// `limit` elements: near the limit it grows to the limit, not to twice its size.
+fn reserve_within<T>(v: &mut Vec<T>, more: usize, limit: usize) {
+    let need = v.len() + more;
+    if need > v.capacity() {
+        let target = (v.capacity() * 2).min(limit).max(need).max(16);
+        v.reserve_exact(target - v.len());
+    }
+}
 
 impl<S: Copy + Eq> Cache<S> {
     /// A cache for bitsets of `req_words` words (operations that must be linearized) and of
@@ -187,6 +197,11 @@ impl<S: Copy + Eq> Cache<S> {
         // More than u32::MAX entries cannot fit in memory anyway; the step budget stops the
         // search long before.
         self.slots[i] = (k as u32).wrapping_add(1);
+        let keys = self.max_bytes / self.key_bytes() + 1;
+        reserve_within(&mut self.key_hash, 1, keys);
+        reserve_within(&mut self.key_state, 1, keys);
+        reserve_within(&mut self.key_head, 1, keys);
+        reserve_within(&mut self.key_bits, req.len(), keys * self.req_words);
         self.key_hash.push(hash);
         self.key_state.push(state);
         self.key_bits.extend_from_slice(req);
@@ -246,6 +261,9 @@ impl<S: Copy + Eq> Cache<S> {
             self.node_next[n as usize] = next;
             return n;
         }
+        let nodes = self.max_bytes / self.node_bytes() + 1;
+        reserve_within(&mut self.node_bits, opt.len(), nodes * self.opt_words);
+        reserve_within(&mut self.node_next, 1, nodes);
         self.node_bits.extend_from_slice(opt);
         self.node_next.push(next);
         (self.node_next.len() - 1) as u32

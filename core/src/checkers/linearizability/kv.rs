@@ -59,6 +59,13 @@ struct Node {
 }
 
 const BASE: u64 = 0x100_0000_01b3;
+/// Most exact comparisons each memo keeps: they only save time, so they are cleared when full
+/// rather than grow with a long search.
+const MAX_MEMO: usize = 1 << 18;
+/// Most interned states (about 50 bytes each with their index): past it a search stops
+/// undecided rather than take more memory ([`Model::saturated`]).
+/// (A little under a power of two, so the table's last growth does not double it.)
+const MAX_NODES: usize = (1 << 19) - 4096;
 const EMPTY: u32 = 0;
 
 impl Default for KvAppend {
@@ -156,6 +163,9 @@ impl KvAppend {
             return known;
         }
         let known = self.spells_prefix(s, v, node.len as usize);
+        if self.starts.len() >= MAX_MEMO {
+            self.starts.clear();
+        }
         self.starts.insert((s, v), known);
         known
     }
@@ -209,6 +219,9 @@ impl Model for KvAppend {
                     Some(&e) => e,
                     None => {
                         let e = self.spells(state, v);
+                        if self.equal.len() >= MAX_MEMO {
+                            self.equal.clear();
+                        }
                         self.equal.insert((state, v), e);
                         e
                     }
@@ -220,6 +233,27 @@ impl Model for KvAppend {
 
     fn is_read_only(&self, op: &KvOp) -> bool {
         op.kind == KvKind::Get
+    }
+
+    fn saturated(&self) -> bool {
+        self.nodes.len() >= MAX_NODES
+    }
+
+    fn mark(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn release(&mut self, mark: usize) {
+        if self.nodes.len() <= mark {
+            return;
+        }
+        for n in &self.nodes[mark..] {
+            self.node_ids.remove(&(n.parent, n.piece));
+        }
+        self.nodes.truncate(mark);
+        // The memos may name forgotten states.
+        self.equal.clear();
+        self.starts.clear();
     }
 
     fn is_monotone(&self, op: &KvOp) -> bool {

@@ -72,6 +72,24 @@ pub trait Model {
         vec![false; ops.len()]
     }
 
+    /// True when the model's own tables (interned states) have reached their memory limit:
+    /// the search then stops as if out of budget, so a hard history ends undecided instead of
+    /// growing memory. Default: never.
+    fn saturated(&self) -> bool {
+        false
+    }
+
+    /// A mark of the states interned so far ([`Model::release`]).
+    fn mark(&self) -> usize {
+        0
+    }
+
+    /// Forgets the states interned since `mark`: no configuration refers to them any more
+    /// (a search has ended), so successive searches do not pile up interned states.
+    fn release(&mut self, mark: usize) {
+        let _ = mark;
+    }
+
     /// Completed operations (`!unknown[i]`) that are illegal in every state that any sequence
     /// of `ops`, from the initial state, can produce: a read of a value nothing ever writes.
     /// Each alone proves the history not linearizable, found in linear time before any search.

@@ -91,6 +91,13 @@ pub(crate) fn search_from<M: Model>(
     inits: &[M::State],
     budget: u64,
 ) -> Searched {
+    let mark = model.mark();
+    let searched = search_states(model, items, inits, budget);
+    model.release(mark);
+    searched
+}
+
+fn search_states<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], inits: &[M::State], budget: u64) -> Searched {
     let n = items.len();
     if n >= (u32::MAX / 2) as usize {
         return Searched { found: Found::OutOfBudget, steps: 0, exact_failing: true };
@@ -257,7 +264,7 @@ pub(crate) fn search_from<M: Model>(
                         let op = op_of[e as usize] as usize;
                         if forcible[op] {
                             steps += 1;
-                            if steps > budget {
+                            if steps > budget || model.saturated() {
                                 return Searched { found: Found::OutOfBudget, steps, exact_failing };
                             }
                             match model.step(state, items[op].op) {
@@ -329,7 +336,7 @@ pub(crate) fn search_from<M: Model>(
                     for &(_, op) in &candidates[from..] {
                         let op = op as usize;
                         steps += 1;
-                        if steps > budget {
+                        if steps > budget || model.saturated() {
                             return Searched { found: Found::OutOfBudget, steps, exact_failing };
                         }
                         if let Some(s2) = model.step(state, items[op].op) {
