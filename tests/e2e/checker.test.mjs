@@ -257,7 +257,18 @@ describe('check a history', () => {
     // Panning back and zooming out move the range; "Show the window" brings it back.
     await page.click('[data-testid=history-earlier]');
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=history-range]').dataset.start) < s, shown.start);
-    await page.click('[data-testid=history-zoom-out]');
+    // Zoomed out all the way (2 000 events), one step back redraws in (page-measured) ms.
+    while (await page.locator('[data-testid=history-zoom-out]').isEnabled()) await page.click('[data-testid=history-zoom-out]');
+    const pan = await page.evaluate(() => new Promise((resolve) => {
+      const out = document.querySelector('[data-testid=history-range]');
+      const before = out.dataset.start;
+      const t0 = performance.now();
+      document.querySelector('[data-testid=history-earlier]').click();
+      const poll = () => (out.dataset.start !== before ? resolve({ ms: performance.now() - t0, drawn: document.querySelectorAll('[data-testid=history-timeline] g[data-op]').length }) : setTimeout(poll, 0));
+      poll();
+    }));
+    assert.ok(pan.drawn <= 1_100, `${pan.drawn} operations drawn zoomed out`);
+    console.log(`# zoomed out: ${pan.drawn} operations drawn; one step back took ${pan.ms.toFixed(0)} ms`);
     await page.click('[data-testid=history-show-window]');
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=history-range]').dataset.start) === s, shown.start);
     assert.deepEqual(await range(), shown);
