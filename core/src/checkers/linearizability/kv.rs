@@ -429,6 +429,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn states_of_a_search_are_forgotten_and_bounded() {
+        let mut m = KvAppend::new();
+        let pieces: Vec<KvOp> = (0..64).map(|i| m.op("k", KvKind::Append, &format!("{i}."))).collect();
+        let mark = m.mark();
+        let mut s = m.init();
+        for p in &pieces {
+            s = m.step(s, p).unwrap();
+        }
+        assert_eq!(m.mark(), mark + 64);
+        let probe = m.op("k", KvKind::Get, &(0..64).map(|i| format!("{i}.")).collect::<String>());
+        assert_eq!(m.step(s, &probe), Some(s));
+        m.release(mark);
+        assert_eq!(m.mark(), mark, "the search's states are gone");
+        // Interned again from scratch, the same string is still recognised.
+        let mut s = m.init();
+        for p in &pieces {
+            s = m.step(s, p).unwrap();
+        }
+        assert_eq!(m.step(s, &probe), Some(s));
+        // Past the limit, the model says so (and a search stops undecided).
+        assert!(!m.saturated());
+        let mut s = m.init();
+        let mut i = 0;
+        while !m.saturated() {
+            s = m.step(s, &pieces[i % pieces.len()]).unwrap();
+            i += 1;
+        }
+        assert!(m.saturated() && m.mark() >= MAX_NODES);
+        m.release(mark);
+        assert!(!m.saturated());
+    }
+
+    #[test]
     fn unobserved_appends_and_impossible_gets() {
         let mut m = KvAppend::new();
         let ops = [
