@@ -637,3 +637,86 @@ fn generated_key_value_histories_of_two_hundred_clients_are_decided() {
         assert_eq!((bad.verdict, bad.violations.len()), (Verdict::NotLinearizable, 1), "seed {seed}");
     }
 }
+
+/// Mutated histories (byte edits with the characters histories are made of, truncations,
+/// lines dropped or repeated) in every format: each is checked or refused with an error that
+/// names a line of the text, never a panic.
+#[test]
+fn mutated_histories_are_checked_or_refused_never_a_panic() {
+    let mut seeds: Vec<String> = Vec::new();
+    if let Some(data) = data() {
+        for rel in [
+            "porcupine/test_data/jepsen/etcd_000.log",
+            "porcupine/test_data/jepsen/etcd_100.log",
+            "porcupine/test_data/kv/c01-bad.txt",
+            "knossos/data/cas-register/bad/rethink-fail-smaller.edn",
+            "knossos/data/multi-register/good/multi-register.edn",
+            "knossos/data/mutex/bad/etcd.edn",
+        ] {
+            seeds.push(read(&data.join(rel)));
+        }
+        seeds.push(raw_run(&read(&data.join("porcupine/test_data/jepsen/etcd_002.log")), true).0);
+    }
+    let spec = GenSpec { clients: 4, ops: 60, keys: 2, timeout_ppm: 100_000, seed: 5 };
+    seeds.push(generate::kv_history_bad(&spec));
+    seeds.push(generate::cas_history(&spec, true));
+    let how = FileCheck {
+        config: CheckConfig { step_budget: 20_000, window_budget: 20_000, ..CheckConfig::verdict() },
+        ..FileCheck::default()
+    };
+    let alphabet = b"0123456789-:{}[]()\"\\ \t\n;,#abfikntopqvxyz:info:ok:fail:invoke";
+    let mut rng = SimRng::new(4242);
+    let (mut checked, mut refused) = (0, 0);
+    for (s, text) in seeds.iter().enumerate() {
+        for round in 0..300 {
+            let mut b = text.as_bytes().to_vec();
+            match rng.below(4) {
+                0 => b.truncate(rng.below(b.len() as u64 + 1) as usize),
+                1 => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    let i = rng.below(lines.len().max(1) as u64) as usize;
+                    let mut out: Vec<&str> = lines.clone();
+                    if rng.below(2) == 0 && i < out.len() {
+                        out.remove(i);
+                    } else if i < lines.len() {
+                        out.insert(i, lines[i]);
+                    }
+                    b = out.join("\n").into_bytes();
+                }
+                _ => {
+                    for _ in 0..1 + rng.below(6) {
+                        if b.is_empty() {
+                            break;
+                        }
+                        let i = rng.below(b.len() as u64) as usize;
+                        b[i] = alphabet[rng.below(alphabet.len() as u64) as usize];
+                    }
+                }
+            }
+            let t = String::from_utf8_lossy(&b);
+            let lines = t.lines().count();
+            match history_file::check_text(&t, &how) {
+                Ok(r) => {
+                    checked += 1;
+                    for v in &r.violations {
+                        assert!(
+                            v.window.contains(&v.failing_op) && v.failing_op < r.ops.len(),
+                            "seed {s} round {round}"
+                        );
+                    }
+                }
+                Err(history_file::FileError::Format(e)) => {
+                    refused += 1;
+                    assert!(
+                        e.line >= 1 && e.line <= lines + 1,
+                        "seed {s} round {round}: line {} of {lines}: {e}",
+                        e.line
+                    );
+                    assert!(!e.message.is_empty());
+                }
+                Err(history_file::FileError::UnknownFormat) => refused += 1,
+            }
+        }
+    }
+    assert!(checked > 100 && refused > 100, "{checked} checked, {refused} refused");
+}
