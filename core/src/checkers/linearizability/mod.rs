@@ -338,14 +338,19 @@ fn impossible_op<M: Model>(model: &mut M, items: &[Item<'_, M::Op>]) -> Option<V
 
 fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConfig) -> (PartitionOutcome, u64) {
     let mut steps = 0u64;
+    // The verdict-only path's short search, when it was as long as a first pass: not repeated.
+    let mut reuse = None;
     if config.stop_at_first {
         if let Some(v) = impossible_op(model, items) {
             return (PartitionOutcome::NotLinearizable(v), 0);
         }
         // A hard key reaches the local scan sooner: most violations in long histories are
         // local and found in a few hundred steps, where the exhaustive search could take its
-        // whole first pass. The quick scan's budget is small, so a hard valid key loses little.
-        let quick = search(model, items, config.step_budget.min(QUICK_PASS));
+        // whole first pass. The short search scales with the key (a valid history needs a few
+        // steps per operation), and the quick scan's budget is small, so a hard valid key
+        // loses little.
+        let quick_budget = config.step_budget.min(quick_pass(items.len()));
+        let quick = search(model, items, quick_budget);
         steps += quick.steps;
         if quick.found != Found::OutOfBudget {
             return finish(model, items, quick, steps, config);
@@ -357,9 +362,18 @@ fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConf
                 return (PartitionOutcome::NotLinearizable(v), steps);
             }
         }
+        if quick_budget >= FIRST_PASS {
+            reuse = Some(quick);
+        }
     }
-    let first = search(model, items, config.step_budget.saturating_sub(steps).min(FIRST_PASS));
-    steps += first.steps;
+    let first = match reuse {
+        Some(q) => q,
+        None => {
+            let f = search(model, items, config.step_budget.saturating_sub(steps).min(FIRST_PASS));
+            steps += f.steps;
+            f
+        }
+    };
     let mut searched = first;
     if first.found == Found::OutOfBudget {
         if !config.stop_at_first {
@@ -382,9 +396,13 @@ fn decide<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], config: &CheckConf
     finish(model, items, searched, steps, config)
 }
 
-/// Steps of the verdict-only path's short exhaustive search, and of its quick local scan (in
-/// all, and per window), before the usual first pass.
-const QUICK_PASS: u64 = 10_000;
+/// Steps of the verdict-only path's short exhaustive search: 20 per operation, at least
+/// 10,000 and at most a first pass.
+fn quick_pass(ops: usize) -> u64 {
+    (ops as u64).saturating_mul(20).clamp(10_000, FIRST_PASS)
+}
+
+/// Steps of the verdict-only path's quick local scan, in all and per window.
 const QUICK_SCAN: u64 = 5_000;
 const QUICK_TRIAL: u64 = 1_000;
 
