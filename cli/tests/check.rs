@@ -175,7 +175,10 @@ fn the_verdict_path_stops_at_the_first_key_and_all_checks_every_key() {
     assert_eq!(quick["not_checked"].as_u64().unwrap() + 1, quick["partitions"].as_u64().unwrap());
     assert_eq!(all["not_checked"], 0);
     assert!(a.iter().all(|v| v["window_minimal"] == true));
-    assert!(a.contains(&q[0]), "the violation found first is one of them, with the same window");
+    // The key found first is one of them (its window may differ: the quick path finds it by
+    // a local scan, the full one by exhaustive search).
+    assert!(a.iter().any(|v| v["key"] == q[0]["key"]), "{}", q[0]["key"]);
+    assert_eq!(q[0]["window_minimal"], true);
 }
 
 fn read_to_string(p: &str) -> String {
