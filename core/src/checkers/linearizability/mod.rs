@@ -54,6 +54,25 @@
 //!    histories of many clients are found this way in a few steps instead of after exploring
 //!    every interleaving before them.
 //!
+//! 7. **Unobserved unknowns.** An operation with an unknown outcome whose effect no other
+//!    operation observed (a write of a value nobody read) can be taken never to have happened
+//!    ([`Model::unobserved`]); it is left out before searching. Otherwise every timed-out
+//!    write stays a candidate to the end of the history.
+//! 8. **Impossible values.** A completed read of a value that nothing could have produced
+//!    ([`Model::impossible`]) is a violation by itself, found in linear time.
+//!
+//! **Two paths.** The report path (the default [`CheckConfig`]) checks every partition and
+//! gives each violation its shortest failing prefix where it can, and a minimal window. The
+//! verdict-only path ([`CheckConfig::verdict`], what `replicalab check` does unless `--all`)
+//! checks the smallest partitions first and stops at the first that is not linearizable; in
+//! each it tries impossible values, then a short search, then a quick local scan (narrow windows
+//! everywhere first), then the usual steps. The verdict is the same on both paths.
+//!
+//! **Memory** is bounded whatever the history: the cache of explored configurations stops
+//! recording past 32 MB (it only saves time), and a model that interns
+//! states says when its tables are full ([`Model::saturated`]), which ends that search as if
+//! out of budget.
+//!
 //! When no linearization exists, the exhaustive search also knows the *failing operation*: the
 //! one whose return ends the shortest prefix of the history that cannot be linearized (the
 //! furthest return any branch reached unlinearized; Knossos's `:op`). The window module then shrinks
