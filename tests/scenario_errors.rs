@@ -84,6 +84,16 @@ fn each_mistake_is_named() {
             vec!["commands[0].write.client", "unknown client 9"],
         ),
         (
+            "two protocols",
+            Box::new(|v| v["protocol"]["leaderless"] = serde_json::json!({})),
+            vec!["protocol", "exactly one protocol", "found 2", "leader_follower", "leaderless"],
+        ),
+        (
+            "no rate",
+            Box::new(|v| v["workload"]["rate_per_s"] = 0.into()),
+            vec!["workload.rate_per_s", "more than 0", "got 0"],
+        ),
+        (
             "node in two groups",
             Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "partition": {"groups": [[0, 1], [1, 2]]}})),
             vec!["groups[1][0]", "two groups"],
@@ -97,6 +107,22 @@ fn each_mistake_is_named() {
             assert!(e.contains(want), "{name}: error {e:?} should mention {want:?}");
         }
     }
+}
+
+#[test]
+fn an_unknown_command_is_called_a_command_and_the_names_are_listed() {
+    let mut v = base();
+    v["commands"][0] = serde_json::json!({"at_ms": 1, "explode": {"node": 1}});
+    let e = error_of(&v);
+    assert!(e.starts_with("at `commands[0]`: unknown command `explode`, expected one of `crash`"), "{e}");
+    assert!(!e.contains(".:"), "no empty path in the message: {e}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_an_error() {
+    let text = PRESETS.iter().find(|p| p.name == "lf-sync").unwrap().json;
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(Scenario::from_json(&with_bom).unwrap(), Scenario::from_json(text).unwrap());
 }
 
 #[test]

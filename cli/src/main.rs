@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use replicalab_core::presets::{self, PRESETS};
+use replicalab_core::scenario::MAX_DURATION_MS;
 use replicalab_core::time::from_ms;
 use replicalab_core::{Scenario, Simulation};
 
@@ -93,6 +94,15 @@ fn load(scenario: Option<PathBuf>, preset: Option<String>) -> Result<Scenario, S
     Scenario::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// `--until` is a simulated time like a scenario's `duration_ms`, with the same limit.
+fn check_until(until: f64) -> Result<(), String> {
+    if until.is_finite() && (0.0..=MAX_DURATION_MS).contains(&until) {
+        Ok(())
+    } else {
+        Err(format!("--until must be between 0 and {MAX_DURATION_MS} milliseconds (24 hours), got {until}"))
+    }
+}
+
 fn run(cmd: Cmd) -> Result<(), String> {
     match cmd {
         Cmd::Run { scenario, preset, seed, until, trace, no_history, keep_everything } => {
@@ -101,9 +111,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
                 s.seed = seed;
             }
             if let Some(u) = until {
-                if !(u.is_finite() && u >= 0.0) {
-                    return Err(format!("--until must be a non-negative number of milliseconds, got {u}"));
-                }
+                check_until(u)?;
             }
             let mut sim = Simulation::new(&s);
             if keep_everything {
@@ -142,6 +150,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
         Cmd::Link(args) => link::run(args),
         Cmd::Compare(args) => compare::run(args),
         Cmd::Hashes { until } => {
+            check_until(until)?;
             let mut out = serde_json::Map::new();
             for p in PRESETS {
                 let s = p.scenario().map_err(|e| format!("preset {}: {e}", p.name))?;

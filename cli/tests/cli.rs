@@ -118,3 +118,19 @@ fn long_runs_compact_and_keep_everything_keeps_the_whole_history() {
     assert_eq!(compacted["metrics"]["ops_ok"], kept["metrics"]["ops_ok"]);
     assert_eq!(compacted["metrics"]["write_latency_ms"]["count"], kept["metrics"]["write_latency_ms"]["count"]);
 }
+
+#[test]
+fn until_is_limited_like_a_scenario_duration() {
+    for bad in ["1e300", "-1", "NaN", "inf", "86400001"] {
+        let until = format!("--until={bad}");
+        for cmd in [&["run", "--preset", "lf-async", until.as_str()][..], &["hashes", until.as_str()][..]] {
+            let out = replicalab(cmd);
+            assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--until must be between 0 and 86400000"), "{cmd:?}: {err}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+    let out = replicalab(&["run", "--preset", "lf-async", "--until", "0"]);
+    assert_eq!(out.status.code(), Some(0));
+}

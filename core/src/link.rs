@@ -365,9 +365,33 @@ fn decode_v1(input: &str, data_start: usize) -> Result<Share, LinkError> {
             _ => LinkError::CorruptData { detail: "its compressed data is invalid" },
         },
     )?;
+    if zlib_stream_len(&compressed) != Some(compressed.len()) {
+        return Err(LinkError::CorruptData {
+            detail: "it has data after its end (two links pasted together, or text added to one?)",
+        });
+    }
     let text = std::str::from_utf8(&json)
         .map_err(|e| LinkError::Json { message: format!("not UTF-8 text (byte {})", e.valid_up_to()) })?;
     parse_payload(text)
+}
+
+/// How many bytes of `data` its first zlib stream takes, checksum included; `None` when the
+/// stream does not end in it.
+fn zlib_stream_len(data: &[u8]) -> Option<usize> {
+    use miniz_oxide::inflate::stream::{inflate, InflateState};
+    use miniz_oxide::{DataFormat, MZFlush, MZStatus};
+    let mut state = InflateState::new_boxed(DataFormat::Zlib);
+    let mut buf = vec![0u8; 32 * 1024];
+    let mut used = 0;
+    loop {
+        let r = inflate(&mut state, &data[used..], &mut buf, MZFlush::None);
+        used += r.bytes_consumed;
+        match r.status {
+            Ok(MZStatus::StreamEnd) => return Some(used),
+            Ok(_) if r.bytes_consumed > 0 || r.bytes_written > 0 => {}
+            _ => return None,
+        }
+    }
 }
 
 fn base64_error(e: DecodeError, input: &str, data_start: usize) -> LinkError {
@@ -567,6 +591,24 @@ mod tests {
         }
         assert!(corrupt > (text.len() - 3) * 3 / 4, "{corrupt} of {}", text.len() - 3);
         assert!(harmless <= 3, "{harmless} harmless edits");
+    }
+
+    #[test]
+    fn bytes_after_the_compressed_stream_are_refused() {
+        let s = share("lf-async");
+        let text = encode(&s).unwrap();
+        let mut bytes = BASE64.decode(&text[3..]).unwrap();
+        assert_eq!(zlib_stream_len(&bytes), Some(bytes.len()));
+        for extra in [&b"\0"[..], b"trailing text", &bytes.clone()] {
+            bytes.truncate(BASE64.decode(&text[3..]).unwrap().len());
+            bytes.extend_from_slice(extra);
+            let longer = format!("v1.{}", BASE64.encode(&bytes));
+            match decode(&longer) {
+                Err(LinkError::CorruptData { detail }) => assert!(detail.contains("after its end"), "{detail}"),
+                other => panic!("{} extra bytes: {other:?}", extra.len()),
+            }
+        }
+        assert_eq!(decode(&text).unwrap(), s, "the link itself still decodes");
     }
 
     #[test]

@@ -504,8 +504,14 @@ impl<'de> Deserialize<'de> for TimedCommand {
                 "a command object has `at_ms` and exactly one command name, found {keys:?}"
             )));
         }
-        let command: Command = serde_path_to_error::deserialize(serde_json::Value::Object(map))
-            .map_err(|e| D::Error::custom(format!("{}: {}", e.path(), e.inner())))?;
+        let command: Command = serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
+            let inner = e.inner().to_string();
+            match e.path().to_string().as_str() {
+                // The command's own name is wrong: say so in the scenario's words.
+                "." => D::Error::custom(inner.replacen("unknown variant", "unknown command", 1)),
+                path => D::Error::custom(format!("{path}: {inner}")),
+            }
+        })?;
         Ok(TimedCommand { at_ms, command })
     }
 }
@@ -545,9 +551,23 @@ impl Scenario {
                 format!("the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
             ));
         }
+        // Editors on some systems start UTF-8 files with a byte-order mark; JSON has none.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ScenarioError::new("", format!("not valid JSON: {e}")))?;
         let obj = value.as_object().ok_or_else(|| ScenarioError::new("", "a scenario is a JSON object"))?;
+        if let Some(p) = obj.get("protocol").and_then(|p| p.as_object()) {
+            if p.len() != 1 {
+                let names: Vec<&String> = p.keys().collect();
+                return Err(ScenarioError::new(
+                    "protocol",
+                    format!(
+                        "names exactly one protocol (leader_follower, multi_leader or leaderless), found {}: {names:?}",
+                        p.len()
+                    ),
+                ));
+            }
+        }
         match obj.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => return Err(ScenarioError::new("format", format!("expected \"{FORMAT}\", got \"{other}\""))),
@@ -810,7 +830,7 @@ fn validate_workload(
     if !(w.rate_per_s.is_finite() && w.rate_per_s > 0.0 && w.rate_per_s <= 1_000_000.0) {
         return Err(ScenarioError::new(
             format!("{path}.rate_per_s"),
-            format!("must be between 0 and 1000000, got {}", w.rate_per_s),
+            format!("must be more than 0 and at most 1000000 operations per second, got {}", w.rate_per_s),
         ));
     }
     validate_probability(w.read_fraction, "read_fraction")
