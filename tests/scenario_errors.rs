@@ -89,6 +89,19 @@ fn each_mistake_is_named() {
             vec!["protocol", "exactly one protocol", "found 2", "leader_follower", "leaderless"],
         ),
         (
+            "a cut of a node's link to itself",
+            Box::new(|v| v["commands"][0] = serde_json::json!({"at_ms": 1, "cut": {"from": 1, "to": 1}})),
+            vec!["commands[0].cut.to", "no link to itself"],
+        ),
+        (
+            "promote in a leaderless cluster",
+            Box::new(|v| {
+                v["protocol"] = serde_json::json!({"leaderless": {}});
+                v["commands"][0] = serde_json::json!({"at_ms": 1, "promote": {"node": 1}});
+            }),
+            vec!["commands[0].promote", "only a leader-follower cluster"],
+        ),
+        (
             "no rate",
             Box::new(|v| v["workload"]["rate_per_s"] = 0.into()),
             vec!["workload.rate_per_s", "more than 0", "got 0"],
@@ -160,4 +173,37 @@ fn mutated_scenarios_never_panic() {
             }
         }
     }
+}
+
+/// Commands that find nothing to do leave a note in the trace saying why.
+#[test]
+fn commands_that_do_nothing_say_why() {
+    use replicalab_core::{Command, Simulation};
+    let s = Scenario::from_json(PRESETS.iter().find(|p| p.name == "lf-async").unwrap().json).unwrap();
+    let mut sim = Simulation::new(&s);
+    sim.set_trace_capacity(10_000);
+    sim.run_until(500_000);
+    // (Demoting a running follower is the protocol's to ignore: no note.)
+    for c in [Command::Restart { node: 1 }, Command::Resume { node: 2 }, Command::Demote { node: 2 }] {
+        sim.apply(c);
+    }
+    sim.apply(Command::Crash { node: 2 });
+    sim.apply(Command::Pause { node: 2 });
+    sim.apply(Command::Promote { node: 2 });
+    let notes: Vec<String> = sim
+        .trace()
+        .recent()
+        .filter(|e| e.kind == "note" && e.text.contains("does nothing"))
+        .map(|e| e.text.clone())
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            "restart n1 does nothing: it is running, not crashed",
+            "resume n2 does nothing: it was not paused",
+            "pause n2 does nothing: it is down",
+            "promote n2 does nothing: it is not running",
+        ],
+        "{notes:?}"
+    );
 }

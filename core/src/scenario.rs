@@ -714,7 +714,18 @@ impl Scenario {
                 | Command::Pause { node }
                 | Command::Resume { node }
                 | Command::Promote { node }
-                | Command::Demote { node } => node_ok(&format!("{p}.node"), *node)?,
+                | Command::Demote { node } => {
+                    node_ok(&format!("{p}.node"), *node)?;
+                    if matches!(tc.command, Command::Promote { .. } | Command::Demote { .. })
+                        && !matches!(self.protocol, ProtocolConfig::LeaderFollower(_))
+                    {
+                        return Err(ScenarioError::new(
+                            p.clone(),
+                            "only a leader-follower cluster has a leader to promote or demote; \
+                             multi-leader and leaderless nodes all accept writes",
+                        ));
+                    }
+                }
                 Command::Slow { node, factor } => {
                     node_ok(&format!("{p}.node"), *node)?;
                     if !(factor.is_finite() && *factor >= 0.001 && *factor <= 1000.0) {
@@ -757,6 +768,12 @@ impl Scenario {
                 Command::Cut { from, to, .. } | Command::Uncut { from, to, .. } => {
                     node_ok(&format!("{p}.from"), *from)?;
                     node_ok(&format!("{p}.to"), *to)?;
+                    if from == to {
+                        return Err(ScenarioError::new(
+                            format!("{p}.to"),
+                            format!("node {to} is also `from`: a node has no link to itself to cut"),
+                        ));
+                    }
                 }
                 Command::Heal {} | Command::StopWorkload {} => {}
                 Command::Link { from, to, latency, loss, duplicate, .. } => {

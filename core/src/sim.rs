@@ -1446,15 +1446,24 @@ impl<P: Protocol> Sim<P> {
                 if self.slots[node].health == Health::Crashed {
                     self.slots[node].health = Health::Up;
                     self.step_node(node, Input::Start);
+                } else {
+                    let why = if self.slots[node].health == Health::Paused { "paused (resume it)" } else { "running" };
+                    self.no_effect(node, format!("restart n{node} does nothing: it is {why}, not crashed"));
                 }
             }
             Command::Pause { node } => {
                 if self.slots[node].health == Health::Up {
                     self.maybe_leader_failure(node, "pause");
                     self.slots[node].health = Health::Paused;
+                } else {
+                    let why = if self.slots[node].health == Health::Paused { "already paused" } else { "down" };
+                    self.no_effect(node, format!("pause n{node} does nothing: it is {why}"));
                 }
             }
             Command::Resume { node } => {
+                if self.slots[node].health != Health::Paused {
+                    self.no_effect(node, format!("resume n{node} does nothing: it was not paused"));
+                }
                 if self.slots[node].health == Health::Paused {
                     self.slots[node].health = Health::Up;
                     let inbox = std::mem::take(&mut self.slots[node].inbox);
@@ -1548,6 +1557,20 @@ impl<P: Protocol> Sim<P> {
     fn admin(&mut self, node: NodeId, action: Admin) {
         if self.slots[node].health == Health::Up {
             self.step_node(node, Input::Admin(action));
+        } else {
+            let what = match action {
+                Admin::Promote => "promote",
+                Admin::Demote => "demote",
+            };
+            self.no_effect(node, format!("{what} n{node} does nothing: it is not running"));
+        }
+    }
+
+    /// A command that changed nothing says why in the trace's text (the note is not part of
+    /// the trace hash, so recording text never changes a hash).
+    fn no_effect(&mut self, node: NodeId, why: String) {
+        if self.trace.wants_text() {
+            self.trace.push(TraceEntry { time: self.now, node: Some(node), kind: "note".into(), text: why });
         }
     }
 
