@@ -76,8 +76,10 @@ pub enum Msg {
     /// The updates for the receiver found in the sender's log between positions `start` and
     /// `end` (a stream: the receiver takes it only if it has everything before `start`).
     Ship { start: u64, end: u64, updates: Vec<Update> },
-    /// The receiver has everything up to `end` (less than what was sent: resend from there).
-    ShipAck { end: u64 },
+    /// The receiver has everything up to `end`. `gap`: a stream message arrived that starts
+    /// after `end`, so something before it was lost: resend from `end`. Only a gap rewinds
+    /// the sender; a plain acknowledgement never does, so an old or duplicated one is harmless.
+    ShipAck { end: u64, gap: bool },
 }
 
 impl Message for Msg {
@@ -92,7 +94,8 @@ impl Message for Msg {
                 }
             }
             Msg::Ship { updates, .. } => format!("{} updates", updates.len()),
-            Msg::ShipAck { end } => format!("ack @{end}"),
+            Msg::ShipAck { end, gap: false } => format!("ack @{end}"),
+            Msg::ShipAck { end, gap: true } => format!("resend from @{end}"),
         }
     }
 }
@@ -110,6 +113,9 @@ struct Peer {
     /// The peer has everything it needs up to here.
     acked: usize,
     last_sent: Option<Time>,
+    /// The position a gap report last rewound the stream to: a duplicate of that report is
+    /// ignored (if the resend is lost too, the heartbeat resends).
+    rewound_to: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -407,7 +413,7 @@ impl MultiLeaderNode {
         let have = self.received.get(&from).copied().unwrap_or(0);
         if start > have {
             // A message before this one was lost: ask for the stream again from where we are.
-            out.send(from, Msg::ShipAck { end: have });
+            out.send(from, Msg::ShipAck { end: have, gap: true });
             return;
         }
         self.received.insert(from, have.max(end));
@@ -446,7 +452,7 @@ impl MultiLeaderNode {
                 self.ship_new(ctx, out);
             }
         }
-        out.send(from, Msg::ShipAck { end: have.max(end) });
+        out.send(from, Msg::ShipAck { end: have.max(end), gap: false });
     }
 
     /// Answers a read. The version it reports is everything this replica has applied (its
@@ -550,8 +556,11 @@ impl Protocol for MultiLeaderNode {
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
         match input {
             Input::Start => {
-                self.peers =
-                    self.peer_ids().into_iter().map(|node| Peer { node, next: 0, acked: 0, last_sent: None }).collect();
+                self.peers = self
+                    .peer_ids()
+                    .into_iter()
+                    .map(|node| Peer { node, next: 0, acked: 0, last_sent: None, rewound_to: None })
+                    .collect();
                 if self.is_leader() {
                     out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
                     for i in 0..self.peers.len() {
@@ -561,14 +570,19 @@ impl Protocol for MultiLeaderNode {
             }
             Input::Message { from, msg } => match msg {
                 Msg::Ship { start, end, updates } => self.on_ship(ctx, out, from, start, end, updates),
-                Msg::ShipAck { end } => {
+                Msg::ShipAck { end, gap } => {
                     if let Some(i) = self.peers.iter().position(|p| p.node == from) {
                         let end = (end as usize).min(self.log_len());
                         let p = &mut self.peers[i];
-                        if end < p.acked.max(p.next) && end >= p.acked {
-                            // The peer is missing something we sent: resend from its position.
+                        if end > p.acked {
+                            p.rewound_to = None;
+                        }
+                        if gap && end < p.acked.max(p.next) && end >= p.acked && p.rewound_to != Some(end) {
+                            // The peer is missing something we sent: resend from its position,
+                            // once per position.
                             p.acked = end;
                             p.next = end;
+                            p.rewound_to = Some(end);
                         } else {
                             p.acked = p.acked.max(end);
                             p.next = p.next.max(p.acked);
@@ -599,7 +613,8 @@ impl Protocol for MultiLeaderNode {
 
     fn crash(&mut self) {
         self.peers.clear();
-        self.held.clear();
+        // Updates held for causal delivery stay: `received` already counts them (it is
+        // durable, like the data), so the senders will not send them again.
         self.waiting.clear();
     }
 
