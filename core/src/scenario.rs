@@ -712,13 +712,10 @@ impl Scenario {
                 Command::Crash { node }
                 | Command::Restart { node }
                 | Command::Pause { node }
-                | Command::Resume { node }
-                | Command::Promote { node }
-                | Command::Demote { node } => {
+                | Command::Resume { node } => node_ok(&format!("{p}.node"), *node)?,
+                Command::Promote { node } | Command::Demote { node } => {
                     node_ok(&format!("{p}.node"), *node)?;
-                    if matches!(tc.command, Command::Promote { .. } | Command::Demote { .. })
-                        && !matches!(self.protocol, ProtocolConfig::LeaderFollower(_))
-                    {
+                    if !matches!(self.protocol, ProtocolConfig::LeaderFollower(_)) {
                         return Err(ScenarioError::new(
                             p.clone(),
                             "only a leader-follower cluster has a leader to promote or demote; \

@@ -1463,8 +1463,7 @@ impl<P: Protocol> Sim<P> {
             Command::Resume { node } => {
                 if self.slots[node].health != Health::Paused {
                     self.no_effect(node, format!("resume n{node} does nothing: it was not paused"));
-                }
-                if self.slots[node].health == Health::Paused {
+                } else {
                     self.slots[node].health = Health::Up;
                     let inbox = std::mem::take(&mut self.slots[node].inbox);
                     for kind in inbox {

@@ -38,3 +38,22 @@ export async function launch() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   return { server, browser };
 }
+
+/**
+ * Opens `path` on the server in a fresh browser context (1280×900 unless `options` say
+ * otherwise), collects console errors and uncaught exceptions in `problems`, and waits for the
+ * graph's first node.
+ */
+export async function openPage(browser, server, path = '', options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await page.goto(server.url + path);
+  await page.locator('[data-node]').first().waitFor({ state: 'visible' });
+  return { context, page, problems };
+}

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ARTIFACTS, WAIT, launch } from './browser.mjs';
+import { ARTIFACTS, WAIT, launch, openPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -21,19 +21,7 @@ after(async () => {
   await server?.close();
 });
 
-async function open(path = '', options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  await page.goto(server.url + path);
-  await page.locator('[data-node]').first().waitFor({ state: 'visible' });
-  return { context, page, problems };
-}
+const open = (path = '', options = {}) => openPage(browser, server, path, options);
 
 const playing = async (page) => (await page.getAttribute('[data-testid=play]', 'aria-pressed')) === 'true';
 const togglePlay = (page) => page.locator('[data-testid=play]').dispatchEvent('click');

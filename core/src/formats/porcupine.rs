@@ -61,13 +61,15 @@ pub fn read_etcd(text: &str) -> Result<Parsed, FormatError> {
         let Some((proc_tok, col)) = fields.next() else {
             return Err(FormatError::line(n, format!("{SHAPE}: the process is missing")));
         };
-        let type_peek = Fields { line, rest: fields.rest }.next().map(|(t, _)| t);
-        let is_type = |t: &str| matches!(t, ":invoke" | ":ok" | ":fail" | ":info");
+        let next_is_type = || {
+            let t = Fields { line, rest: fields.rest }.next().map(|(t, _)| t);
+            matches!(t, Some(":invoke" | ":ok" | ":fail" | ":info"))
+        };
         let process = match proc_tok.parse::<i64>() {
             Ok(p) => Process::Client(p),
             Err(_) if proc_tok.starts_with(':') && proc_tok.len() > 1 => Process::Named(proc_tok.to_string()),
             // A jepsen.util line that is not an operation ("Relative time begins now").
-            Err(_) if !type_peek.is_some_and(is_type) => {
+            Err(_) if !next_is_type() => {
                 out.skip(n);
                 continue;
             }

@@ -112,6 +112,9 @@ pub(crate) struct Cache<S> {
     /// depends on it), which bounds the memory of a search by this, not by its length.
     bytes: usize,
     max_bytes: usize,
+    /// The most keys and nodes `max_bytes` holds, for growing the tables within it.
+    max_keys: usize,
+    max_nodes: usize,
 }
 
 /// The most memory one search's cache may take (see [`Cache::insert`]).
@@ -143,14 +146,24 @@ impl<S: Copy + Eq> Cache<S> {
             node_bits: Vec::new(),
             free: Vec::new(),
             bytes: 0,
-            max_bytes: MAX_CACHE_BYTES,
+            max_bytes: 0,
+            max_keys: 0,
+            max_nodes: 0,
         }
+        .limited(MAX_CACHE_BYTES)
+    }
+
+    fn limited(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self.max_keys = max_bytes / self.key_bytes() + 1;
+        self.max_nodes = max_bytes / self.node_bytes() + 1;
+        self
     }
 
     /// The same, holding at most `max_bytes` of entries.
     #[cfg(test)]
     pub(crate) fn with_limit(req_words: usize, opt_words: usize, max_bytes: usize) -> Self {
-        Cache { max_bytes, ..Cache::new(req_words, opt_words) }
+        Cache::new(req_words, opt_words).limited(max_bytes)
     }
 
     fn key_bytes(&self) -> usize {
@@ -197,7 +210,7 @@ impl<S: Copy + Eq> Cache<S> {
         // More than u32::MAX entries cannot fit in memory anyway; the step budget stops the
         // search long before.
         self.slots[i] = (k as u32).wrapping_add(1);
-        let keys = self.max_bytes / self.key_bytes() + 1;
+        let keys = self.max_keys;
         reserve_within(&mut self.key_hash, 1, keys);
         reserve_within(&mut self.key_state, 1, keys);
         reserve_within(&mut self.key_head, 1, keys);
@@ -261,7 +274,7 @@ impl<S: Copy + Eq> Cache<S> {
             self.node_next[n as usize] = next;
             return n;
         }
-        let nodes = self.max_bytes / self.node_bytes() + 1;
+        let nodes = self.max_nodes;
         reserve_within(&mut self.node_bits, opt.len(), nodes * self.opt_words);
         reserve_within(&mut self.node_next, 1, nodes);
         self.node_bits.extend_from_slice(opt);

@@ -136,8 +136,6 @@ pub struct FileReport {
     /// The registers' initial value (`Some(None)`: nil), for register models.
     pub initial: Option<Option<i64>>,
     pub verdict: Verdict,
-    /// Events read.
-    pub events: usize,
     /// Lines skipped as not part of the history, and the first of them.
     pub foreign_lines: usize,
     pub first_foreign_line: Option<usize>,
@@ -235,7 +233,6 @@ pub fn check_text(text: &str, how: &FileCheck) -> Result<FileReport, FileError> 
         model,
         initial: matches!(model, ModelKind::CasRegister | ModelKind::MultiRegister).then_some(initial),
         verdict: found.verdict,
-        events: events.len(),
         event_list: parsed.events,
         foreign_lines: parsed.foreign_lines,
         first_foreign_line: parsed.first_foreign_line,

@@ -436,14 +436,31 @@ fn local<M: Model>(
 ) -> (Option<Violation>, u64) {
     let (found, mut steps) = window::local_violation(model, items, config.local_width, trial, total);
     let Some((failing, start)) = found else { return (None, steps) };
+    let v = violation(model, items, failing, Some(start), false, &mut steps, config);
+    (Some(v), steps)
+}
+
+/// The violation that ends at `failing`'s return, with its window: shrunk when the
+/// configuration says so, from `known_start` (an index in call order) when a window from there
+/// is known to fail, otherwise from the whole prefix.
+fn violation<M: Model>(
+    model: &mut M,
+    items: &[Item<'_, M::Op>],
+    failing: usize,
+    known_start: Option<usize>,
+    shortest_prefix: bool,
+    steps: &mut u64,
+    config: &CheckConfig,
+) -> Violation {
     let (window, window_minimal, from_start) = if config.minimize {
-        let w = window::shrink(model, items, failing, Some(start), config.window_trial_budget, config.window_budget);
-        steps += w.steps;
+        let w = window::shrink(model, items, failing, known_start, config.window_trial_budget, config.window_budget);
+        *steps += w.steps;
         (w.ops, w.minimal, w.from_start)
     } else {
+        let start = known_start.unwrap_or(0);
         (window::unshrunk(items, failing, start), false, start == 0)
     };
-    (Some(Violation { failing_op: failing, shortest_prefix: false, window, window_minimal, from_start }), steps)
+    Violation { failing_op: failing, shortest_prefix, window, window_minimal, from_start }
 }
 
 /// The outcome of an exhaustive search, with a violation's exact failing operation and window.
@@ -465,20 +482,7 @@ fn finish<M: Model>(
                 steps += more;
                 exact
             };
-            let (window, window_minimal, from_start) = if config.minimize {
-                let w = window::shrink(model, items, failing, None, config.window_trial_budget, config.window_budget);
-                steps += w.steps;
-                (w.ops, w.minimal, w.from_start)
-            } else {
-                (window::unshrunk(items, failing, 0), false, true)
-            };
-            PartitionOutcome::NotLinearizable(Violation {
-                failing_op: failing,
-                shortest_prefix: true,
-                window,
-                window_minimal,
-                from_start,
-            })
+            PartitionOutcome::NotLinearizable(violation(model, items, failing, None, true, &mut steps, config))
         }
     };
     (outcome, steps)
