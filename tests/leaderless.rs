@@ -98,7 +98,7 @@ fn sloppy_quorums_keep_writes_available_and_hand_them_off() {
     let strict = run(&strict);
     let writes_ok = |r: &Report| r.history.iter().filter(|o| o.f == "write" && o.outcome == "ok").count();
     assert!(writes_ok(&sloppy) > writes_ok(&strict), "sloppy {} vs strict {}", writes_ok(&sloppy), writes_ok(&strict));
-    assert!(strict.metrics.ops_failed > 0, "W=3 with a replica down fails without a sloppy quorum");
+    assert!(strict.metrics.ops_unknown > 0, "W=3 with a replica down cannot be met without a sloppy quorum");
 }
 
 #[test]
@@ -118,7 +118,8 @@ fn a_request_can_choose_its_own_quorum() {
     ];
     let rep = replicalab_core::run(&s, Some(2_000 * MS));
     let outcomes: Vec<&str> = rep.history.iter().map(|o| o.outcome.as_str()).collect();
-    assert_eq!(outcomes, vec!["fail", "ok"], "{:?}", rep.history);
+    // W=3 cannot be met, but the coordinator applied the write and sent it out: unknown.
+    assert_eq!(outcomes, vec!["unknown", "ok"], "{:?}", rep.history);
     assert!(rep.history[0].reason.as_deref().unwrap_or("").contains("quorum not reached"));
 }
 

@@ -37,6 +37,10 @@ pub struct Completion {
     pub time: Time,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// For people: why a node gave up on an operation whose outcome is therefore unknown
+    /// (none when the client's own timeout expired, or for any other outcome).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 impl Operation {
@@ -49,7 +53,7 @@ impl Operation {
     /// The completion time of an acknowledged operation.
     pub fn ok_time(&self) -> Option<Time> {
         match &self.completion {
-            Some(Completion { time, outcome: Outcome::Ok { .. } }) => Some(*time),
+            Some(Completion { time, outcome: Outcome::Ok { .. }, .. }) => Some(*time),
             _ => None,
         }
     }
@@ -194,7 +198,7 @@ mod tests {
             node: 0,
             kind,
             invoke: id * 10,
-            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] } }),
+            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] }, why: None }),
         }
     }
 

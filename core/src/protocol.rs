@@ -278,7 +278,12 @@ pub enum Reply {
         epoch: u64,
         context: Version,
     },
+    /// Refused before anything changed anywhere: the operation certainly did not take effect.
     Fail(FailReason),
+    /// Given up after some replica may already have applied it (a write that missed its
+    /// quorum after the coordinator sent it out): it may or may not take effect. The client
+    /// records the outcome as unknown, as Jepsen's `:info`.
+    Unknown(FailReason),
 }
 
 /// An operator action aimed at one node's protocol (not a fault: faults belong to the world).
@@ -387,6 +392,10 @@ impl<M, T> Out<M, T> {
     }
     pub fn fail(&mut self, op: OpId, reason: FailReason) {
         self.reply(op, Reply::Fail(reason));
+    }
+    /// Gives up on an operation that some replica may already have applied.
+    pub fn unknown(&mut self, op: OpId, reason: FailReason) {
+        self.reply(op, Reply::Unknown(reason));
     }
     pub fn superseded(&mut self, key: Key, lost: Value, by: Value) {
         self.effects.push(Effect::Superseded { key, lost, by });

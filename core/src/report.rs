@@ -33,6 +33,7 @@ pub struct OpReport {
     /// What an acknowledged read returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<Value>>,
+    /// Why it failed, or why a node gave up on it with its outcome unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -47,11 +48,12 @@ impl From<&Operation> for OpReport {
             OpKind::Add { element, .. } => ("add", Some(element), None),
             OpKind::Remove { element, .. } => ("remove", Some(element), None),
         };
+        let why = op.completion.as_ref().and_then(|c| c.why.clone());
         let (outcome, values, reason) = match op.completion.as_ref().map(|c| &c.outcome) {
             None => ("pending", None, None),
             Some(Outcome::Ok { values }) => ("ok", if f == "read" { Some(values.clone()) } else { None }, None),
             Some(Outcome::Fail { reason }) => ("fail", None, Some(reason.clone())),
-            Some(Outcome::Unknown) => ("unknown", None, None),
+            Some(Outcome::Unknown) => ("unknown", None, why),
         };
         OpReport {
             id: op.id,

@@ -571,7 +571,7 @@ impl<P: Protocol> Sim<P> {
             EventKind::Reply { op, reply } => self.on_reply(op, reply),
             EventKind::ClientTimeout { op } => {
                 if self.history.get(op).is_some_and(|o| o.completion.is_none()) {
-                    self.complete(op, Outcome::Unknown);
+                    self.complete(op, Outcome::Unknown, None);
                 }
             }
             EventKind::Command(c) => self.run_command(c),
@@ -1167,8 +1167,10 @@ impl<P: Protocol> Sim<P> {
         let c = &mut self.clients[o.client];
         let reply = match reply {
             Reply::Ok { epoch, .. } if epoch > 0 && epoch < c.epoch => {
-                // Client-side fencing: this answer comes from a deposed leader.
-                Reply::Fail(FailReason::Unavailable {
+                // Client-side fencing: this answer comes from a deposed leader. The deposed
+                // leader applied the write (and may have replicated it before it was deposed),
+                // so the client cannot call it refused: its outcome is unknown.
+                Reply::Unknown(FailReason::Unavailable {
                     why: format!("fenced: answered in term {epoch}, but the client has already seen term {}", c.epoch),
                 })
             }
@@ -1213,16 +1215,19 @@ impl<P: Protocol> Sim<P> {
                 }
                 return;
             }
-            Reply::Fail(_) => {}
+            Reply::Fail(_) | Reply::Unknown(_) => {}
         }
-        let outcome = match reply {
-            Reply::Ok { values, .. } => Outcome::Ok { values },
-            Reply::Fail(reason) => Outcome::Fail { reason: reason.to_string() },
+        let (outcome, why) = match reply {
+            Reply::Ok { values, .. } => (Outcome::Ok { values }, None),
+            Reply::Fail(reason) => (Outcome::Fail { reason: reason.to_string() }, None),
+            Reply::Unknown(reason) => (Outcome::Unknown, Some(reason)),
         };
-        self.complete(op, outcome);
+        self.complete(op, outcome, why);
     }
 
-    fn complete(&mut self, op: OpId, outcome: Outcome) {
+    /// Completes an operation. `why` says why an unknown outcome is unknown when a node gave up
+    /// on it (none: the client's timeout expired).
+    fn complete(&mut self, op: OpId, outcome: Outcome, why: Option<FailReason>) {
         let now = self.now;
         let Some(o) = self.history.get_mut(op) else { return };
         let latency = now - o.invoke;
@@ -1247,7 +1252,10 @@ impl<P: Protocol> Sim<P> {
                 }
                 Outcome::Ok { .. } => "ok".into(),
                 Outcome::Fail { reason } => format!("failed: {reason}"),
-                Outcome::Unknown => "timed out: outcome unknown".into(),
+                Outcome::Unknown => match &why {
+                    Some(reason) => format!("outcome unknown ({reason}): it may have taken effect"),
+                    None => "timed out: outcome unknown".into(),
+                },
             };
             self.trace.push(TraceEntry {
                 time: now,
@@ -1256,7 +1264,7 @@ impl<P: Protocol> Sim<P> {
                 text: format!("op{op} {what} after {:.3} ms", to_ms(latency)),
             });
         }
-        o.completion = Some(Completion { time: now, outcome });
+        o.completion = Some(Completion { time: now, outcome, why: why.map(|r| r.to_string()) });
         let client = o.client;
         self.clients[client].pending.remove(&op);
         if self.history.get(op).is_some_and(|o| o.is_ok())
@@ -1365,11 +1373,12 @@ impl<P: Protocol> Sim<P> {
         self.now.saturating_sub(self.last_disturbance)
     }
 
-    /// Write `lost` was discarded for `by`: if `by` was acknowledged before `lost` even began,
-    /// a later write silently lost to an earlier one.
+    /// Write `lost` was discarded for `by`: if `by` had certainly taken effect (acknowledged,
+    /// or returned by a read, whatever its outcome) before `lost` even began, a later write
+    /// silently lost to an earlier one.
     fn check_superseded(&mut self, lost: OpId, by: OpId, node: NodeId) {
         let (Some(l), Some(b)) = (self.history.get(lost), self.history.get(by)) else { return };
-        let Some(by_ack) = b.ok_time() else { return };
+        let Some(by_ack) = b.written().and_then(|v| self.stale.effect_bound(v, &self.history)) else { return };
         if by_ack >= l.invoke || l.ok_time().is_none() || self.lost_reported.contains(&lost) {
             return;
         }
@@ -1380,10 +1389,11 @@ impl<P: Protocol> Sim<P> {
             ops: vec![lost, by],
             nodes: vec![node, l.node],
             explanation: format!(
-                "write op{lost} (k{} = v{}) was acknowledged, but n{node} discarded it for op{by} (v{}), which was acknowledged at {:.3} ms, before op{lost} began at {:.3} ms: last write wins by timestamp, and a clock made the later write look older",
+                "write op{lost} (k{} = v{}) was acknowledged, but n{node} discarded it for op{by} (v{}), which was {} at {:.3} ms, before op{lost} began at {:.3} ms: last write wins by timestamp, and a clock made the later write look older",
                 l.key(),
                 l.written().unwrap_or_default(),
                 b.written().unwrap_or_default(),
+                if b.ok_time() == Some(by_ack) { "acknowledged" } else { "never acknowledged but already read" },
                 to_ms(by_ack),
                 to_ms(l.invoke)
             ),

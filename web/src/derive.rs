@@ -85,7 +85,10 @@ impl OpRow {
                 }
                 Outcome::Ok { .. } => (OpStatus::Ok, Some(c.time), format!("{what} ok")),
                 Outcome::Fail { reason } => (OpStatus::Failed, Some(c.time), format!("{what} failed: {reason}")),
-                Outcome::Unknown => (OpStatus::Unknown, Some(c.time), format!("{what}: no answer (unknown)")),
+                Outcome::Unknown => match &c.why {
+                    Some(why) => (OpStatus::Unknown, Some(c.time), format!("{what}: outcome unknown ({why})")),
+                    None => (OpStatus::Unknown, Some(c.time), format!("{what}: no answer (unknown)")),
+                },
             },
         };
         OpRow {

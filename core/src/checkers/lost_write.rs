@@ -16,7 +16,9 @@ use crate::time::{to_ms, Time};
 /// With `logs` (the nodes keep every write they applied), a write held by no node is lost.
 /// Without (the nodes keep only current values), a write held by no node is lost only when
 /// every value that replaced it was written by a write acknowledged before it began: the later
-/// write lost to an older one, as last-write-wins does with a skewed clock.
+/// write lost to an older one, as last-write-wins does with a skewed clock. A replacing write
+/// whose outcome is unknown (or failed, though a replica applied it) counts as older once a read
+/// had returned it before this write began.
 ///
 /// Deletes write tombstones, which count as values here (a tombstone replaced the write). A
 /// write is not lost either when a delete of its key was invoked after it: the data may have
@@ -26,6 +28,16 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
     let mut out = Vec::new();
     let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
         history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
+    // When a read first returned each value: its write had certainly taken effect by then,
+    // acknowledged or not.
+    let mut observed: std::collections::BTreeMap<Value, Time> = std::collections::BTreeMap::new();
+    for op in history.all() {
+        let (Some(values), Some(c)) = (op.read_values(), &op.completion) else { continue };
+        for &v in values {
+            let t = observed.entry(v).or_insert(c.time);
+            *t = (*t).min(c.time);
+        }
+    }
     let mut last_delete: std::collections::BTreeMap<Key, Time> = std::collections::BTreeMap::new();
     for op in history.all().filter(|o| o.is_delete()) {
         let t = last_delete.entry(op.key()).or_default();
@@ -46,7 +58,18 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
             let replaced_by_newer = held
                 .iter()
                 .flat_map(|h| h.range((key, 0)..=(key, Value::MAX)))
-                .any(|&(_, v)| writer.get(&v).is_none_or(|w| w.ok_time().is_none_or(|a| a >= op.invoke)));
+                .any(|&(_, v)| {
+                    // The replacing write took effect by its acknowledgement or its first read,
+                    // whichever came first; one that may have taken effect after this write
+                    // began may legitimately be newer.
+                    writer.get(&v).is_none_or(|w| {
+                        let bound = match (w.ok_time(), observed.get(&v).copied()) {
+                            (Some(a), Some(o)) => Some(a.min(o)),
+                            (a, o) => a.or(o),
+                        };
+                        bound.is_none_or(|b| b >= op.invoke)
+                    })
+                });
             if replaced_by_newer {
                 continue;
             }

@@ -9,7 +9,13 @@
 //! acknowledged (or, with no delete at all, as soon as any write to the key was acknowledged
 //! before the read began). A read that returns a deleted value after the delete was
 //! acknowledged is stale too: the deleted data came back. A value whose write is not yet acknowledged (or never was)
-//! is never stale: it may legitimately be the newest.
+//! is never stale the first time it is read: it may legitimately be the newest.
+//!
+//! Writes whose outcome is unknown (or not yet known) may take effect at any moment after they
+//! were invoked, but once a read has returned one, it took effect before that read completed:
+//! the first completed read of such a value bounds its write the way an acknowledgement would.
+//! So a value whose write never succeeded may be read as the newest once; a read of it that
+//! begins after a newer write was acknowledged, following that first read, is stale.
 //!
 //! The checker is incremental: acknowledged writes arrive in completion order, so per key it
 //! keeps them sorted by acknowledgement time with a running maximum of invocation times, and
@@ -36,6 +42,8 @@ pub struct StaleReadChecker {
     writer: BTreeMap<Value, OpId>,
     /// The deletes of each key.
     deletes: BTreeMap<Key, Vec<OpId>>,
+    /// When a read first returned each value whose write was not acknowledged at the time.
+    observed: BTreeMap<Value, Time>,
 }
 
 impl StaleReadChecker {
@@ -71,6 +79,8 @@ impl StaleReadChecker {
             }
         }
         self.writer.retain(|_, op| kept(*op));
+        let writer = &self.writer;
+        self.observed.retain(|v, _| writer.contains_key(v));
         for d in self.deletes.values_mut() {
             d.retain(|op| kept(*op));
         }
@@ -86,9 +96,28 @@ impl StaleReadChecker {
         out.extend(self.deletes.values().flatten().copied());
     }
 
+    /// When the write of `value` certainly took effect by: its acknowledgement, or the first
+    /// completed read that returned it, whichever came first.
+    pub fn effect_bound(&self, value: Value, history: &History) -> Option<Time> {
+        let ack = self.writer.get(&value).and_then(|&id| history.get(id)).and_then(|w| w.ok_time());
+        match (ack, self.observed.get(&value).copied()) {
+            (Some(a), Some(o)) => Some(a.min(o)),
+            (a, o) => a.or(o),
+        }
+    }
+
     /// Checks an acknowledged read against the writes acknowledged before it began.
     pub fn on_read_done(&mut self, read: &Operation, history: &History) -> Option<Anomaly> {
         let values = read.read_values()?;
+        let done = read.completion.as_ref().map_or(read.invoke, |c| c.time);
+        // Bound first, then remember this read as the first observation of the values it
+        // returned (so that it does not bound itself).
+        let bounds: Vec<Option<Time>> = values.iter().map(|&v| self.effect_bound(v, history)).collect();
+        for &v in values {
+            if self.writer.contains_key(&v) {
+                self.observed.entry(v).or_insert(done);
+            }
+        }
         let kw = self.keys.get(&read.key())?;
         // Writes acknowledged strictly before the read was invoked.
         let n = kw.acked.partition_point(|&(ack, _, _)| ack < read.invoke);
@@ -108,10 +137,14 @@ impl StaleReadChecker {
             values.iter().map(|v| self.writer.get(v).copied()).collect()
         };
         let mut best: Option<Time> = None;
-        for id in &sources {
+        for (i, id) in sources.iter().enumerate() {
             let ack = id.and_then(|id| {
                 seen_ops.push(id);
-                history.get(id).and_then(|w| w.ok_time())
+                if values.is_empty() {
+                    history.get(id).and_then(|w| w.ok_time())
+                } else {
+                    bounds[i]
+                }
             });
             if values.is_empty() {
                 // Any one delete explains a read of nothing: the latest acknowledged one counts,
@@ -150,6 +183,19 @@ impl StaleReadChecker {
         } else {
             (format!("write op{} (v{})", missed.id, missed.written().unwrap_or_default()), "")
         };
+        // A value whose write was never acknowledged is stale only because it had been read
+        // before: say so.
+        let earlier = values.iter().zip(&bounds).find_map(|(&v, b)| {
+            let acked = self.writer.get(&v).and_then(|&id| history.get(id)).and_then(|w| w.ok_time());
+            match (acked, b) {
+                (None, Some(t)) => Some(format!(
+                    "; v{v} was never acknowledged, but a read had already returned it at {:.3} ms, so it was older",
+                    to_ms(*t)
+                )),
+                _ => None,
+            }
+        });
+        let coda = format!("{coda}{}", earlier.unwrap_or_default());
         Some(Anomaly {
             kind: AnomalyKind::StaleRead,
             time: read.completion.as_ref().map(|c| c.time).unwrap_or(read.invoke),
@@ -198,7 +244,7 @@ mod tests {
     use crate::protocol::OpKind;
 
     fn op(id: u64, kind: OpKind, invoke: Time, done: Time, outcome: Outcome) -> Operation {
-        Operation { id, client: 0, node: 1, kind, invoke, completion: Some(Completion { time: done, outcome }) }
+        Operation { id, client: 0, node: 1, kind, invoke, completion: Some(Completion { time: done, outcome, why: None }) }
     }
     fn w(id: u64, v: Value, inv: Time, done: Time) -> Operation {
         op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Ok { values: vec![] })
@@ -235,6 +281,106 @@ mod tests {
             let h = History { ops, ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
+        }
+    }
+
+    #[test]
+    fn a_value_whose_write_never_succeeded_may_be_read_as_newest_once() {
+        let unknown = |id, v, inv, done| op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Unknown);
+        let failed = |id, v, inv, done| {
+            op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Fail { reason: "quorum".into() })
+        };
+        let cases: Vec<(Vec<Operation>, Vec<OpId>)> = vec![
+            // The unknown write u (v9) lands; w (v10) is acknowledged; a read returns v9: u may
+            // have taken effect after w, so that first read is fine. Then w2 (v11) is
+            // acknowledged and another read returns v9 again: stale (v9 was older than w2).
+            (
+                vec![
+                    unknown(0, 9, 0, 50),
+                    w(1, 10, 10, 15),
+                    r(2, vec![9], 20, 22),
+                    w(3, 11, 30, 35),
+                    r(4, vec![9], 40, 42),
+                ],
+                vec![4],
+            ),
+            // The same with a write reported failed that a replica applied anyway.
+            (
+                vec![
+                    failed(0, 9, 0, 50),
+                    w(1, 10, 10, 15),
+                    r(2, vec![9], 20, 22),
+                    w(3, 11, 30, 35),
+                    r(4, vec![9], 40, 42),
+                ],
+                vec![4],
+            ),
+            // Without a newer acknowledged write between the reads, reading it again is fine.
+            (vec![unknown(0, 9, 0, 50), w(1, 10, 10, 15), r(2, vec![9], 20, 22), r(3, vec![9], 40, 42)], vec![]),
+            // A write invoked before the first read completed may be older than the value.
+            (
+                vec![unknown(0, 9, 0, 50), r(1, vec![9], 20, 30), w(2, 11, 25, 35), r(3, vec![9], 40, 42)],
+                vec![],
+            ),
+        ];
+        for (i, (ops, expected)) in cases.into_iter().enumerate() {
+            let h = History { ops, ..Default::default() };
+            let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
+            assert_eq!(got, expected, "case {i}");
+        }
+    }
+
+    /// The definition, by brute force: a read of `v` is stale when some write acknowledged
+    /// before the read began was invoked after `v`'s write certainly took effect (its
+    /// acknowledgement, or the completion of any read that returned `v`).
+    fn brute(h: &History) -> Vec<OpId> {
+        let mut out = Vec::new();
+        for r in h.ops.iter().filter(|o| matches!(o.kind, OpKind::Read { .. })) {
+            let Some(vals) = r.read_values() else { continue };
+            let bound = |v: Value| {
+                let ack = h.ops.iter().find(|o| o.written() == Some(v)).and_then(|o| o.ok_time());
+                let seen = h.ops.iter().filter(|o| o.read_values().is_some_and(|x| x.contains(&v)));
+                seen.filter_map(|o| o.completion.as_ref().map(|c| c.time)).chain(ack).min()
+            };
+            let Some(&v) = vals.first() else { continue };
+            let e = bound(v).expect("the read itself bounds it");
+            if h.ops.iter().any(|w| w.written().is_some() && w.ok_time().is_some_and(|a| a < r.invoke) && w.invoke > e) {
+                out.push(r.id);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_definition_on_random_histories() {
+        for seed in 0..3_000u64 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let mut ops = Vec::new();
+            let mut written: Vec<Value> = Vec::new();
+            // Invocations in id order, so a read returns only values whose write began first.
+            let mut inv = 0;
+            for id in 0..rng.below(10) + 2 {
+                inv += rng.below(12);
+                let done = inv + 1 + rng.below(30);
+                let outcome_of = |x: u64| match x {
+                    0 => Outcome::Unknown,
+                    1 => Outcome::Fail { reason: "no".into() },
+                    _ => Outcome::Ok { values: vec![] },
+                };
+                if written.is_empty() || rng.below(2) == 0 {
+                    let v = 100 + id;
+                    written.push(v);
+                    ops.push(op(id, OpKind::Write { key: 1, value: v }, inv, done, outcome_of(rng.below(4))));
+                } else {
+                    let v = written[rng.below(written.len() as u64) as usize];
+                    ops.push(r(id, vec![v], inv, done));
+                }
+            }
+            let h = History { ops, ..Default::default() };
+            let mut got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
+            got.sort();
+            assert_eq!(got, brute(&h), "seed {seed}: {:#?}", h.ops);
         }
     }
 

@@ -35,7 +35,7 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
             continue;
         }
         let timed = match (&op.kind, &op.completion) {
-            (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values } })) => match values[..] {
+            (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values }, .. })) => match values[..] {
                 [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
                 [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
                 _ => {
@@ -44,13 +44,13 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
                 }
             },
             (OpKind::Read { .. }, _) => continue,
-            (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. } })) => {
+            (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
                 TimedOp::done(call, *time, RegisterOp::Write { value: Some(reg(*value)) })
             }
             (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
             (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
             // A delete writes "nothing": later reads of nothing are explained by it.
-            (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. } })) => {
+            (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
                 TimedOp::done(call, *time, RegisterOp::Write { value: None })
             }
             (OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
@@ -183,7 +183,7 @@ mod tests {
             node: id as usize % 3,
             kind,
             invoke,
-            completion: done.map(|(time, outcome)| Completion { time, outcome }),
+            completion: done.map(|(time, outcome)| Completion { time, outcome, why: None }),
         }
     }
     fn w(id: OpId, key: Key, v: Value, inv: Time, done: Time) -> Operation {

@@ -420,13 +420,18 @@ impl LeaderlessNode {
     fn on_timeout(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
         let Some(c) = self.coordinating.remove(&op) else { return };
         if !c.replied {
-            let what = if matches!(c.pending, Pending::Write { .. }) { "W" } else { "R" };
-            out.fail(
-                op,
-                FailReason::Unavailable {
-                    why: format!("quorum not reached: {} of {what}={} replicas answered", c.answered.len(), c.needed),
-                },
-            );
+            let write = matches!(c.pending, Pending::Write { .. });
+            let what = if write { "W" } else { "R" };
+            let reason = FailReason::Unavailable {
+                why: format!("quorum not reached: {} of {what}={} replicas answered", c.answered.len(), c.needed),
+            };
+            if write {
+                // The write went out to every replica (and the coordinator may hold it): some
+                // may have applied it, and later reads may return it.
+                out.unknown(op, reason);
+            } else {
+                out.fail(op, reason);
+            }
         } else {
             self.repair(out, c);
         }
