@@ -173,6 +173,14 @@ pub enum Msg {
         holder: Option<NodeId>,
         epoch: u64,
     },
+    /// A leader back from a crash (manual failover) asks what term the cluster is in before
+    /// it leads again.
+    Probe,
+    /// The answer: the responder's term and the leader it follows.
+    ProbeResp {
+        term: u64,
+        leader: Option<NodeId>,
+    },
 }
 
 impl Message for Msg {
@@ -190,6 +198,9 @@ impl Message for Msg {
             Msg::Vote { granted: true, term } => format!("vote yes t{term}"),
             Msg::Vote { granted: false, term } => format!("vote no t{term}"),
             Msg::LockRequest { .. } => "lock?".into(),
+            Msg::Probe => "which term?".into(),
+            Msg::ProbeResp { term, leader: Some(l) } => format!("t{term}, n{l} leads"),
+            Msg::ProbeResp { term, leader: None } => format!("t{term}, no leader"),
             Msg::LockReply { granted: true, epoch, .. } => format!("lock granted e{epoch}"),
             Msg::LockReply { holder, .. } => match holder {
                 Some(h) => format!("lock held by n{h}"),
@@ -213,6 +224,8 @@ pub enum Timer {
     Lock,
     /// A follower with an apply delay: the oldest received entries are due to be applied.
     Apply,
+    /// A returning leader has not heard from a majority yet: ask again.
+    Probe,
 }
 
 /// The coordinator's leader lock.
@@ -294,6 +307,9 @@ pub struct LeaderFollowerNode {
     votes: Vec<NodeId>,
     /// The failure detector has fired since the leader was last heard.
     suspected: bool,
+    /// A leader back from a crash under manual failover: it leads again only once a majority
+    /// has told it their terms (the answers so far), and follows a newer leader if one exists.
+    rejoining: Option<BTreeMap<NodeId, u64>>,
     /// When this node became leader (its clock).
     leader_since: Time,
     /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
@@ -335,6 +351,7 @@ impl LeaderFollowerNode {
             last_leader: leader,
             votes: Vec::new(),
             suspected: false,
+            rejoining: None,
             leader_since: 0,
             lock_until: 0,
             lock_asked: 0,
@@ -381,6 +398,58 @@ impl LeaderFollowerNode {
         self.data_nodes().count() / 2 + 1
     }
 
+    /// The term a node assigns itself without an election (an operator's promotion, a leader
+    /// returning from a crash): the smallest one above every term it knows that belongs to it
+    /// (terms are dealt out round-robin by node id), so two nodes that do this at the same time
+    /// can never pick the same term. Elections need no such rule: a majority's votes make
+    /// their terms unique.
+    fn own_term_above(&self, known: u64) -> u64 {
+        let n = self.n.max(1) as u64;
+        let id = self.id as u64 % n;
+        let t = known + 1;
+        t + (id + n - t % n) % n
+    }
+
+    /// A leader back from a crash under manual failover asks every peer for its term before it
+    /// leads again (an operator may have promoted someone meanwhile).
+    fn probe(&mut self, out: &mut Out<Msg, Timer>) {
+        let me = self.id;
+        for p in self.data_nodes().filter(|&p| p != me).collect::<Vec<_>>() {
+            out.send(p, Msg::Probe);
+        }
+        let every = self.cfg.heartbeat().max(1);
+        out.set_timer(Timer::Probe, every * 4, every * 4);
+    }
+
+    fn on_probe_resp(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, leader: Option<NodeId>) {
+        let majority = self.majority();
+        let Some(answers) = self.rejoining.as_mut() else { return };
+        answers.insert(from, term);
+        if term > self.term {
+            // Someone newer leads: follow it (its appends will bring this log in line).
+            self.observe_term(term);
+            self.rejoining = None;
+            out.cancel_timer(Timer::Probe);
+            out.note(
+                "rejoin",
+                format!("n{} is back and learns of term {term}: it follows instead of leading", self.id),
+            );
+            self.set_leader(leader.filter(|&l| l != self.id));
+            self.arm_detector(out);
+            return;
+        }
+        if answers.len() + 1 >= majority {
+            let known = answers.values().copied().max().unwrap_or(0).max(self.term);
+            self.rejoining = None;
+            out.cancel_timer(Timer::Probe);
+            // A new term of its own, so that its new entries can never be mistaken for ones
+            // it lost in the crash.
+            self.term = self.own_term_above(known);
+            self.voted_for = None;
+            self.become_leader(ctx, out);
+        }
+    }
+
     fn eligible(&self, node: NodeId) -> bool {
         self.cfg.coordinator() != Some(node) && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
     }
@@ -410,6 +479,10 @@ impl LeaderFollowerNode {
     }
 
     fn set_leader(&mut self, leader: Option<NodeId>) {
+        if leader.is_some_and(|l| l != self.id) {
+            // Following someone: a returning leader has learned who leads now.
+            self.rejoining = None;
+        }
         self.leader = leader;
         if leader.is_some() {
             self.last_leader = leader;
@@ -1348,12 +1421,16 @@ impl Protocol for LeaderFollowerNode {
                     self.arm_detector(out);
                 }
                 if self.leader == Some(self.id) {
-                    if !self.log.is_empty() || self.term > 1 {
-                        // A restarted leader starts a new term, so that its new entries can
-                        // never be mistaken for ones it lost in the crash.
-                        self.term += 1;
+                    if initial {
+                        self.become_leader(ctx, out);
+                    } else {
+                        // A leader back from a crash first learns the cluster's term from a
+                        // majority: an operator may have promoted another node meanwhile.
+                        self.set_leader(None);
+                        self.last_leader = Some(self.id);
+                        self.rejoining = Some(BTreeMap::new());
+                        self.probe(out);
                     }
-                    self.become_leader(ctx, out);
                 }
             }
             Input::Message { from, msg } => match msg {
@@ -1374,6 +1451,11 @@ impl Protocol for LeaderFollowerNode {
                     }
                 }
                 Msg::LockReply { granted, holder, epoch } => self.on_lock_reply(ctx, out, granted, holder, epoch),
+                Msg::Probe => {
+                    let leader = self.leader.or((self.role == Role::Leader).then_some(self.id));
+                    out.send(from, Msg::ProbeResp { term: self.term, leader });
+                }
+                Msg::ProbeResp { term, leader } => self.on_probe_resp(ctx, out, from, term, leader),
             },
             Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
             Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
@@ -1386,11 +1468,18 @@ impl Protocol for LeaderFollowerNode {
                 self.maybe_ack(out);
             }
             Input::Timer(Timer::Apply) => self.on_apply_timer(ctx, out),
+            Input::Timer(Timer::Probe) => {
+                if self.rejoining.is_some() {
+                    self.probe(out);
+                }
+            }
             Input::Timer(Timer::SemiSyncTimeout(index)) => self.on_semi_sync_timeout(ctx, out, index),
             Input::Request(req) => self.on_request(ctx, out, req),
             Input::Admin(Admin::Promote) => {
                 if self.role != Role::Leader && !self.is_coordinator() {
-                    self.term += 1;
+                    self.rejoining = None;
+                    self.term = self.own_term_above(self.term);
+                    self.voted_for = None;
                     out.note("promote", format!("n{} is promoted by the operator in term {}", self.id, self.term));
                     self.become_leader(ctx, out);
                 }
@@ -1405,6 +1494,7 @@ impl Protocol for LeaderFollowerNode {
 
     fn crash(&mut self) {
         self.waiting.clear();
+        self.rejoining = None;
         self.log.truncate(self.durable_len);
         self.role = Role::Follower;
         self.votes.clear();
