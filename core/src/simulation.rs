@@ -55,11 +55,11 @@ impl Simulation {
                 Simulation::LeaderFollower(Sim::new("leader_follower", scenario, nodes))
             }
             ProtocolConfig::MultiLeader(cfg) => {
-                let nodes = (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone())).collect();
+                let nodes = (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
                 Simulation::MultiLeader(Sim::new("multi_leader", scenario, nodes))
             }
             ProtocolConfig::Leaderless(cfg) => {
-                let nodes = (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone())).collect();
+                let nodes = (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
                 Simulation::Leaderless(Sim::new("leaderless", scenario, nodes))
             }
         }

@@ -115,6 +115,8 @@ pub enum Timer {
     AntiEntropy,
     /// Compaction: purge tombstones past the grace period.
     Compact,
+    /// Periodic fsync: what was written so far becomes durable.
+    Flush,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +151,12 @@ pub struct LeaderlessNode {
     /// Keys whose tombstone this replica purged, with the tombstone's time (to recognise the
     /// deleted data if it comes back).
     purged: BTreeMap<Key, Time>,
+    /// Periodic fsync (none: every write is durable at once).
+    fsync_every: Option<Time>,
+    /// Since the last flush: what each changed key and hint was before (none: absent), which
+    /// a crash restores.
+    undo: BTreeMap<Key, Option<State>>,
+    undo_hints: BTreeMap<(NodeId, Key), Option<State>>,
     // Volatile state.
     coordinating: BTreeMap<OpId, Coord>,
     ae_turn: usize,
@@ -171,8 +179,32 @@ impl LeaderlessNode {
             data: BTreeMap::new(),
             hints: BTreeMap::new(),
             purged: BTreeMap::new(),
+            fsync_every: None,
+            undo: BTreeMap::new(),
+            undo_hints: BTreeMap::new(),
             coordinating: BTreeMap::new(),
             ae_turn: 0,
+        }
+    }
+
+    /// Flushes writes to stable storage every `every` (none: before acting on them). Data and
+    /// hints written since the last flush are lost in a crash, acknowledged or not, as with
+    /// Cassandra's periodic commit log sync.
+    pub fn with_fsync(mut self, every: Option<Time>) -> Self {
+        self.fsync_every = every;
+        self
+    }
+
+    /// Records what `key` held before a change, once per flush interval.
+    fn remember(&mut self, key: Key) {
+        if self.fsync_every.is_some() && !self.undo.contains_key(&key) {
+            self.undo.insert(key, self.data.get(&key).cloned());
+        }
+    }
+
+    fn remember_hint(&mut self, hint: (NodeId, Key)) {
+        if self.fsync_every.is_some() && !self.undo_hints.contains_key(&hint) {
+            self.undo_hints.insert(hint, self.hints.get(&hint).cloned());
         }
     }
 
@@ -246,6 +278,9 @@ impl LeaderlessNode {
         if changed {
             self.maybe_note_resurrection(out, key, &merged);
         }
+        if changed {
+            self.remember(key);
+        }
         self.data.insert(key, merged);
         changed
     }
@@ -280,6 +315,7 @@ impl LeaderlessNode {
             .filter(|&(_, t)| ctx.clock.saturating_sub(t) >= grace)
             .collect();
         for (key, t) in expired {
+            self.remember(key);
             self.data.remove(&key);
             self.purged.insert(key, t);
             out.note(
@@ -523,6 +559,16 @@ impl Protocol for LeaderlessNode {
                 if !self.hints.is_empty() {
                     out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
                 }
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
+            }
+            Input::Timer(Timer::Flush) => {
+                self.undo.clear();
+                self.undo_hints.clear();
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
             }
             Input::Request(req) => self.coordinate(ctx, out, req),
             Input::Message { from, msg } => match msg {
@@ -530,6 +576,7 @@ impl Protocol for LeaderlessNode {
                 Msg::Put { op, key, state, hint } => {
                     match hint.filter(|&h| h != self.id) {
                         Some(intended) => {
+                            self.remember_hint((intended, key));
                             let held = self.hints.entry((intended, key)).or_default();
                             *held = held.sync(&state);
                             out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
@@ -577,6 +624,7 @@ impl Protocol for LeaderlessNode {
                     out.send(from, Msg::HandoffAck { key });
                 }
                 Msg::HandoffAck { key } => {
+                    self.remember_hint((from, key));
                     self.hints.remove(&(from, key));
                 }
                 Msg::Digest { buckets } => {
@@ -626,6 +674,19 @@ impl Protocol for LeaderlessNode {
 
     fn crash(&mut self) {
         self.coordinating.clear();
+        // What was written since the last flush is gone.
+        for (key, before) in std::mem::take(&mut self.undo) {
+            match before {
+                Some(state) => self.data.insert(key, state),
+                None => self.data.remove(&key),
+            };
+        }
+        for (hint, before) in std::mem::take(&mut self.undo_hints) {
+            match before {
+                Some(state) => self.hints.insert(hint, state),
+                None => self.hints.remove(&hint),
+            };
+        }
     }
 
     fn view(&self) -> NodeView {

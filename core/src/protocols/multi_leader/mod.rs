@@ -103,6 +103,8 @@ impl Message for Msg {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Timer {
     Heartbeat,
+    /// Periodic fsync: what was written so far becomes durable (and may be shipped).
+    Flush,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,6 +158,23 @@ pub struct MultiLeaderNode {
     waiting: Vec<(Version, OpId, Key)>,
     /// Per sender: the stream position received so far (durable, like the data it produced).
     received: BTreeMap<NodeId, u64>,
+    /// Periodic fsync (none: every write is durable before the node acts on it).
+    fsync_every: Option<Time>,
+    /// With periodic fsync: the durable state as of the last flush, which a crash returns to.
+    flushed: Flushed,
+}
+
+/// What a node with periodic fsync had on stable storage at its last flush: the log's length
+/// (only that much is shipped, so nothing a peer holds can vanish from its origin), the small
+/// durable fields whole, and for the data, what each key changed since held before.
+#[derive(Clone, Debug, Default)]
+struct Flushed {
+    log_len: usize,
+    seen: Vec<u64>,
+    received: BTreeMap<NodeId, u64>,
+    held: Vec<Update>,
+    conflicts: u64,
+    undo: BTreeMap<Key, Option<KeyState>>,
 }
 
 impl MultiLeaderNode {
@@ -177,6 +196,43 @@ impl MultiLeaderNode {
             held: Vec::new(),
             waiting: Vec::new(),
             received: BTreeMap::new(),
+            fsync_every: None,
+            flushed: Flushed { seen: vec![0; n], ..Flushed::default() },
+        }
+    }
+
+    /// Flushes writes to stable storage every `every` (none: before acting on them). A crash
+    /// loses what was written since the last flush, acknowledged or not; a node ships only
+    /// what it has flushed (as a binlog that replicas read after it is synced).
+    pub fn with_fsync(mut self, every: Option<Time>) -> Self {
+        self.fsync_every = every;
+        self
+    }
+
+    /// How far this node's stream may be shipped: everything, or what is durable.
+    fn shippable(&self) -> usize {
+        match self.fsync_every {
+            Some(_) => self.flushed.log_len.min(self.log_len()),
+            None => self.log_len(),
+        }
+    }
+
+    fn flush(&mut self) {
+        self.flushed = Flushed {
+            log_len: self.log_len(),
+            seen: self.seen.clone(),
+            received: self.received.clone(),
+            held: self.held.clone(),
+            conflicts: self.conflicts,
+            undo: BTreeMap::new(),
+        };
+    }
+
+    /// Records what `key` held before a change, once per flush interval.
+    fn remember(&mut self, key: Key) {
+        if self.fsync_every.is_some() && !self.flushed.undo.contains_key(&key) {
+            let before = self.data.get(&key).filter(|s| **s != KeyState::default()).cloned();
+            self.flushed.undo.insert(key, before);
         }
     }
 
@@ -268,7 +324,8 @@ impl MultiLeaderNode {
         let start = self.peers[i].next.max(self.log_base);
         let mut idx = start;
         let to = self.peers[i].node;
-        while idx < self.log_len() && updates.len() < self.cfg.batch {
+        let end = self.shippable();
+        while idx < end && updates.len() < self.cfg.batch {
             let u = &self.log[idx - self.log_base];
             if self.forwards(u, to) {
                 updates.push(u.clone());
@@ -290,7 +347,7 @@ impl MultiLeaderNode {
     fn ship_new(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         for i in 0..self.peers.len() {
             let p = &self.peers[i];
-            if p.next == p.acked && p.next < self.log_len() {
+            if p.next == p.acked && p.next < self.shippable() {
                 self.ship(ctx, out, i, false);
             }
         }
@@ -318,6 +375,7 @@ impl MultiLeaderNode {
             return false;
         }
         let conflicts = self.cfg.conflicts_of(u.key);
+        self.remember(u.key);
         let state = self.data.entry(u.key).or_default();
         // Concurrent: this replica applied an update of the key that the origin had not seen.
         let concurrent =
@@ -561,6 +619,9 @@ impl Protocol for MultiLeaderNode {
                     .into_iter()
                     .map(|node| Peer { node, next: 0, acked: 0, last_sent: None, rewound_to: None })
                     .collect();
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
                 if self.is_leader() {
                     out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
                     for i in 0..self.peers.len() {
@@ -577,9 +638,10 @@ impl Protocol for MultiLeaderNode {
                         if end > p.acked {
                             p.rewound_to = None;
                         }
-                        if gap && end < p.acked.max(p.next) && end >= p.acked && p.rewound_to != Some(end) {
-                            // The peer is missing something we sent: resend from its position,
-                            // once per position.
+                        if gap && end < p.acked.max(p.next) && p.rewound_to != Some(end) {
+                            // The peer is missing something we sent (lost on the way, or lost
+                            // in its crash since it acknowledged it): resend from its
+                            // position, once per position.
                             p.acked = end;
                             p.next = end;
                             p.rewound_to = Some(end);
@@ -587,7 +649,7 @@ impl Protocol for MultiLeaderNode {
                             p.acked = p.acked.max(end);
                             p.next = p.next.max(p.acked);
                         }
-                        if p.next == p.acked && p.next < self.log_len() {
+                        if p.next == p.acked && p.next < self.shippable() {
                             self.ship(ctx, out, i, false);
                         }
                     }
@@ -595,7 +657,7 @@ impl Protocol for MultiLeaderNode {
             },
             Input::Timer(Timer::Heartbeat) => {
                 let hb = self.cfg.heartbeat();
-                let len = self.log_len();
+                let len = self.shippable();
                 for i in 0..self.peers.len() {
                     let p = &mut self.peers[i];
                     let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
@@ -606,6 +668,13 @@ impl Protocol for MultiLeaderNode {
                 }
                 out.set_timer(Timer::Heartbeat, hb, hb);
             }
+            Input::Timer(Timer::Flush) => {
+                self.flush();
+                if let Some(every) = self.fsync_every {
+                    out.set_timer(Timer::Flush, every, every);
+                }
+                self.ship_new(ctx, out);
+            }
             Input::Request(req) => self.on_request(ctx, out, req),
             Input::Admin(_) => {}
         }
@@ -613,6 +682,23 @@ impl Protocol for MultiLeaderNode {
 
     fn crash(&mut self) {
         self.peers.clear();
+        if self.fsync_every.is_some() {
+            // Back to what was on disk at the last flush. Nothing past it was shipped; what
+            // peers sent since is asked for again (the received positions went back too).
+            let f = std::mem::take(&mut self.flushed);
+            for (key, before) in &f.undo {
+                match before {
+                    Some(state) => self.data.insert(*key, state.clone()),
+                    None => self.data.remove(key),
+                };
+            }
+            self.log.truncate(f.log_len.saturating_sub(self.log_base));
+            self.seen = f.seen;
+            self.received = f.received;
+            self.held = f.held;
+            self.conflicts = f.conflicts;
+            self.flush();
+        }
         // Updates held for causal delivery stay: `received` already counts them (it is
         // durable, like the data), so the senders will not send them again.
         self.waiting.clear();
