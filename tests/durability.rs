@@ -57,3 +57,48 @@ fn every_family_loses_exactly_what_was_written_since_the_last_flush() {
         }
     }
 }
+
+/// Writes acknowledged by a node cut off from the others exist only on its disk. If that node
+/// never comes back (crashed for good), they are lost to every client and reported so; if it
+/// comes back, nothing is lost. In every family, over many seeds and numbers of writes.
+#[test]
+fn writes_that_exist_only_on_a_dead_disk_are_lost() {
+    for seed in 0..20u64 {
+        let mut rng = replicalab_core::rng::SimRng::new(seed);
+        let writes = 1 + rng.below(5);
+        let mut families = families(seed);
+        let ProtocolConfig::LeaderFollower(cfg) = &mut families[0].1.protocol else { unreachable!() };
+        cfg.ack = AckPolicy::Async;
+        let ProtocolConfig::Leaderless(cfg) = &mut families[2].1.protocol else { unreachable!() };
+        cfg.w = 1;
+        for (name, s) in families {
+            for comes_back in [false, true] {
+                let mut s = s.clone();
+                s.workload = None;
+                s.duration_ms = 3_000.0;
+                let at = |at_ms: f64, command: Command| TimedCommand { at_ms, command };
+                s.commands = vec![
+                    at(100.0, Command::Cut { from: 0, to: 1, both: false }),
+                    at(100.0, Command::Cut { from: 0, to: 2, both: false }),
+                ];
+                for i in 0..writes {
+                    let write = Command::Write { client: 0, key: i as u32, value: Some(100 + i), node: Some(0), quorum: None };
+                    s.commands.push(at(200.0 + 10.0 * i as f64, write));
+                }
+                s.commands.push(at(500.0 + rng.below(100) as f64, Command::Crash { node: 0 }));
+                if comes_back {
+                    s.commands.push(at(1_000.0, Command::Restart { node: 0 }));
+                    s.commands.push(at(1_000.0, Command::Heal {}));
+                }
+                let r = run_report(&s);
+                let acked: Vec<u64> = r.history.iter().filter(|o| o.f == "write" && o.outcome == "ok").map(|o| o.id).collect();
+                assert_eq!(acked.len() as u64, writes, "{name}: {:?}; {}", r.history, repro(&s));
+                let mut lost: Vec<u64> =
+                    r.anomalies.iter().filter(|a| a.kind == "lost_write").map(|a| a.ops[0]).collect();
+                lost.sort();
+                let expected = if comes_back { vec![] } else { acked.clone() };
+                assert_eq!(lost, expected, "{name}, n0 comes back: {comes_back}; {:?}; {}", r.anomalies, repro(&s));
+            }
+        }
+    }
+}

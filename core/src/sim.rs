@@ -804,6 +804,23 @@ impl<P: Protocol> Sim<P> {
         slot.busy_until = self.now;
         self.track_role(node);
         self.check_now();
+        if self.trace.wants_text() {
+            let risk = self.only_on_down_nodes();
+            if !risk.is_empty() {
+                let ops: Vec<String> = risk.iter().take(5).map(|a| format!("op{}", a.ops[0])).collect();
+                self.trace.push(TraceEntry {
+                    time: self.now,
+                    node: Some(node),
+                    kind: "at_risk".into(),
+                    text: format!(
+                        "{} acknowledged writes ({}{}) now exist only on nodes that are down: lost unless they come back",
+                        risk.len(),
+                        ops.join(", "),
+                        if risk.len() > 5 { ", …" } else { "" }
+                    ),
+                });
+            }
+        }
     }
 
     fn perform(&mut self, node: NodeId, effect: Effect<P::Msg, P::Timer>) {
@@ -1430,6 +1447,49 @@ impl<P: Protocol> Sim<P> {
     pub fn check_now(&mut self) {
         let held = lost_write::held_by(&self.nodes);
         for a in lost_write::check(&self.history, &held, self.now, P::keeps_history()) {
+            if self.lost_reported.insert(a.ops[0]) {
+                self.record_anomaly(a);
+            }
+        }
+    }
+
+    /// Acknowledged writes that only down nodes hold: lost to every client unless one of those
+    /// nodes comes back. (Writes no node holds at all are [`Sim::check_now`]'s.)
+    fn only_on_down_nodes(&self) -> Vec<Anomaly> {
+        let held = lost_write::held_by(&self.nodes);
+        let live: Vec<_> = held
+            .iter()
+            .zip(&self.slots)
+            .map(|(h, s)| if s.health == Health::Crashed { Default::default() } else { h.clone() })
+            .collect();
+        let mut out = Vec::new();
+        for mut a in lost_write::check(&self.history, &live, self.now, P::keeps_history()) {
+            if self.lost_reported.contains(&a.ops[0]) {
+                continue;
+            }
+            let Some(o) = self.history.get(a.ops[0]) else { continue };
+            let holders = lost_write::holders(&held, o.key(), o.written().unwrap_or_default());
+            if holders.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = holders.iter().map(|n| format!("n{n}")).collect();
+            a.nodes = holders;
+            a.explanation = format!(
+                "write op{} (k{} = v{}) was acknowledged, but only {} held it, which is down: no client can read it",
+                o.id,
+                o.key(),
+                o.written().unwrap_or_default(),
+                names.join(" and ")
+            );
+            out.push(a);
+        }
+        out
+    }
+
+    /// End of the run: an acknowledged write that only nodes still down hold (powered off by
+    /// STONITH, or crashed and never restarted) is lost to every client.
+    pub fn check_at_end(&mut self) {
+        for a in self.only_on_down_nodes() {
             if self.lost_reported.insert(a.ops[0]) {
                 self.record_anomaly(a);
             }

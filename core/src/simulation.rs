@@ -147,6 +147,7 @@ impl Simulation {
     /// at least a second.
     pub fn report(&mut self, scenario_name: &str) -> Report {
         self.check_now();
+        each!(self, s => s.check_at_end());
         each!(self, s => s.check_linearizability());
         each!(self, s => if s.quiet_for() >= crate::time::SEC {
             s.check_divergence()
