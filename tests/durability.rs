@@ -49,10 +49,14 @@ fn every_family_loses_exactly_what_was_written_since_the_last_flush() {
                 let (first, ok1) = op_of(101).unwrap();
                 let (second, ok2) = op_of(102).unwrap();
                 assert_eq!((ok1.as_str(), ok2.as_str()), ("ok", "ok"), "{name}: {:?}; {}", r.history, repro(&s));
-                let lost: Vec<u64> =
-                    r.anomalies.iter().filter(|a| a.kind == "lost_write").map(|a| a.ops[0]).collect();
+                let lost: Vec<u64> = r.anomalies.iter().filter(|a| a.kind == "lost_write").map(|a| a.ops[0]).collect();
                 let expected = if fsync == Fsync::Always { vec![] } else { vec![second] };
-                assert_eq!(lost, expected, "{name} with {fsync:?}: op{first} was flushed, op{second} was not; {}", repro(&s));
+                assert_eq!(
+                    lost,
+                    expected,
+                    "{name} with {fsync:?}: op{first} was flushed, op{second} was not; {}",
+                    repro(&s)
+                );
             }
         }
     }
@@ -82,7 +86,8 @@ fn writes_that_exist_only_on_a_dead_disk_are_lost() {
                     at(100.0, Command::Cut { from: 0, to: 2, both: false }),
                 ];
                 for i in 0..writes {
-                    let write = Command::Write { client: 0, key: i as u32, value: Some(100 + i), node: Some(0), quorum: None };
+                    let write =
+                        Command::Write { client: 0, key: i as u32, value: Some(100 + i), node: Some(0), quorum: None };
                     s.commands.push(at(200.0 + 10.0 * i as f64, write));
                 }
                 s.commands.push(at(500.0 + rng.below(100) as f64, Command::Crash { node: 0 }));
@@ -91,7 +96,8 @@ fn writes_that_exist_only_on_a_dead_disk_are_lost() {
                     s.commands.push(at(1_000.0, Command::Heal {}));
                 }
                 let r = run_report(&s);
-                let acked: Vec<u64> = r.history.iter().filter(|o| o.f == "write" && o.outcome == "ok").map(|o| o.id).collect();
+                let acked: Vec<u64> =
+                    r.history.iter().filter(|o| o.f == "write" && o.outcome == "ok").map(|o| o.id).collect();
                 assert_eq!(acked.len() as u64, writes, "{name}: {:?}; {}", r.history, repro(&s));
                 let mut lost: Vec<u64> =
                     r.anomalies.iter().filter(|a| a.kind == "lost_write").map(|a| a.ops[0]).collect();

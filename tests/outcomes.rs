@@ -37,7 +37,13 @@ fn families(seed: u64) -> Vec<(&'static str, Scenario)> {
         let mut ll = base.clone();
         ll.protocol = ProtocolConfig::Leaderless(LeaderlessConfig { replicas: 3, w, r, ..Default::default() });
         ll.workload.as_mut().unwrap().read_fraction = 0.5;
-        out.push(if w == 3 { ("leaderless W=3", ll) } else if w == 2 { ("leaderless W=2", ll) } else { ("leaderless W=1", ll) });
+        out.push(if w == 3 {
+            ("leaderless W=3", ll)
+        } else if w == 2 {
+            ("leaderless W=2", ll)
+        } else {
+            ("leaderless W=1", ll)
+        });
     }
     out
 }

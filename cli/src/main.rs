@@ -2,6 +2,7 @@
 
 mod check;
 mod compare;
+mod explore;
 mod link;
 mod staleness;
 
@@ -68,10 +69,25 @@ enum Cmd {
     /// Run one workload and fault schedule against sync, async, multi-leader and leaderless
     /// replication; print the seed article's comparison table with measured numbers.
     Compare(compare::CompareArgs),
+    /// Run random fault schedules over a scenario (a family, a preset or a file), check the
+    /// properties its configuration must keep, and shrink the first violation to a minimal
+    /// schedule (JSON summary on stdout, progress on stderr; exit status 1 on a violation)
+    Explore(explore::ExploreArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Cmd::Explore(args) = cli.command {
+        // Exit status 1: a property was broken (the summary says which and how).
+        return match explore::run(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(msg) => {
+                eprintln!("replicalab: {msg}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
@@ -149,6 +165,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
         Cmd::Check(args) => check::run(args),
         Cmd::Link(args) => link::run(args),
         Cmd::Compare(args) => compare::run(args),
+        Cmd::Explore(args) => explore::run(args).map(|_| ()),
         Cmd::Hashes { until } => {
             check_until(until)?;
             let mut out = serde_json::Map::new();

@@ -272,12 +272,7 @@ pub enum Reply {
     /// `context` is the causal context of the values a read returned (the key's version
     /// vector), which the client sends with its next write of the key; empty where the family
     /// has none.
-    Ok {
-        values: Vec<Value>,
-        version: Version,
-        epoch: u64,
-        context: Version,
-    },
+    Ok { values: Vec<Value>, version: Version, epoch: u64, context: Version },
     /// Refused before anything changed anywhere: the operation certainly did not take effect.
     Fail(FailReason),
     /// Given up after some replica may already have applied it (a write that missed its

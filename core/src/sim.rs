@@ -46,6 +46,8 @@ enum EventKind<P: Protocol> {
     Command(Command),
     Workload { generation: u64 },
     LagSample,
+    /// A busy node is free again: it takes the next input of its backlog.
+    Ready { node: NodeId },
 }
 
 #[derive(Clone)]
@@ -90,6 +92,11 @@ struct Slot<P: Protocol> {
     timers: Vec<(u64, P::Timer)>,
     /// Inputs that arrived while paused, in arrival order.
     inbox: Vec<EventKind<P>>,
+    /// Inputs waiting for the node to finish the one it is handling, in arrival order (one
+    /// queue per node, so a backlog of k inputs costs k events, not k²).
+    backlog: std::collections::VecDeque<EventKind<P>>,
+    /// When the pending [`EventKind::Ready`] fires, if one is pending.
+    ready_at: Option<Time>,
 }
 
 /// One node's uninterrupted time as leader in one term.
@@ -295,6 +302,8 @@ impl<P: Protocol> Sim<P> {
                     skew: 0,
                     drift_ppb: 0,
                     busy_until: 0,
+                    backlog: Default::default(),
+                    ready_at: None,
                     timers: Vec::new(),
                     inbox: Vec::new(),
                 }
@@ -575,6 +584,7 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             EventKind::Command(c) => self.run_command(c),
+            EventKind::Ready { node } => self.on_ready(node),
             EventKind::Workload { generation } => self.on_workload(generation),
             EventKind::LagSample => {
                 let up: Vec<bool> = self.slots.iter().map(|s| s.health != Health::Crashed).collect();
@@ -618,11 +628,44 @@ impl<P: Protocol> Sim<P> {
             }
             Health::Up => {}
         }
-        if slot.busy_until > now {
-            let at = slot.busy_until;
-            self.push(at, kind);
+        if slot.busy_until > now || !slot.backlog.is_empty() {
+            slot.backlog.push_back(kind);
+            self.arm_ready(node);
             return;
         }
+        self.handle_node_input(node, kind);
+    }
+
+    /// Makes sure a [`EventKind::Ready`] is pending for a node with a backlog.
+    fn arm_ready(&mut self, node: NodeId) {
+        let slot = &mut self.slots[node];
+        if slot.ready_at.is_none() && !slot.backlog.is_empty() {
+            let at = slot.busy_until.max(self.now);
+            slot.ready_at = Some(at);
+            self.push(at, EventKind::Ready { node });
+        }
+    }
+
+    /// A busy node became free: it takes the next input of its backlog.
+    fn on_ready(&mut self, node: NodeId) {
+        let slot = &mut self.slots[node];
+        slot.ready_at = None;
+        if slot.health != Health::Up {
+            // Paused: resuming arms it again. Down: the crash emptied the backlog.
+            return;
+        }
+        if slot.busy_until <= self.now {
+            if let Some(kind) = slot.backlog.pop_front() {
+                self.handle_node_input(node, kind);
+            }
+        }
+        self.arm_ready(node);
+    }
+
+    /// Hands an input to a running, idle node's protocol.
+    fn handle_node_input(&mut self, node: NodeId, kind: EventKind<P>) {
+        let now = self.now;
+        let slot = &mut self.slots[node];
         let input = match kind {
             EventKind::Deliver { from, msg, id, .. } => {
                 self.trace.hash((now, 1u8, from, node, id));
@@ -802,6 +845,11 @@ impl<P: Protocol> Sim<P> {
         slot.timers.clear();
         slot.inbox.clear();
         slot.busy_until = self.now;
+        // What it had not got to yet arrives at a dead node: messages are dropped as such.
+        let backlog = std::mem::take(&mut slot.backlog);
+        for kind in backlog {
+            self.push(self.now, kind);
+        }
         self.track_role(node);
         self.check_now();
         if self.trace.wants_text() {
@@ -1539,6 +1587,7 @@ impl<P: Protocol> Sim<P> {
                     for kind in inbox {
                         self.push(now, kind);
                     }
+                    self.arm_ready(node);
                 }
             }
             Command::Slow { node, factor } => {

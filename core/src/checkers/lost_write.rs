@@ -55,21 +55,18 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
             continue;
         }
         if !logs {
-            let replaced_by_newer = held
-                .iter()
-                .flat_map(|h| h.range((key, 0)..=(key, Value::MAX)))
-                .any(|&(_, v)| {
-                    // The replacing write took effect by its acknowledgement or its first read,
-                    // whichever came first; one that may have taken effect after this write
-                    // began may legitimately be newer.
-                    writer.get(&v).is_none_or(|w| {
-                        let bound = match (w.ok_time(), observed.get(&v).copied()) {
-                            (Some(a), Some(o)) => Some(a.min(o)),
-                            (a, o) => a.or(o),
-                        };
-                        bound.is_none_or(|b| b >= op.invoke)
-                    })
-                });
+            let replaced_by_newer = held.iter().flat_map(|h| h.range((key, 0)..=(key, Value::MAX))).any(|&(_, v)| {
+                // The replacing write took effect by its acknowledgement or its first read,
+                // whichever came first; one that may have taken effect after this write
+                // began may legitimately be newer.
+                writer.get(&v).is_none_or(|w| {
+                    let bound = match (w.ok_time(), observed.get(&v).copied()) {
+                        (Some(a), Some(o)) => Some(a.min(o)),
+                        (a, o) => a.or(o),
+                    };
+                    bound.is_none_or(|b| b >= op.invoke)
+                })
+            });
             if replaced_by_newer {
                 continue;
             }

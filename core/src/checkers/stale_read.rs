@@ -244,7 +244,14 @@ mod tests {
     use crate::protocol::OpKind;
 
     fn op(id: u64, kind: OpKind, invoke: Time, done: Time, outcome: Outcome) -> Operation {
-        Operation { id, client: 0, node: 1, kind, invoke, completion: Some(Completion { time: done, outcome, why: None }) }
+        Operation {
+            id,
+            client: 0,
+            node: 1,
+            kind,
+            invoke,
+            completion: Some(Completion { time: done, outcome, why: None }),
+        }
     }
     fn w(id: u64, v: Value, inv: Time, done: Time) -> Operation {
         op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Ok { values: vec![] })
@@ -318,10 +325,7 @@ mod tests {
             // Without a newer acknowledged write between the reads, reading it again is fine.
             (vec![unknown(0, 9, 0, 50), w(1, 10, 10, 15), r(2, vec![9], 20, 22), r(3, vec![9], 40, 42)], vec![]),
             // A write invoked before the first read completed may be older than the value.
-            (
-                vec![unknown(0, 9, 0, 50), r(1, vec![9], 20, 30), w(2, 11, 25, 35), r(3, vec![9], 40, 42)],
-                vec![],
-            ),
+            (vec![unknown(0, 9, 0, 50), r(1, vec![9], 20, 30), w(2, 11, 25, 35), r(3, vec![9], 40, 42)], vec![]),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
             let h = History { ops, ..Default::default() };
@@ -344,7 +348,8 @@ mod tests {
             };
             let Some(&v) = vals.first() else { continue };
             let e = bound(v).expect("the read itself bounds it");
-            if h.ops.iter().any(|w| w.written().is_some() && w.ok_time().is_some_and(|a| a < r.invoke) && w.invoke > e) {
+            if h.ops.iter().any(|w| w.written().is_some() && w.ok_time().is_some_and(|a| a < r.invoke) && w.invoke > e)
+            {
                 out.push(r.id);
             }
         }

@@ -1318,7 +1318,9 @@ impl LeaderFollowerNode {
         let hb = self.cfg.heartbeat();
         for i in 0..self.progress.len() {
             let p = &mut self.progress[i];
-            let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
+            // (A send stamped in the future means the clock was set back: resend rather than
+            // wait for the clock to catch up.)
+            let quiet = p.last_sent.is_none_or(|s| s > ctx.clock || ctx.clock - s >= hb);
             if quiet {
                 // Retransmit from the last confirmed position (or just say we are alive).
                 p.next = p.matched + 1;

@@ -660,7 +660,9 @@ impl Protocol for MultiLeaderNode {
                 let len = self.shippable();
                 for i in 0..self.peers.len() {
                     let p = &mut self.peers[i];
-                    let quiet = p.last_sent.is_none_or(|s| ctx.clock.saturating_sub(s) >= hb);
+                    // (A send stamped in the future means the clock was set back: resend rather than
+                    // wait for the clock to catch up.)
+                    let quiet = p.last_sent.is_none_or(|s| s > ctx.clock || ctx.clock - s >= hb);
                     if quiet && p.acked < len {
                         p.next = p.acked;
                         self.ship(ctx, out, i, true);
