@@ -230,3 +230,30 @@ fn a_follower_down_for_long_catches_up_from_a_snapshot() {
     assert!(sim.metrics().notes.get("discarded").is_none(), "nothing was discarded");
     assert!(sim.anomalies().iter().all(|a| a.kind != replicalab_core::checkers::AnomalyKind::LostWrite));
 }
+
+/// Always: the verdicts of a run — every anomaly kind, with its count — are the same whether
+/// compaction keeps everything or drops all but the last moments, over random fault schedules
+/// in every family (the linearizability check settles the dropped operations key by key).
+#[test]
+fn no_verdict_depends_on_compaction_under_random_faults() {
+    use replicalab_core::explore;
+    let tight = Compaction { horizon: SEC / 2, every_ops: 32, ..Compaction::default() };
+    let mut compacted = 0;
+    for i in 0..400u64 {
+        let family = explore::FAMILIES[i as usize % explore::FAMILIES.len()];
+        let base = explore::family(family, i).unwrap();
+        let s = explore::apply(&base, &explore::random_faults(i, base.cluster.nodes, 5));
+        let report = |c: Option<Compaction>| {
+            let mut sim = Simulation::new(&s);
+            sim.set_compaction(c);
+            sim.run_until(from_ms(s.duration_ms));
+            let dropped = sim.history().dropped;
+            (sim.report(&s.name).anomaly_counts, dropped)
+        };
+        let (plain, _) = report(None);
+        let (tight_counts, dropped) = report(Some(tight));
+        compacted += (dropped > 0) as u32;
+        assert_eq!(tight_counts, plain, "{family}, schedule {i}: {}", replicalab_tests::repro(&s));
+    }
+    assert!(compacted > 300, "compaction dropped operations in only {compacted} runs");
+}

@@ -54,7 +54,9 @@ fn a_shrunk_schedule_still_fails_and_every_fault_in_it_is_needed() {
         assert_eq!(v.property, Property::NoLostWrite);
         let shrunk = explore::shrink(&base, &faults, v.property, 400);
         let fails = |f: &[Fault]| {
-            explore::check(&base, f, Some(Property::NoLostWrite)).violation.is_some_and(|v| v.property == Property::NoLostWrite)
+            explore::check(&base, f, Some(Property::NoLostWrite))
+                .violation
+                .is_some_and(|v| v.property == Property::NoLostWrite)
         };
         assert!(fails(&shrunk), "seed {seed}: the shrunk schedule passes; {}", repro(&explore::apply(&base, &shrunk)));
         assert!(shrunk.len() <= faults.len());

@@ -159,11 +159,16 @@ impl History {
         self.ops.push(op);
     }
 
+    /// How many operations [`History::compact_before`] would drop.
+    pub fn compactable_before(&self, cutoff: Time) -> usize {
+        self.ops.iter().take_while(|o| o.completion.as_ref().is_some_and(|c| c.time < cutoff)).count()
+    }
+
     /// Drops the longest prefix of operations that completed before `cutoff` (an outstanding
     /// operation stops it), counting them; the writes among them go to the archive until
     /// [`History::prune_archive`] finds them unneeded. Returns how many were dropped.
     pub fn compact_before(&mut self, cutoff: Time) -> usize {
-        let n = self.ops.iter().take_while(|o| o.completion.as_ref().is_some_and(|c| c.time < cutoff)).count();
+        let n = self.compactable_before(cutoff);
         let gone: Vec<Operation> = self.ops.drain(..n).collect();
         for o in &gone {
             match o.completion.as_ref().map(|c| &c.outcome) {

@@ -38,16 +38,37 @@ const VIEW_ANOMALIES: usize = 50;
 
 #[derive(Clone)]
 enum EventKind<P: Protocol> {
-    Deliver { from: NodeId, to: NodeId, msg: P::Msg, id: u64, sent: Time },
-    Timer { node: NodeId, id: u64 },
-    Request { node: NodeId, req: Request },
-    Reply { op: OpId, reply: Reply },
-    ClientTimeout { op: OpId },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        id: u64,
+        sent: Time,
+    },
+    Timer {
+        node: NodeId,
+        id: u64,
+    },
+    Request {
+        node: NodeId,
+        req: Request,
+    },
+    Reply {
+        op: OpId,
+        reply: Reply,
+    },
+    ClientTimeout {
+        op: OpId,
+    },
     Command(Command),
-    Workload { generation: u64 },
+    Workload {
+        generation: u64,
+    },
     LagSample,
     /// A busy node is free again: it takes the next input of its backlog.
-    Ready { node: NodeId },
+    Ready {
+        node: NodeId,
+    },
 }
 
 #[derive(Clone)]
@@ -210,6 +231,16 @@ pub struct Sim<P: Protocol> {
     /// When each operation's request reached a node (`None`: not yet, or never).
     accepted: Vec<Option<Time>>,
     sessions: SessionChecker,
+    /// Linearizability of what compaction dropped, settled key by key.
+    linearizability: crate::checkers::linearizability::monitor::LinearizabilityMonitor,
+    /// The end-of-run linearizability check has run.
+    linearizability_checked: bool,
+    /// What the monitor found in dropped operations, reported with the end-of-run check (as
+    /// the same violations are without compaction); beyond [`MAX_KEPT_ANOMALIES`], counted.
+    linearizability_found: Vec<Anomaly>,
+    linearizability_overflow: BTreeMap<AnomalyKind, usize>,
+    /// Acknowledged writes compaction dropped while only down nodes held them.
+    at_risk_dropped: BTreeSet<OpId>,
     /// Which write wrote each value.
     writer: BTreeMap<Value, OpId>,
     /// The deletes of each key.
@@ -359,6 +390,11 @@ impl<P: Protocol> Sim<P> {
             open_failover: None,
             accepted: Vec::new(),
             sessions: SessionChecker::new(),
+            linearizability: Default::default(),
+            linearizability_checked: false,
+            linearizability_found: Vec::new(),
+            linearizability_overflow: BTreeMap::new(),
+            at_risk_dropped: BTreeSet::new(),
             writer: BTreeMap::new(),
             deletes: BTreeMap::new(),
             redirected: BTreeSet::new(),
@@ -1097,6 +1133,30 @@ impl<P: Protocol> Sim<P> {
         if retained > c.max_ops {
             cutoff = cutoff.max(self.history.ops[retained - c.max_ops].invoke);
         }
+        // What is about to be dropped goes to the linearizability monitor first, so that
+        // compaction never changes its verdict.
+        let n = self.history.compactable_before(cutoff);
+        if n > 0 {
+            let last = self.history.ops[n - 1].id;
+            for a in self.only_on_down_nodes() {
+                if a.ops[0] <= last {
+                    self.at_risk_dropped.insert(a.ops[0]);
+                }
+            }
+            let horizon = self.history.ops.get(n).map_or(self.now, |o| o.invoke);
+            let found =
+                self.linearizability.absorb(&self.history.ops[..n], horizon, &self.history, &linearizability_config());
+            for mut a in found {
+                a.time = a.time.min(self.now);
+                self.linearizability_found.push(a);
+            }
+            if self.linearizability_found.len() > MAX_KEPT_ANOMALIES {
+                let extra = self.linearizability_found.len() - MAX_KEPT_ANOMALIES / 2;
+                for a in self.linearizability_found.drain(..extra) {
+                    *self.linearizability_overflow.entry(a.kind).or_insert(0) += 1;
+                }
+            }
+        }
         let n = self.history.compact_before(cutoff);
         let first = self.history.first_id();
         self.accepted.drain(..n.min(self.accepted.len()));
@@ -1130,6 +1190,9 @@ impl<P: Protocol> Sim<P> {
         self.stale.compact(from, &keep);
         self.sessions.compact(&keep);
         let mut needed = kept.clone();
+        // (Writes at risk stay while some node holds them: `kept` has them then.)
+        let at_risk: Vec<OpId> = self.at_risk_dropped.iter().copied().filter(|op| kept.contains(op)).collect();
+        self.at_risk_dropped = at_risk.into_iter().collect();
         self.stale.referenced(&mut needed);
         self.sessions.referenced(&mut needed);
         self.history.prune_archive(|o| needed.contains(&o.id));
@@ -1415,16 +1478,19 @@ impl<P: Protocol> Sim<P> {
     /// that are not. Budgeted: a key too hard to decide within the budget is not reported.
     /// Runs once per run (the report calls it).
     pub fn check_linearizability(&mut self) {
-        if self.anomalies.iter().any(|a| a.kind == AnomalyKind::NotLinearizable) {
+        if self.linearizability_checked {
             return;
         }
-        let config = crate::checkers::linearizability::CheckConfig {
-            step_budget: 200_000,
-            window_trial_budget: 20_000,
-            window_budget: 200_000,
-            ..Default::default()
-        };
-        for mut a in crate::checkers::linearizability::check_history_with(&self.history, &config) {
+        self.linearizability_checked = true;
+        let config = linearizability_config();
+        for (kind, n) in std::mem::take(&mut self.linearizability_overflow) {
+            *self.dropped_anomaly_counts.entry(kind).or_insert(0) += n;
+            self.anomalies_dropped += n;
+        }
+        let mut found = std::mem::take(&mut self.linearizability_found);
+        found.extend(self.linearizability.finish(&self.history, &config));
+        found.sort_by_key(|a| (a.time, a.ops.first().copied()));
+        for mut a in found {
             a.time = a.time.min(self.now);
             self.record_anomaly(a);
         }
@@ -1511,7 +1577,11 @@ impl<P: Protocol> Sim<P> {
             .map(|(h, s)| if s.health == Health::Crashed { Default::default() } else { h.clone() })
             .collect();
         let mut out = Vec::new();
-        for mut a in lost_write::check(&self.history, &live, self.now, P::keeps_history()) {
+        // Dropped writes that only down nodes held when they were dropped too (compaction keeps
+        // them for this), so that what is reported never depends on compaction.
+        let archived = self.at_risk_dropped.iter().filter_map(|&id| self.history.archive.get(&id));
+        let ops = self.history.ops.iter().chain(archived);
+        for mut a in lost_write::check_ops(&self.history, ops, &live, self.now, P::keeps_history()) {
             if self.lost_reported.contains(&a.ops[0]) {
                 continue;
             }
@@ -1843,5 +1913,16 @@ impl<P: Protocol> Sim<P> {
             *m.entry(a.kind).or_insert(0) += 1;
         }
         m
+    }
+}
+
+/// The budget of the simulator's own linearizability checks (a key too hard to decide within
+/// it is not reported).
+fn linearizability_config() -> crate::checkers::linearizability::CheckConfig {
+    crate::checkers::linearizability::CheckConfig {
+        step_budget: 200_000,
+        window_trial_budget: 20_000,
+        window_budget: 200_000,
+        ..Default::default()
     }
 }

@@ -25,6 +25,17 @@ use crate::time::{to_ms, Time};
 /// been deleted and its tombstone purged since. Deletes themselves and updates of counters and
 /// sets are not checked.
 pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs: bool) -> Vec<Anomaly> {
+    check_ops(history, history.ops.iter(), held, now, logs)
+}
+
+/// [`check`] over the given operations only (for example the archived ones too).
+pub fn check_ops<'a>(
+    history: &History,
+    ops: impl Iterator<Item = &'a crate::history::Operation>,
+    held: &[BTreeSet<(Key, Value)>],
+    now: Time,
+    logs: bool,
+) -> Vec<Anomaly> {
     let mut out = Vec::new();
     let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
         history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
@@ -45,7 +56,7 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
     }
     // Only retained operations: compaction drops a write's details once it is settled, and an
     // archived write may be compacted into a log prefix that no longer lists it one by one.
-    for op in &history.ops {
+    for op in ops {
         let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
         let key = op.key();
         if op.is_delete() || held.iter().any(|h| h.contains(&(key, value))) {

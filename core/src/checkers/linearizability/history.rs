@@ -30,35 +30,18 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
     let merged: std::collections::BTreeSet<Key> =
         history.ops.iter().filter(|o| !o.kind.is_register()).map(|o| o.key()).collect();
     for op in &history.ops {
-        let (call, key) = (op.invoke, op.key());
+        let key = op.key();
         if merged.contains(&key) {
             continue;
         }
-        let timed = match (&op.kind, &op.completion) {
-            (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values }, .. })) => match values[..] {
-                [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
-                [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
-                _ => {
-                    out.push(siblings(op, *time, values));
-                    continue;
-                }
-            },
-            (OpKind::Read { .. }, _) => continue,
-            (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
-                TimedOp::done(call, *time, RegisterOp::Write { value: Some(reg(*value)) })
+        match register_op(op) {
+            Converted::Skip => {}
+            Converted::Siblings(a) => out.push(a),
+            Converted::Op(timed) => {
+                ops.push(TimedOp { call: timed.call, ret: timed.ret, op: (key, timed.op) });
+                ids.push(op.id);
             }
-            (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
-            (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
-            // A delete writes "nothing": later reads of nothing are explained by it.
-            (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
-                TimedOp::done(call, *time, RegisterOp::Write { value: None })
-            }
-            (OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => continue,
-            (OpKind::Delete { .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: None }),
-            _ => continue,
-        };
-        ops.push(TimedOp { call: timed.call, ret: timed.ret, op: (key, timed.op) });
-        ids.push(op.id);
+        }
     }
     let report = check(&mut PerKey(Register::new(None)), &ops, |(key, _)| *key, config);
     for p in &report.partitions {
@@ -70,8 +53,45 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
     out
 }
 
+/// One operation of the history as a register operation.
+pub(crate) enum Converted {
+    /// Not a register operation, a refused one, or a read without an answer.
+    Skip,
+    /// A read that returned several values: not linearizable by itself.
+    Siblings(Anomaly),
+    Op(TimedOp<RegisterOp>),
+}
+
+/// Acknowledged operations are linearized between their invocation and completion; refused
+/// ones never happened; writes with an unknown outcome may take effect at any time after their
+/// invocation, or never.
+pub(crate) fn register_op(op: &Operation) -> Converted {
+    let call = op.invoke;
+    let timed = match (&op.kind, &op.completion) {
+        (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values }, .. })) => match values[..] {
+            [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
+            [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
+            _ => return Converted::Siblings(siblings(op, *time, values)),
+        },
+        (OpKind::Read { .. }, _) => return Converted::Skip,
+        (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
+            TimedOp::done(call, *time, RegisterOp::Write { value: Some(reg(*value)) })
+        }
+        (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => return Converted::Skip,
+        (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
+        // A delete writes "nothing": later reads of nothing are explained by it.
+        (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
+            TimedOp::done(call, *time, RegisterOp::Write { value: None })
+        }
+        (OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => return Converted::Skip,
+        (OpKind::Delete { .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: None }),
+        _ => return Converted::Skip,
+    };
+    Converted::Op(timed)
+}
+
 /// A register whose operations carry their key (the key only partitions).
-struct PerKey(Register);
+pub(crate) struct PerKey(pub(crate) Register);
 
 impl Model for PerKey {
     type Op = (Key, RegisterOp);
@@ -139,7 +159,13 @@ fn siblings(op: &Operation, time: Time, values: &[Value]) -> Anomaly {
     }
 }
 
-fn anomaly(history: &History, key: Key, v: &Violation, ops: &[TimedOp<(Key, RegisterOp)>], ids: &[OpId]) -> Anomaly {
+pub(crate) fn anomaly(
+    history: &History,
+    key: Key,
+    v: &Violation,
+    ops: &[TimedOp<(Key, RegisterOp)>],
+    ids: &[OpId],
+) -> Anomaly {
     let failing = history.get(ids[v.failing_op]);
     let time = ops[v.failing_op].ret.unwrap_or(ops[v.failing_op].call);
     // The failing operation first, then the rest of the window in call order.

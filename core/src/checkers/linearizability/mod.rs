@@ -99,6 +99,7 @@ pub mod history;
 pub mod jepsen;
 pub mod kv;
 mod model;
+pub mod monitor;
 pub mod multi_register;
 pub mod mutex;
 pub mod register;

@@ -362,7 +362,11 @@ impl MultiLeaderNode {
     /// before `before_op` (those the history has dropped: a restarted node then reships from
     /// the end of that prefix, where it would have resent them to peers that have them).
     fn compact_log(&mut self, before_op: OpId) {
-        // (A node that ships to nobody needs none of its log.)
+        // (A node that ships to nobody needs none of its log; a crashed one has forgotten
+        // what its peers acknowledged, so it keeps everything until they say again.)
+        if self.peers.is_empty() && !self.peer_ids().is_empty() {
+            return;
+        }
         let acked = self.peers.iter().map(|p| p.acked).min().unwrap_or(self.log_len());
         let n = self.log.iter().take(acked.saturating_sub(self.log_base)).take_while(|u| u.op < before_op).count();
         self.log.drain(..n);
