@@ -186,6 +186,9 @@ pub struct Footprint {
     pub latencies: usize,
     /// Writes the nodes hold (log entries, versions, siblings).
     pub node_entries: usize,
+    /// Register operations the linearizability monitor keeps (since each key's latest
+    /// isolated read), and what it found in dropped operations, not yet reported.
+    pub linearizability: usize,
 }
 
 /// The simulated world running protocol `P`. Cloning it takes a checkpoint: the clone runs on
@@ -1111,6 +1114,7 @@ impl<P: Protocol> Sim<P> {
             writers: self.writer.len() + self.deletes.values().map(Vec::len).sum::<usize>(),
             checker_refs: checker.len(),
             anomalies: self.anomalies.len(),
+            linearizability: self.linearizability.kept() + self.linearizability_found.len(),
             latencies: self.metrics.write_latencies.len() + self.metrics.read_latencies.len(),
             node_entries: self
                 .nodes

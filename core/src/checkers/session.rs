@@ -69,14 +69,14 @@ type Observed = BTreeMap<Key, Vec<(OpId, Origin)>>;
 struct Session {
     /// Per key, the observed writes not made redundant by a newer observed one.
     observed: Observed,
-    /// Every observation in order, append-only: a write's causal past is a prefix of its
-    /// writer's log, so it is remembered as a length, not copied.
-    log: Vec<(Key, OpId)>,
+    /// Every observation in order, with its position: a write's causal past is a prefix of
+    /// its writer's log, so it is remembered as a length, not copied. Compaction removes the
+    /// entries of dropped writes wherever they are (positions stay absolute).
+    log: Vec<(usize, Key, OpId)>,
+    /// The position of the next observation.
+    log_len: usize,
     /// Per other session, how much of its log has been merged into this one.
     merged: BTreeMap<usize, usize>,
-    /// How many entries compaction has dropped from the front of `log` (positions stay
-    /// absolute).
-    log_base: usize,
 }
 
 impl Session {
@@ -95,7 +95,8 @@ impl Session {
             let drop = list.len() - limit;
             list.drain(..drop);
         }
-        self.log.push((key, write));
+        self.log.push((self.log_len, key, write));
+        self.log_len += 1;
     }
 }
 
@@ -106,9 +107,7 @@ impl SessionChecker {
     pub fn compact(&mut self, kept: &dyn Fn(OpId) -> bool) {
         self.context.retain(|op, _| kept(*op));
         for s in self.sessions.values_mut() {
-            let n = s.log.iter().take_while(|&&(_, op)| !kept(op)).count();
-            s.log.drain(..n);
-            s.log_base += n;
+            s.log.retain(|&(_, _, op)| kept(op));
         }
     }
 
@@ -116,7 +115,7 @@ impl SessionChecker {
     pub fn referenced(&self, out: &mut std::collections::BTreeSet<OpId>) {
         for s in self.sessions.values() {
             out.extend(s.observed.values().flatten().map(|&(op, _)| op));
-            out.extend(s.log.iter().map(|&(_, op)| op));
+            out.extend(s.log.iter().map(|&(_, _, op)| op));
         }
         out.extend(self.pending_reads.values().flatten().map(|&(op, _)| op));
         out.extend(self.context.keys().copied());
@@ -147,7 +146,7 @@ impl SessionChecker {
     }
 
     pub fn on_write_invoked(&mut self, session: usize, write: OpId) {
-        let len = self.sessions.get(&session).map_or(0, |s| s.log_base + s.log.len());
+        let len = self.sessions.get(&session).map_or(0, |s| s.log_len);
         self.context.insert(write, (session, len));
     }
 
@@ -202,8 +201,9 @@ impl SessionChecker {
                     let from = self.sessions.get(&session).and_then(|me| me.merged.get(&writer)).copied().unwrap_or(0);
                     match self.sessions.get(&writer) {
                         Some(w) if from < len => {
-                            let (a, b) = (from.saturating_sub(w.log_base), len.saturating_sub(w.log_base));
-                            w.log[a.min(w.log.len())..b.min(w.log.len())].to_vec()
+                            let a = w.log.partition_point(|&(pos, _, _)| pos < from);
+                            let b = w.log.partition_point(|&(pos, _, _)| pos < len);
+                            w.log[a..b].iter().map(|&(_, k, op)| (k, op)).collect()
                         }
                         _ => Vec::new(),
                     }

@@ -70,6 +70,8 @@ impl LinearizabilityMonitor {
             match register_op(op) {
                 Converted::Skip => {}
                 Converted::Siblings(a) => out.push(a),
+                // A key already reported is not checked again: nothing to keep.
+                Converted::Op(_) if self.reported.contains(&key) => {}
                 Converted::Op(t) => {
                     self.keys.entry(key).or_default().ops.push((op.id, t));
                     touched.insert(key);
@@ -103,7 +105,7 @@ impl LinearizabilityMonitor {
                 continue;
             }
             let (_, r) = &ops[cut];
-            let RegisterOp::Read { value } = r.op else { continue };
+            let (RegisterOp::Read { value } | RegisterOp::Write { value }) = r.op else { continue };
             // Everything called before the read returned: what precedes it, and the writes
             // with an unknown outcome called while it ran (it may have observed one of them).
             let r_ret = r.ret.unwrap_or(r.call);
@@ -134,6 +136,10 @@ impl LinearizabilityMonitor {
             init = value;
             start = end;
         }
+        if self.reported.contains(&key) {
+            self.keys.remove(&key);
+            return found;
+        }
         let k = self.keys.get_mut(&key)?;
         k.init = init;
         k.ops = carried;
@@ -163,8 +169,9 @@ impl LinearizabilityMonitor {
     }
 }
 
-/// The reads in `ops` (sorted by call) that end before `horizon` and overlap no operation
-/// with a known outcome, in call order.
+/// The reads and writes in `ops` (sorted by call) with a known outcome that end before
+/// `horizon` and overlap no other operation with a known outcome, in call order: where the
+/// register certainly held the value read or written.
 fn isolated_reads(ops: &[(OpId, TimedOp<RegisterOp>)], horizon: Time) -> Vec<usize> {
     // Earliest call among the known-outcome operations after each position (sorted by call:
     // the first such one).
@@ -179,7 +186,7 @@ fn isolated_reads(ops: &[(OpId, TimedOp<RegisterOp>)], horizon: Time) -> Vec<usi
     let mut out = Vec::new();
     let mut max_ret_before = 0;
     for (i, (_, t)) in ops.iter().enumerate() {
-        if let (Some(ret), RegisterOp::Read { .. }) = (t.ret, t.op) {
+        if let (Some(ret), RegisterOp::Read { .. } | RegisterOp::Write { .. }) = (t.ret, t.op) {
             if ret < horizon && max_ret_before < t.call && next_call_after[i] > ret {
                 out.push(i);
             }
