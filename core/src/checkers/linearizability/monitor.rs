@@ -31,6 +31,11 @@ struct KeyOps {
     init: RegValue,
     /// Operations not yet settled, in call order (ids alongside).
     ops: Vec<(OpId, TimedOp<RegisterOp>)>,
+    /// Writes with an unknown outcome from settled pieces that no read has returned yet, by
+    /// value: they may still take effect. One joins the piece whose read returns its value
+    /// (it took effect there); until then it is left out of every check, which changes no
+    /// verdict (a write whose value no read returns can always be left out).
+    unknown: BTreeMap<RegValue, Vec<(OpId, TimedOp<RegisterOp>)>>,
 }
 
 /// Incremental linearizability checker for the simulator's registers (see the module doc).
@@ -97,7 +102,7 @@ impl LinearizabilityMonitor {
         }
         let ops = std::mem::take(&mut k.ops);
         let mut init = k.init;
-        let mut carried: Vec<(OpId, TimedOp<RegisterOp>)> = Vec::new();
+        let mut unknown = std::mem::take(&mut k.unknown);
         let mut start = 0;
         let mut found = None;
         for cut in cuts {
@@ -106,27 +111,11 @@ impl LinearizabilityMonitor {
             }
             let (_, r) = &ops[cut];
             let (RegisterOp::Read { value } | RegisterOp::Write { value }) = r.op else { continue };
-            // Everything called before the read returned: what precedes it, and the writes
-            // with an unknown outcome called while it ran (it may have observed one of them).
+            // Everything called before the cut returned: what precedes it, and the writes with
+            // an unknown outcome called while it ran (a read may have observed one of them).
             let r_ret = r.ret.unwrap_or(r.call);
             let end = cut + ops[cut..].iter().take_while(|(_, t)| t.call <= r_ret).count();
-            let mut piece = std::mem::take(&mut carried);
-            piece.extend(ops[start..end].iter().cloned());
-            // Unknown writes that no read of the piece observed may still take effect.
-            let observed: BTreeSet<RegValue> = piece
-                .iter()
-                .filter_map(|(_, t)| match t.op {
-                    RegisterOp::Read { value } => Some(value),
-                    _ => None,
-                })
-                .collect();
-            carried = piece
-                .iter()
-                .filter(|(_, t)| {
-                    t.ret.is_none() && matches!(t.op, RegisterOp::Write { value } if !observed.contains(&value))
-                })
-                .cloned()
-                .collect();
+            let piece = piece_of(&ops[start..end], &mut unknown);
             if found.is_none() && !self.reported.contains(&key) {
                 found = check_key(key, init, &piece, history, config);
                 if found.is_some() {
@@ -142,8 +131,8 @@ impl LinearizabilityMonitor {
         }
         let k = self.keys.get_mut(&key)?;
         k.init = init;
-        k.ops = carried;
-        k.ops.extend(ops[start..].iter().cloned());
+        k.unknown = unknown;
+        k.ops = ops[start..].to_vec();
         found
     }
 
@@ -153,11 +142,12 @@ impl LinearizabilityMonitor {
     pub fn finish(&self, history: &History, config: &CheckConfig) -> Vec<Anomaly> {
         let mut m = self.clone();
         let mut out = m.absorb(&history.ops, Time::MAX, history, config);
-        for (&key, k) in &m.keys {
+        for (&key, k) in &mut m.keys {
             if m.merged.contains(&key) || m.reported.contains(&key) || k.ops.is_empty() {
                 continue;
             }
-            out.extend(check_key(key, k.init, &k.ops, history, config));
+            let piece = piece_of(&k.ops, &mut k.unknown);
+            out.extend(check_key(key, k.init, &piece, history, config));
         }
         out.sort_by_key(|a| (a.time, a.ops.first().copied()));
         out
@@ -165,7 +155,7 @@ impl LinearizabilityMonitor {
 
     /// Operations kept (for measuring).
     pub fn kept(&self) -> usize {
-        self.keys.values().map(|k| k.ops.len()).sum()
+        self.keys.values().map(|k| k.ops.len() + k.unknown.values().map(Vec::len).sum::<usize>()).sum()
     }
 }
 
@@ -198,6 +188,36 @@ fn isolated_reads(ops: &[(OpId, TimedOp<RegisterOp>)], horizon: Time) -> Vec<usi
     out
 }
 
+/// The operations of one piece to check: `ops`, without the unknown-outcome writes none of
+/// its reads returned (they go to `unknown`, still able to take effect later), with those from
+/// `unknown` that one of its reads returned.
+fn piece_of(
+    ops: &[(OpId, TimedOp<RegisterOp>)],
+    unknown: &mut BTreeMap<RegValue, Vec<(OpId, TimedOp<RegisterOp>)>>,
+) -> Vec<(OpId, TimedOp<RegisterOp>)> {
+    let read: BTreeSet<RegValue> = ops
+        .iter()
+        .filter_map(|(_, t)| match t.op {
+            RegisterOp::Read { value } => Some(value),
+            _ => None,
+        })
+        .collect();
+    let mut piece = Vec::with_capacity(ops.len());
+    for v in &read {
+        piece.extend(unknown.remove(v).unwrap_or_default());
+    }
+    for op in ops {
+        match op.1.op {
+            RegisterOp::Write { value } if op.1.ret.is_none() && !read.contains(&value) => {
+                unknown.entry(value).or_default().push(op.clone());
+            }
+            _ => piece.push(op.clone()),
+        }
+    }
+    piece.sort_by_key(|(id, t)| (t.call, *id));
+    piece
+}
+
 fn check_key(
     key: Key,
     init: RegValue,
@@ -210,7 +230,18 @@ fn check_key(
     let ids: Vec<OpId> = ops.iter().map(|(id, _)| *id).collect();
     let report = check(&mut PerKey(Register::new(init)), &timed, |(k, _)| *k, config);
     report.partitions.iter().find_map(|p| match &p.outcome {
-        PartitionOutcome::NotLinearizable(v) => Some(anomaly(history, key, v, &timed, &ids)),
+        PartitionOutcome::NotLinearizable(v) => {
+            let mut a = anomaly(history, key, v, &timed, &ids);
+            if let Some(i) = init {
+                // The piece starts where the key certainly held a value, not at an absent key.
+                let held = format!("v{}", u64::from_ne_bytes(i.to_ne_bytes()));
+                a.explanation = a
+                    .explanation
+                    .replace("which no write could have produced", &format!("although the key had certainly come to hold {held} before it began (a read or write of it overlapping nothing), and no write since could have produced it"))
+                    .replace("starting from an absent key", &format!("starting from {held}, which the key certainly held before"));
+            }
+            Some(a)
+        }
         _ => None,
     })
 }
