@@ -1575,6 +1575,9 @@ impl<P: Protocol> Sim<P> {
     /// Acknowledged writes that only down nodes hold: lost to every client unless one of those
     /// nodes comes back. (Writes no node holds at all are [`Sim::check_now`]'s.)
     fn only_on_down_nodes(&self) -> Vec<Anomaly> {
+        if self.slots.iter().all(|s| s.health != Health::Crashed) {
+            return Vec::new();
+        }
         let held = lost_write::held_by(&self.nodes);
         let live: Vec<_> = held
             .iter()

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
-import { ARTIFACTS, WAIT, launch } from './browser.mjs';
+import { ARTIFACTS, WAIT, launch, openPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -19,19 +19,7 @@ after(async () => {
   await server?.close();
 });
 
-async function open(path = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  await page.goto(server.url + path);
-  await page.locator('[data-node]').first().waitFor({ state: 'visible' });
-  return { context, page, problems };
-}
+const open = (path = '') => openPage(browser, server, path, { acceptDownloads: true });
 
 const simTime = async (page) => Number(await page.getAttribute('[data-testid=sim-time]', 'data-us'));
 const hash = (page) => page.textContent('[data-testid=trace-hash]');
