@@ -109,7 +109,7 @@ mod pairs;
 pub use dvvset::{DvvSet, DvvSetError};
 pub use gcounter::GCounter;
 pub use mvregister::{MVRegister, MvRegister};
-pub use orset::{OrSet, Orswot};
+pub use orset::{OrSet, Orswot, OrswotDelta};
 pub use pncounter::PnCounter;
 pub use vclock::{Causality, VClock};
 

@@ -54,6 +54,16 @@ pub struct Orswot<A, E> {
     deferred: BTreeMap<Vec<(A, u64)>, BTreeSet<E>>,
 }
 
+/// One operation on an [`Orswot`], as a replica ships it instead of its whole state (a
+/// delta: its size does not grow with the set).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrswotDelta<A, E> {
+    /// `actor` added `elem` with dot `(actor, counter)`, replacing the element's dots it held.
+    Add { elem: E, actor: A, counter: u64, replaced: VClock<A> },
+    /// `elem` was removed where it held the dots `observed`.
+    Remove { elem: E, observed: VClock<A> },
+}
+
 /// Another name for [`Orswot`].
 pub type OrSet<A, E> = Orswot<A, E>;
 
@@ -146,6 +156,60 @@ impl<A: Ord + Clone, E: Ord + Clone> Orswot<A, E> {
         self.deferred.values().map(BTreeSet::len).sum()
     }
 
+    /// `actor` adds `elem`, and returns the add as a delta to ship instead of the whole set.
+    pub fn add_delta(&mut self, actor: A, elem: E) -> OrswotDelta<A, E> {
+        let replaced = self.entries.get(&elem).cloned().unwrap_or_default();
+        self.add(actor.clone(), elem.clone());
+        OrswotDelta::Add { counter: self.clock.get(&actor), actor, elem, replaced }
+    }
+
+    /// Removes `elem` as this replica observes it, and returns the remove as a delta (its
+    /// observed dots: empty when the element was absent, which changes nothing anywhere).
+    pub fn remove_delta(&mut self, elem: &E) -> OrswotDelta<A, E> {
+        let observed = self.entries.remove(elem).unwrap_or_default();
+        OrswotDelta::Remove { elem: elem.clone(), observed }
+    }
+
+    /// Applies another replica's delta. Each actor's adds must arrive in the order they were
+    /// made (every replication stream delivers one origin's updates in order); deltas of
+    /// different actors may come in any order, and again. A dot already covered by the clock
+    /// was seen (and possibly removed since), so it is not added back; the dots an add replaced
+    /// and a remove observed are removed now and, if they have not arrived yet, when they do
+    /// (as a deferred remove).
+    pub fn apply_delta(&mut self, delta: &OrswotDelta<A, E>) {
+        match delta {
+            OrswotDelta::Add { elem, actor, counter, replaced } => {
+                if self.clock.covers(actor, *counter) {
+                    return;
+                }
+                self.clock.witness(actor.clone(), *counter);
+                self.entries.entry(elem.clone()).or_default().witness(actor.clone(), *counter);
+                if !replaced.is_empty() {
+                    self.remove_with_context(elem, replaced);
+                }
+            }
+            OrswotDelta::Remove { elem, observed } => {
+                if !observed.is_empty() {
+                    self.remove_with_context(elem, observed);
+                }
+            }
+        }
+        self.retry_deferred();
+    }
+
+    /// Applies the deferred removes again, keeping those whose context is still not covered.
+    fn retry_deferred(&mut self) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        for (ctx, elems) in std::mem::take(&mut self.deferred) {
+            let ctx: VClock<A> = ctx.into_iter().collect();
+            for e in &elems {
+                self.remove_with_context(e, &ctx);
+            }
+        }
+    }
+
     /// Merges another replica's state (see the module docs), then retries deferred removes.
     pub fn merge(&mut self, other: &Self) {
         let mut entries = BTreeMap::new();
@@ -181,16 +245,10 @@ impl<A: Ord + Clone, E: Ord + Clone> Orswot<A, E> {
         }
         self.entries = entries;
         self.clock.merge(&other.clock);
-        let mut deferred = std::mem::take(&mut self.deferred);
         for (ctx, elems) in &other.deferred {
-            deferred.entry(ctx.clone()).or_default().extend(elems.iter().cloned());
+            self.deferred.entry(ctx.clone()).or_default().extend(elems.iter().cloned());
         }
-        for (ctx, elems) in deferred {
-            let ctx: VClock<A> = ctx.into_iter().collect();
-            for e in &elems {
-                self.remove_with_context(e, &ctx);
-            }
-        }
+        self.retry_deferred();
     }
 }
 
@@ -289,6 +347,101 @@ mod tests {
     #[test]
     fn merge_laws() {
         laws::check_laws("Orswot", laws::CASES, random_sets);
+    }
+
+    /// Deltas delivered in order per origin (any interleaving of origins, with repeats) against
+    /// the observed-remove model: each add mints a tag and retires the element's tags its
+    /// replica knows; each remove retires them; a replica receiving a delta learns that tag and
+    /// those retirements. A replica never holds an element the model says it cannot; after
+    /// everything is delivered, each holds exactly the model's set and all are identical.
+    #[test]
+    fn deltas_in_order_per_origin_match_the_observed_remove_model() {
+        #[derive(Clone, Default)]
+        struct Known {
+            adds: BTreeSet<usize>,
+            retired: BTreeSet<usize>,
+        }
+        laws::for_each_seed("Orswot deltas vs model", laws::CASES, |seed, rng| {
+            let n = 3;
+            let mut sets = vec![Orswot::<usize, u8>::new(); n];
+            let mut known = vec![Known::default(); n];
+            // Tag -> element.
+            let mut tags: Vec<u8> = vec![];
+            // Per origin: (delta, the tag it minted, the tags it retired).
+            type Entry = (OrswotDelta<usize, u8>, Option<usize>, Vec<usize>);
+            let mut logs: Vec<Vec<Entry>> = vec![vec![]; n];
+            let mut next = vec![vec![0usize; n]; n];
+            let mut script = vec![];
+            let present = |k: &Known, tags: &[u8], e: u8| -> Vec<usize> {
+                k.adds.iter().copied().filter(|&t| tags[t] == e && !k.retired.contains(&t)).collect()
+            };
+            let deliver = |r: usize, entry: &Entry, sets: &mut [Orswot<usize, u8>], known: &mut [Known]| {
+                sets[r].apply_delta(&entry.0);
+                known[r].adds.extend(entry.1);
+                known[r].retired.extend(entry.2.iter().copied());
+            };
+            for step in 0..40 {
+                let r = rng.below(n as u64) as usize;
+                let e = rng.below(ELEMS) as u8;
+                match rng.below(6) {
+                    0 | 1 => {
+                        script.push(format!("n{r} add {e}"));
+                        let old = present(&known[r], &tags, e);
+                        known[r].retired.extend(old.iter().copied());
+                        known[r].adds.insert(tags.len());
+                        logs[r].push((sets[r].add_delta(r, e), Some(tags.len()), old));
+                        tags.push(e);
+                    }
+                    2 => {
+                        script.push(format!("n{r} remove {e}"));
+                        let old = present(&known[r], &tags, e);
+                        known[r].retired.extend(old.iter().copied());
+                        logs[r].push((sets[r].remove_delta(&e), None, old));
+                    }
+                    3 => {
+                        let o = rng.below(n as u64) as usize;
+                        if o != r && next[r][o] > 0 {
+                            let i = rng.below(next[r][o] as u64) as usize;
+                            script.push(format!("n{r} gets n{o}#{i} again"));
+                            deliver(r, &logs[o][i], &mut sets, &mut known);
+                        }
+                    }
+                    _ => {
+                        let o = rng.below(n as u64) as usize;
+                        if o != r && next[r][o] < logs[o].len() {
+                            let i = next[r][o];
+                            script.push(format!("n{r} gets n{o}#{i}"));
+                            deliver(r, &logs[o][i], &mut sets, &mut known);
+                            next[r][o] += 1;
+                        }
+                    }
+                }
+                // Along the way a replica may already drop a dot whose removal it has not
+                // received: a remove that observed a later add of the same origin implies it
+                // (that origin's stream delivered the removal first). Never the other way.
+                let model: Vec<u8> = (0..ELEMS as u8).filter(|&e| !present(&known[r], &tags, e).is_empty()).collect();
+                let value = sets[r].value();
+                assert!(
+                    value.iter().all(|e| model.contains(e)),
+                    "seed {seed}, step {step}, replica {r} holds {value:?}, model {model:?}, script {script:?}"
+                );
+            }
+            for r in 0..n {
+                for o in 0..n {
+                    while o != r && next[r][o] < logs[o].len() {
+                        deliver(r, &logs[o][next[r][o]], &mut sets, &mut known);
+                        next[r][o] += 1;
+                    }
+                }
+            }
+            for r in 0..n {
+                let want: Vec<u8> = (0..ELEMS as u8).filter(|&e| !present(&known[r], &tags, e).is_empty()).collect();
+                assert_eq!(sets[r].value(), want, "seed {seed}, replica {r} at the end, script {script:?}");
+                assert_eq!(sets[r].entries, sets[0].entries, "seed {seed}, replica {r}, script {script:?}");
+                assert_eq!(sets[r].clock, sets[0].clock, "seed {seed}, replica {r}, script {script:?}");
+                assert_eq!(sets[r].deferred_removes(), 0, "seed {seed}: every context is covered in the end");
+            }
+        });
     }
 
     /// Against a model with explicit tags: every add makes a unique tag; a remove (and a

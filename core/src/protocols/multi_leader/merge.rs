@@ -1,15 +1,18 @@
 //! Merge key spaces: keys whose concurrent updates are merged by a CRDT instead of being
 //! picked between (last write wins) or handed to the application (siblings).
 //!
-//! Replication is state-based: an update carries the whole CRDT state of its key at the origin
-//! right after the client's operation, and a replica merges it into its own. The merge is the
-//! least upper bound of the two states, so replicas converge whatever order, path or number of
-//! times states arrive in (see [`crate::crdt`] for the laws and their tests). What the user
+//! Counters and registers replicate their state: an update carries the key's whole CRDT state
+//! at the origin right after the client's operation (one entry per node, or per concurrent
+//! value), and a replica merges it into its own. The merge is the least upper bound of the two
+//! states, so replicas converge whatever order, path or number of times states arrive in (see
+//! [`crate::crdt`] for the laws and their tests). A set grows with every distinct element, so
+//! its updates carry a delta instead (the add with its dot, or the dots a remove observed),
+//! which each replication stream delivers in order per origin, as the delta needs. What the user
 //! sees: two datacenters increment a counter during a partition and, after the heal, both
 //! increments count; an element added in one datacenter while another removed it stays (the
 //! add wins, because the remove could not have observed it).
 
-use crate::crdt::{MvRegister, Orswot, PnCounter, VClock};
+use crate::crdt::{MvRegister, Orswot, OrswotDelta, PnCounter, VClock};
 use crate::protocol::{version_to_dots, Key, NodeId, OpKind, Value, Version};
 
 use super::Conflicts;
@@ -33,9 +36,10 @@ impl Crdt {
         }
     }
 
-    /// Applies a client's operation at replica `actor`. `context` is what the client read of
-    /// the key (for the register). Refuses an operation the data type does not take.
-    pub fn apply(&mut self, actor: NodeId, kind: &OpKind, context: &Version) -> Result<(), String> {
+    /// Applies a client's operation at replica `actor` and returns what to ship to the other
+    /// replicas. `context` is what the client read of the key (for the register). Refuses an
+    /// operation the data type does not take, changing nothing.
+    pub fn apply(&mut self, actor: NodeId, kind: &OpKind, context: &Version) -> Result<CrdtUpdate, String> {
         match (self, kind) {
             (Crdt::Counter(c), OpKind::Increment { by, .. }) => {
                 if *by >= 0 {
@@ -43,23 +47,17 @@ impl Crdt {
                 } else {
                     c.decrement(actor, by.unsigned_abs());
                 }
-                Ok(())
+                Ok(CrdtUpdate::State(Crdt::Counter(c.clone())))
             }
-            (Crdt::Set(s), OpKind::Add { element, .. }) => {
-                s.add(actor, *element);
-                Ok(())
-            }
-            (Crdt::Set(s), OpKind::Remove { element, .. }) => {
-                s.remove(element);
-                Ok(())
-            }
+            (Crdt::Set(s), OpKind::Add { element, .. }) => Ok(CrdtUpdate::Set(s.add_delta(actor, *element))),
+            (Crdt::Set(s), OpKind::Remove { element, .. }) => Ok(CrdtUpdate::Set(s.remove_delta(element))),
             (Crdt::Register(r), OpKind::Write { value, .. }) => {
                 let mut seen = VClock::new();
                 for (node, counter) in version_to_dots(context) {
                     seen.witness(node, counter);
                 }
                 r.set(actor, *value, &seen);
-                Ok(())
+                Ok(CrdtUpdate::State(Crdt::Register(r.clone())))
             }
             (crdt, kind) => Err(format!("k{} is {}: it does not take `{}`", kind.key(), crdt.what(), kind.describe())),
         }
@@ -73,6 +71,27 @@ impl Crdt {
             (Crdt::Register(a), Crdt::Register(b)) => a.merge(b),
             // Every replica derives a key's type from the same configuration.
             (a, b) => unreachable!("merging {} with {}", a.what(), b.what()),
+        }
+    }
+
+    /// Takes in another replica's update of the same key.
+    pub fn join(&mut self, update: &CrdtUpdate) {
+        match (self, update) {
+            (mine, CrdtUpdate::State(theirs)) => mine.merge(theirs),
+            (Crdt::Set(s), CrdtUpdate::Set(delta)) => s.apply_delta(delta),
+            (a, _) => unreachable!("a set's delta for {}", a.what()),
+        }
+    }
+
+    /// What a merge note says about the key after `kind`: the whole (small) value of a counter
+    /// or register, and for a set its size and whether the element is in it.
+    pub fn brief(&self, kind: &OpKind) -> String {
+        match (self, kind) {
+            (Crdt::Set(s), OpKind::Add { element, .. } | OpKind::Remove { element, .. }) => {
+                let state = if s.contains(element) { "in the set" } else { "not in the set" };
+                format!("v{element} {state} ({} elements)", s.len())
+            }
+            (c, _) => format!("{:?}", c.read()),
         }
     }
 
@@ -135,6 +154,15 @@ impl Crdt {
             Crdt::Register(_) => "a multi-value register",
         }
     }
+}
+
+/// What an update of a merge key carries to the other replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CrdtUpdate {
+    /// Counters and registers: the key's whole state at the origin after the operation.
+    State(Crdt),
+    /// Sets: the operation as a delta.
+    Set(OrswotDelta<NodeId, Value>),
 }
 
 /// Why an operation cannot go to a key that is not a merge key space.

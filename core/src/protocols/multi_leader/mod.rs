@@ -39,7 +39,7 @@ pub mod merge;
 use std::collections::BTreeMap;
 
 pub use config::{Conflicts, KeySpace, MultiLeaderConfig, Topology};
-pub use merge::Crdt;
+pub use merge::{Crdt, CrdtUpdate};
 
 use crate::crdt::DvvSet;
 use crate::protocol::{
@@ -63,8 +63,8 @@ pub struct Update {
     pub kind: OpKind,
     /// The key's state at the origin right after the write.
     pub state: DvvSet<NodeId, Stamped>,
-    /// Merge key spaces: the key's CRDT state at the origin right after the operation.
-    pub crdt: Option<Crdt>,
+    /// Merge key spaces: what the operation did to the key's CRDT (its state, or a set's delta).
+    pub crdt: Option<CrdtUpdate>,
     /// What the origin had applied from every node when it accepted the write.
     pub deps: Vec<u64>,
     pub op: OpId,
@@ -373,8 +373,9 @@ impl MultiLeaderNode {
         self.log_base += n;
     }
 
-    /// Applies an update (local or remote). Returns false when it was already applied.
-    fn apply(&mut self, out: &mut Out<Msg, Timer>, u: Update) -> bool {
+    /// Applies an update (remote, or `local`: the node's own, whose CRDT operation
+    /// [`Self::on_request`] has already applied). Returns false when it was already applied.
+    fn apply(&mut self, out: &mut Out<Msg, Timer>, u: Update, local: bool) -> bool {
         if u.seq <= self.seen[u.origin] {
             return false;
         }
@@ -388,27 +389,27 @@ impl MultiLeaderNode {
         match conflicts {
             Conflicts::Counter | Conflicts::Set | Conflicts::MvRegister => {
                 let Some(incoming) = &u.crdt else { return false };
-                match &mut state.crdt {
-                    Some(mine) => {
-                        let before = mine.read();
-                        mine.merge(incoming);
-                        if concurrent && u.origin != self.id {
-                            out.note(
-                                "merge",
-                                format!(
-                                    "n{}: k{} merges n{}'s concurrent `{}`: {:?} → {:?} ({})",
-                                    self.id,
-                                    u.key,
-                                    u.origin,
-                                    u.kind.describe(),
-                                    before,
-                                    mine.read(),
-                                    mine.describe()
-                                ),
-                            );
-                        }
+                if !local {
+                    let fresh = state.crdt.is_none();
+                    let mine = match &mut state.crdt {
+                        Some(mine) => mine,
+                        None => state.crdt.insert(Crdt::empty(conflicts).expect("a merge key space")),
+                    };
+                    let before = (concurrent && !fresh).then(|| mine.brief(&u.kind));
+                    mine.join(incoming);
+                    if let Some(before) = before {
+                        out.note(
+                            "merge",
+                            format!(
+                                "n{}: k{} merges n{}'s concurrent `{}`: {before} → {}",
+                                self.id,
+                                u.key,
+                                u.origin,
+                                u.kind.describe(),
+                                mine.brief(&u.kind),
+                            ),
+                        );
                     }
-                    None => state.crdt = Some(incoming.clone()),
                 }
             }
             Conflicts::LastArrival => state.last = Some(u.value),
@@ -481,7 +482,7 @@ impl MultiLeaderNode {
         self.received.insert(from, have.max(end));
         for u in updates {
             if self.ready(&u) {
-                if self.apply(out, u) {
+                if self.apply(out, u, false) {
                     self.ship_new(ctx, out);
                 }
             } else if !self.held.iter().any(|h| h.origin == u.origin && h.seq == u.seq) {
@@ -510,7 +511,7 @@ impl MultiLeaderNode {
         loop {
             let Some(i) = self.held.iter().position(|u| self.ready(u)) else { break };
             let u = self.held.remove(i);
-            if self.apply(out, u) {
+            if self.apply(out, u, false) {
                 self.ship_new(ctx, out);
             }
         }
@@ -569,19 +570,26 @@ impl MultiLeaderNode {
                     _ => (0, false),
                 };
                 let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
-                let state = self.data.entry(key).or_default();
                 let crdt = match Crdt::empty(conflicts) {
                     Some(empty) => {
                         if deleted {
                             out.fail(req.op, refuse(format!("k{key} is a merged key: it cannot be deleted")));
                             return;
                         }
-                        let mut c = state.crdt.clone().unwrap_or(empty);
-                        if let Err(why) = c.apply(self.id, &kind, &req.context) {
-                            out.fail(req.op, refuse(why));
-                            return;
+                        // Applied here, in place (a refused operation changes nothing).
+                        self.remember(key);
+                        let state = self.data.entry(key).or_default();
+                        let fresh = state.crdt.is_none();
+                        match state.crdt.get_or_insert(empty).apply(self.id, &kind, &req.context) {
+                            Ok(update) => Some(update),
+                            Err(why) => {
+                                if fresh {
+                                    state.crdt = None;
+                                }
+                                out.fail(req.op, refuse(why));
+                                return;
+                            }
                         }
-                        Some(c)
                     }
                     None if conflicts.key_type() == KeyType::Register && kind.needs() != Some(KeyType::Register) => {
                         out.fail(req.op, refuse(merge::refuse_on_register(key, &kind)));
@@ -590,7 +598,7 @@ impl MultiLeaderNode {
                     None => None,
                 };
                 let written = DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped]);
-                let new_state = written.update_with(&state.dvv, self.id);
+                let new_state = written.update_with(&self.data.entry(key).or_default().dvv, self.id);
                 let update = Update {
                     origin: self.id,
                     seq,
@@ -603,7 +611,7 @@ impl MultiLeaderNode {
                     op: req.op,
                 };
                 // Applying our own update resolves it exactly as a replica would.
-                self.apply(out, update);
+                self.apply(out, update, true);
                 self.ship_new(ctx, out);
                 out.ok_at(req.op, vec![], self.seen.clone());
             }
