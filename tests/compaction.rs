@@ -150,6 +150,10 @@ fn memory_stays_bounded_on_long_runs() {
         "ll-partial-quorum",
         "ll-sloppy-hinted-handoff",
         "riak-siblings",
+        // (The linearizability monitor kept the unknown writes of clients stuck on the
+        // powered-off node, about 2,400 a minute.)
+        "split-brain-stonith",
+        "ml-crdt-merge",
     ] {
         let mut scenario = presets::find(name).unwrap().scenario().unwrap();
         scenario.duration_ms = 1_300_000.0;

@@ -10,18 +10,19 @@ use replicalab_tests::{lf_scenario, random_faults, repro, run_report};
 
 const SEEDS: u64 = 40;
 
-/// Every value a read returned was written by a write whose outcome is not `fail`.
+/// Every value a read returned was written by a write whose outcome is not `fail`, and whose
+/// request reached a node (an unknown write marked undelivered cannot have taken effect).
 fn no_read_of_a_failed_write(r: &Report) -> Result<(), String> {
-    let failed: std::collections::BTreeMap<u64, u64> = r
+    let failed: std::collections::BTreeMap<u64, (u64, &str)> = r
         .history
         .iter()
-        .filter(|o| o.outcome == "fail" && o.f != "read")
-        .filter_map(|o| o.value.map(|v| (v, o.id)))
+        .filter(|o| o.f != "read" && (o.outcome == "fail" || o.undelivered))
+        .filter_map(|o| o.value.map(|v| (v, (o.id, if o.undelivered { "undelivered" } else { "failed" }))))
         .collect();
     for o in &r.history {
         for v in o.values.iter().flatten() {
-            if let Some(w) = failed.get(v) {
-                return Err(format!("read op{} returned v{v}, written by op{w}, which was reported failed", o.id));
+            if let Some((w, what)) = failed.get(v) {
+                return Err(format!("read op{} returned v{v}, written by op{w}, which was reported {what}", o.id));
             }
         }
     }
@@ -50,18 +51,25 @@ fn families(seed: u64) -> Vec<(&'static str, Scenario)> {
 
 #[test]
 fn a_failed_write_is_never_read_in_any_family() {
-    let mut unknown = 0;
+    let (mut unknown, mut undelivered) = (0, 0);
     for seed in 0..SEEDS {
         for (name, mut s) in families(seed) {
             s.commands = random_faults(seed, 5, 5_000.0, 1_000.0, 6);
             let r = run_report(&s);
             unknown += r.metrics.ops_unknown;
+            undelivered += r.history.iter().filter(|o| o.undelivered).count();
+            assert!(
+                r.history.iter().all(|o| !o.undelivered || o.outcome == "unknown"),
+                "{name}: only an unknown outcome can be undelivered; {}",
+                repro(&s)
+            );
             if let Err(e) = no_read_of_a_failed_write(&r) {
                 panic!("{name}: {e}; {}", repro(&s));
             }
         }
     }
     assert!(unknown > 0, "no operation ended with an unknown outcome in {SEEDS} seeds: the property was not exercised");
+    assert!(undelivered > 0, "no request was lost on the way in {SEEDS} seeds: undelivered was not exercised");
 }
 
 #[test]

@@ -41,6 +41,15 @@ pub struct Completion {
     /// (none when the client's own timeout expired, or for any other outcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// Unknown outcome only: the request never reached any node, and no copy of it was still on
+    /// its way when the client gave up, so it cannot have taken effect. The world knows this;
+    /// the client does not (to it the outcome stays unknown).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub undelivered: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Operation {
@@ -203,7 +212,7 @@ mod tests {
             node: 0,
             kind,
             invoke: id * 10,
-            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] }, why: None }),
+            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] }, why: None, undelivered: false }),
         }
     }
 

@@ -36,6 +36,9 @@ pub struct OpReport {
     /// Why it failed, or why a node gave up on it with its outcome unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Unknown to the client, but its request never reached a node: it did not take effect.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undelivered: bool,
 }
 
 impl From<&Operation> for OpReport {
@@ -68,6 +71,7 @@ impl From<&Operation> for OpReport {
             outcome: outcome.into(),
             values,
             reason,
+            undelivered: op.completion.as_ref().is_some_and(|c| c.undelivered),
         }
     }
 }

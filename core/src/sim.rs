@@ -1360,6 +1360,17 @@ impl<P: Protocol> Sim<P> {
 
     /// Completes an operation. `why` says why an unknown outcome is unknown when a node gave up
     /// on it (none: the client's timeout expired).
+    /// Whether a node was handed `op`'s request, or a copy of it is still on its way (in the
+    /// event queue, a busy node's backlog or a paused node's inbox).
+    fn request_may_arrive(&self, op: OpId) -> bool {
+        let accepted =
+            op.checked_sub(self.history.first_id()).and_then(|i| self.accepted.get(i as usize)).is_none_or(|a| a.is_some());
+        let carries = |kind: &EventKind<P>| matches!(kind, EventKind::Request { req, .. } if req.op == op);
+        accepted
+            || self.queue.iter().any(|e| carries(&e.kind))
+            || self.slots.iter().any(|s| s.backlog.iter().chain(s.inbox.iter()).any(carries))
+    }
+
     fn complete(&mut self, op: OpId, outcome: Outcome, why: Option<FailReason>) {
         let now = self.now;
         let Some(o) = self.history.get_mut(op) else { return };
@@ -1397,7 +1408,9 @@ impl<P: Protocol> Sim<P> {
                 text: format!("op{op} {what} after {:.3} ms", to_ms(latency)),
             });
         }
-        o.completion = Some(Completion { time: now, outcome, why: why.map(|r| r.to_string()) });
+        let undelivered = matches!(outcome, Outcome::Unknown) && !self.request_may_arrive(op);
+        let Some(o) = self.history.get_mut(op) else { return };
+        o.completion = Some(Completion { time: now, outcome, why: why.map(|r| r.to_string()), undelivered });
         let client = o.client;
         self.clients[client].pending.remove(&op);
         if self.history.get(op).is_some_and(|o| o.is_ok())

@@ -363,7 +363,7 @@ mod tests {
             node: 1,
             kind,
             invoke,
-            completion: Some(Completion { time: done, outcome: Outcome::Ok { values }, why: None }),
+            completion: Some(Completion { time: done, outcome: Outcome::Ok { values }, why: None, undelivered: false }),
         }
     }
     fn w(id: u64, client: usize, key: Key, value: u64, inv: Time, done: Time) -> Operation {

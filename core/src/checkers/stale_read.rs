@@ -250,7 +250,7 @@ mod tests {
             node: 1,
             kind,
             invoke,
-            completion: Some(Completion { time: done, outcome, why: None }),
+            completion: Some(Completion { time: done, outcome, why: None, undelivered: false }),
         }
     }
     fn w(id: u64, v: Value, inv: Time, done: Time) -> Operation {

@@ -63,8 +63,8 @@ pub(crate) enum Converted {
 }
 
 /// Acknowledged operations are linearized between their invocation and completion; refused
-/// ones never happened; writes with an unknown outcome may take effect at any time after their
-/// invocation, or never.
+/// ones never happened, nor did those whose request never reached a node; other writes with an
+/// unknown outcome may take effect at any time after their invocation, or never.
 pub(crate) fn register_op(op: &Operation) -> Converted {
     let call = op.invoke;
     let timed = match (&op.kind, &op.completion) {
@@ -77,13 +77,15 @@ pub(crate) fn register_op(op: &Operation) -> Converted {
         (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
             TimedOp::done(call, *time, RegisterOp::Write { value: Some(reg(*value)) })
         }
-        (OpKind::Write { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => return Converted::Skip,
+        (OpKind::Write { .. } | OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. }))
+        | (OpKind::Write { .. } | OpKind::Delete { .. }, Some(Completion { undelivered: true, .. })) => {
+            return Converted::Skip
+        }
         (OpKind::Write { value, .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: Some(reg(*value)) }),
         // A delete writes "nothing": later reads of nothing are explained by it.
         (OpKind::Delete { .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
             TimedOp::done(call, *time, RegisterOp::Write { value: None })
         }
-        (OpKind::Delete { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. })) => return Converted::Skip,
         (OpKind::Delete { .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: None }),
         _ => return Converted::Skip,
     };
@@ -209,7 +211,7 @@ mod tests {
             node: id as usize % 3,
             kind,
             invoke,
-            completion: done.map(|(time, outcome)| Completion { time, outcome, why: None }),
+            completion: done.map(|(time, outcome)| Completion { time, outcome, why: None, undelivered: false }),
         }
     }
     fn w(id: OpId, key: Key, v: Value, inv: Time, done: Time) -> Operation {

@@ -230,6 +230,25 @@ fn a_concurrent_add_survives_a_remove_of_the_same_element() {
     assert_eq!(b.read(1).0, vec![7, 9]);
 }
 
+/// A set's update carries the operation, not the set: what the thousandth add ships is as
+/// small as the first, and a replica that receives every delta holds the same set.
+#[test]
+fn a_sets_update_does_not_grow_with_the_set() {
+    let mut a = merge_node(0);
+    let mut b = merge_node(1);
+    let mut sizes = vec![];
+    for i in 0..1_000u64 {
+        let kind = if i % 10 == 9 { OpKind::Remove { key: 1, element: i - 5 } } else { OpKind::Add { key: 1, element: i } };
+        let u = update(&mut a, 100 + i, op(i + 1, kind));
+        sizes.push(format!("{:?}", u.crdt).len());
+        deliver(&mut b, 200 + i, 0, vec![u]);
+    }
+    assert_eq!(a.read(1).0.len(), 800, "900 adds, then 100 removes of present elements");
+    assert_eq!(a.read(1), b.read(1));
+    let (first, last) = (sizes[0], sizes[998]);
+    assert!(last <= first + 8, "the 999th add carries {last} bytes of state, the first {first}");
+}
+
 #[test]
 fn a_multi_value_register_keeps_concurrent_writes_until_a_write_with_context() {
     let mut a = merge_node(0);
