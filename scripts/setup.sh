@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever the build and the tests need and is missing; skips what is already there.
 # Safe to run again. Everything comes from the package registries (crates.io, npm, Debian):
-#   - the wasm32-unknown-unknown target (rustup)
+#   - clippy and the wasm32-unknown-unknown target (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it also provides
 #     wasm-bindgen-test-runner), and Trunk (cargo install)
 #   - wasm-opt (npm binaryen) and playwright-core (npm ci, pinned in package-lock.json)
@@ -39,6 +39,10 @@ if ! command -v cc >/dev/null || ! command -v pkg-config >/dev/null; then
 fi
 
 # The wasm target.
+if ! cargo clippy --version >/dev/null 2>&1; then
+  log "adding clippy"
+  rustup component add clippy
+fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

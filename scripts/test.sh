@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the project, in order, and stops at the first failure:
 #   1. setup             install missing tools (scripts/setup.sh)
-#   2. native            cargo test of the core, the CLI and the integration tests
-#   3. web (native)      unit tests of the web app's pure model (state, geometry, formatting)
-#   4. native hashes     trace hash of every preset, computed by the native CLI
-#   5. web (browser)     the same presets in WebAssembly in headless Chromium: same hashes
-#   6. trunk build       the release build of the playground into dist/
-#   7. end-to-end        the built playground in headless Chromium (tests/e2e/)
+#   2. lint              clippy over every crate and test, warnings as errors
+#   3. native            cargo test of the core, the CLI and the integration tests
+#   4. web (native)      unit tests of the web app's pure model (state, geometry, formatting)
+#   5. native hashes     trace hash of every preset, computed by the native CLI
+#   6. web (browser)     the same presets in WebAssembly in headless Chromium: same hashes
+#   7. trunk build       the release build of the playground into dist/
+#   8. end-to-end        the built playground in headless Chromium (tests/e2e/)
 # The last line is always a summary: "N passed, M failed" over every suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +96,7 @@ trunk_build() {
 }
 
 run "setup" bash scripts/setup.sh
+run "lint" cargo clippy --workspace --all-targets -- -D warnings
 run "native" cargo test --workspace --exclude replicalab-web
 run "web (native)" cargo test -p replicalab-web --lib
 run "native hashes" native_hashes

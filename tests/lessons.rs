@@ -202,5 +202,5 @@ fn an_unflushed_leader_crash_loses_acknowledged_writes() {
     let report = replicalab_core::run(&s, None);
     let lost = report.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite.name()).count();
     assert!(lost > 0, "expected lost writes: {:?}", report.anomaly_counts);
-    assert!(report.metrics.notes.get("discarded").is_some(), "followers discard what the new term overwrites");
+    assert!(report.metrics.notes.contains_key("discarded"), "followers discard what the new term overwrites");
 }

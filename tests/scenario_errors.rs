@@ -12,9 +12,12 @@ fn error_of(v: &serde_json::Value) -> String {
     Scenario::from_json(&v.to_string()).expect_err("should be refused").to_string()
 }
 
+/// What a case calls itself, how it spoils a valid scenario, and what the error must say.
+type Case = (&'static str, Box<dyn Fn(&mut serde_json::Value)>, Vec<&'static str>);
+
 #[test]
 fn each_mistake_is_named() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "unknown node in a command",
             Box::new(|v| v["commands"][0]["crash"]["node"] = 7.into()),

@@ -47,7 +47,7 @@ pub struct ExploreArgs {
 
 enum Base {
     Family(String),
-    Fixed(Scenario),
+    Fixed(Box<Scenario>),
 }
 
 impl Base {
@@ -55,7 +55,7 @@ impl Base {
         match self {
             Base::Family(name) => explore::family(name, seed).expect("a known family"),
             Base::Fixed(s) => {
-                let mut s = s.clone();
+                let mut s = Scenario::clone(s);
                 s.seed = seed;
                 s
             }
@@ -68,13 +68,13 @@ fn load_base(what: &str) -> Result<Base, String> {
         return Ok(Base::Family(what.to_string()));
     }
     if let Some(p) = presets::find(what) {
-        return p.scenario().map(Base::Fixed).map_err(|e| format!("preset {what}: {e}"));
+        return p.scenario().map(|s| Base::Fixed(Box::new(s))).map_err(|e| format!("preset {what}: {e}"));
     }
     let path = PathBuf::from(what);
     if !path.exists() {
         return Err(format!("{what}: neither a family ({}), a preset nor a file", FAMILIES.join(", ")));
     }
-    super::load(Some(path), None).map(Base::Fixed)
+    super::load(Some(path), None).map(|s| Base::Fixed(Box::new(s)))
 }
 
 pub fn run(args: ExploreArgs) -> Result<bool, String> {

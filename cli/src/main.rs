@@ -48,6 +48,10 @@ enum Cmd {
         /// history and the end-of-run checks see all of it, however long the run.
         #[arg(long)]
         keep_everything: bool,
+        /// Keep the workload running to the end (ignore the scenario's end of workload): for
+        /// measuring long runs of a preset with --until.
+        #[arg(long)]
+        keep_workload: bool,
     },
     /// List the built-in scenarios, or print one with --show.
     Presets {
@@ -121,10 +125,16 @@ fn check_until(until: f64) -> Result<(), String> {
 
 fn run(cmd: Cmd) -> Result<(), String> {
     match cmd {
-        Cmd::Run { scenario, preset, seed, until, trace, no_history, keep_everything } => {
+        Cmd::Run { scenario, preset, seed, until, trace, no_history, keep_everything, keep_workload } => {
             let mut s = load(scenario, preset)?;
             if let Some(seed) = seed {
                 s.seed = seed;
+            }
+            if keep_workload {
+                if let Some(w) = s.workload.as_mut() {
+                    w.stop_ms = None;
+                }
+                s.commands.retain(|c| !matches!(c.command, replicalab_core::Command::StopWorkload { .. }));
             }
             if let Some(u) = until {
                 check_until(u)?;

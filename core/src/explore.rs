@@ -452,7 +452,7 @@ pub fn family(name: &str, seed: u64) -> Option<Scenario> {
             let topologies = [Topology::AllToAll, Topology::Ring, Topology::Star { hub: 0 }];
             let v = seed as usize % (conflicts.len() * topologies.len());
             s.protocol = ProtocolConfig::MultiLeader(MultiLeaderConfig {
-                conflicts: conflicts[v % conflicts.len()].clone(),
+                conflicts: conflicts[v % conflicts.len()],
                 topology: topologies[v / conflicts.len()].clone(),
                 ..Default::default()
             });

@@ -49,7 +49,7 @@ impl Latency {
     /// Checks the parameters; the error names the problem (the caller adds the path).
     pub fn validate(&self) -> Result<(), String> {
         let ok = |v: f64, name: &str| -> Result<(), String> {
-            if v.is_finite() && v >= 0.0 && v <= 3_600_000.0 {
+            if v.is_finite() && (0.0..=3_600_000.0).contains(&v) {
                 Ok(())
             } else {
                 Err(format!("{name} must be a number of milliseconds between 0 and 3600000, got {v}"))

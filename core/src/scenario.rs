@@ -809,7 +809,7 @@ impl Scenario {
 
 fn validate_session(path: &str, s: &SessionConfig) -> Result<(), ScenarioError> {
     if let Some(ReadYourWrites::LeaderFor { ms }) = s.read_your_writes {
-        if !(ms.is_finite() && ms >= 0.0 && ms <= 3_600_000.0) {
+        if !(ms.is_finite() && (0.0..=3_600_000.0).contains(&ms)) {
             return Err(ScenarioError::new(
                 format!("{path}.read_your_writes.leader_for.ms"),
                 format!("must be between 0 and 3600000, got {ms}"),
@@ -874,7 +874,7 @@ fn validate_workload(
         }
     }
     if let Some(s) = w.stop_ms {
-        if !(s.is_finite() && s >= 0.0 && s <= MAX_DURATION_MS) {
+        if !(s.is_finite() && (0.0..=MAX_DURATION_MS).contains(&s)) {
             return Err(ScenarioError::new(format!("{path}.stop_ms"), "must be a time in milliseconds"));
         }
     }

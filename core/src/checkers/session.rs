@@ -377,10 +377,13 @@ mod tests {
         check_history(&History { ops, ..Default::default() }).into_iter().map(|a| (a.kind, a.ops[0])).collect()
     }
 
+    /// A named history and the anomalies it must show.
+    type Case = (&'static str, Vec<Operation>, Vec<(AnomalyKind, OpId)>);
+
     #[test]
     fn table() {
         use AnomalyKind::*;
-        let cases: Vec<(&str, Vec<Operation>, Vec<(AnomalyKind, OpId)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("own write then read it", vec![w(0, 0, 1, 10, 0, 5), r(1, 0, 1, vec![10], 6, 7)], vec![]),
             (
                 "own write then read nothing",
@@ -505,9 +508,13 @@ pub mod kv {
         }
     }
 
+    /// Where an operation's events are: its invocation line and, if it completed, its
+    /// completion line.
+    pub type OpLines = (usize, Option<usize>);
+
     /// Checks the session guarantees of a parsed key-value history. Anomalies name operations
     /// by their position among the history's operations; the event lines are in `lines`.
-    pub fn check_events(events: &[Event]) -> Result<(Vec<Anomaly>, Vec<(usize, Option<usize>)>), FormatError> {
+    pub fn check_events(events: &[Event]) -> Result<(Vec<Anomaly>, Vec<OpLines>), FormatError> {
         let paired = pair(events)?;
         let mut keys: BTreeMap<String, u32> = BTreeMap::new();
         let mut ops = Vec::new();

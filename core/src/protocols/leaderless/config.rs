@@ -113,7 +113,7 @@ impl LeaderlessConfig {
             ("anti_entropy_ms", self.anti_entropy_ms.unwrap_or(1.0)),
             ("tombstone_grace_ms", self.tombstone_grace_ms.unwrap_or(1.0)),
         ] {
-            if !(v.is_finite() && v >= 0.1 && v <= 3_600_000.0) {
+            if !(v.is_finite() && (0.1..=3_600_000.0).contains(&v)) {
                 return err(name, format!("must be between 0.1 and 3600000, got {v}"));
             }
         }

@@ -508,8 +508,7 @@ impl MultiLeaderNode {
             }
         }
         // Release whatever became ready.
-        loop {
-            let Some(i) = self.held.iter().position(|u| self.ready(u)) else { break };
+        while let Some(i) = self.held.iter().position(|u| self.ready(u)) {
             let u = self.held.remove(i);
             if self.apply(out, u, false) {
                 self.ship_new(ctx, out);
