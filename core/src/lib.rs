@@ -36,6 +36,7 @@ pub mod lessons;
 pub mod link;
 pub mod metrics;
 pub mod net;
+pub mod note;
 pub mod pbs;
 pub mod presets;
 pub mod protocol;

@@ -6,6 +6,7 @@
 //! world samples it. A handler test is therefore "given this state and this input, exactly these
 //! effects".
 
+use crate::note::Note;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -328,11 +329,8 @@ pub enum Effect<M, T> {
         op: OpId,
         reply: Reply,
     },
-    /// A notable event for the trace and the event log (`kind` is snake_case, stable).
-    Note {
-        kind: &'static str,
-        text: String,
-    },
+    /// A notable event for the trace and the event log.
+    Note(Note),
     /// STONITH: power off another node through an out-of-band channel (it always works).
     PowerOff {
         node: NodeId,
@@ -398,8 +396,8 @@ impl<M, T> Out<M, T> {
     pub fn power_off(&mut self, node: NodeId) {
         self.effects.push(Effect::PowerOff { node });
     }
-    pub fn note(&mut self, kind: &'static str, text: impl Into<String>) {
-        self.effects.push(Effect::Note { kind, text: text.into() });
+    pub fn note(&mut self, note: Note) {
+        self.effects.push(Effect::Note(note));
     }
     pub fn clear(&mut self) {
         self.effects.clear();

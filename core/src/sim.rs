@@ -5,6 +5,7 @@
 //! gives the same trace hash on every platform. The UI is only a clock source that calls
 //! [`Sim::run_until`]; tests call it as fast as the CPU allows.
 
+use crate::note::Note;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -26,12 +27,6 @@ use crate::scenario::{
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
 use crate::view::{ClientView, Health, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
-
-/// Protocol notes that say how concurrent or divergent versions were resolved: a merge, a
-/// last-write-wins discard, siblings kept, a read repair, a discarded log suffix, a
-/// resurrected delete. [`Sim::resolutions`] keeps the latest of them while messages are
-/// recorded.
-pub const RESOLUTION_NOTES: [&str; 6] = ["merge", "lww_discard", "conflict", "read_repair", "discarded", "resurrected"];
 
 /// Most anomalies listed in a [`View`] (all are kept in [`Sim::anomalies`]).
 const VIEW_ANOMALIES: usize = 50;
@@ -214,7 +209,7 @@ pub struct Sim<P: Protocol> {
     /// The most recent messages, oldest first (kept only when asked for).
     messages: std::collections::VecDeque<MessageRecord>,
     message_capacity: usize,
-    /// The most recent notes on how conflicts were resolved (see [`RESOLUTION_NOTES`]).
+    /// The most recent notes on how conflicts were resolved (see [`NoteKind::is_resolution`]).
     resolutions: std::collections::VecDeque<TraceEntry>,
     metrics: Metrics,
     stale: StaleReadChecker,
@@ -750,7 +745,7 @@ impl<P: Protocol> Sim<P> {
         self.track_role(node);
         let mut discarded = false;
         for effect in out.effects.drain(..) {
-            discarded |= matches!(effect, Effect::Note { kind: "discarded", .. });
+            discarded |= matches!(effect, Effect::Note(Note::Discarded { .. }));
             self.perform(node, effect);
         }
         self.out = out;
@@ -993,29 +988,35 @@ impl<P: Protocol> Sim<P> {
                     self.crash_node(target);
                 }
             }
-            Effect::Note { kind, text } => {
-                self.trace.hash((now, 6u8, node, kind, &text));
-                if kind == "suspect" {
+            Effect::Note(note) => {
+                self.trace.hash((now, 6u8, node, &note));
+                let kind = note.kind();
+                if matches!(note, Note::Suspect { .. }) {
                     if let Some(ep) = self.open_failover.map(|i| &mut self.metrics.failovers[i]) {
                         if ep.detected.is_none() && node != ep.failed_leader {
                             ep.detected = Some(now);
                         }
                     }
                 }
-                *self.metrics.notes.entry(kind).or_default() += 1;
-                if self.message_capacity > 0 && RESOLUTION_NOTES.contains(&kind) {
+                *self.metrics.notes.entry(kind.as_str()).or_default() += 1;
+                if self.message_capacity > 0 && kind.is_resolution() {
                     if self.resolutions.len() >= self.message_capacity.min(100) {
                         self.resolutions.pop_front();
                     }
                     self.resolutions.push_back(TraceEntry {
                         time: now,
                         node: Some(node),
-                        kind: kind.into(),
-                        text: text.clone(),
+                        kind: kind.as_str().into(),
+                        text: note.to_string(),
                     });
                 }
                 if self.trace.wants_text() {
-                    self.trace.push(TraceEntry { time: now, node: Some(node), kind: kind.into(), text });
+                    self.trace.push(TraceEntry {
+                        time: now,
+                        node: Some(node),
+                        kind: kind.as_str().into(),
+                        text: note.to_string(),
+                    });
                 }
             }
         }

@@ -82,6 +82,7 @@ mod config;
 mod log;
 pub use log::Log;
 
+use crate::note::{Discard, Note, Promotion};
 use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
@@ -92,7 +93,7 @@ pub use config::{
 use crate::protocol::{
     Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
-use crate::time::{from_ms, to_ms, Dur, Time};
+use crate::time::{from_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
 
 impl Entry {
@@ -430,10 +431,7 @@ impl LeaderFollowerNode {
             self.observe_term(term);
             self.rejoining = None;
             out.cancel_timer(Timer::Probe);
-            out.note(
-                "rejoin",
-                format!("n{} is back and learns of term {term}: it follows instead of leading", self.id),
-            );
+            out.note(Note::Rejoin { node: self.id, term });
             self.set_leader(leader.filter(|&l| l != self.id));
             self.arm_detector(out);
             return;
@@ -716,9 +714,9 @@ impl LeaderFollowerNode {
         self.pending.clear();
         self.timeout_armed = false;
         self.fallback = false;
-        out.note("leader", format!("n{} leads term {}", self.id, self.term));
+        out.note(Note::Leader { node: self.id, term: self.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
-            out.note("stonith", format!("n{} powers off n{old}, the leader it replaces", self.id));
+            out.note(Note::Stonith { node: self.id, target: old });
             out.power_off(old);
         }
         if self.cfg.coordinator().is_some() {
@@ -733,15 +731,7 @@ impl LeaderFollowerNode {
 
     fn become_follower(&mut self, leader: Option<NodeId>, out: &mut Out<Msg, Timer>) {
         if self.role == Role::Leader {
-            out.note(
-                "step_down",
-                format!(
-                    "n{} steps down in term {}; {} writes left unacknowledged",
-                    self.id,
-                    self.term,
-                    self.pending.len()
-                ),
-            );
+            out.note(Note::StepDown { node: self.id, term: self.term, unacked: self.pending.len() });
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::Lock);
             if self.timeout_armed {
@@ -775,8 +765,7 @@ impl LeaderFollowerNode {
         }
         if !self.suspected {
             self.suspected = true;
-            let who = self.leader.map_or("the leader".to_string(), |l| format!("leader n{l}"));
-            out.note("suspect", format!("n{} has not heard from {who}: suspects it failed", self.id));
+            out.note(Note::Suspect { node: self.id, leader: self.leader });
         }
         let eligible = self.eligible(self.id);
         match self.cfg.failover {
@@ -791,10 +780,7 @@ impl LeaderFollowerNode {
             Failover::Naive { .. } => {
                 if eligible {
                     self.term += 1;
-                    out.note(
-                        "naive_promotion",
-                        format!("n{} promotes itself to leader of term {} without asking anyone", self.id, self.term),
-                    );
+                    out.note(Note::NaivePromotion { node: self.id, term: self.term });
                     self.become_leader(ctx, out);
                 } else {
                     self.arm_detector(out);
@@ -816,7 +802,7 @@ impl LeaderFollowerNode {
         self.set_leader(None);
         self.voted_for = Some(self.id);
         self.votes = vec![self.id];
-        out.note("election", format!("n{} asks for votes in term {}", self.id, self.term));
+        out.note(Note::Election { node: self.id, term: self.term });
         if self.votes.len() >= self.majority() {
             self.become_leader(ctx, out);
             return;
@@ -858,7 +844,7 @@ impl LeaderFollowerNode {
         if self.role == Role::Candidate && term == self.term && granted && !self.votes.contains(&from) {
             self.votes.push(from);
             if self.votes.len() >= self.majority() {
-                out.note("elected", format!("n{} wins term {} with {} votes", self.id, self.term, self.votes.len()));
+                out.note(Note::Elected { node: self.id, term: self.term, votes: self.votes.len() });
                 self.become_leader(ctx, out);
             }
         }
@@ -876,10 +862,7 @@ impl LeaderFollowerNode {
             lock.epoch = lock.epoch.max(term) + 1;
             lock.holder = Some(from);
             lock.expires = ctx.clock + ttl;
-            out.note(
-                "lock_granted",
-                format!("coordinator n{} gives the leader lock to n{from} (epoch {})", self.id, lock.epoch),
-            );
+            out.note(Note::LockGranted { coordinator: self.id, to: from, epoch: lock.epoch });
         }
         let holder = lock.holder;
         let reply = Msg::LockReply { granted: holder == Some(from), holder, epoch: lock.epoch };
@@ -897,10 +880,7 @@ impl LeaderFollowerNode {
     ) {
         if !granted {
             if self.role == Role::Leader && holder != Some(self.id) {
-                out.note(
-                    "lock_lost",
-                    format!("n{} learns n{} holds the leader lock; demoting", self.id, holder.unwrap_or(self.id)),
-                );
+                out.note(Note::LockLost { node: self.id, holder: Some(holder.unwrap_or(self.id)) });
                 self.become_follower(holder, out);
             }
             return;
@@ -911,7 +891,7 @@ impl LeaderFollowerNode {
             self.term = self.term.max(epoch);
             self.voted_for = None;
             self.lock_until = self.lock_asked + self.ttl();
-            out.note("promote", format!("n{} takes the leader lock and leads term {}", self.id, self.term));
+            out.note(Note::Promoted { node: self.id, term: self.term, by: Promotion::Lock });
             self.become_leader(ctx, out);
         }
     }
@@ -922,7 +902,7 @@ impl LeaderFollowerNode {
         let Some(c) = self.cfg.coordinator() else { return };
         if self.role == Role::Leader {
             if ctx.clock >= self.lock_until {
-                out.note("lock_lost", format!("n{} could not renew the leader lock in time; demoting itself", self.id));
+                out.note(Note::LockLost { node: self.id, holder: None });
                 self.become_follower(None, out);
                 return;
             }
@@ -1025,10 +1005,7 @@ impl LeaderFollowerNode {
         let by_policy = commit_point(&self.cfg.ack, self.last(), &acks, &self.priority());
         if self.fallback && by_policy == self.last() {
             self.fallback = false;
-            out.note(
-                "semi_sync_restored",
-                format!("n{}: followers caught up; semi-synchronous replication resumes", self.id),
-            );
+            out.note(Note::SemiSyncRestored { node: self.id });
         }
         let point = if self.fallback { self.last() } else { by_policy };
         if point > self.commit {
@@ -1057,14 +1034,7 @@ impl LeaderFollowerNode {
         match self.pending.iter().next() {
             Some((&oldest, p)) if oldest <= index || ctx.clock >= p.since + timeout => {
                 self.fallback = true;
-                out.note(
-                    "semi_sync_fallback",
-                    format!(
-                        "n{}: no acknowledgement from enough followers within {} ms; falling back to asynchronous replication",
-                        self.id,
-                        to_ms(timeout)
-                    ),
-                );
+                out.note(Note::SemiSyncFallback { node: self.id, timeout });
                 self.maybe_commit(ctx, out);
             }
             Some(_) => self.maybe_arm_timeout(ctx, out),
@@ -1101,10 +1071,7 @@ impl LeaderFollowerNode {
         }
         if term < self.term && self.cfg.fencing.terms {
             // Fencing by term: a deposed leader is refused.
-            out.note(
-                "fenced",
-                format!("n{} refuses an append from n{from}: term {term} is older than {}", self.id, self.term),
-            );
+            out.note(Note::Fenced { node: self.id, from, term, current: self.term });
             out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
             return;
         }
@@ -1139,16 +1106,8 @@ impl LeaderFollowerNode {
                 self.durable_len = self.durable_len.min(self.log.len());
                 self.clamp_to_log();
                 truncated = true;
-                let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
-                out.note(
-                    "discarded",
-                    format!(
-                        "n{} discards {} entries from #{idx} that the leader of term {term} does not have: {}",
-                        self.id,
-                        discarded.len(),
-                        ops.join(" ")
-                    ),
-                );
+                let ops = discarded.iter().map(|d| d.op).collect();
+                out.note(Note::Discarded { node: self.id, ops, how: Discard::Suffix { index: idx, term } });
             }
             if self.cfg.apply_delay() == 0 {
                 self.kv.insert(e.key, (e.live(), idx));
@@ -1166,16 +1125,8 @@ impl LeaderFollowerNode {
                 self.durable_len = self.durable_len.min(self.log.len());
                 self.clamp_to_log();
                 truncated = true;
-                let ops: Vec<String> = discarded.iter().map(|d| format!("op{}", d.op)).collect();
-                out.note(
-                    "discarded",
-                    format!(
-                        "n{} discards {} entries after #{leader_last} that the leader of term {term} does not have: {}",
-                        self.id,
-                        discarded.len(),
-                        ops.join(" ")
-                    ),
-                );
+                let ops = discarded.iter().map(|d| d.op).collect();
+                out.note(Note::Discarded { node: self.id, ops, how: Discard::Beyond { after: leader_last, term } });
             }
         }
         if truncated {
@@ -1201,7 +1152,7 @@ impl LeaderFollowerNode {
         index: u64,
     ) {
         if term > self.term && self.cfg.fencing.terms {
-            out.note("step_down_term", format!("n{} sees term {term} from n{from}: a newer leader exists", self.id));
+            out.note(Note::StepDownTerm { node: self.id, term, from });
             self.observe_term(term);
             self.become_follower(None, out);
             return;
@@ -1276,15 +1227,8 @@ impl LeaderFollowerNode {
             let own = self.log.entries().len();
             let matches = self.last() <= base && self.term_at(self.last()) == snapshot.term_at(self.last());
             if own > 0 && !matches {
-                let ops: Vec<String> = self.log.entries().iter().map(|d| format!("op{}", d.op)).collect();
-                out.note(
-                    "discarded",
-                    format!(
-                        "n{} replaces its log by n{from}'s snapshot through #{base}, discarding {own} entries: {}",
-                        self.id,
-                        ops.join(" ")
-                    ),
-                );
+                let ops = self.log.entries().iter().map(|d| d.op).collect();
+                out.note(Note::Discarded { node: self.id, ops, how: Discard::Snapshot { from, base } });
             }
             self.log = snapshot;
             self.durable_len = base as usize;
@@ -1308,10 +1252,7 @@ impl LeaderFollowerNode {
             return;
         }
         if !self.lease_holds(ctx) {
-            out.note(
-                "lease_expired",
-                format!("n{} has not heard from a majority within its lease; stepping down", self.id),
-            );
+            out.note(Note::LeaseExpired { node: self.id });
             self.become_follower(None, out);
             return;
         }
@@ -1366,10 +1307,7 @@ impl LeaderFollowerNode {
             OpKind::Write { key, value } | OpKind::Delete { key, value } => {
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
                 if self.role == Role::Leader && !self.lease_holds(ctx) {
-                    out.note(
-                        "lease_expired",
-                        format!("n{} has not heard from a majority within its lease; stepping down", self.id),
-                    );
+                    out.note(Note::LeaseExpired { node: self.id });
                     self.become_follower(None, out);
                     out.fail(req.op, FailReason::NotLeader { hint: None });
                 } else if self.role == Role::Leader {
@@ -1482,7 +1420,7 @@ impl Protocol for LeaderFollowerNode {
                     self.rejoining = None;
                     self.term = self.own_term_above(self.term);
                     self.voted_for = None;
-                    out.note("promote", format!("n{} is promoted by the operator in term {}", self.id, self.term));
+                    out.note(Note::Promoted { node: self.id, term: self.term, by: Promotion::Operator });
                     self.become_leader(ctx, out);
                 }
             }

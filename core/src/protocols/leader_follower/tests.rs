@@ -1,6 +1,7 @@
 //! Handler tests: given this state and this input, exactly these effects.
 
 use super::*;
+use crate::note::NoteKind;
 use crate::protocol::{Effect, Reply};
 
 type E = Effect<Msg, Timer>;
@@ -49,7 +50,7 @@ fn leader_starts_by_announcing_itself() {
     assert_eq!(
         effects,
         vec![
-            E::Note { kind: "leader", text: "n0 leads term 1".into() },
+            E::Note(Note::Leader { node: 0, term: 1 }),
             E::Send { to: 1, msg: hb.clone() },
             E::Send { to: 2, msg: hb },
             E::SetTimer { timer: Timer::Heartbeat, min: 50_000, max: 50_000 },
@@ -106,7 +107,7 @@ fn semi_sync_timeout_falls_back_to_async_and_says_so() {
     let effects = step(&mut n, 1_000, write(7, 3, 99));
     assert!(effects.contains(&E::SetTimer { timer: Timer::SemiSyncTimeout(1), min: 100_000, max: 100_000 }));
     let effects = step(&mut n, 101_000, Input::Timer(Timer::SemiSyncTimeout(1)));
-    assert!(matches!(&effects[0], E::Note { kind: "semi_sync_fallback", .. }), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(n) if n.kind() == NoteKind::SemiSyncFallback), "{effects:?}");
     assert_eq!(
         effects[1],
         E::Reply { op: 7, reply: Reply::Ok { values: vec![], version: vec![1], epoch: 0, context: vec![] } }
@@ -120,7 +121,7 @@ fn semi_sync_timeout_falls_back_to_async_and_says_so() {
     }));
     // A follower that catches up restores semi-sync.
     let effects = step(&mut n, 103_000, Input::Message { from: 1, msg: resp(true, 2) });
-    assert!(matches!(&effects[0], E::Note { kind: "semi_sync_restored", .. }), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(n) if n.kind() == NoteKind::SemiSyncRestored), "{effects:?}");
     assert!(!n.in_fallback());
 }
 
@@ -173,7 +174,7 @@ fn follower_discards_a_conflicting_suffix() {
     let msg =
         Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 1, 20, 5, 9)], commit: 0, last: 2 };
     let effects = step(&mut n, 9, Input::Message { from: 2, msg });
-    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1")), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(Note::Discarded { ops, .. }) if ops.contains(&1)), "{effects:?}");
     assert_eq!(effects[1], E::Send { to: 2, msg: Msg::AppendResp { term: 2, success: true, index: 2 } });
     assert_eq!(n.read(1), Some(20));
     assert_eq!(n.log().len(), 2);
@@ -189,7 +190,7 @@ fn append_from_an_older_term_is_refused() {
     assert_eq!(
         step(&mut n, 2, Input::Message { from: 0, msg: stale }),
         vec![
-            E::Note { kind: "fenced", text: "n1 refuses an append from n0: term 1 is older than 3".into() },
+            E::Note(Note::Fenced { node: 1, from: 0, term: 1, current: 3 }),
             E::Send { to: 0, msg: Msg::AppendResp { term: 3, success: false, index: 0 } }
         ]
     );
@@ -260,7 +261,7 @@ fn follower_discards_an_old_suffix_beyond_the_new_leaders_log() {
     // The leader of term 2 has only the first entry.
     let hb = Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![], commit: 1, last: 1 };
     let effects = step(&mut n, 9, Input::Message { from: 2, msg: hb });
-    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1 op2")), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(Note::Discarded { ops, .. }) if ops.starts_with(&[1, 2])), "{effects:?}");
     assert_eq!(n.log().len(), 1);
     assert_eq!(n.read(1), Some(10));
 }
@@ -310,8 +311,8 @@ fn election_timeout_starts_a_candidacy() {
     assert_eq!(
         effects,
         vec![
-            E::Note { kind: "suspect", text: "n1 has not heard from leader n0: suspects it failed".into() },
-            E::Note { kind: "election", text: "n1 asks for votes in term 2".into() },
+            E::Note(Note::Suspect { node: 1, leader: Some(0) }),
+            E::Note(Note::Election { node: 1, term: 2 }),
             E::Send { to: 0, msg: ask.clone() },
             E::Send { to: 2, msg: ask },
             E::SetTimer { timer: Timer::ElectionTimeout, min: 150_000, max: 300_000 },
@@ -320,7 +321,7 @@ fn election_timeout_starts_a_candidacy() {
     assert_eq!(n.role(), Role::Candidate);
     // One vote from a peer makes a majority of three.
     let effects = step(&mut n, 301_000, Input::Message { from: 2, msg: Msg::Vote { term: 2, granted: true } });
-    assert!(matches!(&effects[0], E::Note { kind: "elected", .. }), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(n) if n.kind() == NoteKind::Elected), "{effects:?}");
     assert_eq!(n.role(), Role::Leader);
 }
 
@@ -350,7 +351,7 @@ fn a_leader_that_sees_a_newer_term_steps_down() {
     let mut n = started(0, AckPolicy::Async);
     let effects =
         step(&mut n, 5, Input::Message { from: 1, msg: Msg::AppendResp { term: 4, success: false, index: 0 } });
-    assert!(matches!(&effects[0], E::Note { kind: "step_down_term", .. }), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(n) if n.kind() == NoteKind::StepDownTerm), "{effects:?}");
     assert_eq!(n.role(), Role::Follower);
     assert_eq!(n.term(), 4);
 }
@@ -361,7 +362,7 @@ fn naive_promotion_asks_nobody() {
     let mut n = LeaderFollowerNode::new(1, 3, cfg, None);
     step(&mut n, 0, Input::Start);
     let effects = step(&mut n, 300_000, Input::Timer(Timer::ElectionTimeout));
-    assert!(matches!(&effects[1], E::Note { kind: "naive_promotion", .. }), "{effects:?}");
+    assert!(matches!(&effects[1], E::Note(n) if n.kind() == NoteKind::NaivePromotion), "{effects:?}");
     assert_eq!((n.role(), n.term()), (Role::Leader, 2));
 }
 
@@ -549,7 +550,7 @@ fn truncation_rebuilds_the_visible_data_from_the_applied_prefix() {
     let msg =
         Msg::Append { term: 2, prev_index: 1, prev_term: 1, entries: vec![entry(2, 2, 20, 5, 0)], commit: 0, last: 2 };
     let effects = step(&mut n, 250_000, Input::Message { from: 2, msg });
-    assert!(matches!(&effects[0], E::Note { kind: "discarded", text } if text.contains("op1 op2 op3")), "{effects:?}");
+    assert!(matches!(&effects[0], E::Note(Note::Discarded { ops, .. }) if ops[..] == [1, 2, 3]), "{effects:?}");
     assert_eq!((n.read(1), n.read(2), n.visible_len()), (Some(10), None, 1), "applied prefix #1 only");
     // The discarded batch's due time must not apply the new entry early.
     step(&mut n, 300_000, Input::Timer(Timer::Apply));

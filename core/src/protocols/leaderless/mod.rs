@@ -22,6 +22,7 @@
 
 mod config;
 
+use crate::note::Note;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
@@ -294,15 +295,7 @@ impl LeaderlessNode {
             return;
         }
         self.purged.remove(&key);
-        let vs: Vec<String> = back.iter().map(|s| format!("v{}", s.value)).collect();
-        out.note(
-            "resurrected",
-            format!(
-                "n{}: k{key} = {} is back: it was deleted, but the tombstone was purged after the grace period before every replica had seen it",
-                self.id,
-                vs.join(", ")
-            ),
-        );
+        out.note(Note::Resurrected { node: self.id, key, values: back.iter().map(|s| s.value).collect() });
     }
 
     /// Drops tombstones older than the grace period (compaction).
@@ -318,10 +311,7 @@ impl LeaderlessNode {
             self.remember(key);
             self.data.remove(&key);
             self.purged.insert(key, t);
-            out.note(
-                "tombstone_purged",
-                format!("n{}: the tombstone of k{key} is older than the grace period and is purged", self.id),
-            );
+            out.note(Note::TombstonePurged { node: self.id, key });
         }
     }
 
@@ -396,22 +386,16 @@ impl LeaderlessNode {
         if c.replied || c.answered.len() < c.needed {
             return;
         }
-        let who: Vec<String> = c.answered.iter().map(|a| format!("n{a}")).collect();
+        let by = c.answered.clone();
         match &c.pending {
             Pending::Write { .. } => {
-                out.note(
-                    "quorum",
-                    format!("op{op}: write of k{} acknowledged by {} (W={})", c.key, who.join(", "), c.needed),
-                );
+                out.note(Note::Quorum { op, key: c.key, read: false, by, needed: c.needed });
                 out.ok_at(op, vec![], vec![]);
             }
             Pending::Read { responses } => {
                 let responses = responses.clone();
                 let merged = self.merge_all(&responses);
-                out.note(
-                    "quorum",
-                    format!("op{op}: read of k{} answered by {} (R={})", c.key, who.join(", "), c.needed),
-                );
+                out.note(Note::Quorum { op, key: c.key, read: true, by, needed: c.needed });
                 let context = crate::protocol::dots_to_version(&merged.join(), n);
                 out.ok_read(op, self.values_of(&merged), context.clone(), context);
             }
@@ -444,7 +428,7 @@ impl LeaderlessNode {
             if same(state, &merged) {
                 continue;
             }
-            out.note("read_repair", format!("n{}: read repair of k{} on n{node}", self.id, c.key));
+            out.note(Note::ReadRepair { node: self.id, key: c.key, target: *node });
             if *node == self.id {
                 self.store(out, c.key, &merged);
             } else {
@@ -484,10 +468,7 @@ impl LeaderlessNode {
         for intended in missing {
             let Some(stand_in) = spare.next() else { break };
             c.sent.push(stand_in);
-            out.note(
-                "sloppy_quorum",
-                format!("op{op}: n{intended} is silent; writing k{} to n{stand_in} with a hint", c.key),
-            );
+            out.note(Note::SloppyQuorum { op, key: c.key, intended, stand_in });
             out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
         }
     }
@@ -533,7 +514,7 @@ impl LeaderlessNode {
             }
         }
         if changed > 0 {
-            out.note("anti_entropy", format!("n{}: anti-entropy with n{from} repaired {changed} keys", self.id));
+            out.note(Note::AntiEntropy { node: self.id, with: from, keys: changed });
         }
         if reply {
             out.send(from, Msg::Exchange { states: self.states_in(from, &buckets), buckets, reply: false });
@@ -616,11 +597,8 @@ impl Protocol for LeaderlessNode {
                     self.store(out, key, &state);
                 }
                 Msg::Handoff { key, state } => {
-                    let news = if self.store(out, key, &state) { "" } else { " (already repaired)" };
-                    out.note(
-                        "hinted_handoff",
-                        format!("n{} receives k{key}, written while it was away, from n{from}{news}", self.id),
-                    );
+                    let already_repaired = !self.store(out, key, &state);
+                    out.note(Note::HintedHandoff { node: self.id, key, from, already_repaired });
                     out.send(from, Msg::HandoffAck { key });
                 }
                 Msg::HandoffAck { key } => {

@@ -36,6 +36,7 @@
 mod config;
 pub mod merge;
 
+use crate::note::Note;
 use std::collections::BTreeMap;
 
 pub use config::{Conflicts, KeySpace, MultiLeaderConfig, Topology};
@@ -398,17 +399,14 @@ impl MultiLeaderNode {
                     let before = (concurrent && !fresh).then(|| mine.brief(&u.kind));
                     mine.join(incoming);
                     if let Some(before) = before {
-                        out.note(
-                            "merge",
-                            format!(
-                                "n{}: k{} merges n{}'s concurrent `{}`: {before} → {}",
-                                self.id,
-                                u.key,
-                                u.origin,
-                                u.kind.describe(),
-                                mine.brief(&u.kind),
-                            ),
-                        );
+                        out.note(Note::Merge {
+                            node: self.id,
+                            key: u.key,
+                            origin: u.origin,
+                            operation: u.kind.describe(),
+                            before,
+                            after: mine.brief(&u.kind),
+                        });
                     }
                 }
             }
@@ -419,13 +417,14 @@ impl MultiLeaderNode {
                 match state.last {
                     Some(current) if current > u.value => {
                         self.conflicts += 1;
-                        out.note(
-                            "lww_discard",
-                            format!(
-                                "n{} drops v{} (k{}, stamped {} µs by n{}) for v{} with a later timestamp",
-                                self.id, u.value.value, u.key, u.value.time, u.value.node, current.value
-                            ),
-                        );
+                        out.note(Note::LwwDiscard {
+                            node: self.id,
+                            key: u.key,
+                            dropped: u.value.value,
+                            stamp: u.value.time,
+                            writer: u.value.node,
+                            kept: current.value,
+                        });
                         out.superseded(u.key, u.value.value, current.value);
                     }
                     Some(current) => {
@@ -443,10 +442,7 @@ impl MultiLeaderNode {
                 let after = state.dvv.values().len();
                 if after > 1 && after > before {
                     self.conflicts += 1;
-                    out.note(
-                        "conflict",
-                        format!("n{}: k{} now has {after} concurrent values (siblings)", self.id, u.key),
-                    );
+                    out.note(Note::Siblings { node: self.id, key: u.key, values: after });
                 }
             }
         }
@@ -486,24 +482,14 @@ impl MultiLeaderNode {
                     self.ship_new(ctx, out);
                 }
             } else if !self.held.iter().any(|h| h.origin == u.origin && h.seq == u.seq) {
-                let missing: Vec<String> = u
+                let missing: Vec<(NodeId, u64)> = u
                     .deps
                     .iter()
                     .enumerate()
                     .filter(|&(o, &d)| o != u.origin && d > self.seen[o])
-                    .map(|(o, &d)| format!("n{o} #{d}"))
+                    .map(|(o, &d)| (o, d))
                     .collect();
-                out.note(
-                    "causal_gap",
-                    format!(
-                        "n{} holds n{}'s update of k{} (op{}): its version vector says it depends on {} not yet here",
-                        self.id,
-                        u.origin,
-                        u.key,
-                        u.op,
-                        missing.join(", ")
-                    ),
-                );
+                out.note(Note::CausalGap { node: self.id, origin: u.origin, key: u.key, op: u.op, missing });
                 self.held.push(u);
             }
         }

@@ -1,6 +1,7 @@
 //! Handler tests: given this state and this input, exactly these effects.
 
 use super::*;
+use crate::note::NoteKind;
 use crate::protocol::{Effect, Reply};
 
 type E = Effect<Msg, Timer>;
@@ -74,11 +75,11 @@ fn last_write_wins_keeps_the_highest_timestamp_and_says_what_it_dropped() {
     let ub = shipped(&step(&mut b, 200, write(2, 5, 60)))[0].1.clone();
     // a hears of b's later write: b wins.
     let effects = deliver(&mut a, 300, 1, vec![ub]);
-    assert!(!effects.iter().any(|e| matches!(e, E::Note { kind: "lww_discard", .. })));
+    assert!(!effects.iter().any(|e| matches!(e, E::Note(n) if n.kind() == NoteKind::LwwDiscard)));
     assert_eq!(a.read(5).0, vec![60]);
     // b hears of a's earlier write: it is dropped, and said so.
     let effects = deliver(&mut b, 300, 0, vec![ua]);
-    assert!(effects.iter().any(|e| matches!(e, E::Note { kind: "lww_discard", .. })), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, E::Note(n) if n.kind() == NoteKind::LwwDiscard)), "{effects:?}");
     assert_eq!(b.read(5).0, vec![60]);
 }
 
@@ -89,7 +90,7 @@ fn siblings_keep_concurrent_writes_and_a_write_with_context_collapses_them() {
     step(&mut a, 100, write(1, 5, 50));
     let ub = shipped(&step(&mut b, 100, write(2, 5, 60)))[0].1.clone();
     let effects = deliver(&mut a, 300, 1, vec![ub]);
-    assert!(effects.iter().any(|e| matches!(e, E::Note { kind: "conflict", .. })), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, E::Note(n) if n.kind() == NoteKind::Conflict)), "{effects:?}");
     let (values, context) = a.read(5);
     assert_eq!(values, vec![50, 60]);
     step(&mut a, 400, write_with(3, 5, 70, context));
@@ -118,7 +119,7 @@ fn causal_delivery_holds_an_update_until_what_it_depends_on_arrives() {
     let context = b.read(5).1;
     let update = shipped(&step(&mut b, 120, write_with(2, 5, 60, context)))[0].1.clone();
     let effects = deliver(&mut c, 130, 1, vec![update]);
-    assert!(effects.iter().any(|e| matches!(e, E::Note { kind: "causal_gap", .. })), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, E::Note(n) if n.kind() == NoteKind::CausalGap)), "{effects:?}");
     assert_eq!(c.read(5).0, Vec::<Value>::new(), "held, not applied");
     deliver(&mut c, 300, 0, vec![insert]);
     assert_eq!(c.read(5).0, vec![60]);
@@ -199,7 +200,7 @@ fn concurrent_increments_of_a_counter_all_count() {
     assert_eq!(a.read(0).0, vec![2]);
     let effects = deliver(&mut a, 200, 1, vec![ub.clone()]);
     assert!(
-        effects.iter().any(|e| matches!(e, E::Note { kind: "merge", .. })),
+        effects.iter().any(|e| matches!(e, E::Note(n) if n.kind() == NoteKind::Merge)),
         "a concurrent update is merged, and said so: {effects:?}"
     );
     deliver(&mut a, 210, 1, vec![ub2.clone()]);
