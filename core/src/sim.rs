@@ -286,6 +286,9 @@ pub const LOG_COMPACT_EVERY_OPS: u64 = 64;
 /// With compaction on, the most anomalies kept (older ones are counted, not kept).
 pub const MAX_KEPT_ANOMALIES: usize = 2000;
 
+/// How many different elements the workload adds to a set key.
+pub const SET_ELEMENTS: u64 = 64;
+
 impl<P: Protocol> Sim<P> {
     /// Builds the world for `scenario` around already-constructed protocol nodes and starts
     /// them. The scenario must have been validated (as [`Scenario::from_json`] does).
@@ -1844,7 +1847,9 @@ impl<P: Protocol> Sim<P> {
         } else {
             // Each key gets the update its data type takes: counters are incremented, sets
             // gain an element (or, one time in four, lose the one added last), registers are
-            // written (or deleted, as often as `delete_fraction` says).
+            // written (or deleted, as often as `delete_fraction` says). A set's elements come
+            // from a fixed range (1 to SET_ELEMENTS) (a cart, a list of tags), so it stays
+            // that small however long the run, and adds race with removes of the same element.
             match self.nodes[0].key_type(key) {
                 KeyType::Counter => {
                     self.invoke(client, OpKind::Increment { key, by: 1 }, leader);
@@ -1856,7 +1861,7 @@ impl<P: Protocol> Sim<P> {
                             self.invoke(client, OpKind::Remove { key, element }, leader);
                         }
                         _ => {
-                            let element = self.fresh_value();
+                            let element = 1 + self.rng.below(SET_ELEMENTS);
                             if let Some(w) = &mut self.workload {
                                 w.last_added.insert(key, element);
                             }

@@ -927,10 +927,13 @@ impl LeaderFollowerNode {
 
     fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
         let p = &mut self.progress[i];
-        // Every node holds the compacted prefix: resend from its end at the earliest.
+        // Every node holds the compacted prefix: resend from its end at the earliest, but end
+        // the batch where it would have ended from the follower's own position, so that what
+        // a follower receives when does not depend on how much was compacted.
+        let wanted = p.next as usize;
         p.next = p.next.max(self.log.base() as u64 + 1);
         let prev_index = p.next - 1;
-        let end = (prev_index as usize + self.cfg.batch).min(self.log.len());
+        let end = (wanted.saturating_sub(1) + self.cfg.batch).max(prev_index as usize).min(self.log.len());
         let entries = self.log[prev_index as usize..end].to_vec();
         p.next += entries.len() as u64;
         p.last_sent = Some(ctx.clock);
@@ -1535,11 +1538,11 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn compact_logs(nodes: &mut [Self], before_op: OpId) {
-        // What a node holds durably and has applied (and, reading committed data, has made
-        // visible).
+        // What a node holds durably and has applied (and, a leader reading committed data, has
+        // made visible: followers serve what they applied).
         let settled = |n: &Self| {
             let mut k = n.durable_len.min(n.applied_len() as usize).min(n.log.len());
-            if n.cfg.visibility == Visibility::Commit {
+            if n.reads_committed() {
                 k = k.min(n.committed_len as usize);
             }
             k
@@ -1551,6 +1554,7 @@ impl Protocol for LeaderFollowerNode {
         let data: Vec<usize> = all.iter().copied().filter(|&i| settled(&nodes[i]) + MAX_LOG_LAG >= furthest).collect();
         let Some(&first) = data.first() else { return };
         let mut upto = data.iter().map(|&i| settled(&nodes[i])).min().unwrap_or(0);
+
         // …identically, and written by operations the history has already dropped.
         let base = nodes[first].log.base();
         if data.iter().any(|&i| nodes[i].log.base() != base) {
