@@ -152,13 +152,14 @@ pub fn Conflicts(props: &PanelProps) -> Html {
 
 /// What a resolution note did, in a word or two.
 fn resolution_word(kind: &str) -> &'static str {
-    match kind {
-        "merge" => "merged",
-        "lww_discard" => "last write wins",
-        "conflict" => "siblings kept",
-        "read_repair" => "read repair",
-        "discarded" => "log suffix discarded",
-        "resurrected" => "delete undone",
+    use replicalab_core::note::NoteKind;
+    match NoteKind::from_name(kind) {
+        Some(NoteKind::Merge) => "merged",
+        Some(NoteKind::LwwDiscard) => "last write wins",
+        Some(NoteKind::Conflict) => "siblings kept",
+        Some(NoteKind::ReadRepair) => "read repair",
+        Some(NoteKind::Discarded) => "log suffix discarded",
+        Some(NoteKind::Resurrected) => "delete undone",
         _ => "resolved",
     }
 }

@@ -728,3 +728,6 @@ impl LeaderlessNode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
