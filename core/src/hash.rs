@@ -3,7 +3,9 @@
 //! `std`'s `Hasher` writes `usize` and `isize` (enum discriminants, slice lengths) in native
 //! width, which differs between 64-bit hosts and 32-bit WebAssembly. This FNV-1a hasher widens
 //! them to 64 bits and writes every integer little-endian, so a derived `Hash` gives the same
-//! value on every platform.
+//! value on every platform — except for slices of `usize`, whose derived `Hash` writes the raw
+//! native-width words in one go: hashed data must not hold a `Vec<usize>` (see
+//! [`crate::note::Nodes`]).
 
 use std::hash::Hasher;
 

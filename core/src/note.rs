@@ -4,6 +4,7 @@
 //! variant. The text a person reads comes from `Display`, and nothing parses it back.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::protocol::{Key, NodeId, OpId, Value};
 use crate::time::{to_ms, Time};
@@ -59,7 +60,7 @@ pub enum Note {
     CausalGap { node: NodeId, origin: NodeId, key: Key, op: OpId, missing: Vec<(NodeId, u64)> },
     // Leaderless.
     /// Operation `op` on `key` reached its quorum (`needed`) with the answers of `by`.
-    Quorum { op: OpId, key: Key, read: bool, by: Vec<NodeId>, needed: usize },
+    Quorum { op: OpId, key: Key, read: bool, by: Nodes, needed: usize },
     /// `node` repairs `key` on `target` after a read.
     ReadRepair { node: NodeId, key: Key, target: NodeId },
     /// `intended` is silent: operation `op` writes `key` to `stand_in` with a hint.
@@ -72,6 +73,21 @@ pub enum Note {
     TombstonePurged { node: NodeId, key: Key },
     /// Deleted `values` of `key` came back at `node` after its tombstone was purged.
     Resurrected { node: NodeId, key: Key, values: Vec<Value> },
+}
+
+/// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
+/// writes its elements as raw native-width words (8 bytes natively, 4 in WebAssembly), which
+/// the stable trace hasher cannot widen; this writes each as a `u64`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nodes(pub Vec<NodeId>);
+
+impl Hash for Nodes {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.len() as u64);
+        for &n in &self.0 {
+            state.write_u64(n as u64);
+        }
+    }
 }
 
 /// How a promotion came about.
@@ -343,7 +359,7 @@ impl fmt::Display for Note {
                 )
             }
             Note::Quorum { op, key, read, by, needed } => {
-                let by: Vec<String> = by.iter().map(|n| format!("n{n}")).collect();
+                let by: Vec<String> = by.0.iter().map(|n| format!("n{n}")).collect();
                 if *read {
                     write!(f, "op{op}: read of k{key} answered by {} (R={needed})", by.join(", "))
                 } else {
@@ -397,8 +413,21 @@ mod tests {
         assert_eq!(n.kind(), NoteKind::Discarded);
         assert!(n.kind().is_resolution());
         assert_eq!(n.to_string(), "n2 discards 2 entries from #4 that the leader of term 3 does not have: op7 op9");
-        let q = Note::Quorum { op: 5, key: 1, read: true, by: vec![0, 2], needed: 2 };
+        let q = Note::Quorum { op: 5, key: 1, read: true, by: Nodes(vec![0, 2]), needed: 2 };
         assert_eq!(q.to_string(), "op5: read of k1 answered by n0, n2 (R=2)");
         assert!(!q.kind().is_resolution());
+    }
+
+    /// Notes enter the trace hash: they must hash the same natively and in WebAssembly, so
+    /// node lists hash as 64-bit words, not as native-width ones.
+    #[test]
+    fn a_node_list_hashes_as_64_bit_words() {
+        let mut a = crate::hash::StableHasher::default();
+        Nodes(vec![1, 2]).hash(&mut a);
+        let mut b = crate::hash::StableHasher::default();
+        for w in [2u64, 1, 2] {
+            b.write_u64(w);
+        }
+        assert_eq!(a.finish(), b.finish());
     }
 }

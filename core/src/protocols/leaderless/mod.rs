@@ -386,7 +386,7 @@ impl LeaderlessNode {
         if c.replied || c.answered.len() < c.needed {
             return;
         }
-        let by = c.answered.clone();
+        let by = crate::note::Nodes(c.answered.clone());
         match &c.pending {
             Pending::Write { .. } => {
                 out.note(Note::Quorum { op, key: c.key, read: false, by, needed: c.needed });

@@ -79,7 +79,7 @@ fn the_write_is_acknowledged_once_w_replicas_answered_and_says_who() {
     let effects = step(&mut n0, 110, from(2, Msg::PutAck { op: 1 }));
     assert_eq!(
         effects.iter().find(|e| matches!(e, E::Note(_))),
-        Some(&E::Note(Note::Quorum { op: 1, key: 0, read: false, by: vec![0, 2], needed: 2 }))
+        Some(&E::Note(Note::Quorum { op: 1, key: 0, read: false, by: crate::note::Nodes(vec![0, 2]), needed: 2 }))
     );
     assert_eq!(replies(&effects), vec![(1, Reply::Ok { values: vec![], version: vec![], epoch: 0, context: vec![] })]);
     // A late acknowledgement answers nothing again.
