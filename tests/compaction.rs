@@ -215,7 +215,7 @@ fn a_follower_down_for_long_catches_up_from_a_snapshot() {
     scenario.duration_ms = 3_600_000.0;
     let mut sim = Simulation::new(&scenario);
     sim.run_until(from_ms(1_000.0));
-    sim.apply(Command::Crash { node: 2 });
+    sim.apply(Command::Crash { node: 2 }).unwrap();
     sim.run_until(from_ms(300_000.0));
     let early = sim.footprint();
     sim.run_until(from_ms(600_000.0));
@@ -230,9 +230,9 @@ fn a_follower_down_for_long_catches_up_from_a_snapshot() {
     );
     assert!(lead.base() > down.len(), "the live nodes compacted past n2's log");
     assert!(late.node_entries <= early.node_entries + early.node_entries / 2 + 200, "{early:?} → {late:?}");
-    sim.apply(Command::Restart { node: 2 });
+    sim.apply(Command::Restart { node: 2 }).unwrap();
     sim.run_until(from_ms(630_000.0));
-    sim.apply(Command::StopWorkload {});
+    sim.apply(Command::StopWorkload {}).unwrap();
     sim.run_until(from_ms(640_000.0));
     let Simulation::LeaderFollower(s) = &sim else { unreachable!() };
     let view = sim.view();

@@ -62,10 +62,10 @@ fn interactive_commands_replay_from_the_scenario_they_record() {
     let s = lf_scenario(3, AckPolicy::Sync, 7, 200.0);
     let mut live = Simulation::new(&s);
     live.run_until(500 * MS);
-    live.apply(Command::Crash { node: 2 });
+    live.apply(Command::Crash { node: 2 }).unwrap();
     live.run_until(900 * MS);
-    live.apply(Command::Write { client: 0, key: 1, value: None, node: None, quorum: None });
-    live.apply(Command::Restart { node: 2 });
+    live.apply(Command::Write { client: 0, key: 1, value: None, node: None, quorum: None }).unwrap();
+    live.apply(Command::Restart { node: 2 }).unwrap();
     live.run_until(1_500 * MS);
     let Simulation::LeaderFollower(sim) = &live else { unreachable!("a leader-follower scenario") };
     let recorded = sim.applied_commands().to_vec();

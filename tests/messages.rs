@@ -152,8 +152,8 @@ fn uncut_names_unknown_nodes() {
 
 #[test]
 fn conflict_resolutions_are_kept_while_messages_are_recorded() {
-    use replicalab_core::presets;
     use replicalab_core::note::NoteKind;
+    use replicalab_core::presets;
     for (name, kind) in [("ml-lww-clock-skew", "lww_discard"), ("ml-siblings", "conflict"), ("ml-crdt-merge", "merge")]
     {
         let s = presets::find(name).unwrap().scenario().unwrap();
@@ -162,7 +162,10 @@ fn conflict_resolutions_are_kept_while_messages_are_recorded() {
         sim.run_until(from_ms(s.duration_ms));
         let notes = sim.resolutions();
         assert!(notes.iter().any(|e| e.kind == kind), "{name}: no {kind} among {notes:?}");
-        assert!(notes.len() <= 100 && notes.iter().all(|e| NoteKind::from_name(&e.kind).is_some_and(NoteKind::is_resolution)));
+        assert!(
+            notes.len() <= 100
+                && notes.iter().all(|e| NoteKind::from_name(&e.kind).is_some_and(NoteKind::is_resolution))
+        );
         assert!(notes.iter().zip(notes.iter().skip(1)).all(|(a, b)| a.time <= b.time));
         // Without recording, nothing is kept.
         let mut plain = Simulation::new(&s);

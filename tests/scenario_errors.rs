@@ -188,11 +188,11 @@ fn commands_that_do_nothing_say_why() {
     sim.run_until(500_000);
     // (Demoting a running follower is the protocol's to ignore: no note.)
     for c in [Command::Restart { node: 1 }, Command::Resume { node: 2 }, Command::Demote { node: 2 }] {
-        sim.apply(c);
+        sim.apply(c).unwrap();
     }
-    sim.apply(Command::Crash { node: 2 });
-    sim.apply(Command::Pause { node: 2 });
-    sim.apply(Command::Promote { node: 2 });
+    sim.apply(Command::Crash { node: 2 }).unwrap();
+    sim.apply(Command::Pause { node: 2 }).unwrap();
+    sim.apply(Command::Promote { node: 2 }).unwrap();
     let notes: Vec<String> = sim
         .trace()
         .recent()
@@ -209,4 +209,52 @@ fn commands_that_do_nothing_say_why() {
         ],
         "{notes:?}"
     );
+}
+
+/// Always: a command applied to a running simulation is taken or refused exactly as scenario
+/// validation would take or refuse it in a scenario file (same message, its path `command`
+/// instead of `commands[0]`), a refused one changes nothing, and nothing panics: 600 random
+/// commands with node and client ids up to twice the cluster's size.
+#[test]
+fn a_command_applied_live_is_checked_as_scenario_validation_checks_it() {
+    use replicalab_core::scenario::TimedCommand;
+    use replicalab_core::{Command, Simulation};
+    for preset in ["lf-async", "ll-strict-quorum", "ml-siblings"] {
+        let s = Scenario::from_json(PRESETS.iter().find(|p| p.name == preset).unwrap().json).unwrap();
+        let n = s.cluster.nodes as u64;
+        let mut rng = SimRng::new(11);
+        let mut sim = Simulation::new(&s);
+        let (mut taken, mut refused) = (0, 0);
+        for i in 0..200 {
+            let node = rng.below(2 * n) as usize;
+            let other = rng.below(2 * n) as usize;
+            let client = rng.below(2 * n) as usize;
+            let command = match rng.below(9) {
+                0 => Command::Crash { node },
+                1 => Command::Restart { node },
+                2 => Command::Pause { node },
+                3 => Command::Resume { node },
+                4 => Command::Promote { node },
+                5 => Command::Cut { from: node, to: other, both: rng.below(2) == 0 },
+                6 => Command::Write { client, key: 1, value: None, node: Some(node), quorum: None },
+                7 => Command::Slow { node, factor: rng.below(3000) as f64 / 2.0 },
+                _ => Command::Heal {},
+            };
+            let mut probe = s.clone();
+            probe.commands = vec![TimedCommand { at_ms: 0.0, command: command.clone() }];
+            let want = probe.validate().map_err(|e| e.to_string().replacen("commands[0]", "command", 1));
+            let before = sim.trace_hash();
+            let got = sim.apply(command.clone()).map_err(|e| e.to_string());
+            assert_eq!(got, want, "{preset}, command {i}: {command:?}");
+            if got.is_err() {
+                refused += 1;
+                assert_eq!(sim.trace_hash(), before, "{preset}: a refused command changed the run");
+            } else {
+                taken += 1;
+            }
+            let t = sim.now() + 20_000;
+            sim.run_until(t);
+        }
+        assert!(taken > 20 && refused > 20, "{preset}: {taken} taken, {refused} refused: both must be exercised");
+    }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, Key, NodeId, OpId, OpKind, Value};
+use crate::protocol::{ClientId, FailReason, Key, NodeId, OpId, OpKind, Value};
 use crate::time::Time;
 
 /// How an operation ended.
@@ -12,8 +12,8 @@ use crate::time::Time;
 pub enum Outcome {
     /// Acknowledged. For reads, the values returned (empty: nothing was written).
     Ok { values: Vec<Value> },
-    /// Refused; it certainly did not take effect.
-    Fail { reason: String },
+    /// Refused; it certainly did not take effect. Why, as the node said it.
+    Fail { reason: FailReason },
     /// No answer before the client's timeout: it may or may not have taken effect.
     Unknown,
 }
@@ -40,7 +40,7 @@ pub struct Completion {
     /// For people: why a node gave up on an operation whose outcome is therefore unknown
     /// (none when the client's own timeout expired, or for any other outcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub why: Option<String>,
+    pub why: Option<FailReason>,
     /// Unknown outcome only: the request never reached any node, and no copy of it was still on
     /// its way when the client gave up, so it cannot have taken effect. The world knows this;
     /// the client does not (to it the outcome stays unknown).
@@ -212,7 +212,12 @@ mod tests {
             node: 0,
             kind,
             invoke: id * 10,
-            completion: done.map(|time| Completion { time, outcome: Outcome::Ok { values: vec![] }, why: None, undelivered: false }),
+            completion: done.map(|time| Completion {
+                time,
+                outcome: Outcome::Ok { values: vec![] },
+                why: None,
+                undelivered: false,
+            }),
         }
     }
 

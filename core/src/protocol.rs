@@ -246,6 +246,11 @@ pub enum FailReason {
     Unavailable { why: String },
     /// The replica has not caught up with the session's token.
     Behind { have: Version, need: Version },
+    /// A quorum coordinator gave up: `answered` of the `needed` replicas answered in time.
+    QuorumNotReached { write: bool, answered: usize, needed: usize },
+    /// The client refused an acknowledgement from a deposed leader: it came in term `answered`,
+    /// and the client had already seen term `seen`.
+    Fenced { answered: u64, seen: u64 },
 }
 
 impl std::fmt::Display for FailReason {
@@ -255,6 +260,13 @@ impl std::fmt::Display for FailReason {
             FailReason::NotLeader { hint: None } => write!(f, "not leader"),
             FailReason::Unavailable { why } => write!(f, "unavailable: {why}"),
             FailReason::Behind { have, need } => write!(f, "replica behind the session (has {have:?}, needs {need:?})"),
+            FailReason::QuorumNotReached { write, answered, needed } => {
+                let q = if *write { "W" } else { "R" };
+                write!(f, "unavailable: quorum not reached: {answered} of {q}={needed} replicas answered")
+            }
+            FailReason::Fenced { answered, seen } => {
+                write!(f, "fenced: answered in term {answered}, but the client has already seen term {seen}")
+            }
         }
     }
 }

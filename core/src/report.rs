@@ -51,11 +51,11 @@ impl From<&Operation> for OpReport {
             OpKind::Add { element, .. } => ("add", Some(element), None),
             OpKind::Remove { element, .. } => ("remove", Some(element), None),
         };
-        let why = op.completion.as_ref().and_then(|c| c.why.clone());
+        let why = op.completion.as_ref().and_then(|c| c.why.as_ref().map(ToString::to_string));
         let (outcome, values, reason) = match op.completion.as_ref().map(|c| &c.outcome) {
             None => ("pending", None, None),
             Some(Outcome::Ok { values }) => ("ok", if f == "read" { Some(values.clone()) } else { None }, None),
-            Some(Outcome::Fail { reason }) => ("fail", None, Some(reason.clone())),
+            Some(Outcome::Fail { reason }) => ("fail", None, Some(reason.to_string())),
             Some(Outcome::Unknown) => ("unknown", None, why),
         };
         OpReport {

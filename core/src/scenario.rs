@@ -707,100 +707,129 @@ impl Scenario {
         for (i, tc) in self.commands.iter().enumerate() {
             let p = format!("commands[{i}]");
             ms_ok(&format!("{p}.at_ms"), tc.at_ms, MAX_DURATION_MS)?;
-            let p = format!("{p}.{}", tc.command.name());
-            match &tc.command {
-                Command::Crash { node }
-                | Command::Restart { node }
-                | Command::Pause { node }
-                | Command::Resume { node } => node_ok(&format!("{p}.node"), *node)?,
-                Command::Promote { node } | Command::Demote { node } => {
-                    node_ok(&format!("{p}.node"), *node)?;
-                    if !matches!(self.protocol, ProtocolConfig::LeaderFollower(_)) {
-                        return Err(ScenarioError::new(
-                            p.clone(),
-                            "only a leader-follower cluster has a leader to promote or demote; \
-                             multi-leader and leaderless nodes all accept writes",
-                        ));
-                    }
+            self.validate_command(&p, &tc.command)?;
+        }
+        Ok(())
+    }
+
+    /// Checks one command against this scenario's cluster, clients and protocol (`path` names
+    /// it in the error: `commands[3]`, or `command` for one applied live).
+    pub fn validate_command(&self, path: &str, command: &Command) -> Result<(), ScenarioError> {
+        let n = self.cluster.nodes;
+        let clients = self.clients();
+        let node_ok = |path: &str, id: NodeId| -> Result<(), ScenarioError> {
+            if id < n {
+                Ok(())
+            } else {
+                Err(ScenarioError::new(
+                    path,
+                    format!("unknown node {id}; the cluster has nodes 0 to {}", n.saturating_sub(1)),
+                ))
+            }
+        };
+        let client_ok = |path: &str, id: ClientId| -> Result<(), ScenarioError> {
+            if id < clients.len() {
+                Ok(())
+            } else {
+                Err(ScenarioError::new(
+                    path,
+                    format!("unknown client {id}; there are clients 0 to {}", clients.len().saturating_sub(1)),
+                ))
+            }
+        };
+        let p = format!("{path}.{}", command.name());
+        match command {
+            Command::Crash { node }
+            | Command::Restart { node }
+            | Command::Pause { node }
+            | Command::Resume { node } => node_ok(&format!("{p}.node"), *node)?,
+            Command::Promote { node } | Command::Demote { node } => {
+                node_ok(&format!("{p}.node"), *node)?;
+                if !matches!(self.protocol, ProtocolConfig::LeaderFollower(_)) {
+                    return Err(ScenarioError::new(
+                        p.clone(),
+                        "only a leader-follower cluster has a leader to promote or demote; \
+                         multi-leader and leaderless nodes all accept writes",
+                    ));
                 }
-                Command::Slow { node, factor } => {
-                    node_ok(&format!("{p}.node"), *node)?;
-                    if !(factor.is_finite() && *factor >= 0.001 && *factor <= 1000.0) {
-                        return Err(ScenarioError::new(
-                            format!("{p}.factor"),
-                            format!("must be between 0.001 and 1000, got {factor}"),
-                        ));
-                    }
+            }
+            Command::Slow { node, factor } => {
+                node_ok(&format!("{p}.node"), *node)?;
+                if !(factor.is_finite() && *factor >= 0.001 && *factor <= 1000.0) {
+                    return Err(ScenarioError::new(
+                        format!("{p}.factor"),
+                        format!("must be between 0.001 and 1000, got {factor}"),
+                    ));
                 }
-                Command::Clock { node, skew_ms, drift_ppm } => {
-                    node_ok(&format!("{p}.node"), *node)?;
-                    if !(skew_ms.is_finite() && skew_ms.abs() <= MAX_DURATION_MS) {
-                        return Err(ScenarioError::new(
-                            format!("{p}.skew_ms"),
-                            format!("must be within ±{MAX_DURATION_MS}, got {skew_ms}"),
-                        ));
-                    }
-                    if !(drift_ppm.is_finite() && drift_ppm.abs() <= 1e6) {
-                        return Err(ScenarioError::new(
-                            format!("{p}.drift_ppm"),
-                            format!("must be within ±1000000, got {drift_ppm}"),
-                        ));
-                    }
+            }
+            Command::Clock { node, skew_ms, drift_ppm } => {
+                node_ok(&format!("{p}.node"), *node)?;
+                if !(skew_ms.is_finite() && skew_ms.abs() <= MAX_DURATION_MS) {
+                    return Err(ScenarioError::new(
+                        format!("{p}.skew_ms"),
+                        format!("must be within ±{MAX_DURATION_MS}, got {skew_ms}"),
+                    ));
                 }
-                Command::Partition { groups } => {
-                    let mut seen = vec![false; n];
-                    for (g, members) in groups.iter().enumerate() {
-                        for (j, &m) in members.iter().enumerate() {
-                            node_ok(&format!("{p}.groups[{g}][{j}]"), m)?;
-                            if seen[m] {
-                                return Err(ScenarioError::new(
-                                    format!("{p}.groups[{g}][{j}]"),
-                                    format!("node {m} is in two groups"),
-                                ));
-                            }
-                            seen[m] = true;
+                if !(drift_ppm.is_finite() && drift_ppm.abs() <= 1e6) {
+                    return Err(ScenarioError::new(
+                        format!("{p}.drift_ppm"),
+                        format!("must be within ±1000000, got {drift_ppm}"),
+                    ));
+                }
+            }
+            Command::Partition { groups } => {
+                let mut seen = vec![false; n];
+                for (g, members) in groups.iter().enumerate() {
+                    for (j, &m) in members.iter().enumerate() {
+                        node_ok(&format!("{p}.groups[{g}][{j}]"), m)?;
+                        if seen[m] {
+                            return Err(ScenarioError::new(
+                                format!("{p}.groups[{g}][{j}]"),
+                                format!("node {m} is in two groups"),
+                            ));
                         }
+                        seen[m] = true;
                     }
                 }
-                Command::Cut { from, to, .. } | Command::Uncut { from, to, .. } => {
-                    node_ok(&format!("{p}.from"), *from)?;
-                    node_ok(&format!("{p}.to"), *to)?;
-                    if from == to {
-                        return Err(ScenarioError::new(
-                            format!("{p}.to"),
-                            format!("node {to} is also `from`: a node has no link to itself to cut"),
-                        ));
+            }
+            Command::Cut { from, to, .. } | Command::Uncut { from, to, .. } => {
+                node_ok(&format!("{p}.from"), *from)?;
+                node_ok(&format!("{p}.to"), *to)?;
+                if from == to {
+                    return Err(ScenarioError::new(
+                        format!("{p}.to"),
+                        format!("node {to} is also `from`: a node has no link to itself to cut"),
+                    ));
+                }
+            }
+            Command::Heal {} | Command::StopWorkload {} => {}
+            Command::Link { from, to, latency, loss, duplicate, .. } => {
+                node_ok(&format!("{p}.from"), *from)?;
+                node_ok(&format!("{p}.to"), *to)?;
+                if let Some(l) = latency {
+                    l.validate().map_err(|m| ScenarioError::new(format!("{p}.latency"), m))?;
+                }
+                for (name, v) in [("loss", loss), ("duplicate", duplicate)] {
+                    if let Some(v) = v {
+                        validate_probability(*v, name).map_err(|m| ScenarioError::new(format!("{p}.{name}"), m))?;
                     }
                 }
-                Command::Heal {} | Command::StopWorkload {} => {}
-                Command::Link { from, to, latency, loss, duplicate, .. } => {
-                    node_ok(&format!("{p}.from"), *from)?;
-                    node_ok(&format!("{p}.to"), *to)?;
-                    if let Some(l) = latency {
-                        l.validate().map_err(|m| ScenarioError::new(format!("{p}.latency"), m))?;
-                    }
-                    for (name, v) in [("loss", loss), ("duplicate", duplicate)] {
-                        if let Some(v) = v {
-                            validate_probability(*v, name).map_err(|m| ScenarioError::new(format!("{p}.{name}"), m))?;
-                        }
-                    }
+            }
+            Command::Write { client, node, .. }
+            | Command::Read { client, node, .. }
+            | Command::Delete { client, node, .. }
+            | Command::Increment { client, node, .. }
+            | Command::Add { client, node, .. }
+            | Command::Remove { client, node, .. } => {
+                client_ok(&format!("{p}.client"), *client)?;
+                if let Some(node) = node {
+                    node_ok(&format!("{p}.node"), *node)?;
                 }
-                Command::Write { client, node, .. }
-                | Command::Read { client, node, .. }
-                | Command::Delete { client, node, .. }
-                | Command::Increment { client, node, .. }
-                | Command::Add { client, node, .. }
-                | Command::Remove { client, node, .. } => {
-                    client_ok(&format!("{p}.client"), *client)?;
-                    if let Some(node) = node {
-                        node_ok(&format!("{p}.node"), *node)?;
-                    }
-                }
-                Command::Workload(w) => validate_workload(&p, w, &client_ok)?,
-                Command::Session { client, session } => {
-                    client_ok(&format!("{p}.client"), *client)?;
-                    validate_session(&format!("{p}.session"), session)?;
-                }
+            }
+            Command::Workload(w) => validate_workload(&p, w, &client_ok)?,
+            Command::Session { client, session } => {
+                client_ok(&format!("{p}.client"), *client)?;
+                validate_session(&format!("{p}.session"), session)?;
             }
         }
         Ok(())

@@ -6,6 +6,7 @@
 //! [`Sim::run_until`]; tests call it as fast as the CPU allows.
 
 use crate::note::Note;
+use crate::view::Family;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -21,8 +22,8 @@ use crate::protocol::{
 };
 use crate::rng::SimRng;
 use crate::scenario::{
-    Arrivals, Command, KeyDistribution, MonotonicReads, ReadYourWrites, Scenario, SessionConfig, TimedCommand,
-    WorkloadConfig,
+    Arrivals, Command, KeyDistribution, MonotonicReads, ReadYourWrites, Scenario, ScenarioError, SessionConfig,
+    TimedCommand, WorkloadConfig,
 };
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 use crate::trace::{Trace, TraceEntry};
@@ -191,7 +192,9 @@ pub struct Footprint {
 /// exactly as the original would.
 #[derive(Clone)]
 pub struct Sim<P: Protocol> {
-    family: &'static str,
+    family: Family,
+    /// The scenario without its commands: what a command applied live is checked against.
+    rules: Box<Scenario>,
     seed: u64,
     now: Time,
     seq: u64,
@@ -292,7 +295,7 @@ pub const SET_ELEMENTS: u64 = 64;
 impl<P: Protocol> Sim<P> {
     /// Builds the world for `scenario` around already-constructed protocol nodes and starts
     /// them. The scenario must have been validated (as [`Scenario::from_json`] does).
-    pub fn new(family: &'static str, scenario: &Scenario, nodes: Vec<P>) -> Self {
+    pub fn new(family: Family, scenario: &Scenario, nodes: Vec<P>) -> Self {
         let n = nodes.len();
         assert_eq!(n, scenario.cluster.nodes, "one protocol node per cluster node");
         let cluster = &scenario.cluster;
@@ -360,6 +363,7 @@ impl<P: Protocol> Sim<P> {
             .collect();
         let mut sim = Sim {
             family,
+            rules: Box::new(Scenario { commands: Vec::new(), ..scenario.clone() }),
             seed: scenario.seed,
             now: 0,
             seq: 0,
@@ -438,7 +442,7 @@ impl<P: Protocol> Sim<P> {
     pub fn seed(&self) -> u64 {
         self.seed
     }
-    pub fn family(&self) -> &'static str {
+    pub fn family(&self) -> Family {
         self.family
     }
     pub fn history(&self) -> &History {
@@ -599,10 +603,19 @@ impl<P: Protocol> Sim<P> {
         self.now = self.now.max(t);
     }
 
-    /// Applies a command now, and records it so the run can be exported and replayed.
-    pub fn apply(&mut self, command: Command) {
+    /// Applies a command now, and records it so the run can be exported and replayed. A
+    /// command the scenario's validation would refuse (an unknown node or client, a promotion
+    /// outside leader-follower, …) is refused the same way, and changes nothing.
+    pub fn apply(&mut self, command: Command) -> Result<(), ScenarioError> {
+        self.check_command(&command)?;
         self.applied.push(TimedCommand { at_ms: to_ms(self.now), command: command.clone() });
         self.run_command(command);
+        Ok(())
+    }
+
+    /// Whether [`Sim::apply`] would take `command`, and if not, why.
+    pub fn check_command(&self, command: &Command) -> Result<(), ScenarioError> {
+        self.rules.validate_command("command", command)
     }
 
     /// The local clock of a node.
@@ -1307,9 +1320,7 @@ impl<P: Protocol> Sim<P> {
                 // Client-side fencing: this answer comes from a deposed leader. The deposed
                 // leader applied the write (and may have replicated it before it was deposed),
                 // so the client cannot call it refused: its outcome is unknown.
-                Reply::Unknown(FailReason::Unavailable {
-                    why: format!("fenced: answered in term {epoch}, but the client has already seen term {}", c.epoch),
-                })
+                Reply::Unknown(FailReason::Fenced { answered: epoch, seen: c.epoch })
             }
             Reply::Ok { epoch, values, version, context } => {
                 c.epoch = c.epoch.max(epoch);
@@ -1356,7 +1367,7 @@ impl<P: Protocol> Sim<P> {
         }
         let (outcome, why) = match reply {
             Reply::Ok { values, .. } => (Outcome::Ok { values }, None),
-            Reply::Fail(reason) => (Outcome::Fail { reason: reason.to_string() }, None),
+            Reply::Fail(reason) => (Outcome::Fail { reason }, None),
             Reply::Unknown(reason) => (Outcome::Unknown, Some(reason)),
         };
         self.complete(op, outcome, why);
@@ -1367,8 +1378,10 @@ impl<P: Protocol> Sim<P> {
     /// Whether a node was handed `op`'s request, or a copy of it is still on its way (in the
     /// event queue, a busy node's backlog or a paused node's inbox).
     fn request_may_arrive(&self, op: OpId) -> bool {
-        let accepted =
-            op.checked_sub(self.history.first_id()).and_then(|i| self.accepted.get(i as usize)).is_none_or(|a| a.is_some());
+        let accepted = op
+            .checked_sub(self.history.first_id())
+            .and_then(|i| self.accepted.get(i as usize))
+            .is_none_or(|a| a.is_some());
         let carries = |kind: &EventKind<P>| matches!(kind, EventKind::Request { req, .. } if req.op == op);
         accepted
             || self.queue.iter().any(|e| carries(&e.kind))
@@ -1414,7 +1427,7 @@ impl<P: Protocol> Sim<P> {
         }
         let undelivered = matches!(outcome, Outcome::Unknown) && !self.request_may_arrive(op);
         let Some(o) = self.history.get_mut(op) else { return };
-        o.completion = Some(Completion { time: now, outcome, why: why.map(|r| r.to_string()), undelivered });
+        o.completion = Some(Completion { time: now, outcome, why, undelivered });
         let client = o.client;
         self.clients[client].pending.remove(&op);
         if self.history.get(op).is_some_and(|o| o.is_ok())
@@ -1923,7 +1936,7 @@ impl<P: Protocol> Sim<P> {
         let start = self.anomalies.len().saturating_sub(VIEW_ANOMALIES);
         View {
             now: self.now,
-            family: self.family.to_string(),
+            family: self.family,
             nodes,
             links,
             messages,

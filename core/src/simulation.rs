@@ -11,6 +11,7 @@ use crate::report::Report;
 use crate::scenario::{Command, Fsync, ProtocolConfig, Scenario, ScenarioError};
 use crate::sim::Sim;
 use crate::time::{from_ms, Time};
+use crate::view::Family;
 use crate::view::View;
 
 /// A simulation of any replication family. Cloning it takes a checkpoint.
@@ -52,15 +53,15 @@ impl Simulation {
         match &scenario.protocol {
             ProtocolConfig::LeaderFollower(cfg) => {
                 let nodes = (0..n).map(|i| LeaderFollowerNode::new(i, n, cfg.clone(), fsync(i))).collect();
-                Simulation::LeaderFollower(Sim::new("leader_follower", scenario, nodes))
+                Simulation::LeaderFollower(Sim::new(Family::LeaderFollower, scenario, nodes))
             }
             ProtocolConfig::MultiLeader(cfg) => {
                 let nodes = (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
-                Simulation::MultiLeader(Sim::new("multi_leader", scenario, nodes))
+                Simulation::MultiLeader(Sim::new(Family::MultiLeader, scenario, nodes))
             }
             ProtocolConfig::Leaderless(cfg) => {
                 let nodes = (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
-                Simulation::Leaderless(Sim::new("leaderless", scenario, nodes))
+                Simulation::Leaderless(Sim::new(Family::Leaderless, scenario, nodes))
             }
         }
     }
@@ -72,7 +73,7 @@ impl Simulation {
         Ok((scenario, sim))
     }
 
-    pub fn family(&self) -> &'static str {
+    pub fn family(&self) -> Family {
         each!(self, s => s.family())
     }
     pub fn now(&self) -> Time {
@@ -87,8 +88,14 @@ impl Simulation {
     pub fn run_until(&mut self, t: Time) {
         each!(self, s => s.run_until(t))
     }
-    pub fn apply(&mut self, command: Command) {
+    /// Applies a command now (see [`Sim::apply`]): refused, changing nothing, when the
+    /// scenario's validation would refuse it.
+    pub fn apply(&mut self, command: Command) -> Result<(), ScenarioError> {
         each!(self, s => s.apply(command))
+    }
+    /// Whether [`Simulation::apply`] would take `command`, and if not, why.
+    pub fn check_command(&self, command: &Command) -> Result<(), ScenarioError> {
+        each!(self, s => s.check_command(command))
     }
     pub fn view(&self) -> View {
         each!(self, s => s.view())
@@ -154,7 +161,7 @@ impl Simulation {
         });
         each!(self, s => Report::build(
             scenario_name,
-            s.family(),
+            s.family().as_str(),
             s.seed(),
             s.trace_hash(),
             s.events(),

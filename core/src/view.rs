@@ -150,11 +150,40 @@ pub struct ClientView {
     pub pending: Vec<OpId>,
 }
 
+/// The replication family a simulation runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    LeaderFollower,
+    MultiLeader,
+    Leaderless,
+}
+
+impl Family {
+    /// The snake_case name scenario files and reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::LeaderFollower => "leader_follower",
+            Family::MultiLeader => "multi_leader",
+            Family::Leaderless => "leaderless",
+        }
+    }
+
+    /// The name people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::LeaderFollower => "leader-follower",
+            Family::MultiLeader => "multi-leader",
+            Family::Leaderless => "leaderless",
+        }
+    }
+}
+
 /// Everything the UI needs to draw one frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub now: Time,
-    pub family: String,
+    pub family: Family,
     pub nodes: Vec<NodeState>,
     /// Only links that differ from healthy (cut or lossy) are listed.
     pub links: Vec<LinkView>,

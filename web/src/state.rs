@@ -590,12 +590,9 @@ impl Playground {
         }
     }
 
-    /// Commands from the UI are checked the way scenario validation would, so nothing bad
-    /// reaches the core (which trusts validated input).
+    /// Commands from the UI are checked by the core, as scenario validation checks them.
     fn check(&self, command: &Command) -> Result<(), String> {
-        let mut probe = self.scenario.clone();
-        probe.commands = vec![TimedCommand { at_ms: 0.0, command: command.clone() }];
-        probe.validate().map_err(|e| format!("That action was not applied: {e}"))
+        self.sim.check_command(command).map_err(|e| format!("That action was not applied: {e}"))
     }
 
     fn replace(&mut self, scenario: Scenario) {
@@ -627,7 +624,8 @@ impl Playground {
             }
             let (at, command) = (r.at, r.command.clone());
             self.sim.run_until(at);
-            self.sim.apply(command);
+            // (Recorded commands were checked when they were made: none is refused.)
+            let _ = self.sim.apply(command);
             self.applied += 1;
         }
         self.sim.run_until(target);
@@ -706,7 +704,8 @@ impl Playground {
         }
         self.narrate(describe(&command));
         self.session.push(Recorded { at: now, command: command.clone() });
-        self.sim.apply(command);
+        // (`act` is called with a command `check` accepted: the core takes it.)
+        let _ = self.sim.apply(command);
         self.applied += 1;
         self.playback.at_end = false;
     }
@@ -1070,7 +1069,7 @@ mod tests {
             assert_eq!(s.preset_name, preset.name);
             assert!(!s.description.is_empty());
             assert!(!s.view.nodes.is_empty());
-            if s.view.family == "leader_follower" {
+            if s.view.family == replicalab_core::view::Family::LeaderFollower {
                 assert_eq!(leaders(&pg).len(), 1, "preset {}", preset.name);
             }
         }

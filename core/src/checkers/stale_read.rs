@@ -295,7 +295,13 @@ mod tests {
     fn a_value_whose_write_never_succeeded_may_be_read_as_newest_once() {
         let unknown = |id, v, inv, done| op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Unknown);
         let failed = |id, v, inv, done| {
-            op(id, OpKind::Write { key: 1, value: v }, inv, done, Outcome::Fail { reason: "quorum".into() })
+            op(
+                id,
+                OpKind::Write { key: 1, value: v },
+                inv,
+                done,
+                Outcome::Fail { reason: crate::protocol::FailReason::Unavailable { why: "quorum".into() } },
+            )
         };
         let cases: Vec<(Vec<Operation>, Vec<OpId>)> = vec![
             // The unknown write u (v9) lands; w (v10) is acknowledged; a read returns v9: u may
@@ -370,7 +376,7 @@ mod tests {
                 let done = inv + 1 + rng.below(30);
                 let outcome_of = |x: u64| match x {
                     0 => Outcome::Unknown,
-                    1 => Outcome::Fail { reason: "no".into() },
+                    1 => Outcome::Fail { reason: crate::protocol::FailReason::Unavailable { why: "no".into() } },
                     _ => Outcome::Ok { values: vec![] },
                 };
                 if written.is_empty() || rng.below(2) == 0 {

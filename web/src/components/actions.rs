@@ -5,6 +5,7 @@
 
 use replicalab_core::protocol::NodeId;
 use replicalab_core::scenario::Command;
+use replicalab_core::view::Family;
 use replicalab_core::view::Health;
 use yew::prelude::*;
 
@@ -152,7 +153,7 @@ fn node_actions(s: &Snapshot, id: NodeId, cb: &Callback<Action>) -> Html {
             Action::Do(Command::Clock { node: id, skew_ms: 0.0, drift_ppm: 0.0 }),
         ));
     }
-    if s.view.family == "leader_follower" {
+    if s.view.family == Family::LeaderFollower {
         buttons.push(button(
             "Promote",
             "act-promote",

@@ -4,6 +4,7 @@
 
 use replicalab_core::protocol::ReadFrom;
 use replicalab_core::scenario::{Command, MonotonicReads, ReadYourWrites, SessionConfig};
+use replicalab_core::view::Family;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -259,7 +260,7 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
     let s = &props.snapshot;
     let n = s.view.nodes.len();
     let clients = s.clients.max(1);
-    let leaderless = s.view.family == "leaderless";
+    let leaderless = s.view.family == Family::Leaderless;
     let edit = |f: fn(&mut ClientChoice, String), select: bool| {
         let choice = choice.clone();
         Callback::from(move |e: Event| {

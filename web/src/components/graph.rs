@@ -5,6 +5,7 @@
 
 use replicalab_core::protocol::NodeId;
 use replicalab_core::scenario::Command;
+use replicalab_core::view::Family;
 use replicalab_core::view::{Health, NodeState, Role};
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
@@ -151,7 +152,7 @@ pub fn Graph(props: &GraphProps) -> Html {
 
     // Leaderless: which replicas the operation asked, which answered, and whether its quorum
     // was met — for the selected operation, or else the newest one with messages in view.
-    let quorum = (view.family == "leaderless").then(|| leaderless_quorum(s, selected_op)).flatten();
+    let quorum = (view.family == Family::Leaderless).then(|| leaderless_quorum(s, selected_op)).flatten();
     let quorum_marks = quorum.as_ref().map(|q| {
         let rings = q.view.asked.iter().chain(q.view.coordinator.iter()).filter(|&&i| i < n).map(|&i| {
             let c = centres[i];

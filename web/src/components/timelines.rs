@@ -5,6 +5,7 @@
 //! in the log, and seeks to its send; clicking a log line seeks to its instant.
 
 use replicalab_core::time::Time;
+use replicalab_core::view::Family;
 use yew::prelude::*;
 
 use crate::derive::{mentions_op, quorum_of, FaultSpan, OpStatus};
@@ -81,7 +82,7 @@ pub fn OpTimeline(props: &TimelineProps) -> Html {
         }
     });
     let detail = selected.and_then(|id| ops.iter().find(|o| o.id == id)).map(|o| {
-        let quorum = (s.view.family == "leaderless").then(|| quorum_of(o, &s.panels.flights));
+        let quorum = (s.view.family == Family::Leaderless).then(|| quorum_of(o, &s.panels.flights));
         html! {
             <p class="op-detail" data-testid="op-detail">
                 <strong>{format!("op{} ", o.id)}</strong>

@@ -255,7 +255,12 @@ mod tests {
         let timed_out = op(0, OpKind::Write { key: 1, value: 7 }, 0, Some((3, Outcome::Unknown)));
         let h = History { ops: vec![timed_out, r(1, 1, vec![], 4, 5), r(2, 1, vec![7], 6, 7)], ..Default::default() };
         assert!(check_history(&h).is_empty());
-        let refused = op(0, OpKind::Write { key: 1, value: 7 }, 0, Some((3, Outcome::Fail { reason: "no".into() })));
+        let refused = op(
+            0,
+            OpKind::Write { key: 1, value: 7 },
+            0,
+            Some((3, Outcome::Fail { reason: crate::protocol::FailReason::Unavailable { why: "no".into() } })),
+        );
         let h = History { ops: vec![refused, r(1, 1, vec![7], 6, 7)], ..Default::default() };
         let a = check_history(&h);
         assert_eq!(a.len(), 1);

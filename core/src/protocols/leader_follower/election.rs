@@ -27,7 +27,14 @@ impl LeaderFollowerNode {
         out.set_timer(Timer::Probe, every * 4, every * 4);
     }
 
-    pub(super) fn on_probe_resp(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, leader: Option<NodeId>) {
+    pub(super) fn on_probe_resp(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        term: u64,
+        leader: Option<NodeId>,
+    ) {
         let majority = self.majority();
         let Some(answers) = self.rejoining.as_mut() else { return };
         answers.insert(from, term);
@@ -213,7 +220,14 @@ impl LeaderFollowerNode {
         self.arm_detector(out);
     }
 
-    pub(super) fn on_request_vote(&mut self, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, last_index: u64, last_term: u64) {
+    pub(super) fn on_request_vote(
+        &mut self,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    ) {
         if term > self.term {
             self.observe_term(term);
             if self.role != Role::Follower {

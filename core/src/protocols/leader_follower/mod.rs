@@ -457,7 +457,6 @@ impl LeaderFollowerNode {
     fn term_at(&self, index: u64) -> u64 {
         self.log.term_at(index)
     }
-
 }
 
 impl Protocol for LeaderFollowerNode {

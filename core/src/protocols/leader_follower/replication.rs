@@ -144,7 +144,15 @@ impl LeaderFollowerNode {
         out.send(to, msg);
     }
 
-    pub(super) fn on_write(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId, key: Key, value: Value, deleted: bool) {
+    pub(super) fn on_write(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        op: OpId,
+        key: Key,
+        value: Value,
+        deleted: bool,
+    ) {
         let e = Entry { term: self.term, key, value, deleted, op, stamp: ctx.clock, appended_at: ctx.now };
         let live = e.live();
         self.log.push(e);

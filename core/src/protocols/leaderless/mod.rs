@@ -441,10 +441,7 @@ impl LeaderlessNode {
         let Some(c) = self.coordinating.remove(&op) else { return };
         if !c.replied {
             let write = matches!(c.pending, Pending::Write { .. });
-            let what = if write { "W" } else { "R" };
-            let reason = FailReason::Unavailable {
-                why: format!("quorum not reached: {} of {what}={} replicas answered", c.answered.len(), c.needed),
-            };
+            let reason = FailReason::QuorumNotReached { write, answered: c.answered.len(), needed: c.needed };
             if write {
                 // The write went out to every replica (and the coordinator may hold it): some
                 // may have applied it, and later reads may return it.

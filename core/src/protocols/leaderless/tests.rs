@@ -94,8 +94,8 @@ fn a_write_that_misses_its_quorum_is_unknown_not_failed() {
     step(&mut n0, 110, from(1, Msg::PutAck { op: 1 }));
     let effects = step(&mut n0, 2_000, Input::Timer(Timer::RequestTimeout(1)));
     match &replies(&effects)[..] {
-        [(1, Reply::Unknown(FailReason::Unavailable { why }))] => {
-            assert!(why.contains("2 of W=3"), "{why}")
+        [(1, Reply::Unknown(reason @ FailReason::QuorumNotReached { write: true, answered: 2, needed: 3 }))] => {
+            assert_eq!(reason.to_string(), "unavailable: quorum not reached: 2 of W=3 replicas answered")
         }
         other => panic!("expected unknown, got {other:?}"),
     }
@@ -106,7 +106,13 @@ fn a_read_that_misses_its_quorum_fails() {
     let mut n0 = node(0);
     step(&mut n0, 100, request(1, OpKind::Read { key: 0 }));
     let effects = step(&mut n0, 2_000, Input::Timer(Timer::RequestTimeout(1)));
-    assert!(matches!(&replies(&effects)[..], [(1, Reply::Fail(FailReason::Unavailable { .. }))]), "{effects:?}");
+    assert!(
+        matches!(
+            &replies(&effects)[..],
+            [(1, Reply::Fail(FailReason::QuorumNotReached { write: false, answered: 1, needed: 2 }))]
+        ),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -176,10 +182,7 @@ fn a_sloppy_quorum_writes_to_a_stand_in_with_a_hint_which_hands_it_off() {
     step(&mut n0, 100, request(1, OpKind::Write { key: 0, value: 7 }));
     // n1 and n2 are silent: the next node on the ring, n3, stands in for them (one spare).
     let effects = step(&mut n0, 400, Input::Timer(Timer::Sloppy(1)));
-    assert!(
-        matches!(&sends(&effects)[..], [(3, Msg::Put { op: 1, key: 0, hint: Some(1), .. })]),
-        "{effects:?}"
-    );
+    assert!(matches!(&sends(&effects)[..], [(3, Msg::Put { op: 1, key: 0, hint: Some(1), .. })]), "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, E::Note(Note::SloppyQuorum { op: 1, intended: 1, stand_in: 3, .. }))));
     // n3 holds it as a hint for n1, acknowledges, and later hands it off.
     let mut n3 = node_with(3, cfg);

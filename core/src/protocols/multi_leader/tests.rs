@@ -239,7 +239,8 @@ fn a_sets_update_does_not_grow_with_the_set() {
     let mut b = merge_node(1);
     let mut sizes = vec![];
     for i in 0..1_000u64 {
-        let kind = if i % 10 == 9 { OpKind::Remove { key: 1, element: i - 5 } } else { OpKind::Add { key: 1, element: i } };
+        let kind =
+            if i % 10 == 9 { OpKind::Remove { key: 1, element: i - 5 } } else { OpKind::Add { key: 1, element: i } };
         let u = update(&mut a, 100 + i, op(i + 1, kind));
         sizes.push(format!("{:?}", u.crdt).len());
         deliver(&mut b, 200 + i, 0, vec![u]);
