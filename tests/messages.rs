@@ -174,3 +174,34 @@ fn conflict_resolutions_are_kept_while_messages_are_recorded() {
         assert_eq!(plain.trace_hash(), sim.trace_hash());
     }
 }
+
+/// Always: in the leaderless presets, each recorded message says what it does for which
+/// operation as data, so views need not parse labels: a coordinator's put or get is an ask, a
+/// replica's acknowledgement or value an answer, a forwarded request a forward, each naming the
+/// operation its label names; everything else names none. Sometimes: all three kinds occur.
+#[test]
+fn messages_carry_their_kind_and_operation() {
+    use replicalab_core::presets;
+    use replicalab_core::protocol::MessageKind;
+    let mut seen = std::collections::BTreeSet::new();
+    for name in ["ll-strict-quorum", "ll-sloppy-hinted-handoff", "ll-siblings", "riak-siblings", "lf-async"] {
+        let s = presets::find(name).unwrap().scenario().unwrap();
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(100_000);
+        sim.run_until(from_ms(s.duration_ms.min(5_000.0)));
+        for m in sim.messages() {
+            let word = m.label.split(' ').next().unwrap_or("");
+            let want = match word {
+                "put" | "get" => MessageKind::Ask,
+                "ack" | "value" if m.label.contains(" op") => MessageKind::Answer,
+                "forward" => MessageKind::Forward,
+                _ => MessageKind::Other,
+            };
+            assert_eq!(m.kind, want, "{name}: {:?}", m.label);
+            let named = m.label.split(' ').find_map(|w| w.strip_prefix("op")).and_then(|n| n.parse::<u64>().ok());
+            assert_eq!(m.op, if want == MessageKind::Other { None } else { named }, "{name}: {:?}", m.label);
+            seen.insert(format!("{:?}", m.kind));
+        }
+    }
+    assert!(["Ask", "Answer", "Forward", "Other"].iter().all(|k| seen.contains(*k)), "only {seen:?} occurred");
+}

@@ -420,6 +420,30 @@ impl<M, T> Out<M, T> {
 pub trait Message: Clone + Debug + Hash {
     /// A short label for the node graph ("append 12..14", "ack 14").
     fn label(&self) -> String;
+    /// What the message does for a client operation, if anything.
+    fn kind(&self) -> MessageKind {
+        MessageKind::Other
+    }
+    /// The client operation the message serves, if any.
+    fn op(&self) -> Option<OpId> {
+        None
+    }
+}
+
+/// What a message does for a client operation, in terms every view understands (so views
+/// read it instead of parsing labels).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A coordinator asks a replica to store or return data for the operation.
+    Ask,
+    /// A replica answers a coordinator's ask.
+    Answer,
+    /// The request is handed to another node, which coordinates it.
+    Forward,
+    /// Anything else (replication streams, heartbeats, elections, repair, anti-entropy).
+    #[default]
+    Other,
 }
 
 /// A replication protocol: the state machine of one node.

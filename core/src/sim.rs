@@ -495,6 +495,8 @@ impl<P: Protocol> Sim<P> {
                     sent: *sent,
                     deliver: e.time,
                     label: msg.label(),
+                    kind: msg.kind(),
+                    op: msg.op(),
                 }),
                 _ => None,
             })
@@ -517,6 +519,8 @@ impl<P: Protocol> Sim<P> {
                     arrived: Some(m.deliver),
                     fate: MessageFate::InFlight,
                     label: m.label,
+                    kind: m.kind,
+                    op: m.op,
                 })
                 .collect();
             wire.sort_by_key(|m| (m.id, m.arrived));
@@ -545,7 +549,7 @@ impl<P: Protocol> Sim<P> {
         to: NodeId,
         arrived: Option<Time>,
         fate: MessageFate,
-        label: String,
+        msg: &P::Msg,
     ) {
         if self.message_capacity == 0 {
             return;
@@ -553,7 +557,8 @@ impl<P: Protocol> Sim<P> {
         if self.messages.len() >= self.message_capacity {
             self.messages.pop_front();
         }
-        self.messages.push_back(MessageRecord { id, from, to, sent: self.now, arrived, fate, label });
+        let (label, kind, op) = (msg.label(), msg.kind(), msg.op());
+        self.messages.push_back(MessageRecord { id, from, to, sent: self.now, arrived, fate, label, kind, op });
     }
 
     /// Marks a recorded message as arrived (or dropped at its destination) now. Messages are
@@ -950,7 +955,7 @@ impl<P: Protocol> Sim<P> {
                         Fate::Cut => (None, MessageFate::Cut),
                         Fate::Lost => (None, MessageFate::Lost),
                     };
-                    self.record_send(id, node, to, arrived, f, msg.label());
+                    self.record_send(id, node, to, arrived, f, &msg);
                 }
                 if let Fate::Deliver { at, again_at } = fate {
                     if let Some(again) = again_at {

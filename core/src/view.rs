@@ -108,6 +108,11 @@ pub struct MessageView {
     pub sent: Time,
     pub deliver: Time,
     pub label: String,
+    /// What it does for a client operation, and which (see [`crate::protocol::Message`]).
+    #[serde(default)]
+    pub kind: crate::protocol::MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<crate::protocol::OpId>,
 }
 
 /// What became of a message the simulation recorded (see [`MessageRecord`]).
@@ -140,6 +145,11 @@ pub struct MessageRecord {
     pub arrived: Option<Time>,
     pub fate: MessageFate,
     pub label: String,
+    /// What it does for a client operation, and which.
+    #[serde(default)]
+    pub kind: crate::protocol::MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<crate::protocol::OpId>,
 }
 
 /// A client and what it has outstanding.

@@ -3,6 +3,7 @@
 //! histogram and the partition groups. Every list is capped, so a snapshot costs the same
 //! however long the run has been going. Tested natively.
 
+use replicalab_core::protocol::MessageKind;
 use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::Command;
@@ -137,6 +138,9 @@ pub struct Flight {
     pub dropped: bool,
     pub in_flight: bool,
     pub label: String,
+    /// What it does for a client operation, and which (from the core, not the label).
+    pub kind: MessageKind,
+    pub op: Option<OpId>,
 }
 
 /// Records kept by the simulation for the space-time diagram (see [`MAX_FLIGHTS`]).
@@ -148,7 +152,7 @@ pub const MESSAGE_RECORDS: usize = 1_000;
 pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, op: Option<OpId>) -> Vec<Flight> {
     let mut out: Vec<Flight> = Vec::new();
     for (k, r) in records.rev().enumerate() {
-        if k >= MAX_FLIGHTS && !op.is_some_and(|op| mentions_op(&r.label, op)) {
+        if k >= MAX_FLIGHTS && (op.is_none() || r.op != op) {
             continue;
         }
         out.push(Flight {
@@ -160,6 +164,8 @@ pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, 
             dropped: !matches!(r.fate, MessageFate::InFlight | MessageFate::Delivered),
             in_flight: r.fate == MessageFate::InFlight,
             label: r.label.clone(),
+            kind: r.kind,
+            op: r.op,
         });
     }
     out.reverse();
@@ -189,14 +195,15 @@ pub struct QuorumView {
 
 pub fn quorum_of(op: &OpRow, flights: &[Flight]) -> QuorumView {
     let mut q = QuorumView { coordinator: Some(op.node), ..Default::default() };
-    for f in flights.iter().filter(|f| mentions_op(&f.label, op.id)) {
-        let word = f.label.split(' ').next().unwrap_or("");
-        match word {
-            "put" | "get" if !q.asked.contains(&f.to) => q.asked.push(f.to),
-            "ack" | "value" if f.arrived.is_some() && !f.dropped && !f.in_flight && !q.answered.contains(&f.from) => {
+    for f in flights.iter().filter(|f| f.op == Some(op.id)) {
+        match f.kind {
+            MessageKind::Ask if !q.asked.contains(&f.to) => q.asked.push(f.to),
+            MessageKind::Answer
+                if f.arrived.is_some() && !f.dropped && !f.in_flight && !q.answered.contains(&f.from) =>
+            {
                 q.answered.push(f.from)
             }
-            "forward" => q.coordinator = Some(f.to),
+            MessageKind::Forward => q.coordinator = Some(f.to),
             _ => {}
         }
     }
@@ -414,7 +421,7 @@ mod tests {
 
     #[test]
     fn flights_come_from_the_records_with_the_selected_operation_kept() {
-        let rec = |id: u64, label: &str, fate: MessageFate| MessageRecord {
+        let rec = |id: u64, label: &str, fate: MessageFate, kind: MessageKind, op: Option<OpId>| MessageRecord {
             id,
             from: 0,
             to: 1,
@@ -422,11 +429,14 @@ mod tests {
             arrived: (fate != MessageFate::Cut).then_some(id * 10 + 5),
             fate,
             label: label.into(),
+            kind,
+            op,
         };
-        let mut records = vec![rec(1, "put k1 op4", MessageFate::Delivered)];
-        records.extend((2..MAX_FLIGHTS as u64 + 10).map(|i| rec(i, "hb", MessageFate::Delivered)));
-        records.push(rec(500, "ack op9", MessageFate::Cut));
-        records.push(rec(501, "hb", MessageFate::InFlight));
+        let other = MessageKind::Other;
+        let mut records = vec![rec(1, "put k1 op4", MessageFate::Delivered, MessageKind::Ask, Some(4))];
+        records.extend((2..MAX_FLIGHTS as u64 + 10).map(|i| rec(i, "hb", MessageFate::Delivered, other, None)));
+        records.push(rec(500, "ack op9", MessageFate::Cut, MessageKind::Answer, Some(9)));
+        records.push(rec(501, "hb", MessageFate::InFlight, other, None));
         let f = flights(records.iter(), None);
         assert_eq!(f.len(), MAX_FLIGHTS);
         assert_eq!(f.last().map(|f| (f.id, f.in_flight, f.dropped)), Some((501, true, false)));
@@ -449,6 +459,7 @@ mod tests {
 
     #[test]
     fn quorums_are_read_from_the_messages_of_an_operation() {
+        // (The label is for people; the kind and operation come from the core's message.)
         let f = |from, to, label: &str, arrived| Flight {
             id: 0,
             from,
@@ -458,6 +469,8 @@ mod tests {
             dropped: false,
             in_flight: false,
             label: label.into(),
+            kind: if label.starts_with("put") { MessageKind::Ask } else { MessageKind::Answer },
+            op: label.rsplit("op").next().and_then(|n| n.parse().ok()),
         };
         let op = OpRow {
             id: 4,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::derive::{mentions_op, quorum_of, OpStatus, QuorumView};
+use crate::derive::{quorum_of, OpStatus, QuorumView};
 use crate::format::{format_duration, message_class};
 use crate::geometry::{self, Point, LABEL_LINE, VIEW_BOX};
 use crate::state::{Action, Selection, Shared, Snapshot};
@@ -124,7 +124,7 @@ pub fn Graph(props: &GraphProps) -> Html {
         let mut marked = Vec::new();
         for (m, &(_, p)) in in_flight.iter().zip(dots.iter()) {
             let chosen = selected_message == Some(m.id);
-            let hot = chosen || selected_op.is_some_and(|op| mentions_op(&m.label, op));
+            let hot = chosen || selected_op.is_some_and(|op| m.op == Some(op));
             if hot || label_all {
                 marked.push((m, p, hot, chosen));
             }

@@ -162,7 +162,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             _ => (x1 + (col(f.to) - x1) * 0.3, y1 + 8.0),
         };
         let chosen = s.selection == Selection::Message(f.id);
-        let hot = chosen || selected.is_some_and(|op| mentions_op(&f.label, op));
+        let hot = chosen || selected.is_some_and(|op| f.op == Some(op));
         let cb = props.on_action.clone();
         let id = f.id;
         // Selecting a message highlights it on the graph and in the log, and seeks to its send.

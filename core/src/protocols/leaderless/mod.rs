@@ -30,7 +30,9 @@ pub use config::{LeaderlessConfig, Resolution};
 
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
-use crate::protocol::{Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value};
+use crate::protocol::{
+    Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+};
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
@@ -104,6 +106,23 @@ impl Message for Msg {
             Msg::HandoffAck { key } => format!("handoff ack k{key}"),
             Msg::Digest { .. } => "merkle digest".into(),
             Msg::Exchange { states, .. } => format!("anti-entropy {} keys", states.len()),
+        }
+    }
+
+    fn kind(&self) -> MessageKind {
+        match self {
+            Msg::Forward { .. } => MessageKind::Forward,
+            Msg::Put { .. } | Msg::Get { .. } => MessageKind::Ask,
+            Msg::PutAck { .. } | Msg::GetResp { .. } => MessageKind::Answer,
+            _ => MessageKind::Other,
+        }
+    }
+
+    fn op(&self) -> Option<OpId> {
+        match self {
+            Msg::Forward { req } => Some(req.op),
+            Msg::Put { op, .. } | Msg::Get { op, .. } | Msg::PutAck { op } | Msg::GetResp { op, .. } => Some(*op),
+            _ => None,
         }
     }
 }
