@@ -194,10 +194,10 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
                         <input type="number" min="1" data-testid="set-n" value={s.n.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.n = x }, false)} />
                     </label>
                     <label>{"W"}
-                        <input type="number" min="1" data-testid="set-w" value={s.w.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.w = x }, false)} />
+                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-w" value={s.w.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.w = x }, false)} />
                     </label>
                     <label>{"R"}
-                        <input type="number" min="1" data-testid="set-r" value={s.r.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.r = x }, false)} />
+                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-r" value={s.r.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.r = x }, false)} />
                     </label>
                     <label>{"Conflicts"}
                         <select onchange={edit(|s, v| s.conflicts = v, true)}>
@@ -261,6 +261,8 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
     let n = s.view.nodes.len();
     let clients = s.clients.max(1);
     let leaderless = s.view.family == Family::Leaderless;
+    // A per-operation quorum counts replicas of the key: 1 to N, not to the node count.
+    let replicas = s.quorum.map_or(n, |(replicas, _, _)| replicas);
     let edit = |f: fn(&mut ClientChoice, String), select: bool| {
         let choice = choice.clone();
         Callback::from(move |e: Event| {
@@ -325,7 +327,7 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
                     <label>{"W / R"}
                         <select data-testid="cl-quorum" onchange={edit(|c, v| c.quorum = v.parse().ok(), true)}>
                             <option value="auto" selected={c.quorum.is_none()}>{"configured"}</option>
-                            { for (1..=n.min(9) as u32).map(|q| html! { <option value={q.to_string()} selected={c.quorum == Some(q)}>{q}</option> }) }
+                            { for (1..=replicas.min(9) as u32).map(|q| html! { <option value={q.to_string()} selected={c.quorum == Some(q)}>{q}</option> }) }
                         </select>
                     </label>
                 }
