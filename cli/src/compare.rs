@@ -55,9 +55,9 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
     let comparison = compare::compare(&base, &options).map_err(|e| e.to_string())?;
     match args.format {
         Format::Json => {
-            println!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
         }
-        Format::Table => print!("{}", table(&comparison)),
+        Format::Table => out!("{}", table(&comparison)),
     }
     Ok(())
 }

@@ -185,7 +185,7 @@ pub fn run(args: ExploreArgs) -> Result<bool, String> {
             "link": link,
         });
     }
-    println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
+    outln!("{}", serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?);
     Ok(ok)
 }
 

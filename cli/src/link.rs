@@ -67,16 +67,16 @@ pub fn run(args: LinkArgs) -> Result<(), String> {
                 None => link::encode(&share),
             }
             .map_err(|e| format!("cannot make a link: {e}"))?;
-            println!("{out}");
+            outln!("{out}");
             Ok(())
         }
         LinkCmd::Decode { link: text, share: as_share } => {
             let text = if text == "-" { read_stdin()? } else { text };
             let share = link::decode(&text).map_err(|e| e.to_string())?;
             if as_share {
-                println!("{}", share.to_json());
+                outln!("{}", share.to_json());
             } else {
-                println!("{}", share.scenario.to_json());
+                outln!("{}", share.scenario.to_json());
                 eprintln!("playhead: {} ms", share.at_ms);
                 if !share.view.is_default() {
                     eprintln!("view: {}", serde_json::to_string(&share.view).map_err(|e| e.to_string())?);

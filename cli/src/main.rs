@@ -1,5 +1,36 @@
 //! `replicalab`: run scenarios and inspect presets from the command line.
 
+/// Writes to standard output. A reader that stops reading (`replicalab presets | head -1`)
+/// ends the program quietly with success, instead of the panic `println!` gives.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            $crate::output_failed(e);
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::output_failed(e);
+        }
+    }};
+}
+
+/// Standard output failed: a closed pipe ends the program with success (its reader has what
+/// it wanted); anything else is an error.
+fn output_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("replicalab: cannot write the output: {e}");
+    std::process::exit(2);
+}
+
 mod check;
 mod compare;
 mod explore;
@@ -156,18 +187,18 @@ fn run(cmd: Cmd) -> Result<(), String> {
                 let entries: Vec<_> = sim.trace().recent().cloned().collect();
                 value["trace"] = serde_json::to_value(entries).map_err(|e| e.to_string())?;
             }
-            println!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
+            outln!("{}", serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?);
             Ok(())
         }
         Cmd::Presets { show: Some(name) } => {
             let p = presets::find(&name).ok_or_else(|| format!("no preset named {name:?}"))?;
-            print!("{}", p.json);
+            out!("{}", p.json);
             Ok(())
         }
         Cmd::Presets { show: None } => {
             let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
             for p in PRESETS {
-                println!("{:width$}  {}", p.name, p.description());
+                outln!("{:width$}  {}", p.name, p.description());
             }
             Ok(())
         }
@@ -185,7 +216,7 @@ fn run(cmd: Cmd) -> Result<(), String> {
                 sim.run_until(from_ms(until));
                 out.insert(p.name.to_string(), sim.trace_hash().into());
             }
-            println!("{}", serde_json::Value::Object(out));
+            outln!("{}", serde_json::Value::Object(out));
             Ok(())
         }
     }

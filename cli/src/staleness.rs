@@ -163,6 +163,6 @@ pub fn run(args: StalenessArgs) -> Result<(), String> {
         elapsed_s: args.timing.then_some(elapsed),
         trials_per_second: args.timing.then(|| est.trials as f64 / elapsed.max(1e-9)),
     };
-    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    outln!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
     Ok(())
 }

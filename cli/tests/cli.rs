@@ -178,3 +178,26 @@ fn explore_passes_a_safe_family_and_shrinks_a_counterexample_into_a_link() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no property named \"fast\""));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A reader that stops early (`replicalab run … | head -2`) ends the program quietly: exit
+/// status 0 and nothing on standard error, not a panic about a broken pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [&["run", "--preset", "lf-async", "--trace", "5000"][..], &["presets", "--show", "ml-crdt-merge"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_replicalab"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let mut first = [0u8; 16];
+        child.stdout.take().expect("piped").read_exact(&mut first).expect("some output");
+        // (Dropping the pipe's read end closes it: the next write fails.)
+        let out = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?}, stderr: {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
