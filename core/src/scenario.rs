@@ -530,6 +530,27 @@ impl ScenarioError {
     }
 }
 
+/// An error at `path` unless `id` names one of the cluster's `n` nodes.
+fn check_node(n: usize, path: &str, id: NodeId) -> Result<(), ScenarioError> {
+    if id < n {
+        Ok(())
+    } else {
+        Err(ScenarioError::new(path, format!("unknown node {id}; the cluster has nodes 0 to {}", n.saturating_sub(1))))
+    }
+}
+
+/// An error at `path` unless `id` names one of the scenario's `clients` clients.
+fn check_client(clients: usize, path: &str, id: ClientId) -> Result<(), ScenarioError> {
+    if id < clients {
+        Ok(())
+    } else {
+        Err(ScenarioError::new(
+            path,
+            format!("unknown client {id}; there are clients 0 to {}", clients.saturating_sub(1)),
+        ))
+    }
+}
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() || self.path == "." {
@@ -611,13 +632,7 @@ impl Scenario {
         if n == 0 || n > MAX_NODES {
             return Err(ScenarioError::new("cluster.nodes", format!("must be between 1 and {MAX_NODES}, got {n}")));
         }
-        let node_ok = |path: &str, id: NodeId| -> Result<(), ScenarioError> {
-            if id < n {
-                Ok(())
-            } else {
-                Err(ScenarioError::new(path, format!("unknown node {id}; the cluster has nodes 0 to {}", n - 1)))
-            }
-        };
+        let node_ok = |path: &str, id: NodeId| check_node(n, path, id);
         let ms_ok = |path: &str, v: f64, max: f64| -> Result<(), ScenarioError> {
             if v.is_finite() && v >= 0.0 && v <= max {
                 Ok(())
@@ -685,16 +700,7 @@ impl Scenario {
                 return Err(ScenarioError::new(format!("clients[{i}].timeout_ms"), "must be positive"));
             }
         }
-        let client_ok = |path: &str, id: ClientId| -> Result<(), ScenarioError> {
-            if id < clients.len() {
-                Ok(())
-            } else {
-                Err(ScenarioError::new(
-                    path,
-                    format!("unknown client {id}; there are clients 0 to {}", clients.len() - 1),
-                ))
-            }
-        };
+        let client_ok = |path: &str, id: ClientId| check_client(clients.len(), path, id);
         if let Some(w) = &self.workload {
             validate_workload("workload", w, &client_ok)?;
         }
@@ -716,27 +722,9 @@ impl Scenario {
     /// it in the error: `commands[3]`, or `command` for one applied live).
     pub fn validate_command(&self, path: &str, command: &Command) -> Result<(), ScenarioError> {
         let n = self.cluster.nodes;
-        let clients = self.clients();
-        let node_ok = |path: &str, id: NodeId| -> Result<(), ScenarioError> {
-            if id < n {
-                Ok(())
-            } else {
-                Err(ScenarioError::new(
-                    path,
-                    format!("unknown node {id}; the cluster has nodes 0 to {}", n.saturating_sub(1)),
-                ))
-            }
-        };
-        let client_ok = |path: &str, id: ClientId| -> Result<(), ScenarioError> {
-            if id < clients.len() {
-                Ok(())
-            } else {
-                Err(ScenarioError::new(
-                    path,
-                    format!("unknown client {id}; there are clients 0 to {}", clients.len().saturating_sub(1)),
-                ))
-            }
-        };
+        let clients = self.clients().len();
+        let node_ok = |path: &str, id: NodeId| check_node(n, path, id);
+        let client_ok = |path: &str, id: ClientId| check_client(clients, path, id);
         let p = format!("{path}.{}", command.name());
         match command {
             Command::Crash { node }

@@ -3,8 +3,8 @@
 //! histogram and the partition groups. Every list is capped, so a snapshot costs the same
 //! however long the run has been going. Tested natively.
 
-use replicalab_core::protocol::MessageKind;
 use replicalab_core::history::{Operation, Outcome};
+use replicalab_core::protocol::MessageKind;
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::Command;
 use replicalab_core::time::{from_ms, Time};
