@@ -1,6 +1,7 @@
 //! The structured message record (what space-time diagrams draw) and restoring one cut link.
 //! Properties over many seeds with random faults; a failure prints the seed and the scenario.
 
+use replicalab_core::event::{EventKind, SendFate, WorldEvent};
 use replicalab_core::protocols::leader_follower::AckPolicy;
 use replicalab_core::scenario::{Command, Scenario, TimedCommand};
 use replicalab_core::time::from_ms;
@@ -59,19 +60,21 @@ fn every_recorded_message_matches_the_trace_and_the_wire() {
             "records in id order; {}",
             repro(&s)
         );
-        let count = |kind: &str, needle: &str| {
-            sim.trace()
-                .recent()
-                .filter(|e| e.kind == kind && e.text.contains(needle) && e.text.contains(" → n"))
-                .count()
-        };
+        let count = |pick: &dyn Fn(&WorldEvent) -> bool| sim.trace().recent().filter(|e| pick(&e.event)).count();
         let fates = |f: MessageFate| records.iter().filter(|r| r.fate == f).count();
         // Each fate is counted once (a duplicated delivery keeps the first), so records never
         // exceed what the trace shows, and the trace's drops at the sender match exactly.
-        assert_eq!(fates(MessageFate::Cut), count("drop", "dropped: link cut"), "{}", repro(&s));
-        assert_eq!(fates(MessageFate::Lost), count("drop", "lost in the network"), "{}", repro(&s));
-        assert!(fates(MessageFate::Delivered) <= count("deliver", ""), "{}", repro(&s));
-        assert!(fates(MessageFate::DestinationDown) <= count("drop", "is down"), "{}", repro(&s));
+        let cut = count(&|e| matches!(e, WorldEvent::Sent { fate: SendFate::Cut, .. }));
+        let lost = count(&|e| matches!(e, WorldEvent::Sent { fate: SendFate::Lost, .. }));
+        assert_eq!(fates(MessageFate::Cut), cut, "{}", repro(&s));
+        assert_eq!(fates(MessageFate::Lost), lost, "{}", repro(&s));
+        assert!(
+            fates(MessageFate::Delivered) <= count(&|e| matches!(e, WorldEvent::Delivered { .. })),
+            "{}",
+            repro(&s)
+        );
+        let at_down = count(&|e| matches!(e, WorldEvent::DroppedAtDownNode { .. }));
+        assert!(fates(MessageFate::DestinationDown) <= at_down, "{}", repro(&s));
         for r in records {
             match r.fate {
                 MessageFate::Cut | MessageFate::Lost => assert_eq!(r.arrived, None, "{}", repro(&s)),
@@ -154,17 +157,19 @@ fn uncut_names_unknown_nodes() {
 fn conflict_resolutions_are_kept_while_messages_are_recorded() {
     use replicalab_core::note::NoteKind;
     use replicalab_core::presets;
-    for (name, kind) in [("ml-lww-clock-skew", "lww_discard"), ("ml-siblings", "conflict"), ("ml-crdt-merge", "merge")]
-    {
+    for (name, kind) in [
+        ("ml-lww-clock-skew", NoteKind::LwwDiscard),
+        ("ml-siblings", NoteKind::Conflict),
+        ("ml-crdt-merge", NoteKind::Merge),
+    ] {
         let s = presets::find(name).unwrap().scenario().unwrap();
         let mut sim = Simulation::new(&s);
         sim.set_message_capacity(1_000);
         sim.run_until(from_ms(s.duration_ms));
         let notes = sim.resolutions();
-        assert!(notes.iter().any(|e| e.kind == kind), "{name}: no {kind} among {notes:?}");
+        assert!(notes.iter().any(|e| e.kind() == EventKind::Note(kind)), "{name}: no {kind} among {notes:?}");
         assert!(
-            notes.len() <= 100
-                && notes.iter().all(|e| NoteKind::from_name(&e.kind).is_some_and(NoteKind::is_resolution))
+            notes.len() <= 100 && notes.iter().all(|e| matches!(e.kind(), EventKind::Note(k) if k.is_resolution()))
         );
         assert!(notes.iter().zip(notes.iter().skip(1)).all(|(a, b)| a.time <= b.time));
         // Without recording, nothing is kept.

@@ -329,10 +329,14 @@ fn run_with_discards(s: &Scenario) -> (Report, std::collections::BTreeSet<u64>) 
     let discarded = sim
         .trace()
         .recent()
-        .filter(|e| e.kind == "discarded")
-        .flat_map(|e| {
-            e.text.split_whitespace().filter_map(|w| w.strip_prefix("op")?.parse().ok()).collect::<Vec<u64>>()
+        .filter_map(|e| match &e.event {
+            replicalab_core::event::WorldEvent::Note {
+                note: replicalab_core::note::Note::Discarded { ops, .. },
+                ..
+            } => Some(ops.clone()),
+            _ => None,
         })
+        .flatten()
         .collect();
     (sim.report(&s.name), discarded)
 }

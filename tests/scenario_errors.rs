@@ -196,14 +196,14 @@ fn commands_that_do_nothing_say_why() {
     let notes: Vec<String> = sim
         .trace()
         .recent()
-        .filter(|e| e.kind == "note" && e.text.contains("does nothing"))
-        .map(|e| e.text.clone())
+        .filter(|e| matches!(e.event, replicalab_core::event::WorldEvent::NoEffect { .. }))
+        .map(|e| e.to_string())
         .collect();
     assert_eq!(
         notes,
         vec![
             "restart n1 does nothing: it is running, not crashed",
-            "resume n2 does nothing: it was not paused",
+            "resume n2 does nothing: it is not paused",
             "pause n2 does nothing: it is down",
             "promote n2 does nothing: it is not running",
         ],

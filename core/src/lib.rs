@@ -28,6 +28,7 @@
 pub mod checkers;
 pub mod compare;
 pub mod crdt;
+pub mod event;
 pub mod explore;
 pub mod formats;
 pub mod hash;

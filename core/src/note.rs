@@ -234,6 +234,15 @@ impl fmt::Display for NoteKind {
 }
 
 impl Note {
+    /// The client operations the note is about.
+    pub fn op_ids(&self) -> Vec<OpId> {
+        match self {
+            Note::Discarded { ops, .. } => ops.clone(),
+            Note::CausalGap { op, .. } | Note::Quorum { op, .. } | Note::SloppyQuorum { op, .. } => vec![*op],
+            _ => Vec::new(),
+        }
+    }
+
     pub fn kind(&self) -> NoteKind {
         match self {
             Note::Leader { .. } => NoteKind::Leader,

@@ -13,9 +13,11 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use crate::checkers::session::{RegisterModel, SessionChecker};
 use crate::checkers::stale_read::StaleReadChecker;
 use crate::checkers::{lost_write, Anomaly, AnomalyKind};
+use crate::event::{Applied, Explanation, Inapplicable, MessageRef, SendFate, WorldEvent};
 use crate::history::{Completion, History, Operation, Outcome};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
+use crate::note::Nodes;
 use crate::protocol::{
     merge_versions, Admin, Behind, ClientId, Ctx, Effect, FailReason, Input, Key, KeyType, Message, NodeId, OpId,
     OpKind, Out, Protocol, ReadFrom, Reply, Request, Value, Version,
@@ -664,17 +666,9 @@ impl<P: Protocol> Sim<P> {
         match slot.health {
             Health::Crashed => {
                 if let EventKind::Deliver { from, msg, id, .. } = &kind {
-                    let id = *id;
-                    self.trace.hash((now, 3u8, *from, node));
-                    if self.trace.wants_text() {
-                        self.trace.push(TraceEntry {
-                            time: now,
-                            node: Some(node),
-                            kind: "drop".into(),
-                            text: format!("n{from} → n{node} {} lost: n{node} is down", msg.label()),
-                        });
-                    }
-                    self.record_fate(id, MessageFate::DestinationDown);
+                    let msg = msg_ref(self.trace.wants_events(), *id, *from, node, msg);
+                    self.record_fate(msg.id, MessageFate::DestinationDown);
+                    self.trace.record(now, WorldEvent::DroppedAtDownNode { msg });
                 }
                 return;
             }
@@ -724,26 +718,22 @@ impl<P: Protocol> Sim<P> {
         let slot = &mut self.slots[node];
         let input = match kind {
             EventKind::Deliver { from, msg, id, .. } => {
-                self.trace.hash((now, 1u8, from, node, id));
-                if self.trace.wants_text() {
-                    self.trace.push(TraceEntry {
-                        time: now,
-                        node: Some(node),
-                        kind: "deliver".into(),
-                        text: format!("n{from} → n{node} {}", msg.label()),
-                    });
-                }
+                self.trace.record(
+                    now,
+                    WorldEvent::Delivered { msg: msg_ref(self.trace.wants_events(), id, from, node, &msg) },
+                );
                 self.record_fate(id, MessageFate::Delivered);
                 Input::Message { from, msg }
             }
             EventKind::Timer { id, .. } => {
                 let Some(pos) = slot.timers.iter().position(|(tid, _)| *tid == id) else { return };
                 let (_, timer) = slot.timers.swap_remove(pos);
-                self.trace.hash((now, 2u8, node, &timer));
+                self.trace.record(now, WorldEvent::TimerFired { node });
+                self.trace.hash(&timer);
                 Input::Timer(timer)
             }
             EventKind::Request { req, .. } => {
-                self.trace.hash((now, 4u8, node, req.op));
+                self.trace.record(now, WorldEvent::RequestArrived { node, op: req.op });
                 if let Some(a) =
                     req.op.checked_sub(self.history.first_id()).and_then(|i| self.accepted.get_mut(i as usize))
                 {
@@ -786,11 +776,16 @@ impl<P: Protocol> Sim<P> {
         let term = p.term();
         match self.open_span[node] {
             Some(i) if leading && self.spans[i].term == term => return,
-            Some(_) => self.open_span[node] = None,
+            Some(i) => {
+                self.open_span[node] = None;
+                let term = self.spans[i].term;
+                self.trace.record(self.now, WorldEvent::LeaderLost { node, term });
+            }
             None if !leading => return,
             None => {}
         }
         if leading {
+            self.trace.record(self.now, WorldEvent::LeaderElected { node, term });
             self.open_span[node] = Some(self.spans.len());
             self.spans.push(LeaderSpan { node, term, start: self.now, last_ack: None });
             if let Some(ep) = self.open_failover.map(|i| &mut self.metrics.failovers[i]) {
@@ -908,21 +903,11 @@ impl<P: Protocol> Sim<P> {
         }
         self.track_role(node);
         self.check_now();
-        if self.trace.wants_text() {
+        if self.trace.wants_events() {
             let risk = self.only_on_down_nodes();
             if !risk.is_empty() {
-                let ops: Vec<String> = risk.iter().take(5).map(|a| format!("op{}", a.ops[0])).collect();
-                self.trace.push(TraceEntry {
-                    time: self.now,
-                    node: Some(node),
-                    kind: "at_risk".into(),
-                    text: format!(
-                        "{} acknowledged writes ({}{}) now exist only on nodes that are down: lost unless they come back",
-                        risk.len(),
-                        ops.join(", "),
-                        if risk.len() > 5 { ", …" } else { "" }
-                    ),
-                });
+                let ops = risk.iter().take(5).map(|a| a.ops[0]).collect();
+                self.trace.show(self.now, WorldEvent::AtRisk { node, count: risk.len(), ops });
             }
         }
     }
@@ -935,20 +920,14 @@ impl<P: Protocol> Sim<P> {
                 self.next_msg += 1;
                 let id = self.next_msg;
                 let fate = self.net.route(node, to, now, self.slots[node].slow, &mut self.rng);
-                self.trace.hash((now, 5u8, node, to, id, &msg));
-                if self.trace.wants_text() {
-                    let (kind, why) = match fate {
-                        Fate::Deliver { .. } => ("send", String::new()),
-                        Fate::Cut => ("drop", " dropped: link cut".to_string()),
-                        Fate::Lost => ("drop", " lost in the network".to_string()),
-                    };
-                    self.trace.push(TraceEntry {
-                        time: now,
-                        node: Some(node),
-                        kind: kind.into(),
-                        text: format!("n{node} → n{to} {}{why}", msg.label()),
-                    });
-                }
+                let send_fate = match fate {
+                    Fate::Deliver { .. } => SendFate::OnItsWay,
+                    Fate::Cut => SendFate::Cut,
+                    Fate::Lost => SendFate::Lost,
+                };
+                let sent = msg_ref(self.trace.wants_events(), id, node, to, &msg);
+                self.trace.record(now, WorldEvent::Sent { msg: sent, fate: send_fate });
+                self.trace.hash(&msg);
                 if self.message_capacity > 0 {
                     let (arrived, f) = match fate {
                         Fate::Deliver { at, .. } => (Some(at), MessageFate::InFlight),
@@ -983,7 +962,7 @@ impl<P: Protocol> Sim<P> {
                 self.send_reply(node, op, reply)
             }
             Effect::Superseded { key, lost, by } => {
-                self.trace.hash((now, 14u8, node, key, lost, by));
+                self.trace.record(now, WorldEvent::Superseded { node, key, lost, by });
                 if let (Some(&l), Some(&b)) = (self.writer.get(&lost), self.writer.get(&by)) {
                     let state = self.history.get(l).map(|o| (o.is_ok(), o.completion.is_none()));
                     match state {
@@ -996,21 +975,12 @@ impl<P: Protocol> Sim<P> {
                 }
             }
             Effect::PowerOff { node: target } => {
-                self.trace.hash((now, 12u8, node, target));
                 if target < self.nodes.len() && target != node {
-                    if self.trace.wants_text() {
-                        self.trace.push(TraceEntry {
-                            time: now,
-                            node: Some(target),
-                            kind: "power_off".into(),
-                            text: format!("n{node} powers off n{target} (STONITH)"),
-                        });
-                    }
+                    self.trace.record(now, WorldEvent::PoweredOff { by: node, node: target });
                     self.crash_node(target);
                 }
             }
             Effect::Note(note) => {
-                self.trace.hash((now, 6u8, node, &note));
                 let kind = note.kind();
                 if matches!(note, Note::Suspect { .. }) {
                     if let Some(ep) = self.open_failover.map(|i| &mut self.metrics.failovers[i]) {
@@ -1020,25 +990,14 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
                 *self.metrics.notes.entry(kind.as_str()).or_default() += 1;
+                let event = WorldEvent::Note { node, note };
                 if self.message_capacity > 0 && kind.is_resolution() {
                     if self.resolutions.len() >= self.message_capacity.min(100) {
                         self.resolutions.pop_front();
                     }
-                    self.resolutions.push_back(TraceEntry {
-                        time: now,
-                        node: Some(node),
-                        kind: kind.as_str().into(),
-                        text: note.to_string(),
-                    });
+                    self.resolutions.push_back(TraceEntry { time: now, event: event.clone() });
                 }
-                if self.trace.wants_text() {
-                    self.trace.push(TraceEntry {
-                        time: now,
-                        node: Some(node),
-                        kind: kind.as_str().into(),
-                        text: note.to_string(),
-                    });
-                }
+                self.trace.record(now, event);
             }
         }
     }
@@ -1047,19 +1006,9 @@ impl<P: Protocol> Sim<P> {
         let Some(o) = self.history.get(op) else { return };
         let home = self.clients[o.client].node;
         let delay = self.path_delay(node, home);
-        self.trace.hash((self.now, 7u8, node, op, delay.is_some()));
-        match delay {
-            Some(d) => self.push(self.now + d, EventKind::Reply { op, reply }),
-            None => {
-                if self.trace.wants_text() {
-                    self.trace.push(TraceEntry {
-                        time: self.now,
-                        node: Some(node),
-                        kind: "drop".into(),
-                        text: format!("reply to op{op} lost on the way n{node} → client at n{home}"),
-                    });
-                }
-            }
+        self.trace.record(self.now, WorldEvent::Replied { op, node, client_node: home, arrives: delay.is_some() });
+        if let Some(d) = delay {
+            self.push(self.now + d, EventKind::Reply { op, reply });
         }
     }
 
@@ -1280,15 +1229,7 @@ impl<P: Protocol> Sim<P> {
             }
         }
         self.clients[client].pending.insert(id);
-        self.trace.hash((self.now, 8u8, client, node, &kind));
-        if self.trace.wants_text() {
-            self.trace.push(TraceEntry {
-                time: self.now,
-                node: Some(node),
-                kind: "invoke".into(),
-                text: format!("client {client} op{id}: {} at n{node}", kind.describe()),
-            });
-        }
+        self.trace.record(self.now, WorldEvent::Invoked { op: id, client, node, kind: kind.clone() });
         let timeout = self.clients[client].timeout;
         self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
         let quorum = self.next_quorum.take();
@@ -1352,7 +1293,7 @@ impl<P: Protocol> Sim<P> {
                 if let Some(o) = self.history.get_mut(op) {
                     o.node = leader;
                 }
-                self.trace.hash((self.now, 13u8, op, leader));
+                self.trace.record(self.now, WorldEvent::Redirected { op, to: leader });
                 if let Some(d) = self.path_delay(home, leader) {
                     let req = Request {
                         op,
@@ -1410,26 +1351,9 @@ impl<P: Protocol> Sim<P> {
             Outcome::Fail { .. } => self.metrics.failed += 1,
             Outcome::Unknown => self.metrics.unknown += 1,
         }
-        self.trace.hash((now, 9u8, op, &outcome));
-        if self.trace.wants_text() {
-            let what = match &outcome {
-                Outcome::Ok { values } if !is_write => {
-                    format!("ok [{}]", values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", "))
-                }
-                Outcome::Ok { .. } => "ok".into(),
-                Outcome::Fail { reason } => format!("failed: {reason}"),
-                Outcome::Unknown => match &why {
-                    Some(reason) => format!("outcome unknown ({reason}): it may have taken effect"),
-                    None => "timed out: outcome unknown".into(),
-                },
-            };
-            self.trace.push(TraceEntry {
-                time: now,
-                node: Some(o.node),
-                kind: "complete".into(),
-                text: format!("op{op} {what} after {:.3} ms", to_ms(latency)),
-            });
-        }
+        let event =
+            WorldEvent::Completed { op, node: o.node, is_write, outcome: outcome.clone(), why: why.clone(), latency };
+        self.trace.record(now, event);
         let undelivered = matches!(outcome, Outcome::Unknown) && !self.request_may_arrive(op);
         let Some(o) = self.history.get_mut(op) else { return };
         o.completion = Some(Completion { time: now, outcome, why, undelivered });
@@ -1573,15 +1497,13 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn record_anomaly(&mut self, a: Anomaly) {
-        self.trace.hash((a.time, 10u8, a.kind, &a.ops));
-        if self.trace.wants_text() {
-            self.trace.push(TraceEntry {
-                time: a.time,
-                node: a.nodes.first().copied(),
-                kind: a.kind.name().into(),
-                text: a.explanation.clone(),
-            });
-        }
+        let event = WorldEvent::Anomaly {
+            kind: a.kind,
+            ops: a.ops.clone(),
+            nodes: Nodes(a.nodes.clone()),
+            explanation: Explanation(if self.trace.wants_events() { a.explanation.clone() } else { String::new() }),
+        };
+        self.trace.record(a.time, event);
         self.anomalies.push(a);
         if self.compaction.is_some() && self.anomalies.len() > MAX_KEPT_ANOMALIES {
             let extra = self.anomalies.len() - MAX_KEPT_ANOMALIES / 2;
@@ -1662,15 +1584,7 @@ impl<P: Protocol> Sim<P> {
         if !matches!(command, Command::Read { .. }) {
             self.last_disturbance = now;
         }
-        self.trace.hash((now, 11u8, command.name()));
-        if self.trace.wants_text() {
-            self.trace.push(TraceEntry {
-                time: now,
-                node: None,
-                kind: "command".into(),
-                text: serde_json::to_string(&command).unwrap_or_default(),
-            });
-        }
+        self.trace.record(now, WorldEvent::Command(Applied(Box::new(command.clone()))));
         match command {
             Command::Crash { node } => self.crash_node(node),
             Command::Restart { node } => {
@@ -1678,8 +1592,12 @@ impl<P: Protocol> Sim<P> {
                     self.slots[node].health = Health::Up;
                     self.step_node(node, Input::Start);
                 } else {
-                    let why = if self.slots[node].health == Health::Paused { "paused (resume it)" } else { "running" };
-                    self.no_effect(node, format!("restart n{node} does nothing: it is {why}, not crashed"));
+                    let why = if self.slots[node].health == Health::Paused {
+                        Inapplicable::Paused
+                    } else {
+                        Inapplicable::Running
+                    };
+                    self.no_effect(node, "restart", why);
                 }
             }
             Command::Pause { node } => {
@@ -1687,13 +1605,17 @@ impl<P: Protocol> Sim<P> {
                     self.maybe_leader_failure(node, "pause");
                     self.slots[node].health = Health::Paused;
                 } else {
-                    let why = if self.slots[node].health == Health::Paused { "already paused" } else { "down" };
-                    self.no_effect(node, format!("pause n{node} does nothing: it is {why}"));
+                    let why = if self.slots[node].health == Health::Paused {
+                        Inapplicable::AlreadyPaused
+                    } else {
+                        Inapplicable::Down
+                    };
+                    self.no_effect(node, "pause", why);
                 }
             }
             Command::Resume { node } => {
                 if self.slots[node].health != Health::Paused {
-                    self.no_effect(node, format!("resume n{node} does nothing: it was not paused"));
+                    self.no_effect(node, "resume", Inapplicable::NotPaused);
                 } else {
                     self.slots[node].health = Health::Up;
                     let inbox = std::mem::take(&mut self.slots[node].inbox);
@@ -1793,16 +1715,13 @@ impl<P: Protocol> Sim<P> {
                 Admin::Promote => "promote",
                 Admin::Demote => "demote",
             };
-            self.no_effect(node, format!("{what} n{node} does nothing: it is not running"));
+            self.no_effect(node, what, Inapplicable::NotRunning);
         }
     }
 
-    /// A command that changed nothing says why in the trace's text (the note is not part of
-    /// the trace hash, so recording text never changes a hash).
-    fn no_effect(&mut self, node: NodeId, why: String) {
-        if self.trace.wants_text() {
-            self.trace.push(TraceEntry { time: self.now, node: Some(node), kind: "note".into(), text: why });
-        }
+    /// A command that changed nothing says why.
+    fn no_effect(&mut self, node: NodeId, command: &'static str, because: Inapplicable) {
+        self.trace.record(self.now, WorldEvent::NoEffect { node, command, because });
     }
 
     fn start_workload(&mut self, cfg: WorkloadConfig) {
@@ -1969,5 +1888,17 @@ fn linearizability_config() -> crate::checkers::linearizability::CheckConfig {
         window_trial_budget: 20_000,
         window_budget: 200_000,
         ..Default::default()
+    }
+}
+
+/// How an event refers to a message (its label only when the log is kept).
+fn msg_ref<M: Message>(wants_label: bool, id: u64, from: NodeId, to: NodeId, msg: &M) -> MessageRef {
+    MessageRef {
+        id,
+        from,
+        to,
+        kind: msg.kind(),
+        op: msg.op(),
+        label: if wants_label { msg.label() } else { String::new() },
     }
 }

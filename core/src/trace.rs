@@ -1,28 +1,55 @@
-//! The trace: everything that happened, with times. Every event feeds a running hash (the
-//! trace hash that proves two runs identical); the most recent entries are also kept as text
-//! for the event log, up to a fixed capacity, so memory stays bounded.
+//! The trace: everything that happened, with times, as typed [`WorldEvent`]s. Every event
+//! feeds a running hash (the trace hash that proves two runs identical); the most recent
+//! shown events are also kept for the event log, up to a fixed capacity, so memory stays
+//! bounded. Keeping them never changes the hash.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
+use crate::event::{EventKind, WorldEvent};
 use crate::hash::StableHasher;
 use crate::protocol::NodeId;
 use crate::time::Time;
 
-/// One line of the event log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One line of the event log: an event and when it happened.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceEntry {
     pub time: Time,
-    pub node: Option<NodeId>,
-    /// snake_case: `send`, `deliver`, `drop`, `timer`, `request`, `reply`, `invoke`, `complete`,
-    /// `command`, or a protocol note kind such as `semi_sync_fallback`.
-    pub kind: String,
-    pub text: String,
+    pub event: WorldEvent,
 }
 
-/// Running hash plus a bounded window of recent entries.
+impl TraceEntry {
+    pub fn kind(&self) -> EventKind {
+        self.event.kind()
+    }
+    pub fn node(&self) -> Option<NodeId> {
+        self.event.node()
+    }
+}
+
+impl fmt::Display for TraceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.event.fmt(f)
+    }
+}
+
+/// Written as `{time, node, kind, text}` (the command line's `--trace` output).
+impl Serialize for TraceEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("TraceEntry", 4)?;
+        s.serialize_field("time", &self.time)?;
+        s.serialize_field("node", &self.node())?;
+        s.serialize_field("kind", self.kind().name())?;
+        s.serialize_field("text", &self.event.to_string())?;
+        s.end()
+    }
+}
+
+/// Running hash plus a bounded window of recent events.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     hasher: StableHasher,
@@ -36,21 +63,36 @@ impl Trace {
         Trace { capacity, ..Default::default() }
     }
 
-    /// Feeds a structured event into the hash.
-    pub fn hash<H: Hash>(&mut self, event: H) {
-        event.hash(&mut self.hasher);
+    /// Records an event: it feeds the hash, and the log keeps it when it is shown and the log
+    /// is kept.
+    pub fn record(&mut self, time: Time, event: WorldEvent) {
+        (time, &event).hash(&mut self.hasher);
+        if self.capacity > 0 && event.shown() {
+            self.keep(TraceEntry { time, event });
+        }
     }
 
-    /// Whether text entries are being kept (build them only then).
-    pub fn wants_text(&self) -> bool {
+    /// Feeds data that goes with the last recorded event into the hash (a message's or a
+    /// timer's contents, which only its protocol knows how to hash).
+    pub fn hash<H: Hash>(&mut self, data: H) {
+        data.hash(&mut self.hasher);
+    }
+
+    /// Keeps an event in the log without hashing it: only for what is worked out just
+    /// because the log is kept (see [`Trace::wants_events`]).
+    pub fn show(&mut self, time: Time, event: WorldEvent) {
+        if self.capacity > 0 {
+            self.keep(TraceEntry { time, event });
+        }
+    }
+
+    /// Whether events are being kept (build display-only parts, such as message labels, only
+    /// then).
+    pub fn wants_events(&self) -> bool {
         self.capacity > 0
     }
 
-    /// Keeps a text entry (dropping the oldest beyond capacity).
-    pub fn push(&mut self, entry: TraceEntry) {
-        if self.capacity == 0 {
-            return;
-        }
+    fn keep(&mut self, entry: TraceEntry) {
         if self.recent.len() == self.capacity {
             self.recent.pop_front();
         }

@@ -111,11 +111,11 @@ pub fn Conflicts(props: &PanelProps) -> Html {
                         let cb = props.on_action.clone();
                         let t = e.time;
                         html! {
-                            <li data-kind={e.kind.clone()}>
+                            <li data-kind={e.kind().name()}>
                                 <button type="button" class="link-button when" title="Go to this instant"
                                     onclick={Callback::from(move |_: MouseEvent| cb.emit(Action::Seek(t)))}>{format_time(e.time)}</button>
-                                <span class="ev-kind">{resolution_word(&e.kind)}</span>
-                                <span class="ev-text">{&e.text}</span>
+                                <span class="ev-kind">{resolution_word(e.kind())}</span>
+                                <span class="ev-text">{e.to_string()}</span>
                             </li>
                         }
                     }) }
@@ -151,15 +151,16 @@ pub fn Conflicts(props: &PanelProps) -> Html {
 }
 
 /// What a resolution note did, in a word or two.
-fn resolution_word(kind: &str) -> &'static str {
+fn resolution_word(kind: replicalab_core::event::EventKind) -> &'static str {
+    use replicalab_core::event::EventKind::Note;
     use replicalab_core::note::NoteKind;
-    match NoteKind::from_name(kind) {
-        Some(NoteKind::Merge) => "merged",
-        Some(NoteKind::LwwDiscard) => "last write wins",
-        Some(NoteKind::Conflict) => "siblings kept",
-        Some(NoteKind::ReadRepair) => "read repair",
-        Some(NoteKind::Discarded) => "log suffix discarded",
-        Some(NoteKind::Resurrected) => "delete undone",
+    match kind {
+        Note(NoteKind::Merge) => "merged",
+        Note(NoteKind::LwwDiscard) => "last write wins",
+        Note(NoteKind::Conflict) => "siblings kept",
+        Note(NoteKind::ReadRepair) => "read repair",
+        Note(NoteKind::Discarded) => "log suffix discarded",
+        Note(NoteKind::Resurrected) => "delete undone",
         _ => "resolved",
     }
 }

@@ -8,7 +8,7 @@ use replicalab_core::time::Time;
 use replicalab_core::view::Family;
 use yew::prelude::*;
 
-use crate::derive::{mentions_op, quorum_of, FaultSpan, OpStatus};
+use crate::derive::{quorum_of, FaultSpan, OpStatus};
 use crate::format::format_time;
 use crate::state::{Action, Selection, Shared};
 
@@ -226,22 +226,19 @@ pub fn EventLog(props: &TimelineProps) -> Html {
         _ => None,
     };
     let is_message_line = |e: &replicalab_core::trace::TraceEntry| {
-        message.is_some_and(|f| {
-            (e.time == f.sent || Some(e.time) == f.arrived)
-                && matches!(e.kind.as_str(), "send" | "deliver" | "drop")
-                && e.text.starts_with(&format!("n{} → n{} {}", f.from, f.to, f.label))
-        })
+        message.is_some_and(|f| e.event.message().is_some_and(|m| m.id == f.id))
     };
     let rows = s.panels.log.iter().rev().take(80).enumerate().map(|(k, e)| {
-        let hot = op.is_some_and(|op| mentions_op(&e.text, op)) || (node.is_some() && e.node == node) || is_message_line(e);
+        let hot = op.is_some_and(|op| e.event.ops().contains(&op)) || (node.is_some() && e.node() == node) || is_message_line(e);
+        let kind = e.kind().name();
         let cb = props.on_action.clone();
         let t = e.time;
         let onclick = Callback::from(move |_: MouseEvent| cb.emit(Action::Seek(t)));
         html! {
-            <li key={k} class={classes!(format!("ev-{}", e.kind), hot.then_some("hot"))} data-kind={e.kind.clone()}>
+            <li key={k} class={classes!(format!("ev-{kind}"), hot.then_some("hot"))} data-kind={kind}>
                 <button type="button" class="link-button when" title="Go to this instant" {onclick}>{format_time(e.time)}</button>
-                <span class="ev-kind">{&e.kind}</span>
-                <span class="ev-text">{&e.text}</span>
+                <span class="ev-kind">{kind}</span>
+                <span class="ev-text">{e.to_string()}</span>
             </li>
         }
     });
