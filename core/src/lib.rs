@@ -30,6 +30,7 @@ pub mod compare;
 pub mod crdt;
 pub mod event;
 pub mod explore;
+pub mod faults;
 pub mod formats;
 pub mod hash;
 pub mod history;

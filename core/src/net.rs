@@ -288,6 +288,36 @@ impl Network {
         }
     }
 
+    /// The groups of nodes that can talk to each other both ways, directly or through others
+    /// (one group when nothing is cut); each sorted, in order of their lowest node.
+    pub fn groups(&self) -> Vec<Vec<usize>> {
+        let apart = |a: usize, b: usize| self.link(a, b).cut || self.link(b, a).cut;
+        let mut group = vec![usize::MAX; self.n];
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for start in 0..self.n {
+            if group[start] != usize::MAX {
+                continue;
+            }
+            let g = groups.len();
+            let mut members = vec![start];
+            group[start] = g;
+            let mut i = 0;
+            while i < members.len() {
+                let a = members[i];
+                for (b, slot) in group.iter_mut().enumerate() {
+                    if *slot == usize::MAX && a != b && !apart(a, b) {
+                        *slot = g;
+                        members.push(b);
+                    }
+                }
+                i += 1;
+            }
+            members.sort_unstable();
+            groups.push(members);
+        }
+        groups
+    }
+
     /// Restores every cut link.
     pub fn heal(&mut self) {
         for l in &mut self.links {
@@ -316,6 +346,24 @@ mod tests {
     fn mean(l: &Latency, n: usize) -> f64 {
         let mut rng = SimRng::new(9);
         (0..n).map(|_| l.sample(&mut rng) as f64).sum::<f64>() / n as f64 / 1000.0
+    }
+
+    #[test]
+    fn groups_follow_two_way_cuts() {
+        let net = |n: usize, cuts: &[(usize, usize)]| {
+            let mut net = Network::new(n, &LinkConfig::default());
+            for &(a, b) in cuts {
+                net.link_mut(a, b).cut = true;
+            }
+            net.groups()
+        };
+        assert_eq!(net(3, &[]), vec![vec![0, 1, 2]]);
+        // n0 cut off both ways from n1 and n2.
+        assert_eq!(net(3, &[(0, 1), (1, 0), (0, 2), (2, 0)]), vec![vec![0], vec![1, 2]]);
+        // A one-way cut still splits the pair (they cannot talk both ways).
+        assert_eq!(net(2, &[(0, 1)]), vec![vec![0], vec![1]]);
+        // Connected through a third node: one group.
+        assert_eq!(net(3, &[(0, 1), (1, 0)]), vec![vec![0, 1, 2]]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::checkers::session::{RegisterModel, SessionChecker};
 use crate::checkers::stale_read::StaleReadChecker;
 use crate::checkers::{lost_write, Anomaly, AnomalyKind};
 use crate::event::{Applied, Explanation, Inapplicable, MessageRef, SendFate, WorldEvent};
+use crate::faults::FaultLog;
 use crate::history::{Completion, History, Operation, Outcome};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
@@ -260,6 +261,8 @@ pub struct Sim<P: Protocol> {
     /// Writes that conflict resolution discarded before they were acknowledged, with the write
     /// that beat them: (lost, by).
     superseded_unacked: Vec<(OpId, OpId)>,
+    /// When each fault was in force.
+    faults: FaultLog,
     /// Compaction settings (`None`: keep everything). See [`Sim::set_compaction`].
     compaction: Option<Compaction>,
     /// Anomalies compaction dropped from the front of `anomalies`, and their kinds.
@@ -410,6 +413,7 @@ impl<P: Protocol> Sim<P> {
             next_quorum: None,
             quorums: BTreeMap::new(),
             superseded_unacked: Vec::new(),
+            faults: FaultLog::default(),
             compaction: Some(Compaction::default()),
             anomalies_dropped: 0,
             dropped_anomaly_counts: BTreeMap::new(),
@@ -885,10 +889,12 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    fn crash_node(&mut self, node: NodeId) {
+    /// A node goes down: it crashed, or node `by` powered it off.
+    fn crash_node(&mut self, node: NodeId, by: Option<NodeId>) {
         if self.slots[node].health == Health::Crashed {
             return;
         }
+        self.faults.down(self.now, node, by);
         self.maybe_leader_failure(node, "crash");
         self.nodes[node].crash();
         let slot = &mut self.slots[node];
@@ -977,7 +983,7 @@ impl<P: Protocol> Sim<P> {
             Effect::PowerOff { node: target } => {
                 if target < self.nodes.len() && target != node {
                     self.trace.record(now, WorldEvent::PoweredOff { by: node, node: target });
-                    self.crash_node(target);
+                    self.crash_node(target, Some(node));
                 }
             }
             Effect::Note(note) => {
@@ -1586,9 +1592,10 @@ impl<P: Protocol> Sim<P> {
         }
         self.trace.record(now, WorldEvent::Command(Applied(Box::new(command.clone()))));
         match command {
-            Command::Crash { node } => self.crash_node(node),
+            Command::Crash { node } => self.crash_node(node, None),
             Command::Restart { node } => {
                 if self.slots[node].health == Health::Crashed {
+                    self.faults.restarted(now, node);
                     self.slots[node].health = Health::Up;
                     self.step_node(node, Input::Start);
                 } else {
@@ -1603,6 +1610,7 @@ impl<P: Protocol> Sim<P> {
             Command::Pause { node } => {
                 if self.slots[node].health == Health::Up {
                     self.maybe_leader_failure(node, "pause");
+                    self.faults.paused(now, node);
                     self.slots[node].health = Health::Paused;
                 } else {
                     let why = if self.slots[node].health == Health::Paused {
@@ -1617,6 +1625,7 @@ impl<P: Protocol> Sim<P> {
                 if self.slots[node].health != Health::Paused {
                     self.no_effect(node, "resume", Inapplicable::NotPaused);
                 } else {
+                    self.faults.resumed(now, node);
                     self.slots[node].health = Health::Up;
                     let inbox = std::mem::take(&mut self.slots[node].inbox);
                     for kind in inbox {
@@ -1627,14 +1636,22 @@ impl<P: Protocol> Sim<P> {
             }
             Command::Slow { node, factor } => {
                 self.slots[node].slow = ((factor * 1000.0 + 0.5) as u64).max(1);
+                self.faults.slowed(now, node, self.slots[node].slow);
             }
             Command::Clock { node, skew_ms, drift_ppm } => {
                 let slot = &mut self.slots[node];
                 slot.skew = (skew_ms * 1000.0).round() as i64;
                 slot.drift_ppb = (drift_ppm * 1000.0).round() as i64;
+                let (skew, drift) = (slot.skew, slot.drift_ppb);
+                self.faults.clock(now, node, skew, drift);
             }
             Command::Partition { groups } => {
+                let before = self.net.cut_links().len();
                 self.net.partition(&groups);
+                if self.net.cut_links().len() > before {
+                    // (A partition that cuts nothing new is no fault.)
+                    self.faults.partitioned(now, &groups);
+                }
                 self.leaders_cut_off();
             }
             Command::Cut { from, to, both } => {
@@ -1642,16 +1659,24 @@ impl<P: Protocol> Sim<P> {
                 if both {
                     self.net.link_mut(to, from).cut = true;
                 }
+                self.faults.cut(now, from, to, both);
                 self.leaders_cut_off();
             }
-            Command::Heal {} => self.net.heal(),
+            Command::Heal {} => {
+                self.net.heal();
+                self.faults.healed(now);
+            }
             Command::Uncut { from, to, both } => {
                 self.net.link_mut(from, to).cut = false;
                 if both {
                     self.net.link_mut(to, from).cut = false;
                 }
+                self.faults.uncut(now, from, to, both);
             }
             Command::Link { from, to, both, latency, loss, duplicate } => {
+                if let Some(p) = loss {
+                    self.faults.loss(now, from, to, probability_ppm(p));
+                }
                 let mut dirs = vec![(from, to)];
                 if both {
                     dirs.push((to, from));
@@ -1867,6 +1892,10 @@ impl<P: Protocol> Sim<P> {
             clients,
             anomalies: self.anomalies[start..].to_vec(),
             ops_total: self.history.len(),
+            faults: self.faults.spans().to_vec(),
+            groups: self.net.groups(),
+            workload: self.workload.is_some(),
+            next_event: self.next_event_time(),
         }
     }
 

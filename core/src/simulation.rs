@@ -100,6 +100,10 @@ impl Simulation {
     pub fn view(&self) -> View {
         each!(self, s => s.view())
     }
+    /// When the next event is due (none: nothing left to happen).
+    pub fn next_event_time(&self) -> Option<Time> {
+        each!(self, s => s.next_event_time())
+    }
     pub fn trace_hash(&self) -> String {
         each!(self, s => s.trace_hash())
     }

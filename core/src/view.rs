@@ -202,4 +202,12 @@ pub struct View {
     /// Anomalies found so far, newest last (the most recent ones only).
     pub anomalies: Vec<Anomaly>,
     pub ops_total: usize,
+    /// Every fault so far, with when it was in force.
+    pub faults: Vec<crate::faults::FaultSpan>,
+    /// Which nodes can talk to each other both ways (one group when nothing is cut).
+    pub groups: Vec<Vec<NodeId>>,
+    /// Whether a workload is generating operations.
+    pub workload: bool,
+    /// When the next event is due (none: nothing left to happen).
+    pub next_event: Option<Time>,
 }

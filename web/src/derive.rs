@@ -6,10 +6,9 @@
 use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::protocol::MessageKind;
 use replicalab_core::protocol::{NodeId, OpId};
-use replicalab_core::scenario::Command;
-use replicalab_core::time::{from_ms, Time};
+use replicalab_core::time::Time;
 use replicalab_core::trace::TraceEntry;
-use replicalab_core::view::{LinkView, MessageFate, MessageRecord};
+use replicalab_core::view::{MessageFate, MessageRecord};
 use replicalab_core::Simulation;
 
 /// Operations kept in a snapshot (the newest).
@@ -202,121 +201,6 @@ pub fn quorum_of(op: &OpRow, flights: &[Flight]) -> QuorumView {
     q
 }
 
-/// What a fault interval is about, for its colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    Crash,
-    Pause,
-    Network,
-    Slow,
-    Clock,
-}
-
-impl FaultKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            FaultKind::Crash => "crash",
-            FaultKind::Pause => "pause",
-            FaultKind::Network => "network",
-            FaultKind::Slow => "slow",
-            FaultKind::Clock => "clock",
-        }
-    }
-}
-
-/// An interval during which a fault was in force; `end: None` means still in force.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FaultSpan {
-    pub kind: FaultKind,
-    pub start: Time,
-    pub end: Option<Time>,
-    pub label: String,
-}
-
-/// Fault intervals from the commands applied so far (`(time, command)`, in time order).
-pub fn fault_spans<'a>(commands: impl IntoIterator<Item = (Time, &'a Command)>) -> Vec<FaultSpan> {
-    let mut spans: Vec<FaultSpan> = Vec::new();
-    let close = |spans: &mut Vec<FaultSpan>, t: Time, pred: &dyn Fn(&FaultSpan) -> bool| {
-        for s in spans.iter_mut().filter(|s| s.end.is_none() && pred(s)) {
-            s.end = Some(t);
-        }
-    };
-    for (t, c) in commands {
-        let open = |kind, label: String| FaultSpan { kind, start: t, end: None, label };
-        match c {
-            Command::Crash { node }
-                if !spans
-                    .iter()
-                    .any(|s| s.end.is_none() && s.kind == FaultKind::Crash && s.label == node_crashed(*node)) =>
-            {
-                spans.push(open(FaultKind::Crash, node_crashed(*node)));
-            }
-            Command::Restart { node } => close(&mut spans, t, &|s| s.label == node_crashed(*node)),
-            Command::Pause { node } => spans.push(open(FaultKind::Pause, format!("n{node} paused"))),
-            Command::Resume { node } => close(&mut spans, t, &|s| s.label == format!("n{node} paused")),
-            Command::Partition { groups } => {
-                close(&mut spans, t, &|s| s.kind == FaultKind::Network && s.label.starts_with("partition"));
-                let text = groups
-                    .iter()
-                    .map(|g| g.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(" "))
-                    .collect::<Vec<_>>()
-                    .join(" | ");
-                spans.push(open(FaultKind::Network, format!("partition {text}")));
-            }
-            Command::Cut { from, to, both } => {
-                let arrow = if *both { "↔" } else { "→" };
-                spans.push(open(FaultKind::Network, format!("cut n{from} {arrow} n{to}")));
-            }
-            Command::Heal {} => close(&mut spans, t, &|s| s.kind == FaultKind::Network && !s.label.starts_with("loss")),
-            Command::Uncut { from, to, both } => {
-                let (a, b) = (*from, *to);
-                let both_ways =
-                    |s: &FaultSpan| s.label == format!("cut n{a} ↔ n{b}") || s.label == format!("cut n{b} ↔ n{a}");
-                let was_both = spans.iter().any(|s| s.end.is_none() && both_ways(s));
-                close(&mut spans, t, &|s| both_ways(s) || s.label == format!("cut n{a} → n{b}"));
-                if *both {
-                    close(&mut spans, t, &|s| s.label == format!("cut n{b} → n{a}"));
-                } else if was_both {
-                    spans.push(open(FaultKind::Network, format!("cut n{b} → n{a}")));
-                }
-            }
-            Command::Link { from, to, loss: Some(p), .. } => {
-                let label = format!("loss n{from}–n{to}");
-                close(&mut spans, t, &|s| s.label.starts_with(&label));
-                if *p > 0.0 {
-                    spans.push(open(FaultKind::Network, format!("{label} {:.0}%", p * 100.0)));
-                }
-            }
-            Command::Slow { node, factor } => {
-                close(&mut spans, t, &|s| s.kind == FaultKind::Slow && s.label.starts_with(&format!("n{node} ")));
-                if (*factor - 1.0).abs() > 1e-9 {
-                    spans.push(open(FaultKind::Slow, format!("n{node} slowed ×{factor}")));
-                }
-            }
-            Command::Clock { node, skew_ms, drift_ppm } => {
-                close(&mut spans, t, &|s| s.kind == FaultKind::Clock && s.label.starts_with(&format!("n{node} ")));
-                if *skew_ms != 0.0 || *drift_ppm != 0.0 {
-                    spans.push(open(FaultKind::Clock, format!("n{node} clock {skew_ms:+} ms")));
-                }
-            }
-            _ => {}
-        }
-    }
-    spans
-}
-
-fn node_crashed(node: NodeId) -> String {
-    format!("n{node} crashed")
-}
-
-/// Scenario commands (`at_ms`) with their times, for [`fault_spans`].
-pub fn timed(commands: &[replicalab_core::TimedCommand], until: Time) -> Vec<(Time, &Command)> {
-    let mut v: Vec<(Time, &Command)> =
-        commands.iter().map(|tc| (from_ms(tc.at_ms), &tc.command)).filter(|(t, _)| *t <= until).collect();
-    v.sort_by_key(|(t, _)| *t);
-    v
-}
-
 /// The replication lag chart: sample times and, per node, lag in milliseconds (`None` where
 /// the node had no lag to report: a leader, a crashed node).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -368,38 +252,6 @@ pub fn latency_histogram(sim: &Simulation) -> Vec<(u32, u32)> {
         }
     }
     buckets
-}
-
-/// Partition groups: nodes that can reach each other both ways over uncut links. One group
-/// when nothing is cut.
-pub fn partition_groups(n: usize, links: &[LinkView]) -> Vec<Vec<NodeId>> {
-    let cut = |a: NodeId, b: NodeId| {
-        links.iter().any(|l| l.cut && ((l.from == a && l.to == b) || (l.from == b && l.to == a)))
-    };
-    let mut group = vec![usize::MAX; n];
-    let mut groups: Vec<Vec<NodeId>> = Vec::new();
-    for start in 0..n {
-        if group[start] != usize::MAX {
-            continue;
-        }
-        let g = groups.len();
-        let mut members = vec![start];
-        group[start] = g;
-        let mut i = 0;
-        while i < members.len() {
-            let a = members[i];
-            for (b, slot) in group.iter_mut().enumerate() {
-                if *slot == usize::MAX && !cut(a, b) {
-                    *slot = g;
-                    members.push(b);
-                }
-            }
-            i += 1;
-        }
-        members.sort_unstable();
-        groups.push(members);
-    }
-    groups
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -474,39 +326,6 @@ mod tests {
         ];
         let q = quorum_of(&op, &flights);
         assert_eq!(q, QuorumView { coordinator: Some(0), asked: vec![1, 2], answered: vec![1] });
-    }
-
-    #[test]
-    fn fault_spans_open_and_close_with_commands() {
-        let cmds = [
-            (100, Command::Crash { node: 1 }),
-            (150, Command::Partition { groups: vec![vec![0], vec![1, 2]] }),
-            (200, Command::Restart { node: 1 }),
-            (250, Command::Slow { node: 2, factor: 5.0 }),
-            (300, Command::Heal {}),
-            (350, Command::Slow { node: 2, factor: 1.0 }),
-            (400, Command::Pause { node: 0 }),
-        ];
-        let spans = fault_spans(cmds.iter().map(|(t, c)| (*t, c)));
-        assert_eq!(spans.len(), 4);
-        assert_eq!((spans[0].kind, spans[0].start, spans[0].end), (FaultKind::Crash, 100, Some(200)));
-        assert_eq!(spans[1].label, "partition n0 | n1 n2");
-        assert_eq!(spans[1].end, Some(300));
-        assert_eq!((spans[2].kind, spans[2].end), (FaultKind::Slow, Some(350)));
-        assert_eq!((spans[3].kind, spans[3].end), (FaultKind::Pause, None));
-    }
-
-    #[test]
-    fn partition_groups_follow_two_way_cuts() {
-        let cut = |from, to| LinkView { from, to, cut: true, loss_ppm: 0 };
-        assert_eq!(partition_groups(3, &[]), vec![vec![0, 1, 2]]);
-        // n0 cut off both ways from n1 and n2.
-        let links = [cut(0, 1), cut(1, 0), cut(0, 2), cut(2, 0)];
-        assert_eq!(partition_groups(3, &links), vec![vec![0], vec![1, 2]]);
-        // A one-way cut still splits the pair (they cannot talk both ways).
-        assert_eq!(partition_groups(2, &[cut(0, 1)]), vec![vec![0], vec![1]]);
-        // Connected through a third node: one group.
-        assert_eq!(partition_groups(3, &[cut(0, 1), cut(1, 0)]), vec![vec![0, 1, 2]]);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use replicalab_core::trace::TraceEntry;
 use replicalab_core::view::{Health, Role};
 use replicalab_core::{Command, Scenario, Simulation, TimedCommand, View};
 
-use crate::derive::{self, FaultSpan, Flight, LagChart, OpRow};
+use crate::derive::{self, Flight, LagChart, OpRow};
 use crate::format::{default_speed_step, format_time, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
 
 /// Trace entries kept as text: the event log and the space-time diagram read them.
@@ -203,12 +203,8 @@ pub struct Snapshot {
     pub applied_commands: usize,
     /// Times the session forked (acted in the past).
     pub forks: u32,
-    pub faults: Vec<FaultSpan>,
-    /// Partition groups (one group when nothing is cut).
-    pub groups: Vec<Vec<NodeId>>,
     pub selection: Selection,
     pub marks: Vec<NodeId>,
-    pub workload: bool,
     /// Recent narration, newest last, with a running number.
     pub narration: Vec<(u64, String)>,
     /// How the family resolves conflicts, in words (for the conflicts panel).
@@ -475,7 +471,7 @@ impl Playground {
                 self.act(command);
             }
             Action::ToggleWorkload => {
-                let command = if self.snapshot.workload {
+                let command = if self.snapshot.view.workload {
                     Command::StopWorkload {}
                 } else {
                     // A default workload through the scenario format, so fields added to it
@@ -655,7 +651,7 @@ impl Playground {
 
     /// Processes one event, or the next recorded command when it comes first.
     fn step_one(&mut self) {
-        let next_event = next_event_time(&self.sim);
+        let next_event = self.sim.next_event_time();
         if let Some(r) = self.session.get(self.applied) {
             if next_event.is_none_or(|e| r.at < e) {
                 self.run_to(r.at);
@@ -798,20 +794,6 @@ impl Playground {
         s.session_commands = self.session.len();
         s.applied_commands = self.applied;
         s.forks = self.forks;
-        let now = self.sim.now();
-        let mut commands = derive::timed(&self.scenario.commands, now);
-        commands.extend(self.session[..self.applied].iter().map(|r| (r.at, &r.command)));
-        commands.sort_by_key(|(t, _)| *t);
-        s.faults = derive::fault_spans(commands.iter().copied());
-        let mut workload = self.scenario.workload.is_some();
-        for (_, c) in &commands {
-            match c {
-                Command::Workload(_) => workload = true,
-                Command::StopWorkload {} => workload = false,
-                _ => {}
-            }
-        }
-        s.workload = workload;
         self.selection = self.valid(self.selection);
         s.selection = self.selection;
         s.marks = self.marks.clone();
@@ -832,7 +814,6 @@ fn take_snapshot_parts(
     let m = sim.metrics();
     let view = sim.view();
     let panels = panels.unwrap_or_else(|| Rc::new(Panels::of(sim, selection)));
-    let groups = derive::partition_groups(view.nodes.len(), &view.links);
     Snapshot {
         events: sim.events(),
         trace_hash: sim.trace_hash(),
@@ -849,11 +830,8 @@ fn take_snapshot_parts(
         session_commands: 0,
         applied_commands: 0,
         forks: 0,
-        faults: Vec::new(),
-        groups,
         selection: Selection::None,
         marks: Vec::new(),
-        workload: false,
         narration: Vec::new(),
         resolution: resolution(scenario),
         view_options: ViewOptions::default(),
@@ -916,15 +894,6 @@ pub fn describe(command: &Command) -> String {
         Command::Demote { node } => format!("Asked n{node} to step down."),
         Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
         other => format!("Applied {}.", other.name().replace('_', " ")),
-    }
-}
-
-/// When the simulation's next event is due.
-fn next_event_time(sim: &Simulation) -> Option<Time> {
-    match sim {
-        Simulation::LeaderFollower(s) => s.next_event_time(),
-        Simulation::MultiLeader(s) => s.next_event_time(),
-        Simulation::Leaderless(s) => s.next_event_time(),
     }
 }
 
@@ -1370,7 +1339,7 @@ mod tests {
             play_to(&mut pg, 500 * MS);
             pg.update(Action::ToggleMark(0));
             pg.update(Action::PartitionMarked);
-            assert_eq!(pg.snapshot().groups, vec![vec![0], vec![1, 2]]);
+            assert_eq!(pg.snapshot().view.groups, vec![vec![0], vec![1, 2]]);
             assert!(pg.snapshot().marks.is_empty());
             play_to(&mut pg, 2_500 * MS);
             pg.snapshot().panels.anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::SplitBrain).count()
@@ -1457,19 +1426,19 @@ mod tests {
     #[test]
     fn the_workload_toggles_and_fault_spans_follow_commands() {
         let mut pg = playground("lf-async");
-        assert!(pg.snapshot().workload);
+        assert!(pg.snapshot().view.workload);
         play_to(&mut pg, 200 * MS);
         pg.update(Action::ToggleWorkload);
-        assert!(!pg.snapshot().workload);
+        assert!(!pg.snapshot().view.workload);
         let ops = pg.simulation().history().len();
         play_to(&mut pg, 600 * MS);
         assert!(pg.simulation().history().len() <= ops + 2);
         pg.update(Action::ToggleWorkload);
-        assert!(pg.snapshot().workload);
+        assert!(pg.snapshot().view.workload);
         pg.update(Action::Do(Command::Crash { node: 2 }));
         let s = pg.snapshot();
-        assert_eq!(s.faults.len(), 1);
-        assert_eq!(s.faults[0].start, 600 * MS);
-        assert_eq!(s.faults[0].end, None);
+        assert_eq!(s.view.faults.len(), 1);
+        assert_eq!(s.view.faults[0].start, 600 * MS);
+        assert_eq!(s.view.faults[0].end, None);
     }
 }

@@ -67,10 +67,10 @@ pub fn Actions(props: &ActionsProps) -> Html {
                     onclick={{ let cb = cb.clone(); Callback::from(move |_: MouseEvent| cb.emit(Action::Do(Command::Heal {}))) }}>
                     {"Heal all"}
                 </button>
-                if s.groups.len() > 1 {
+                if s.view.groups.len() > 1 {
                     <span class="groups" data-testid="groups">
                         {"Partition: "}
-                        { for s.groups.iter().enumerate().map(|(g, members)| html! {
+                        { for s.view.groups.iter().enumerate().map(|(g, members)| html! {
                             <span class={format!("group-chip group-{}", g % 4)}>
                                 { members.iter().map(|m| format!("n{m}")).collect::<Vec<_>>().join(" ") }
                             </span>

@@ -24,10 +24,10 @@ pub fn Charts(props: &ChartsProps) -> Html {
     let x = |t: u64| t.min(t1) as f64 / t1 as f64 * W;
     let max = lag.max_ms.max(1.0);
     let y = |ms: f64| H - 4.0 - ms / max * (H - 12.0);
-    let faults = s.faults.iter().map(|f| {
+    let faults = s.view.faults.iter().map(|f| {
         let a = x(f.start.max(t0));
         let b = x(f.end.unwrap_or(t1));
-        html! { <rect class={format!("fault fault-{}", f.kind.name())} x={a.to_string()} y="0" width={(b - a).max(1.5).to_string()} height={H.to_string()}><title>{&f.label}</title></rect> }
+        html! { <rect class={format!("fault fault-{}", f.kind.name())} x={a.to_string()} y="0" width={(b - a).max(1.5).to_string()} height={H.to_string()}><title>{f.label()}</title></rect> }
     });
     let lines = lag.series.iter().enumerate().map(|(node, series)| {
         // One polyline per stretch of samples where the node reported a lag.

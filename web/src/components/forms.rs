@@ -345,8 +345,8 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
             <div class="button-row">
                 <button type="button" data-testid="cl-write" onclick={issue(true)}>{"Write"}</button>
                 <button type="button" data-testid="cl-read" onclick={issue(false)}>{"Read"}</button>
-                <button type="button" data-testid="workload" aria-pressed={s.workload.to_string()} onclick={workload} title="Start or stop the workload (W)">
-                    {if s.workload { "Stop workload" } else { "Start workload" }}
+                <button type="button" data-testid="workload" aria-pressed={s.view.workload.to_string()} onclick={workload} title="Start or stop the workload (W)">
+                    {if s.view.workload { "Stop workload" } else { "Start workload" }}
                 </button>
             </div>
         </section>

@@ -183,8 +183,8 @@ pub fn Graph(props: &GraphProps) -> Html {
         }
     });
 
-    let partitioned = s.groups.len() > 1;
-    let group_of = |id: NodeId| s.groups.iter().position(|g| g.contains(&id)).unwrap_or(0);
+    let partitioned = s.view.groups.len() > 1;
+    let group_of = |id: NodeId| s.view.groups.iter().position(|g| g.contains(&id)).unwrap_or(0);
     let nodes = view.nodes.iter().enumerate().map(|(i, node)| {
         html! {
             <NodeGlyph key={i} node={node.clone()} centre={centres[i]} radius={r} show_labels={n <= 8}

@@ -8,9 +8,10 @@ use replicalab_core::time::Time;
 use replicalab_core::view::Family;
 use yew::prelude::*;
 
-use crate::derive::{quorum_of, FaultSpan, OpStatus};
+use crate::derive::{quorum_of, OpStatus};
 use crate::format::format_time;
 use crate::state::{Action, Selection, Shared};
+use replicalab_core::faults::FaultSpan;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -38,9 +39,9 @@ fn fault_rects(faults: &[FaultSpan], t0: Time, t1: Time, x0: f64, x1: f64, heigh
             let b = scale(f.end.unwrap_or(t1), t0, t1, x0, x1);
             let class = format!("fault fault-{}", f.kind.name());
             if vertical {
-                html! { <rect class={class} x="0" y={a.to_string()} width={height.to_string()} height={(b - a).max(1.0).to_string()}><title>{&f.label}</title></rect> }
+                html! { <rect class={class} x="0" y={a.to_string()} width={height.to_string()} height={(b - a).max(1.0).to_string()}><title>{f.label()}</title></rect> }
             } else {
-                html! { <rect class={class} x={a.to_string()} y="0" width={(b - a).max(1.0).to_string()} height={height.to_string()}><title>{&f.label}</title></rect> }
+                html! { <rect class={class} x={a.to_string()} y="0" width={(b - a).max(1.0).to_string()} height={height.to_string()}><title>{f.label()}</title></rect> }
             }
         })
         .collect()
@@ -109,7 +110,7 @@ pub fn OpTimeline(props: &TimelineProps) -> Html {
             </h2>
             <svg class="timeline" viewBox={format!("0 0 {W} {height}")} preserveAspectRatio="none" data-testid="op-timeline"
                 role="img" aria-label={format!("{} recent operations from {} to {}", ops.len(), format_time(t0), format_time(t1))}>
-                { fault_rects(&s.faults, t0, t1, 0.0, W, height, false) }
+                { fault_rects(&s.view.faults, t0, t1, 0.0, W, height, false) }
                 { for bars }
             </svg>
             <p class="axis"><span>{format_time(t0)}</span><span>{format_time(t1)}</span></p>
@@ -187,7 +188,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             <h2>{"Messages over time"}</h2>
             <svg class="spacetime-svg" viewBox={format!("0 0 {W} {height}")} data-testid="spacetime"
                 role="img" aria-label={format!("Space-time diagram: {} messages between {} and {}", flights.len(), format_time(t0), format_time(t1))}>
-                { fault_rects(&s.faults, t0, t1, 14.0, height - 4.0, W, true) }
+                { fault_rects(&s.view.faults, t0, t1, 14.0, height - 4.0, W, true) }
                 { for columns }
                 { for marks }
                 { for lines }
