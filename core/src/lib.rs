@@ -23,9 +23,11 @@
 //! ```
 //!
 //! Layout: [`protocol`] is the contract a family implements; [`protocols`] holds the families;
-//! [`sim`] is the world; [`checkers`] name anomalies; [`scenario`] is the file format.
+//! [`sim`] is the world; [`checkers`] name anomalies; [`scenario`] is the file format; [`choices`]
+//! lists the values of its main settings for menus.
 
 pub mod checkers;
+pub mod choices;
 pub mod compare;
 pub mod crdt;
 pub mod event;

@@ -98,6 +98,22 @@ fn default_lag_sample() -> f64 {
     10.0
 }
 
+impl ClusterConfig {
+    /// `nodes` nodes with every other setting at the format's default (what
+    /// `{"nodes": n}` means).
+    pub fn new(nodes: usize) -> Self {
+        ClusterConfig {
+            nodes,
+            node: NodeConfig::default(),
+            node_overrides: Vec::new(),
+            network: LinkConfig::default(),
+            links: Vec::new(),
+            client_latency: default_client_latency(),
+            lag_sample_ms: default_lag_sample(),
+        }
+    }
+}
+
 /// When a node's writes reach stable storage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]

@@ -24,7 +24,7 @@ pub fn frame_scenario(nodes: usize) -> Result<replicalab_core::Scenario, String>
         latency_min_ms: 20.0,
         latency_max_ms: 60.0,
         rate_per_s: 300.0,
-        failover: "manual".into(),
+        failover: replicalab_core::choices::FailoverChoice::Manual,
         ..crate::custom::Settings::default()
     }
     .build()

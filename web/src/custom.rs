@@ -1,27 +1,46 @@
-//! The settings form's model: a handful of choices that build a complete [`Scenario`]. The
-//! scenario goes through the core's own validation ([`Scenario::from_json`]), so whatever the
-//! form allows, a bad combination (W larger than N, k larger than the followers) comes back as
-//! the core's message naming the field, never as a panic. Tested natively.
+//! The settings form's model: a handful of typed choices that build a complete [`Scenario`]
+//! from the core's own configuration types. The scenario goes through the core's validation
+//! ([`Scenario::validate`]), so whatever the form allows, a bad combination (W larger than N, k
+//! larger than the followers) comes back as the core's message naming the field, never as a
+//! panic. Tested natively.
 
+use replicalab_core::choices::{
+    AckChoice, Choice, FailoverChoice, FencingChoice, LatencyModel, SessionChoice, TopologyChoice,
+};
+use replicalab_core::net::{Latency, LinkConfig, WeightedLatency};
+use replicalab_core::protocol::ReadFrom;
+use replicalab_core::protocols::leader_follower::LeaderFollowerConfig;
+use replicalab_core::protocols::leaderless::{LeaderlessConfig, Resolution};
+use replicalab_core::protocols::multi_leader::{Conflicts, MultiLeaderConfig};
+use replicalab_core::scenario::{ClientConfig, ClusterConfig, ProtocolConfig, WorkloadConfig, FORMAT, VERSION};
+use replicalab_core::view::Family;
 use replicalab_core::Scenario;
-use serde_json::{json, Value};
 
 /// Most nodes the form offers (the core allows more, the screen does not).
 pub const MAX_NODES: usize = 50;
 
-/// Everything the settings form lets a user choose. Choices are the scenario format's own
-/// names (`"async"`, `"majority"`, `"all_to_all"`, …).
+/// How concurrent writes are resolved in a multi-leader cluster built here: the register
+/// resolutions. The merge types (counters, sets, multi-value registers) come with presets
+/// such as `ml-crdt-merge`.
+pub const MULTI_LEADER_CONFLICTS: &[Conflicts] = &[Conflicts::Lww, Conflicts::Siblings, Conflicts::LastArrival];
+
+/// The length of the leader lease that [`FencingChoice::Lease`] sets.
+pub const LEASE_MS: f64 = 200.0;
+
+/// How long a custom scenario runs, in milliseconds.
+const DURATION_MS: f64 = 10_000.0;
+
+/// Everything the settings form lets a user choose, as the core's own types.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
-    /// `leader_follower`, `multi_leader` or `leaderless`.
-    pub family: String,
+    pub family: Family,
     pub nodes: usize,
     pub seed: u64,
-    /// The link latency distribution: `constant` (min), `uniform` (min–max), `exponential`
-    /// (min plus an exponential whose mean is max − min), `pareto` (scale min, shape
-    /// `pareto_shape`: a heavy tail) or `tail` (uniform min–max, except `tail_percent` of
-    /// messages take `tail_ms`).
-    pub latency_model: String,
+    /// The link latency distribution: constant (min), uniform (min–max), exponential (min
+    /// plus an exponential whose mean is max − min), Pareto (scale min, shape `pareto_shape`:
+    /// a heavy tail) or a slow tail (uniform min–max, except `tail_percent` of messages take
+    /// `tail_ms`).
+    pub latency_model: LatencyModel,
     pub latency_min_ms: f64,
     pub latency_max_ms: f64,
     pub pareto_shape: f64,
@@ -34,38 +53,38 @@ pub struct Settings {
     /// Percent of the workload that reads.
     pub read_percent: f64,
     pub keys: u32,
-    /// `leader`, `local` or `any`.
-    pub read_from: String,
-    /// Leader-follower: `async`, `sync`, `majority` or `semi_sync`.
-    pub ack: String,
+    pub read_from: ReadFrom,
+    /// Leader-follower acknowledgements.
+    pub ack: AckChoice,
     /// Semi-sync: followers that must acknowledge.
     pub k: usize,
-    /// Leader-follower: `manual`, `election` or `naive`.
-    pub failover: String,
-    /// Leader-follower: `none` (terms only), `lease`, `stonith` or `off` (not even terms).
-    pub fencing: String,
-    /// Multi-leader: `all_to_all`, `ring` or `star`.
-    pub topology: String,
-    /// Multi-leader: `lww`, `siblings` or `last_arrival`; leaderless: `lww` or `siblings`.
-    pub conflicts: String,
+    /// Leader-follower failover.
+    pub failover: FailoverChoice,
+    /// Leader-follower fencing.
+    pub fencing: FencingChoice,
+    /// Multi-leader topology (a star's hub is datacenter 0).
+    pub topology: TopologyChoice,
+    /// Multi-leader conflict resolution (one of [`MULTI_LEADER_CONFLICTS`]).
+    pub conflicts: Conflicts,
+    /// Leaderless conflict resolution.
+    pub resolution: Resolution,
     /// Leaderless N, W, R.
     pub n: usize,
     pub w: usize,
     pub r: usize,
     pub read_repair: bool,
     pub sloppy_quorum: bool,
-    /// Every client's session guarantee: `none`, `ryw` (read-your-writes token), `monotonic`
-    /// (monotonic-reads token) or `causal`.
-    pub session: String,
+    /// Every client's session guarantee.
+    pub session: SessionChoice,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            family: "leader_follower".into(),
+            family: Family::LeaderFollower,
             nodes: 3,
             seed: 1,
-            latency_model: "uniform".into(),
+            latency_model: LatencyModel::Uniform,
             latency_min_ms: 1.0,
             latency_max_ms: 10.0,
             pareto_shape: 2.0,
@@ -75,19 +94,20 @@ impl Default for Settings {
             rate_per_s: 100.0,
             read_percent: 50.0,
             keys: 5,
-            read_from: "leader".into(),
-            ack: "async".into(),
+            read_from: ReadFrom::Leader,
+            ack: AckChoice::Async,
             k: 1,
-            failover: "election".into(),
-            fencing: "none".into(),
-            topology: "all_to_all".into(),
-            conflicts: "lww".into(),
+            failover: FailoverChoice::Election,
+            fencing: FencingChoice::TermsOnly,
+            topology: TopologyChoice::AllToAll,
+            conflicts: Conflicts::Lww,
+            resolution: Resolution::Lww,
             n: 3,
             w: 2,
             r: 2,
             read_repair: true,
             sloppy_quorum: false,
-            session: "none".into(),
+            session: SessionChoice::NoGuarantee,
         }
     }
 }
@@ -96,152 +116,136 @@ impl Settings {
     /// The scenario these settings describe, validated by the core.
     pub fn build(&self) -> Result<Scenario, String> {
         let nodes = self.nodes.clamp(1, MAX_NODES);
-        let protocol = match self.family.as_str() {
-            "leader_follower" => self.leader_follower(nodes)?,
-            "multi_leader" => {
-                let topology = match self.topology.as_str() {
-                    "star" => json!({ "star": { "hub": 0 } }),
-                    t @ ("all_to_all" | "ring") => json!(t),
-                    other => return Err(format!("unknown topology “{other}”")),
-                };
-                json!({ "multi_leader": { "topology": topology, "conflicts": self.conflicts } })
-            }
-            "leaderless" => {
-                let resolution = if self.conflicts == "siblings" { "siblings" } else { "lww" };
-                json!({ "leaderless": {
-                    "replicas": self.n, "w": self.w, "r": self.r, "resolution": resolution,
-                    "read_repair": self.read_repair, "sloppy_quorum": self.sloppy_quorum,
-                } })
-            }
-            other => return Err(format!("unknown replication family “{other}”")),
-        };
-        let latency = self.latency()?;
-        let mut scenario = json!({
-            "format": "replicalab-scenario",
-            "version": 1,
-            "name": "custom",
-            "description": self.describe(nodes),
-            "seed": self.seed,
-            "duration_ms": 10_000,
-            "cluster": {
-                "nodes": nodes,
-                "network": {
-                    "latency": latency,
-                    "loss": (self.loss_percent / 100.0),
-                },
-            },
-            "protocol": protocol,
+        let network = LinkConfig { latency: self.latency()?, loss: self.loss_percent / 100.0, ..LinkConfig::default() };
+        let workload = (self.rate_per_s > 0.0).then(|| WorkloadConfig {
+            rate_per_s: self.rate_per_s,
+            read_fraction: self.read_percent / 100.0,
+            delete_fraction: 0.0,
+            keys: self.keys.max(1),
+            key_distribution: Default::default(),
+            arrivals: Default::default(),
+            read_from: self.read_from,
+            clients: None,
+            stop_ms: None,
         });
-        if self.rate_per_s > 0.0 {
-            scenario["workload"] = json!({
-                "rate_per_s": self.rate_per_s,
-                "read_fraction": self.read_percent / 100.0,
-                "keys": self.keys.max(1),
-                "read_from": self.read_from,
-            });
+        let mut scenario = Scenario {
+            format: FORMAT.into(),
+            version: VERSION,
+            name: "custom".into(),
+            description: self.describe(nodes),
+            sources: Vec::new(),
+            seed: self.seed,
+            duration_ms: DURATION_MS,
+            cluster: ClusterConfig { network, ..ClusterConfig::new(nodes) },
+            protocol: self.protocol(nodes),
+            clients: None,
+            workload,
+            commands: Vec::new(),
+        };
+        if self.session != SessionChoice::NoGuarantee {
+            // The default clients (one per node), each asking for the guarantee.
+            let session = self.session.session();
+            let clients = scenario.clients().into_iter().map(|c| ClientConfig { session: session.clone(), ..c });
+            scenario.clients = Some(clients.collect());
         }
-        if let Some(session) = self.session_json()? {
-            let clients: Vec<Value> = (0..nodes).map(|node| json!({ "node": node, "session": session })).collect();
-            scenario["clients"] = Value::Array(clients);
-        }
-        Scenario::from_json(&scenario.to_string()).map_err(|e| e.to_string())
+        scenario.validate().map_err(|e| e.to_string())?;
+        Ok(scenario)
     }
 
-    /// The latency distribution in the scenario format (the core checks its numbers).
-    pub fn latency(&self) -> Result<Value, String> {
+    fn protocol(&self, nodes: usize) -> ProtocolConfig {
+        match self.family {
+            Family::LeaderFollower => ProtocolConfig::LeaderFollower(LeaderFollowerConfig {
+                leader: 0,
+                ack: self.ack.policy(self.k),
+                failover: self.failover.failover(),
+                // One designated standby promotes itself, as in the textbook story.
+                candidates: (self.failover == FailoverChoice::Naive && nodes > 1).then(|| vec![1]),
+                fencing: self.fencing.fencing(LEASE_MS),
+                ..LeaderFollowerConfig::default()
+            }),
+            Family::MultiLeader => ProtocolConfig::MultiLeader(MultiLeaderConfig {
+                topology: self.topology.topology(0),
+                conflicts: self.conflicts,
+                ..MultiLeaderConfig::default()
+            }),
+            Family::Leaderless => ProtocolConfig::Leaderless(LeaderlessConfig {
+                replicas: self.n,
+                w: self.w,
+                r: self.r,
+                resolution: self.resolution,
+                read_repair: self.read_repair,
+                sloppy_quorum: self.sloppy_quorum,
+                ..LeaderlessConfig::default()
+            }),
+        }
+    }
+
+    /// The latency distribution (the core checks its numbers).
+    pub fn latency(&self) -> Result<Latency, String> {
         let (lo, hi) = (self.latency_min_ms.min(self.latency_max_ms), self.latency_min_ms.max(self.latency_max_ms));
-        let uniform = json!({ "uniform": { "min_ms": lo, "max_ms": hi } });
-        Ok(match self.latency_model.as_str() {
-            "constant" => json!({ "constant": { "ms": self.latency_min_ms } }),
-            "uniform" => uniform,
-            "exponential" => json!({ "exponential": { "min_ms": lo, "mean_ms": hi - lo } }),
-            "pareto" => json!({ "pareto": { "scale_ms": self.latency_min_ms, "shape": self.pareto_shape } }),
-            "tail" => {
+        let uniform = Latency::Uniform { min_ms: lo, max_ms: hi };
+        Ok(match self.latency_model {
+            LatencyModel::Constant => Latency::Constant { ms: self.latency_min_ms },
+            LatencyModel::Uniform => uniform,
+            LatencyModel::Exponential => Latency::Exponential { min_ms: lo, mean_ms: hi - lo },
+            LatencyModel::Pareto => Latency::Pareto { scale_ms: self.latency_min_ms, shape: self.pareto_shape },
+            LatencyModel::Tail => {
                 if !(self.tail_percent > 0.0 && self.tail_percent < 100.0) {
                     return Err(format!(
                         "the slow tail must be between 0 and 100 % of messages, got {}",
                         self.tail_percent
                     ));
                 }
-                json!({ "mixture": { "parts": [
-                    { "weight": 100.0 - self.tail_percent, "latency": uniform },
-                    { "weight": self.tail_percent, "latency": { "constant": { "ms": self.tail_ms } } },
-                ] } })
+                Latency::Mixture {
+                    parts: vec![
+                        WeightedLatency { weight: 100.0 - self.tail_percent, latency: uniform },
+                        WeightedLatency { weight: self.tail_percent, latency: Latency::Constant { ms: self.tail_ms } },
+                    ],
+                }
             }
-            other => return Err(format!("unknown latency model “{other}”")),
         })
     }
 
     fn latency_words(&self) -> String {
         let (a, b) = (self.latency_min_ms, self.latency_max_ms);
-        match self.latency_model.as_str() {
-            "constant" => format!("{a} ms links"),
-            "exponential" => format!("{a} ms + exponential (mean {}) links", b - a),
-            "pareto" => format!("Pareto links (from {a} ms, shape {})", self.pareto_shape),
-            "tail" => format!("{a}–{b} ms links, {}% at {} ms", self.tail_percent, self.tail_ms),
-            _ => format!("{a}–{b} ms links"),
+        match self.latency_model {
+            LatencyModel::Constant => format!("{a} ms links"),
+            LatencyModel::Uniform => format!("{a}–{b} ms links"),
+            LatencyModel::Exponential => format!("{a} ms + exponential (mean {}) links", b - a),
+            LatencyModel::Pareto => format!("Pareto links (from {a} ms, shape {})", self.pareto_shape),
+            LatencyModel::Tail => format!("{a}–{b} ms links, {}% at {} ms", self.tail_percent, self.tail_ms),
         }
-    }
-
-    fn leader_follower(&self, nodes: usize) -> Result<Value, String> {
-        let ack = match self.ack.as_str() {
-            "semi_sync" => json!({ "semi_sync": { "k": self.k } }),
-            a @ ("async" | "sync" | "majority") => json!(a),
-            other => return Err(format!("unknown acknowledgement policy “{other}”")),
-        };
-        let mut cfg = json!({ "leader": 0, "ack": ack });
-        match self.failover.as_str() {
-            "manual" => {}
-            "election" => cfg["failover"] = json!({ "election": {} }),
-            "naive" => {
-                cfg["failover"] = json!({ "naive": {} });
-                // One designated standby promotes itself, as in the textbook story.
-                if nodes > 1 {
-                    cfg["candidates"] = json!([1]);
-                }
-            }
-            other => return Err(format!("unknown failover policy “{other}”")),
-        }
-        cfg["fencing"] = match self.fencing.as_str() {
-            "none" => json!({}),
-            "off" => json!({ "terms": false }),
-            "lease" => json!({ "lease_ms": 200 }),
-            "stonith" => json!({ "stonith": true }),
-            other => return Err(format!("unknown fencing “{other}”")),
-        };
-        Ok(json!({ "leader_follower": cfg }))
-    }
-
-    fn session_json(&self) -> Result<Option<Value>, String> {
-        Ok(match self.session.as_str() {
-            "none" => None,
-            "ryw" => Some(json!({ "read_your_writes": "token" })),
-            "monotonic" => Some(json!({ "monotonic_reads": "token" })),
-            "causal" => Some(json!({ "causal": true })),
-            other => return Err(format!("unknown session guarantee “{other}”")),
-        })
     }
 
     fn describe(&self, nodes: usize) -> String {
-        let family = match self.family.as_str() {
-            "leader_follower" => {
-                format!("Leader-follower, {} acknowledgements, {} failover", self.ack.replace('_', "-"), self.failover)
+        let details = match self.family {
+            Family::LeaderFollower => {
+                let k = if self.ack == AckChoice::SemiSync { format!(", k = {}", self.k) } else { String::new() };
+                format!(
+                    "acknowledgements: {}{k}; failover: {}; fencing: {}",
+                    self.ack.label(),
+                    self.failover.label(),
+                    self.fencing.label()
+                )
             }
-            "multi_leader" => format!(
-                "Multi-leader, {} topology, {}",
-                self.topology.replace('_', "-"),
-                self.conflicts.replace('_', " ")
-            ),
-            _ => format!("Leaderless, N={} W={} R={}", self.n, self.w, self.r),
+            Family::MultiLeader => {
+                format!("topology: {}; conflicts: {}", self.topology.label(), self.conflicts.label())
+            }
+            Family::Leaderless => {
+                format!("N={} W={} R={}; conflicts: {}", self.n, self.w, self.r, self.resolution.label())
+            }
         };
-        format!("Custom: {family}; {nodes} nodes, {}, {} ops/s.", self.latency_words(), self.rate_per_s)
+        format!(
+            "Custom {} ({details}); {nodes} nodes, {}, {} ops/s.",
+            self.family.label(),
+            self.latency_words(),
+            self.rate_per_s
+        )
     }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    use replicalab_core::scenario::ProtocolConfig;
-
     use super::*;
 
     #[test]
@@ -255,31 +259,30 @@ mod tests {
 
     #[test]
     fn every_family_and_choice_builds() {
-        for family in ["leader_follower", "multi_leader", "leaderless"] {
-            for (ack, failover, fencing) in [
-                ("async", "manual", "none"),
-                ("sync", "election", "lease"),
-                ("majority", "naive", "stonith"),
-                ("semi_sync", "naive", "off"),
-            ] {
-                for topology in ["all_to_all", "ring", "star"] {
-                    for conflicts in ["lww", "siblings"] {
-                        for session in ["none", "ryw", "monotonic", "causal"] {
-                            let s = Settings {
-                                family: family.into(),
-                                nodes: 5,
-                                ack: ack.into(),
-                                failover: failover.into(),
-                                fencing: fencing.into(),
-                                topology: topology.into(),
-                                conflicts: conflicts.into(),
-                                session: session.into(),
-                                ..Settings::default()
-                            };
-                            let built = s.build();
-                            assert!(built.is_ok(), "{s:?}: {built:?}");
-                        }
+        let builds = |s: Settings| {
+            let built = s.build();
+            assert!(built.is_ok(), "{s:?}: {built:?}");
+        };
+        for &session in SessionChoice::ALL {
+            let base = Settings { nodes: 5, session, ..Settings::default() };
+            for &ack in AckChoice::ALL {
+                for &failover in FailoverChoice::ALL {
+                    for &fencing in FencingChoice::ALL {
+                        builds(Settings { ack, failover, fencing, ..base.clone() });
                     }
+                }
+            }
+            for &topology in TopologyChoice::ALL {
+                for &conflicts in MULTI_LEADER_CONFLICTS {
+                    builds(Settings { family: Family::MultiLeader, topology, conflicts, ..base.clone() });
+                }
+            }
+            for &resolution in Resolution::ALL {
+                builds(Settings { family: Family::Leaderless, resolution, ..base.clone() });
+            }
+            for &latency_model in LatencyModel::ALL {
+                for &read_from in ReadFrom::ALL {
+                    builds(Settings { latency_model, read_from, ..base.clone() });
                 }
             }
         }
@@ -287,38 +290,38 @@ mod tests {
 
     #[test]
     fn bad_combinations_come_back_as_the_cores_messages() {
-        let s = Settings { family: "leaderless".into(), n: 3, w: 4, ..Settings::default() };
+        let s = Settings { family: Family::Leaderless, n: 3, w: 4, ..Settings::default() };
         let e = s.build().unwrap_err();
         assert!(e.contains("protocol.leaderless.w"), "{e}");
-        let s = Settings { ack: "semi_sync".into(), k: 5, ..Settings::default() };
-        assert!(s.build().is_err());
-        let s = Settings { family: "paxos".into(), ..Settings::default() };
-        assert!(s.build().unwrap_err().contains("paxos"));
+        let s = Settings { ack: AckChoice::SemiSync, k: 5, ..Settings::default() };
+        let e = s.build().unwrap_err();
+        assert!(e.contains("protocol.leader_follower.ack.semi_sync.k"), "{e}");
         let s = Settings { loss_percent: 150.0, ..Settings::default() };
-        assert!(s.build().is_err());
+        assert!(s.build().unwrap_err().contains("cluster.network.loss"));
+        let s = Settings { read_percent: f64::NAN, ..Settings::default() };
+        assert!(s.build().unwrap_err().contains("workload.read_fraction"));
     }
 
     #[test]
     fn every_latency_model_builds_the_distribution_it_names() {
-        use replicalab_core::net::Latency;
         let base = Settings { latency_min_ms: 2.0, latency_max_ms: 12.0, ..Settings::default() };
-        let built = |model: &str| {
-            let s = Settings { latency_model: model.into(), ..base.clone() }.build().unwrap();
+        let built = |latency_model| {
+            let s = Settings { latency_model, ..base.clone() }.build().unwrap();
             s.cluster.network.latency.clone()
         };
-        assert_eq!(built("constant"), Latency::Constant { ms: 2.0 });
-        assert_eq!(built("uniform"), Latency::Uniform { min_ms: 2.0, max_ms: 12.0 });
-        assert_eq!(built("exponential"), Latency::Exponential { mean_ms: 10.0, min_ms: 2.0 });
-        assert_eq!(built("pareto"), Latency::Pareto { scale_ms: 2.0, shape: 2.0 });
-        let Latency::Mixture { parts } = built("tail") else { panic!("a mixture") };
+        assert_eq!(built(LatencyModel::Constant), Latency::Constant { ms: 2.0 });
+        assert_eq!(built(LatencyModel::Uniform), Latency::Uniform { min_ms: 2.0, max_ms: 12.0 });
+        assert_eq!(built(LatencyModel::Exponential), Latency::Exponential { mean_ms: 10.0, min_ms: 2.0 });
+        assert_eq!(built(LatencyModel::Pareto), Latency::Pareto { scale_ms: 2.0, shape: 2.0 });
+        let Latency::Mixture { parts } = built(LatencyModel::Tail) else { panic!("a mixture") };
         assert_eq!(parts.iter().map(|p| p.weight).collect::<Vec<_>>(), vec![99.0, 1.0]);
         assert_eq!(parts[1].latency, Latency::Constant { ms: 200.0 });
         // Bad numbers come back as messages, not panics.
-        let e = Settings { latency_model: "pareto".into(), pareto_shape: 0.0, ..base.clone() }.build().unwrap_err();
+        let e =
+            Settings { latency_model: LatencyModel::Pareto, pareto_shape: 0.0, ..base.clone() }.build().unwrap_err();
         assert!(e.contains("shape"), "{e}");
-        let e = Settings { latency_model: "tail".into(), tail_percent: 100.0, ..base.clone() }.build().unwrap_err();
+        let e = Settings { latency_model: LatencyModel::Tail, tail_percent: 100.0, ..base }.build().unwrap_err();
         assert!(e.contains("tail"), "{e}");
-        assert!(Settings { latency_model: "gamma".into(), ..base }.build().unwrap_err().contains("gamma"));
     }
 
     #[test]
@@ -328,5 +331,192 @@ mod tests {
         assert!(s.workload.is_none());
         let s = Settings { nodes: 0, ..Settings::default() }.build().unwrap();
         assert_eq!(s.cluster.nodes, 1);
+    }
+
+    // What every choice means in the scenario format's own words (docs/scenario-format.md),
+    // with the other settings at their defaults: the table the typed build must agree with.
+
+    fn ack_text(c: AckChoice) -> &'static str {
+        match c {
+            AckChoice::Async => r#""async""#,
+            AckChoice::SemiSync => r#"{"semi_sync": {"k": 1}}"#,
+            AckChoice::Majority => r#""majority""#,
+            AckChoice::Sync => r#""sync""#,
+        }
+    }
+
+    /// The failover fields of a three-node cluster.
+    fn failover_text(c: FailoverChoice) -> &'static str {
+        match c {
+            FailoverChoice::Manual => "",
+            FailoverChoice::Election => r#", "failover": {"election": {}}"#,
+            FailoverChoice::Naive => r#", "failover": {"naive": {}}, "candidates": [1]"#,
+        }
+    }
+
+    fn fencing_text(c: FencingChoice) -> &'static str {
+        match c {
+            FencingChoice::TermsOnly => "{}",
+            FencingChoice::Lease => r#"{"lease_ms": 200}"#,
+            FencingChoice::Stonith => r#"{"stonith": true}"#,
+            FencingChoice::Off => r#"{"terms": false}"#,
+        }
+    }
+
+    fn topology_text(c: TopologyChoice) -> &'static str {
+        match c {
+            TopologyChoice::AllToAll => r#""all_to_all""#,
+            TopologyChoice::Ring => r#""ring""#,
+            TopologyChoice::Star => r#"{"star": {"hub": 0}}"#,
+        }
+    }
+
+    fn conflicts_text(c: Conflicts) -> &'static str {
+        match c {
+            Conflicts::Lww => r#""lww""#,
+            Conflicts::Siblings => r#""siblings""#,
+            Conflicts::LastArrival => r#""last_arrival""#,
+            Conflicts::Counter => r#""counter""#,
+            Conflicts::Set => r#""set""#,
+            Conflicts::MvRegister => r#""mv_register""#,
+        }
+    }
+
+    fn resolution_text(c: Resolution) -> &'static str {
+        match c {
+            Resolution::Lww => r#""lww""#,
+            Resolution::Siblings => r#""siblings""#,
+        }
+    }
+
+    /// Latency 1–10 ms, Pareto shape 2, a 1 % tail at 200 ms.
+    fn latency_text(c: LatencyModel) -> &'static str {
+        match c {
+            LatencyModel::Constant => r#"{"constant": {"ms": 1}}"#,
+            LatencyModel::Uniform => r#"{"uniform": {"min_ms": 1, "max_ms": 10}}"#,
+            LatencyModel::Exponential => r#"{"exponential": {"min_ms": 1, "mean_ms": 9}}"#,
+            LatencyModel::Pareto => r#"{"pareto": {"scale_ms": 1, "shape": 2}}"#,
+            LatencyModel::Tail => {
+                r#"{"mixture": {"parts": [
+                    {"weight": 99, "latency": {"uniform": {"min_ms": 1, "max_ms": 10}}},
+                    {"weight": 1, "latency": {"constant": {"ms": 200}}}
+                ]}}"#
+            }
+        }
+    }
+
+    fn read_from_text(c: ReadFrom) -> &'static str {
+        match c {
+            ReadFrom::Leader => r#""leader""#,
+            ReadFrom::Local => r#""local""#,
+            ReadFrom::Any => r#""any""#,
+        }
+    }
+
+    fn session_text(c: SessionChoice) -> Option<&'static str> {
+        match c {
+            SessionChoice::NoGuarantee => None,
+            SessionChoice::ReadYourWrites => Some(r#"{"read_your_writes": "token"}"#),
+            SessionChoice::MonotonicReads => Some(r#"{"monotonic_reads": "token"}"#),
+            SessionChoice::Causal => Some(r#"{"causal": true}"#),
+        }
+    }
+
+    fn leader_follower_text(ack: AckChoice, failover: FailoverChoice, fencing: FencingChoice) -> String {
+        format!(
+            r#"{{"leader_follower": {{"leader": 0, "ack": {}{}, "fencing": {}}}}}"#,
+            ack_text(ack),
+            failover_text(failover),
+            fencing_text(fencing)
+        )
+    }
+
+    /// The default settings' scenario in the format, with these parts.
+    fn scenario_text(protocol: &str, latency: &str, read_from: &str, session: Option<&str>) -> String {
+        let clients = session.map_or(String::new(), |s| {
+            let client = |node: usize| format!(r#"{{"node": {node}, "session": {s}}}"#);
+            format!(r#", "clients": [{}, {}, {}]"#, client(0), client(1), client(2))
+        });
+        format!(
+            r#"{{"format": "replicalab-scenario", "version": 1, "name": "custom", "seed": 1, "duration_ms": 10000,
+                "cluster": {{"nodes": 3, "network": {{"latency": {latency}, "loss": 0}}}},
+                "protocol": {protocol},
+                "workload": {{"rate_per_s": 100, "read_fraction": 0.5, "keys": 5, "read_from": {read_from}}}
+                {clients}}}"#
+        )
+    }
+
+    #[test]
+    fn every_choice_builds_exactly_what_the_scenario_format_says() {
+        let d = Settings::default();
+        let default_protocol = leader_follower_text(d.ack, d.failover, d.fencing);
+        let mut cases: Vec<(Settings, String)> = Vec::new();
+        let mut case = |s: Settings, protocol: &str| {
+            let text = scenario_text(
+                protocol,
+                latency_text(s.latency_model),
+                read_from_text(s.read_from),
+                session_text(s.session),
+            );
+            cases.push((s, text));
+        };
+        for &ack in AckChoice::ALL {
+            for &failover in FailoverChoice::ALL {
+                for &fencing in FencingChoice::ALL {
+                    case(
+                        Settings { ack, failover, fencing, ..d.clone() },
+                        &leader_follower_text(ack, failover, fencing),
+                    );
+                }
+            }
+        }
+        for &topology in TopologyChoice::ALL {
+            for &conflicts in MULTI_LEADER_CONFLICTS {
+                let protocol = format!(
+                    r#"{{"multi_leader": {{"topology": {}, "conflicts": {}}}}}"#,
+                    topology_text(topology),
+                    conflicts_text(conflicts)
+                );
+                case(Settings { family: Family::MultiLeader, topology, conflicts, ..d.clone() }, &protocol);
+            }
+        }
+        for &resolution in Resolution::ALL {
+            let protocol = format!(
+                r#"{{"leaderless": {{"replicas": 3, "w": 2, "r": 2, "resolution": {},
+                    "read_repair": true, "sloppy_quorum": false}}}}"#,
+                resolution_text(resolution)
+            );
+            case(Settings { family: Family::Leaderless, resolution, ..d.clone() }, &protocol);
+        }
+        for &latency_model in LatencyModel::ALL {
+            case(Settings { latency_model, ..d.clone() }, &default_protocol);
+        }
+        for &read_from in ReadFrom::ALL {
+            case(Settings { read_from, ..d.clone() }, &default_protocol);
+        }
+        for &session in SessionChoice::ALL {
+            case(Settings { session, ..d.clone() }, &default_protocol);
+        }
+        // Every family is among the cases.
+        for &family in Family::ALL {
+            assert!(cases.iter().any(|(s, _)| s.family == family), "{family:?}");
+        }
+        for (settings, text) in cases {
+            let built = settings.build().unwrap();
+            let mut expected = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            expected.description.clone_from(&built.description);
+            assert_eq!(built, expected, "{settings:?}");
+            // And it survives the format unchanged (what a shared link carries).
+            assert_eq!(Scenario::from_json(&built.to_json()).unwrap(), built, "{settings:?}");
+        }
+    }
+
+    #[test]
+    fn the_description_names_the_choices_in_words() {
+        let s = Settings { ack: AckChoice::SemiSync, k: 2, ..Settings::default() }.build().unwrap();
+        assert!(s.description.contains("semi-sync (k followers), k = 2"), "{}", s.description);
+        let s = Settings { family: Family::MultiLeader, conflicts: Conflicts::LastArrival, ..Settings::default() };
+        let d = s.build().unwrap().description;
+        assert!(d.contains("multi-leader") && d.contains("last arrival"), "{d}");
     }
 }

@@ -845,6 +845,7 @@ fn take_snapshot_parts(
 }
 
 fn resolution(scenario: &Scenario) -> String {
+    use replicalab_core::choices::Choice;
     use replicalab_core::scenario::ProtocolConfig;
     match &scenario.protocol {
         ProtocolConfig::LeaderFollower(_) => {
@@ -852,11 +853,11 @@ fn resolution(scenario: &Scenario) -> String {
         }
         ProtocolConfig::MultiLeader(cfg) => format!(
             "Each datacenter's leader accepts writes; concurrent writes to one key are resolved by {}.",
-            serde_json::to_value(cfg.conflicts).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+            cfg.conflicts.label()
         ),
         ProtocolConfig::Leaderless(cfg) => format!(
             "Replicas accept writes independently; concurrent versions are resolved by {}.",
-            serde_json::to_value(cfg.resolution).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+            cfg.resolution.label()
         ),
     }
 }
@@ -991,8 +992,9 @@ fn held_ops(sim: &Simulation) -> usize {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use replicalab_core::checkers::AnomalyKind;
+    use replicalab_core::choices::{FailoverChoice, FencingChoice};
     use replicalab_core::time::MS;
-    use replicalab_core::view::MessageFate;
+    use replicalab_core::view::{Family, MessageFate};
 
     use super::*;
     use crate::custom::Settings;
@@ -1038,7 +1040,7 @@ mod tests {
             assert_eq!(s.preset_name, preset.name);
             assert!(!s.description.is_empty());
             assert!(!s.view.nodes.is_empty());
-            if s.view.family == replicalab_core::view::Family::LeaderFollower {
+            if s.view.family == Family::LeaderFollower {
                 assert_eq!(leaders(&pg).len(), 1, "preset {}", preset.name);
             }
         }
@@ -1333,8 +1335,8 @@ mod tests {
 
     #[test]
     fn a_partition_drawn_by_marks_splits_the_cluster_and_split_brain_follows_without_fencing() {
-        let run = |fencing: &str| {
-            let settings = Settings { failover: "naive".into(), fencing: fencing.into(), ..Settings::default() };
+        let run = |fencing: FencingChoice| {
+            let settings = Settings { failover: FailoverChoice::Naive, fencing, ..Settings::default() };
             let mut pg = Playground::with_scenario(settings.build().unwrap());
             play_to(&mut pg, 500 * MS);
             pg.update(Action::ToggleMark(0));
@@ -1344,15 +1346,15 @@ mod tests {
             play_to(&mut pg, 2_500 * MS);
             pg.snapshot().panels.anomalies.iter().filter(|(_, a)| a.kind == AnomalyKind::SplitBrain).count()
         };
-        assert!(run("none") > 0, "naive failover without fencing: split brain");
-        assert_eq!(run("lease"), 0, "a leader lease fences the old leader");
+        assert!(run(FencingChoice::TermsOnly) > 0, "naive failover without fencing: split brain");
+        assert_eq!(run(FencingChoice::Lease), 0, "a leader lease fences the old leader");
     }
 
     #[test]
     fn weaker_quorums_let_stale_reads_through() {
         let run = |w: usize, r: usize| {
             let settings = Settings {
-                family: "leaderless".into(),
+                family: Family::Leaderless,
                 nodes: 5,
                 n: 3,
                 w,

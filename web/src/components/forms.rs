@@ -2,13 +2,17 @@
 //! settings, nodes, latency, workload, session guarantees), and the client panel that issues
 //! one write or read (client, node, key, value, W/R, session guarantee) or toggles the workload.
 
+use replicalab_core::choices::{
+    AckChoice, Choice, FailoverChoice, FencingChoice, LatencyModel, SessionChoice, TopologyChoice,
+};
 use replicalab_core::protocol::ReadFrom;
-use replicalab_core::scenario::{Command, MonotonicReads, ReadYourWrites, SessionConfig};
+use replicalab_core::protocols::leaderless::Resolution;
+use replicalab_core::scenario::Command;
 use replicalab_core::view::Family;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::custom::{Settings, MAX_NODES};
+use crate::custom::{Settings, MAX_NODES, MULTI_LEADER_CONFLICTS};
 use crate::state::{Action, Shared};
 
 fn select_value(e: &Event) -> String {
@@ -23,13 +27,25 @@ fn checked(e: &Event) -> bool {
     e.target_unchecked_into::<HtmlInputElement>().checked()
 }
 
-fn options(choices: &[(&str, &str)], current: &str) -> Html {
+/// One `<option>` per choice: its name as the value, its label as the text.
+fn options<T: Choice>(choices: &[T], current: Option<T>) -> Html {
     choices
         .iter()
-        .map(
-            |(value, label)| html! { <option value={value.to_string()} selected={*value == current}>{*label}</option> },
-        )
+        .map(|&c| html! { <option value={c.name()} selected={Some(c) == current}>{c.label()}</option> })
         .collect()
+}
+
+/// A `<select>`'s change handler that stores the chosen value in `state`. Its options are
+/// the choices' names, so any other value changes nothing.
+fn on_choice<S: Clone + 'static, T: Choice>(state: &UseStateHandle<S>, set: fn(&mut S, T)) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        if let Some(v) = T::from_name(&select_value(&e)) {
+            let mut s = (*state).clone();
+            set(&mut s, v);
+            state.set(s);
+        }
+    })
 }
 
 #[derive(Properties, PartialEq)]
@@ -42,12 +58,11 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
     let settings = use_state(Settings::default);
     let error = use_state(|| None::<String>);
     let details = use_node_ref();
-    let edit = |f: fn(&mut Settings, String), select: bool| {
+    let edit = |f: fn(&mut Settings, String)| {
         let settings = settings.clone();
         Callback::from(move |e: Event| {
-            let v = if select { select_value(&e) } else { input_value(&e) };
             let mut s = (*settings).clone();
-            f(&mut s, v);
+            f(&mut s, input_value(&e));
             settings.set(s);
         })
     };
@@ -85,123 +100,122 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
             <summary>{"Build your own cluster"}</summary>
             <form onsubmit={onsubmit} class="form-grid">
                 <label>{"Family"}
-                    <select data-testid="set-family" onchange={edit(|s, v| s.family = v, true)}>
-                        { options(&[("leader_follower", "leader-follower"), ("multi_leader", "multi-leader"), ("leaderless", "leaderless")], &s.family) }
+                    <select data-testid="set-family" onchange={on_choice(&settings, |s, v| s.family = v)}>
+                        { options(Family::ALL, Some(s.family)) }
                     </select>
                 </label>
                 <label>{"Nodes"}
                     <input type="number" data-testid="set-nodes" min="1" max={MAX_NODES.to_string()} value={s.nodes.to_string()}
-                        onchange={edit(|s, v| if let Ok(n) = v.trim().parse() { s.nodes = n }, false)} />
+                        onchange={edit(|s, v| if let Ok(n) = v.trim().parse() { s.nodes = n })} />
                 </label>
                 <label>{"Latency model"}
-                    <select data-testid="set-latency-model" onchange={edit(|s, v| s.latency_model = v, true)}>
-                        { options(&[("constant", "constant"), ("uniform", "uniform"), ("exponential", "exponential"),
-                            ("pareto", "Pareto (heavy tail)"), ("tail", "uniform + slow tail")], &s.latency_model) }
+                    <select data-testid="set-latency-model" onchange={on_choice(&settings, |s, v| s.latency_model = v)}>
+                        { options(LatencyModel::ALL, Some(s.latency_model)) }
                     </select>
                 </label>
-                <label>{ match s.latency_model.as_str() {
-                        "constant" => "Latency ms",
-                        "pareto" => "Latency scale ms (minimum)",
-                        _ => "Latency min ms",
+                <label>{ match s.latency_model {
+                        LatencyModel::Constant => "Latency ms",
+                        LatencyModel::Pareto => "Latency scale ms (minimum)",
+                        LatencyModel::Uniform | LatencyModel::Exponential | LatencyModel::Tail => "Latency min ms",
                     } }
                     <input type="number" step="any" min="0" data-testid="set-latency-min" value={s.latency_min_ms.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_min_ms = x }, false)} />
+                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_min_ms = x })} />
                 </label>
-                if matches!(s.latency_model.as_str(), "uniform" | "exponential" | "tail") {
-                    <label>{ if s.latency_model == "exponential" { "Latency mean ms (min + mean)" } else { "Latency max ms" } }
+                if matches!(s.latency_model, LatencyModel::Uniform | LatencyModel::Exponential | LatencyModel::Tail) {
+                    <label>{ if s.latency_model == LatencyModel::Exponential { "Latency mean ms (min + mean)" } else { "Latency max ms" } }
                         <input type="number" step="any" min="0" data-testid="set-latency-max" value={s.latency_max_ms.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x }, false)} />
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x })} />
                     </label>
                 }
-                if s.latency_model == "pareto" {
+                if s.latency_model == LatencyModel::Pareto {
                     <label>{"Pareto shape (smaller: heavier tail)"}
                         <input type="number" step="any" min="0" data-testid="set-pareto-shape" value={s.pareto_shape.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.pareto_shape = x }, false)} />
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.pareto_shape = x })} />
                     </label>
                 }
-                if s.latency_model == "tail" {
+                if s.latency_model == LatencyModel::Tail {
                     <label>{"Slow tail % of messages"}
                         <input type="number" step="any" min="0" max="100" data-testid="set-tail-percent" value={s.tail_percent.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_percent = x }, false)} />
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_percent = x })} />
                     </label>
                     <label>{"Slow tail ms"}
                         <input type="number" step="any" min="0" data-testid="set-tail-ms" value={s.tail_ms.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_ms = x }, false)} />
+                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_ms = x })} />
                     </label>
                 }
                 <label>{"Loss %"}
                     <input type="number" step="any" min="0" max="100" value={s.loss_percent.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.loss_percent = x }, false)} />
+                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.loss_percent = x })} />
                 </label>
                 <label>{"Workload ops/s"}
                     <input type="number" step="any" min="0" data-testid="set-rate" value={s.rate_per_s.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.rate_per_s = x }, false)} />
+                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.rate_per_s = x })} />
                 </label>
                 <label>{"Reads %"}
                     <input type="number" step="any" min="0" max="100" value={s.read_percent.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.read_percent = x }, false)} />
+                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.read_percent = x })} />
                 </label>
                 <label>{"Reads from"}
-                    <select onchange={edit(|s, v| s.read_from = v, true)}>
-                        { options(&[("leader", "leader"), ("local", "local replica"), ("any", "any replica")], &s.read_from) }
+                    <select onchange={on_choice(&settings, |s, v| s.read_from = v)}>
+                        { options(ReadFrom::ALL, Some(s.read_from)) }
                     </select>
                 </label>
                 <label>{"Seed"}
                     <input type="number" min="0" value={s.seed.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.seed = x }, false)} />
+                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.seed = x })} />
                 </label>
                 <label>{"Session guarantee"}
-                    <select data-testid="set-session" onchange={edit(|s, v| s.session = v, true)}>
-                        { options(&[("none", "none"), ("ryw", "read your writes"), ("monotonic", "monotonic reads"), ("causal", "causal (consistent prefix)")], &s.session) }
+                    <select data-testid="set-session" onchange={on_choice(&settings, |s, v| s.session = v)}>
+                        { options(SessionChoice::ALL, Some(s.session)) }
                     </select>
                 </label>
-                if s.family == "leader_follower" {
+                if s.family == Family::LeaderFollower {
                     <label>{"Acknowledgements"}
-                        <select data-testid="set-ack" onchange={edit(|s, v| s.ack = v, true)}>
-                            { options(&[("async", "async"), ("semi_sync", "semi-sync (k)"), ("majority", "majority"), ("sync", "sync (all)")], &s.ack) }
+                        <select data-testid="set-ack" onchange={on_choice(&settings, |s, v| s.ack = v)}>
+                            { options(AckChoice::ALL, Some(s.ack)) }
                         </select>
                     </label>
-                    if s.ack == "semi_sync" {
+                    if s.ack == AckChoice::SemiSync {
                         <label>{"k"}
-                            <input type="number" min="1" value={s.k.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.k = x }, false)} />
+                            <input type="number" min="1" value={s.k.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.k = x })} />
                         </label>
                     }
                     <label>{"Failover"}
-                        <select data-testid="set-failover" onchange={edit(|s, v| s.failover = v, true)}>
-                            { options(&[("manual", "manual"), ("election", "majority election"), ("naive", "naive promotion")], &s.failover) }
+                        <select data-testid="set-failover" onchange={on_choice(&settings, |s, v| s.failover = v)}>
+                            { options(FailoverChoice::ALL, Some(s.failover)) }
                         </select>
                     </label>
                     <label>{"Fencing"}
-                        <select data-testid="set-fencing" onchange={edit(|s, v| s.fencing = v, true)}>
-                            { options(&[("none", "terms only"), ("lease", "leader lease"), ("stonith", "STONITH"), ("off", "none at all")], &s.fencing) }
+                        <select data-testid="set-fencing" onchange={on_choice(&settings, |s, v| s.fencing = v)}>
+                            { options(FencingChoice::ALL, Some(s.fencing)) }
                         </select>
                     </label>
                 }
-                if s.family == "multi_leader" {
+                if s.family == Family::MultiLeader {
                     <label>{"Topology"}
-                        <select onchange={edit(|s, v| s.topology = v, true)}>
-                            { options(&[("all_to_all", "all to all"), ("ring", "ring"), ("star", "star")], &s.topology) }
+                        <select onchange={on_choice(&settings, |s, v| s.topology = v)}>
+                            { options(TopologyChoice::ALL, Some(s.topology)) }
                         </select>
                     </label>
                     <label>{"Conflicts"}
-                        <select onchange={edit(|s, v| s.conflicts = v, true)}>
-                            { options(&[("lww", "last write wins"), ("siblings", "siblings"), ("last_arrival", "last arrival")], &s.conflicts) }
+                        <select onchange={on_choice(&settings, |s, v| s.conflicts = v)}>
+                            { options(MULTI_LEADER_CONFLICTS, Some(s.conflicts)) }
                         </select>
                     </label>
                 }
-                if s.family == "leaderless" {
+                if s.family == Family::Leaderless {
                     <label>{"N"}
-                        <input type="number" min="1" data-testid="set-n" value={s.n.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.n = x }, false)} />
+                        <input type="number" min="1" data-testid="set-n" value={s.n.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.n = x })} />
                     </label>
                     <label>{"W"}
-                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-w" value={s.w.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.w = x }, false)} />
+                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-w" value={s.w.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.w = x })} />
                     </label>
                     <label>{"R"}
-                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-r" value={s.r.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.r = x }, false)} />
+                        <input type="number" min="1" max={s.n.to_string()} data-testid="set-r" value={s.r.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.r = x })} />
                     </label>
                     <label>{"Conflicts"}
-                        <select onchange={edit(|s, v| s.conflicts = v, true)}>
-                            { options(&[("lww", "last write wins"), ("siblings", "siblings")], &s.conflicts) }
+                        <select onchange={on_choice(&settings, |s, v: Resolution| s.resolution = v)}>
+                            { options(Resolution::ALL, Some(s.resolution)) }
                         </select>
                     </label>
                     <label class="check"><input type="checkbox" data-testid="set-repair" checked={s.read_repair} onchange={toggle(|s, v| s.read_repair = v)} />{"read repair"}</label>
@@ -233,17 +247,9 @@ struct ClientChoice {
     key: u32,
     value: Option<u64>,
     quorum: Option<u32>,
-    read_from: String,
-    session: String,
-}
-
-fn session(choice: &str) -> SessionConfig {
-    match choice {
-        "ryw" => SessionConfig { read_your_writes: Some(ReadYourWrites::Token), ..Default::default() },
-        "monotonic" => SessionConfig { monotonic_reads: Some(MonotonicReads::Token), ..Default::default() },
-        "causal" => SessionConfig { causal: true, ..Default::default() },
-        _ => SessionConfig::default(),
-    }
+    read_from: ReadFrom,
+    /// `None`: keep the client's configured guarantee.
+    session: Option<SessionChoice>,
 }
 
 #[function_component]
@@ -254,8 +260,8 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
         key: 1,
         value: None,
         quorum: None,
-        read_from: "leader".into(),
-        session: "keep".into(),
+        read_from: ReadFrom::Leader,
+        session: None,
     });
     let s = &props.snapshot;
     let n = s.view.nodes.len();
@@ -279,20 +285,24 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
             let c = &*choice;
             let client = c.client.min(clients - 1);
             let node = c.node.filter(|&i| i < n);
-            if c.session != "keep" {
-                cb.emit(Action::Do(Command::Session { client, session: session(&c.session) }));
+            if let Some(guarantee) = c.session {
+                cb.emit(Action::Do(Command::Session { client, session: guarantee.session() }));
             }
             let command = if write {
                 Command::Write { client, key: c.key, value: c.value, node, quorum: c.quorum }
             } else {
-                let from = match c.read_from.as_str() {
-                    "local" => ReadFrom::Local,
-                    "any" => ReadFrom::Any,
-                    _ => ReadFrom::Leader,
-                };
-                Command::Read { client, key: c.key, from, node, quorum: c.quorum }
+                Command::Read { client, key: c.key, from: c.read_from, node, quorum: c.quorum }
             };
             cb.emit(Action::Do(command));
+        })
+    };
+    let on_session = {
+        let choice = choice.clone();
+        Callback::from(move |e: Event| {
+            let mut c = (*choice).clone();
+            // "keep" names no guarantee: the client keeps the one it has.
+            c.session = SessionChoice::from_name(&select_value(&e));
+            choice.set(c);
         })
     };
     let workload = {
@@ -332,13 +342,14 @@ pub fn ClientPanel(props: &ClientProps) -> Html {
                     </label>
                 }
                 <label>{"Read from"}
-                    <select onchange={edit(|c, v| c.read_from = v, true)}>
-                        { options(&[("leader", "leader"), ("local", "local replica"), ("any", "any replica")], &c.read_from) }
+                    <select onchange={on_choice(&choice, |c, v| c.read_from = v)}>
+                        { options(ReadFrom::ALL, Some(c.read_from)) }
                     </select>
                 </label>
                 <label>{"Session"}
-                    <select data-testid="cl-session" onchange={edit(|c, v| c.session = v, true)}>
-                        { options(&[("keep", "as configured"), ("none", "none"), ("ryw", "read your writes"), ("monotonic", "monotonic reads"), ("causal", "causal")], &c.session) }
+                    <select data-testid="cl-session" onchange={on_session}>
+                        <option value="keep" selected={c.session.is_none()}>{"as configured"}</option>
+                        { options(SessionChoice::ALL, c.session) }
                     </select>
                 </label>
             </div>

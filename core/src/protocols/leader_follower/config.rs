@@ -178,6 +178,18 @@ fn default_naive_timeout() -> [f64; 2] {
     [300.0, 400.0]
 }
 
+impl Failover {
+    /// A Raft-like election with the default timeout range (what `{"election": {}}` means).
+    pub fn election() -> Self {
+        Failover::Election { timeout_ms: default_election_timeout() }
+    }
+
+    /// Naive self-promotion with the default timeout range (what `{"naive": {}}` means).
+    pub fn naive() -> Self {
+        Failover::Naive { timeout_ms: default_naive_timeout() }
+    }
+}
+
 fn default_ttl() -> f64 {
     1_000.0
 }
