@@ -432,7 +432,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 _ => None,
             };
             let replicas = n.min(3);
-            let quorum = replicas / 2 + 1;
+            let quorum = crate::protocol::majority(replicas);
             let cfg = LeaderlessConfig {
                 replicas,
                 w: quorum,

@@ -18,7 +18,7 @@ use crate::history::Outcome;
 use crate::note::{Nodes, Note};
 use crate::protocol::{ClientId, FailReason, Key, MessageKind, NodeId, OpId, OpKind, Value};
 use crate::scenario::Command;
-use crate::time::{to_ms, Dur};
+use crate::time::{to_ms, Dur, Time};
 
 /// What the network did with a message when it was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,6 +90,8 @@ pub enum WorldEvent {
     NoEffect { node: NodeId, command: &'static str, because: Inapplicable },
     /// A node powered another off (STONITH).
     PoweredOff { by: NodeId, node: NodeId },
+    /// A leader acknowledged a write it had accepted at `accepted` (not shown: the reply is).
+    WriteAcked { node: NodeId, op: OpId, accepted: Time },
     /// A node became the leader of a term (single-leader families).
     LeaderElected { node: NodeId, term: u64 },
     /// A node stopped being leader (crashed, stepped down or deposed).
@@ -202,6 +204,7 @@ impl WorldEvent {
             WorldEvent::PoweredOff { .. } => EventKind::PowerOff,
             WorldEvent::LeaderElected { .. } | WorldEvent::LeaderLost { .. } => EventKind::Leader,
             WorldEvent::Superseded { .. } => EventKind::Superseded,
+            WorldEvent::WriteAcked { .. } => EventKind::Reply,
             WorldEvent::Note { note, .. } => EventKind::Note(note.kind()),
             WorldEvent::Anomaly { kind, .. } => EventKind::Anomaly(*kind),
             WorldEvent::AtRisk { .. } => EventKind::AtRisk,
@@ -217,6 +220,7 @@ impl WorldEvent {
                 | WorldEvent::RequestArrived { .. }
                 | WorldEvent::Redirected { .. }
                 | WorldEvent::Superseded { .. }
+                | WorldEvent::WriteAcked { .. }
                 | WorldEvent::Replied { arrives: true, .. }
         )
     }
@@ -237,6 +241,7 @@ impl WorldEvent {
             | WorldEvent::LeaderElected { node, .. }
             | WorldEvent::LeaderLost { node, .. }
             | WorldEvent::Superseded { node, .. }
+            | WorldEvent::WriteAcked { node, .. }
             | WorldEvent::Note { node, .. }
             | WorldEvent::AtRisk { node, .. } => Some(*node),
             WorldEvent::Redirected { to, .. } => Some(*to),
@@ -255,6 +260,7 @@ impl WorldEvent {
             | WorldEvent::Invoked { op, .. }
             | WorldEvent::Replied { op, .. }
             | WorldEvent::Redirected { op, .. }
+            | WorldEvent::WriteAcked { op, .. }
             | WorldEvent::Completed { op, .. } => vec![*op],
             WorldEvent::Note { note, .. } => note.op_ids(),
             WorldEvent::Anomaly { ops, .. } | WorldEvent::AtRisk { ops, .. } => ops.clone(),
@@ -332,6 +338,7 @@ impl fmt::Display for WorldEvent {
                 write!(f, "{command} n{node} does nothing: it is {state}")
             }
             WorldEvent::PoweredOff { by, node } => write!(f, "n{by} powers off n{node} (STONITH)"),
+            WorldEvent::WriteAcked { node, op, .. } => write!(f, "n{node} acknowledges op{op}"),
             WorldEvent::LeaderElected { node, term } => write!(f, "n{node} is leader of term {term}"),
             WorldEvent::LeaderLost { node, term } => write!(f, "n{node} is no longer leader (term {term})"),
             WorldEvent::Superseded { node, key, lost, by } => {

@@ -142,6 +142,11 @@ pub fn counter_value(values: &[Value]) -> i64 {
     values.first().map_or(0, |&v| v as i64)
 }
 
+/// The smallest majority of `n` voters: more than half.
+pub fn majority(n: usize) -> usize {
+    n / 2 + 1
+}
+
 /// Where a read should be served.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

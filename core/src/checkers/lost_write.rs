@@ -7,8 +7,9 @@
 use std::collections::BTreeSet;
 
 use super::{Anomaly, AnomalyKind};
+use crate::checkers::stale_read::StaleReadChecker;
 use crate::history::History;
-use crate::protocol::{Key, NodeId, Value};
+use crate::protocol::{Key, NodeId, OpId, Value};
 use crate::time::{to_ms, Time};
 
 /// Finds acknowledged writes that no node holds. `held` lists, per node, the writes it holds.
@@ -115,4 +116,161 @@ pub fn held_by<P: crate::protocol::Protocol>(nodes: &[P]) -> Vec<BTreeSet<(Key, 
 /// Which nodes hold a given write.
 pub fn holders(held: &[BTreeSet<(Key, Value)>], key: Key, value: Value) -> Vec<NodeId> {
     held.iter().enumerate().filter(|(_, h)| h.contains(&(key, value))).map(|(i, _)| i).collect()
+}
+
+/// The lost-write monitor: which lost writes were reported (each once), acknowledged writes
+/// that compaction dropped while only down nodes held them (kept, so that what is reported
+/// never depends on compaction), and writes that conflict resolution discarded before their
+/// acknowledgement arrived (judged when it does).
+#[derive(Clone, Debug, Default)]
+pub struct LostWriteMonitor {
+    reported: BTreeSet<OpId>,
+    at_risk_dropped: BTreeSet<OpId>,
+    /// (lost, by, the node that discarded it).
+    superseded_unacked: Vec<(OpId, OpId, NodeId)>,
+}
+
+impl LostWriteMonitor {
+    /// Marks a write reported; false if it already was.
+    pub fn report(&mut self, op: OpId) -> bool {
+        self.reported.insert(op)
+    }
+
+    /// Acknowledged writes no node holds any more, not reported before (now they are).
+    pub fn check_now(
+        &mut self,
+        history: &History,
+        held: &[BTreeSet<(Key, Value)>],
+        now: Time,
+        logs: bool,
+    ) -> Vec<Anomaly> {
+        check(history, held, now, logs).into_iter().filter(|a| self.reported.insert(a.ops[0])).collect()
+    }
+
+    /// Acknowledged writes that only the nodes marked `down` hold, not reported yet: lost to
+    /// every client unless one of those nodes comes back. (Writes no node holds at all are
+    /// [`LostWriteMonitor::check_now`]'s.)
+    pub fn only_on_down_nodes(
+        &self,
+        history: &History,
+        held: &[BTreeSet<(Key, Value)>],
+        down: &[bool],
+        now: Time,
+        logs: bool,
+    ) -> Vec<Anomaly> {
+        let live: Vec<_> =
+            held.iter().zip(down).map(|(h, &d)| if d { Default::default() } else { h.clone() }).collect();
+        let archived = self.at_risk_dropped.iter().filter_map(|id| history.archive.get(id));
+        let ops = history.ops.iter().chain(archived);
+        let mut out = Vec::new();
+        for mut a in check_ops(history, ops, &live, now, logs) {
+            if self.reported.contains(&a.ops[0]) {
+                continue;
+            }
+            let Some(o) = history.get(a.ops[0]) else { continue };
+            let holders = holders(held, o.key(), o.written().unwrap_or_default());
+            if holders.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = holders.iter().map(|n| format!("n{n}")).collect();
+            a.nodes = holders;
+            a.explanation = format!(
+                "write op{} (k{} = v{}) was acknowledged, but only {} held it, which is down: no client can read it",
+                o.id,
+                o.key(),
+                o.written().unwrap_or_default(),
+                names.join(" and ")
+            );
+            out.push(a);
+        }
+        out
+    }
+
+    /// Compaction is about to drop operations up to `last`: the writes at risk among them
+    /// (`risk`, from [`LostWriteMonitor::only_on_down_nodes`]) are kept.
+    pub fn before_dropping(&mut self, risk: &[Anomaly], last: OpId) {
+        self.at_risk_dropped.extend(risk.iter().map(|a| a.ops[0]).filter(|&op| op <= last));
+    }
+
+    /// After compaction: forgets what no longer matters (`kept`: dropped writes a node still
+    /// holds, which stay archived).
+    pub fn compact(&mut self, history: &History, kept: &BTreeSet<OpId>) {
+        self.at_risk_dropped.retain(|op| kept.contains(op));
+        self.reported.retain(|&op| history.get(op).is_some());
+    }
+
+    /// Node `node` discarded write `lost` for write `by`. Reports it now if it was
+    /// acknowledged, or remembers it until its outcome is known.
+    pub fn superseded(
+        &mut self,
+        lost: OpId,
+        by: OpId,
+        node: NodeId,
+        history: &History,
+        stale: &StaleReadChecker,
+        now: Time,
+    ) -> Option<Anomaly> {
+        let o = history.get(lost)?;
+        if o.is_ok() {
+            return self.judge_superseded(lost, by, node, history, stale, now);
+        }
+        if o.completion.is_none() && !self.superseded_unacked.iter().any(|&(l, b, _)| (l, b) == (lost, by)) {
+            self.superseded_unacked.push((lost, by, node));
+        }
+        None
+    }
+
+    /// A write completed: the discards that waited for its outcome are judged.
+    pub fn write_completed(
+        &mut self,
+        op: OpId,
+        history: &History,
+        stale: &StaleReadChecker,
+        now: Time,
+    ) -> Vec<Anomaly> {
+        if !self.superseded_unacked.iter().any(|&(l, _, _)| l == op) {
+            return Vec::new();
+        }
+        let pending: Vec<_> = self.superseded_unacked.iter().copied().filter(|&(l, _, _)| l == op).collect();
+        self.superseded_unacked.retain(|&(l, _, _)| l != op);
+        if !history.get(op).is_some_and(|o| o.is_ok()) {
+            return Vec::new();
+        }
+        pending.into_iter().filter_map(|(l, b, node)| self.judge_superseded(l, b, node, history, stale, now)).collect()
+    }
+
+    /// Write `lost` was discarded for `by`: if `by` had certainly taken effect (acknowledged,
+    /// or returned by a read, whatever its outcome) before `lost` even began, a later write
+    /// silently lost to an earlier one.
+    fn judge_superseded(
+        &mut self,
+        lost: OpId,
+        by: OpId,
+        node: NodeId,
+        history: &History,
+        stale: &StaleReadChecker,
+        now: Time,
+    ) -> Option<Anomaly> {
+        let (l, b) = (history.get(lost)?, history.get(by)?);
+        let by_ack = b.written().and_then(|v| stale.effect_bound(v, history))?;
+        if by_ack >= l.invoke || l.ok_time().is_none() || self.reported.contains(&lost) {
+            return None;
+        }
+        self.reported.insert(lost);
+        Some(Anomaly {
+            kind: AnomalyKind::LostWrite,
+            time: now,
+            ops: vec![lost, by],
+            nodes: vec![node, l.node],
+            explanation: format!(
+                "write op{lost} (k{} = v{}) was acknowledged, but n{node} discarded it for op{by} (v{}), which was {} at {:.3} ms, before op{lost} began at {:.3} ms: last write wins by timestamp, and a clock made the later write look older",
+                l.key(),
+                l.written().unwrap_or_default(),
+                b.written().unwrap_or_default(),
+                if b.ok_time() == Some(by_ack) { "acknowledged" } else { "never acknowledged but already read" },
+                to_ms(by_ack),
+                to_ms(l.invoke)
+            ),
+        })
+    }
 }

@@ -394,7 +394,7 @@ impl LeaderFollowerNode {
     }
 
     fn majority(&self) -> usize {
-        self.data_nodes().count() / 2 + 1
+        crate::protocol::majority(self.data_nodes().count())
     }
 
     fn set_leader(&mut self, leader: Option<NodeId>) {

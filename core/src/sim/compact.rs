@@ -1,0 +1,129 @@
+//! Compaction: forgetting what lies beyond the horizon without changing any verdict.
+
+use super::*;
+
+impl<P: Protocol> Sim<P> {
+    /// Turns compaction on or off (it is on, with [`Compaction::default`], from the start, so
+    /// that the command line, the browser and the tests run a scenario alike). With it, every
+    /// `every_ops` operations the simulator
+    /// forgets what lies more than `horizon` in the past and cannot
+    /// matter any more: completed operations (a write stays archived while a node still holds
+    /// its value or a checker still refers to it), checker state about them, latency samples
+    /// (folded into a bounded distribution), and anomalies beyond the newest
+    /// [`MAX_KEPT_ANOMALIES`] (counted). Memory then stays bounded on a run of any length.
+    ///
+    /// The price: a check that would relate a new operation to one older than the horizon
+    /// (a causal dependency that old, a write lost long after it was acknowledged, a stale
+    /// read of a value whose writer was dropped because no node held it) no longer sees it.
+    /// With a horizon far above the run's latencies, timeouts and fault durations the trace
+    /// is the same with and without compaction (`tests/compaction.rs`).
+    pub fn set_compaction(&mut self, compaction: Option<Compaction>) {
+        self.compaction = compaction;
+        self.anomalies.set_cap(compaction.map(|_| MAX_KEPT_ANOMALIES));
+    }
+
+    /// How many anomalies compaction has dropped (the index of the first of [`Sim::anomalies`]).
+    pub fn anomalies_dropped(&self) -> usize {
+        self.anomalies.dropped()
+    }
+
+    /// Sizes of what the simulator holds that grows with the run (for tests and the
+    /// benchmark): retained and archived operations, checker and bookkeeping entries.
+    pub fn footprint(&self) -> Footprint {
+        let mut checker = BTreeSet::new();
+        self.stale.referenced(&mut checker);
+        self.sessions.referenced(&mut checker);
+        Footprint {
+            ops: self.history.retained(),
+            archived: self.history.archive.len(),
+            writers: self.writer.len() + self.deletes.values().map(Vec::len).sum::<usize>(),
+            checker_refs: checker.len(),
+            anomalies: self.anomalies.kept().len(),
+            linearizability: self.linearizability.kept(),
+            latencies: self.metrics.write_latencies.len() + self.metrics.read_latencies.len(),
+            node_entries: self
+                .nodes
+                .iter()
+                .map(|n| {
+                    let mut c = 0;
+                    n.for_each_write(&mut |_, _| c += 1);
+                    c
+                })
+                .sum(),
+        }
+    }
+
+    /// Forgets what lies more than the compaction horizon in the past (see
+    /// [`Sim::set_compaction`]).
+    pub(super) fn compact(&mut self) {
+        let Some(c) = self.compaction else { return };
+        let mut cutoff = self.now.saturating_sub(c.horizon);
+        let retained = self.history.retained();
+        if retained > c.max_ops {
+            cutoff = cutoff.max(self.history.ops[retained - c.max_ops].invoke);
+        }
+        // What is about to be dropped goes to the linearizability monitor first, so that
+        // compaction never changes its verdict.
+        let n = self.history.compactable_before(cutoff);
+        if n > 0 {
+            let last = self.history.ops[n - 1].id;
+            let risk = self.only_on_down_nodes();
+            self.lost.before_dropping(&risk, last);
+            let horizon = self.history.ops.get(n).map_or(self.now, |o| o.invoke);
+            let found = self.linearizability.absorb(
+                &self.history.ops[..n],
+                horizon,
+                &self.history,
+                &super::checks::linearizability_config(),
+            );
+            for mut a in found {
+                a.time = a.time.min(self.now);
+                self.linearizability_found.push(a);
+            }
+            if self.linearizability_found.len() > MAX_KEPT_ANOMALIES {
+                let extra = self.linearizability_found.len() - MAX_KEPT_ANOMALIES / 2;
+                for a in self.linearizability_found.drain(..extra) {
+                    *self.linearizability_overflow.entry(a.kind).or_insert(0) += 1;
+                }
+            }
+        }
+        let n = self.history.compact_before(cutoff);
+        let first = self.history.first_id();
+        self.accepted.drain(..n.min(self.accepted.len()));
+        self.quorums = self.quorums.split_off(&first);
+        self.redirected = self.redirected.split_off(&first);
+        P::compact_logs(&mut self.nodes, first);
+        // A dropped write's value stays known while some node still holds it.
+        let mut held: BTreeSet<Value> = BTreeSet::new();
+        for node in &self.nodes {
+            node.for_each_write(&mut |_, v| {
+                held.insert(v);
+            });
+        }
+        self.writer.retain(|v, op| *op >= first || held.contains(v));
+        let kept: BTreeSet<OpId> = self.writer.values().copied().filter(|&op| op < first).collect();
+        let keep = |op: OpId| op >= first || kept.contains(&op);
+        for d in self.deletes.values_mut() {
+            d.retain(|&op| keep(op));
+        }
+        self.deletes.retain(|_, d| !d.is_empty());
+        // The earliest invocation a check can still start from: an outstanding operation's.
+        let from = self
+            .history
+            .ops
+            .iter()
+            .filter(|o| o.completion.is_none())
+            .map(|o| o.invoke)
+            .min()
+            .unwrap_or(self.now)
+            .min(cutoff);
+        self.stale.compact(from, &keep);
+        self.sessions.compact(&keep);
+        let mut needed = kept.clone();
+        self.lost.compact(&self.history, &kept);
+        self.stale.referenced(&mut needed);
+        self.sessions.referenced(&mut needed);
+        self.history.prune_archive(|o| needed.contains(&o.id));
+        self.metrics.fold_latencies();
+    }
+}
