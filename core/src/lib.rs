@@ -27,6 +27,7 @@
 
 pub mod checkers;
 pub mod compare;
+pub mod conflict;
 pub mod crdt;
 pub mod explore;
 pub mod formats;

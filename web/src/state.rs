@@ -874,11 +874,11 @@ fn resolution(scenario: &Scenario) -> String {
         }
         ProtocolConfig::MultiLeader(cfg) => format!(
             "Each datacenter's leader accepts writes; concurrent writes to one key are resolved by {}.",
-            serde_json::to_value(cfg.conflicts).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+            cfg.conflicts
         ),
         ProtocolConfig::Leaderless(cfg) => format!(
             "Replicas accept writes independently; concurrent versions are resolved by {}.",
-            serde_json::to_value(cfg.resolution).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+            cfg.resolution
         ),
     }
 }
