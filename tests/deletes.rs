@@ -163,16 +163,17 @@ fn the_register_families_refuse_counter_and_set_updates_with_a_reason() {
 
 #[test]
 fn no_family_panics_with_every_kind_of_operation_under_faults() {
-    use replicalab_core::protocols::multi_leader::{Conflicts, KeySpace, MultiLeaderConfig};
+    use replicalab_core::conflict::ConflictResolution;
+    use replicalab_core::protocols::multi_leader::{KeySpace, MultiLeaderConfig};
     use replicalab_core::rng::SimRng;
     for seed in 0..20 {
         let families = [
             ProtocolConfig::LeaderFollower(Default::default()),
             ProtocolConfig::MultiLeader(MultiLeaderConfig {
                 key_spaces: vec![
-                    KeySpace { from: 0, to: 1, conflicts: Conflicts::Counter },
-                    KeySpace { from: 2, to: 3, conflicts: Conflicts::Set },
-                    KeySpace { from: 4, to: 4, conflicts: Conflicts::MvRegister },
+                    KeySpace { from: 0, to: 1, conflicts: ConflictResolution::Counter },
+                    KeySpace { from: 2, to: 3, conflicts: ConflictResolution::Set },
+                    KeySpace { from: 4, to: 4, conflicts: ConflictResolution::MvRegister },
                 ],
                 ..Default::default()
             }),

@@ -1,8 +1,9 @@
 //! Leaderless replication: the quorum condition, sloppy quorums with hinted handoff, repair,
 //! and conflicts. Properties over many seeds with random crashes and partitions.
 
+use replicalab_core::conflict::ConflictResolution;
 use replicalab_core::presets;
-use replicalab_core::protocols::leaderless::{LeaderlessConfig, Resolution};
+use replicalab_core::protocols::leaderless::LeaderlessConfig;
 use replicalab_core::scenario::{ProtocolConfig, Scenario, TimedCommand};
 use replicalab_core::time::MS;
 use replicalab_core::{Command, Report};
@@ -52,7 +53,7 @@ fn partial_quorums_sometimes_read_stale_data() {
 
 #[test]
 fn anti_entropy_makes_replicas_converge_after_faults() {
-    for resolution in [Resolution::Lww, Resolution::Siblings] {
+    for resolution in [ConflictResolution::Lww, ConflictResolution::Siblings] {
         for seed in 0..SEEDS {
             let cfg = LeaderlessConfig {
                 replicas: 3,

@@ -1,8 +1,9 @@
 //! Multi-leader replication: writes stay available everywhere, replicas converge after heal,
 //! conflicts are resolved as configured, and the ordering problem shows without version vectors.
 
+use replicalab_core::conflict::ConflictResolution;
 use replicalab_core::presets;
-use replicalab_core::protocols::multi_leader::{Conflicts, MultiLeaderConfig, Topology};
+use replicalab_core::protocols::multi_leader::{MultiLeaderConfig, Topology};
 use replicalab_core::scenario::{ProtocolConfig, Scenario};
 use replicalab_core::time::{from_ms, MS};
 use replicalab_core::Simulation;
@@ -21,7 +22,7 @@ fn ml(n: usize, cfg: MultiLeaderConfig, seed: u64) -> Scenario {
 fn after_faults_heal_every_replica_converges() {
     let topologies = [Topology::AllToAll, Topology::Ring, Topology::Star { hub: 1 }];
     for topology in topologies {
-        for conflicts in [Conflicts::Lww, Conflicts::Siblings] {
+        for conflicts in [ConflictResolution::Lww, ConflictResolution::Siblings] {
             for seed in 0..SEEDS {
                 let cfg = MultiLeaderConfig { topology: topology.clone(), conflicts, ..Default::default() };
                 let mut s = ml(4, cfg, seed);
@@ -61,7 +62,7 @@ fn last_write_wins_with_a_skewed_clock_loses_acknowledged_writes() {
         assert!(r.metrics.notes.get("lww_discard").copied().unwrap_or(0) > 0);
         // The same run with siblings keeps every write.
         let ProtocolConfig::MultiLeader(cfg) = &mut s.protocol else { unreachable!() };
-        cfg.conflicts = Conflicts::Siblings;
+        cfg.conflicts = ConflictResolution::Siblings;
         let r = run(&s);
         assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: siblings lose nothing");
     }
@@ -121,8 +122,8 @@ fn merging(topology: Topology) -> MultiLeaderConfig {
     MultiLeaderConfig {
         topology,
         key_spaces: vec![
-            KeySpace { from: 0, to: 1, conflicts: Conflicts::Counter },
-            KeySpace { from: 2, to: 3, conflicts: Conflicts::Set },
+            KeySpace { from: 0, to: 1, conflicts: ConflictResolution::Counter },
+            KeySpace { from: 2, to: 3, conflicts: ConflictResolution::Set },
         ],
         ..Default::default()
     }
@@ -227,7 +228,7 @@ fn the_crdt_preset_counts_every_increment_made_during_the_partition() {
 fn duplicated_messages_never_start_a_resend_storm() {
     use replicalab_core::scenario::{Command, TimedCommand};
     for topology in [Topology::AllToAll, Topology::Ring, Topology::Star { hub: 1 }] {
-        for conflicts in [Conflicts::Lww, Conflicts::Siblings] {
+        for conflicts in [ConflictResolution::Lww, ConflictResolution::Siblings] {
             for seed in 0..6 {
                 let cfg = MultiLeaderConfig { topology: topology.clone(), conflicts, ..Default::default() };
                 let mut s = ml(3, cfg, seed);
@@ -264,7 +265,11 @@ fn updates_held_for_their_dependencies_survive_a_crash() {
     use replicalab_core::scenario::{Command, TimedCommand};
     let mut diverged = Vec::new();
     for seed in 0..40 {
-        let cfg = MultiLeaderConfig { topology: Topology::AllToAll, conflicts: Conflicts::Lww, ..Default::default() };
+        let cfg = MultiLeaderConfig {
+            topology: Topology::AllToAll,
+            conflicts: ConflictResolution::Lww,
+            ..Default::default()
+        };
         let mut s = ml(3, cfg, seed);
         s.duration_ms = 8_000.0;
         s.workload.as_mut().unwrap().stop_ms = Some(5_500.0);

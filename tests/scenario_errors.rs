@@ -64,6 +64,20 @@ fn each_mistake_is_named() {
             vec!["protocol.multi_leader.key_spaces[0].conflicts", "average"],
         ),
         (
+            "a multi-leader resolution in a leaderless cluster",
+            Box::new(|v| v["protocol"] = serde_json::json!({"leaderless": {"resolution": "last_arrival"}})),
+            vec![
+                "protocol.leaderless.resolution",
+                "\"last_arrival\" is a multi-leader resolution",
+                "\"lww\" or \"siblings\"",
+            ],
+        ),
+        (
+            "an unknown resolution in a leaderless cluster",
+            Box::new(|v| v["protocol"] = serde_json::json!({"leaderless": {"resolution": "average"}})),
+            vec!["protocol.leaderless.resolution", "average"],
+        ),
+        (
             "negative grace period",
             Box::new(|v| v["protocol"] = serde_json::json!({"leaderless": {"tombstone_grace_ms": -1}})),
             vec!["protocol.leaderless.tombstone_grace_ms"],

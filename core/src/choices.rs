@@ -9,10 +9,10 @@
 //! Where a setting carries numbers (semi-sync's `k`, a star's hub, failover timeouts) its
 //! choice here is a fieldless kind with a method that builds the setting from those numbers.
 
+use crate::conflict::ConflictResolution;
 use crate::protocol::ReadFrom;
 use crate::protocols::leader_follower::{AckPolicy, Failover, Fencing, SemiSync, SemiSyncMode};
-use crate::protocols::leaderless::Resolution;
-use crate::protocols::multi_leader::{Conflicts, Topology};
+use crate::protocols::multi_leader::Topology;
 use crate::scenario::{MonotonicReads, ReadYourWrites, SessionConfig};
 use crate::view::Family;
 
@@ -66,57 +66,18 @@ impl Choice for ReadFrom {
     }
 }
 
-// Conflict resolution: the multi-leader family's `Conflicts` and the leaderless family's
-// `Resolution` name the shared values alike.
+// Conflict resolution: one vocabulary for both families (the leaderless family takes
+// `ConflictResolution::LEADERLESS`).
 
-impl Choice for Conflicts {
-    const ALL: &'static [Self] = &[
-        Conflicts::Lww,
-        Conflicts::Siblings,
-        Conflicts::LastArrival,
-        Conflicts::Counter,
-        Conflicts::Set,
-        Conflicts::MvRegister,
-    ];
+impl Choice for ConflictResolution {
+    const ALL: &'static [Self] = &ConflictResolution::ALL;
 
     fn name(self) -> &'static str {
-        match self {
-            Conflicts::Lww => "lww",
-            Conflicts::Siblings => "siblings",
-            Conflicts::LastArrival => "last_arrival",
-            Conflicts::Counter => "counter",
-            Conflicts::Set => "set",
-            Conflicts::MvRegister => "mv_register",
-        }
+        self.as_str()
     }
 
     fn label(self) -> &'static str {
-        match self {
-            Conflicts::Lww => "last write wins",
-            Conflicts::Siblings => "siblings",
-            Conflicts::LastArrival => "last arrival",
-            Conflicts::Counter => "counter (CRDT)",
-            Conflicts::Set => "add-wins set (CRDT)",
-            Conflicts::MvRegister => "multi-value register (CRDT)",
-        }
-    }
-}
-
-impl Choice for Resolution {
-    const ALL: &'static [Self] = &[Resolution::Lww, Resolution::Siblings];
-
-    fn name(self) -> &'static str {
-        match self {
-            Resolution::Lww => "lww",
-            Resolution::Siblings => "siblings",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Resolution::Lww => "last write wins",
-            Resolution::Siblings => "siblings",
-        }
+        self.label()
     }
 }
 
@@ -426,8 +387,7 @@ mod tests {
     fn every_choice_has_one_name_and_one_label() {
         names_and_labels_are_distinct_and_name_their_value::<Family>();
         names_and_labels_are_distinct_and_name_their_value::<ReadFrom>();
-        names_and_labels_are_distinct_and_name_their_value::<Conflicts>();
-        names_and_labels_are_distinct_and_name_their_value::<Resolution>();
+        names_and_labels_are_distinct_and_name_their_value::<ConflictResolution>();
         names_and_labels_are_distinct_and_name_their_value::<AckChoice>();
         names_and_labels_are_distinct_and_name_their_value::<FailoverChoice>();
         names_and_labels_are_distinct_and_name_their_value::<FencingChoice>();
@@ -444,10 +404,7 @@ mod tests {
         for &c in ReadFrom::ALL {
             assert_eq!(serde_name(c), c.name());
         }
-        for &c in Conflicts::ALL {
-            assert_eq!(serde_name(c), c.name());
-        }
-        for &c in Resolution::ALL {
+        for &c in <ConflictResolution as Choice>::ALL {
             assert_eq!(serde_name(c), c.name());
         }
         for &c in AckChoice::ALL {

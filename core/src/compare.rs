@@ -53,10 +53,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::conflict::ConflictResolution;
 use crate::metrics::Quantiles;
 use crate::protocols::leader_follower::{AckPolicy, Failover, Fencing, LeaderFollowerConfig};
 use crate::protocols::leaderless::LeaderlessConfig;
-use crate::protocols::multi_leader::{Conflicts, MultiLeaderConfig, Topology};
+use crate::protocols::multi_leader::{MultiLeaderConfig, Topology};
 use crate::scenario::{Command, ProtocolConfig, Scenario, ScenarioError, TimedCommand, MAX_DURATION_MS};
 use crate::simulation::Simulation;
 use crate::time::{from_ms, Dur};
@@ -415,7 +416,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
             let cfg = MultiLeaderConfig {
                 datacenters: from_base.and_then(|c| c.datacenters.clone()),
                 topology: Topology::AllToAll,
-                conflicts: Conflicts::Lww,
+                conflicts: ConflictResolution::Lww,
                 key_spaces: Vec::new(),
                 causal_delivery: true,
                 heartbeat_ms: from_base.map_or(defaults.heartbeat_ms, |c| c.heartbeat_ms),
@@ -423,7 +424,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
             };
             let dcs = cfg.leaders(n).len();
             let layout = if dcs == n { "one datacenter per node".to_string() } else { format!("{dcs} datacenters") };
-            let settings = format!("{layout}, all-to-all, last write wins, causal delivery");
+            let settings = format!("{layout}, all-to-all, {}, causal delivery", cfg.conflicts);
             (ProtocolConfig::MultiLeader(cfg), settings)
         }
         Contender::Leaderless => {
@@ -442,12 +443,8 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 ..from_base.unwrap_or_default()
             };
             let mut settings = format!(
-                "N={replicas}, W={quorum}, R={quorum} (strict quorum), {} resolution, read repair, request timeout {} ms",
-                match cfg.resolution {
-                    crate::protocols::leaderless::Resolution::Lww => "last-write-wins",
-                    crate::protocols::leaderless::Resolution::Siblings => "siblings",
-                },
-                cfg.request_timeout_ms
+                "N={replicas}, W={quorum}, R={quorum} (strict quorum), {}, read repair, request timeout {} ms",
+                cfg.resolution, cfg.request_timeout_ms
             );
             if let Some(ms) = cfg.anti_entropy_ms {
                 settings += &format!(", anti-entropy every {ms} ms");

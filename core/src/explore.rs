@@ -13,10 +13,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checkers::AnomalyKind;
+use crate::conflict::ConflictResolution;
 use crate::protocol::NodeId;
 use crate::protocols::leader_follower::{AckPolicy, Failover, LeaderFollowerConfig};
-use crate::protocols::leaderless::{LeaderlessConfig, Resolution};
-use crate::protocols::multi_leader::{Conflicts, MultiLeaderConfig, Topology};
+use crate::protocols::leaderless::LeaderlessConfig;
+use crate::protocols::multi_leader::{MultiLeaderConfig, Topology};
 use crate::rng::SimRng;
 use crate::scenario::{Command, Fsync, ProtocolConfig, Scenario, TimedCommand, WorkloadConfig};
 use crate::simulation::Simulation;
@@ -258,9 +259,10 @@ pub fn properties(s: &Scenario, faults: &[Fault]) -> Vec<Property> {
             }
         }
         ProtocolConfig::MultiLeader(cfg) => {
-            let lww = cfg.conflicts == Conflicts::Lww || cfg.key_spaces.iter().any(|k| k.conflicts == Conflicts::Lww);
-            let arrival = cfg.conflicts == Conflicts::LastArrival
-                || cfg.key_spaces.iter().any(|k| k.conflicts == Conflicts::LastArrival);
+            let lww = cfg.conflicts == ConflictResolution::Lww
+                || cfg.key_spaces.iter().any(|k| k.conflicts == ConflictResolution::Lww);
+            let arrival = cfg.conflicts == ConflictResolution::LastArrival
+                || cfg.key_spaces.iter().any(|k| k.conflicts == ConflictResolution::LastArrival);
             if durable && (clocks_ok || !lww) && !arrival {
                 out.push(Property::NoLostWrite);
             }
@@ -270,7 +272,7 @@ pub fn properties(s: &Scenario, faults: &[Fault]) -> Vec<Property> {
         }
         ProtocolConfig::Leaderless(cfg) => {
             let strict = cfg.w + cfg.r > cfg.replicas && !cfg.sloppy_quorum && cfg.tombstone_grace_ms.is_none();
-            let clocks_ok = clocks_ok || cfg.resolution == Resolution::Siblings;
+            let clocks_ok = clocks_ok || cfg.resolution == ConflictResolution::Siblings;
             if strict && durable && clocks_ok {
                 out.extend([Property::NoLostWrite, Property::NoStaleRead]);
             }
@@ -448,7 +450,12 @@ pub fn family(name: &str, seed: u64) -> Option<Scenario> {
             });
         }
         "multi-leader" => {
-            let conflicts = [Conflicts::Lww, Conflicts::Siblings, Conflicts::Counter, Conflicts::LastArrival];
+            let conflicts = [
+                ConflictResolution::Lww,
+                ConflictResolution::Siblings,
+                ConflictResolution::Counter,
+                ConflictResolution::LastArrival,
+            ];
             let topologies = [Topology::AllToAll, Topology::Ring, Topology::Star { hub: 0 }];
             let v = seed as usize % (conflicts.len() * topologies.len());
             s.protocol = ProtocolConfig::MultiLeader(MultiLeaderConfig {
@@ -460,7 +467,7 @@ pub fn family(name: &str, seed: u64) -> Option<Scenario> {
         "ll-strict" => {
             s.cluster.nodes = 5;
             let (w, r) = [(2, 2), (3, 1), (1, 3)][seed as usize % 3];
-            let resolution = if seed % 2 == 0 { Resolution::Lww } else { Resolution::Siblings };
+            let resolution = if seed % 2 == 0 { ConflictResolution::Lww } else { ConflictResolution::Siblings };
             s.protocol = ProtocolConfig::Leaderless(LeaderlessConfig {
                 replicas: 3,
                 w,

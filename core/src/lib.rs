@@ -29,6 +29,7 @@
 pub mod checkers;
 pub mod choices;
 pub mod compare;
+pub mod conflict;
 pub mod crdt;
 pub mod event;
 pub mod explore;

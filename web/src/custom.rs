@@ -7,11 +7,12 @@
 use replicalab_core::choices::{
     AckChoice, Choice, FailoverChoice, FencingChoice, LatencyModel, SessionChoice, TopologyChoice,
 };
+use replicalab_core::conflict::ConflictResolution;
 use replicalab_core::net::{Latency, LinkConfig, WeightedLatency};
 use replicalab_core::protocol::ReadFrom;
 use replicalab_core::protocols::leader_follower::LeaderFollowerConfig;
-use replicalab_core::protocols::leaderless::{LeaderlessConfig, Resolution};
-use replicalab_core::protocols::multi_leader::{Conflicts, MultiLeaderConfig};
+use replicalab_core::protocols::leaderless::LeaderlessConfig;
+use replicalab_core::protocols::multi_leader::MultiLeaderConfig;
 use replicalab_core::scenario::{ClientConfig, ClusterConfig, ProtocolConfig, WorkloadConfig, FORMAT, VERSION};
 use replicalab_core::view::Family;
 use replicalab_core::Scenario;
@@ -22,7 +23,8 @@ pub const MAX_NODES: usize = 50;
 /// How concurrent writes are resolved in a multi-leader cluster built here: the register
 /// resolutions. The merge types (counters, sets, multi-value registers) come with presets
 /// such as `ml-crdt-merge`.
-pub const MULTI_LEADER_CONFLICTS: &[Conflicts] = &[Conflicts::Lww, Conflicts::Siblings, Conflicts::LastArrival];
+pub const MULTI_LEADER_CONFLICTS: &[ConflictResolution] =
+    &[ConflictResolution::Lww, ConflictResolution::Siblings, ConflictResolution::LastArrival];
 
 /// The length of the leader lease that [`FencingChoice::Lease`] sets.
 pub const LEASE_MS: f64 = 200.0;
@@ -65,9 +67,9 @@ pub struct Settings {
     /// Multi-leader topology (a star's hub is datacenter 0).
     pub topology: TopologyChoice,
     /// Multi-leader conflict resolution (one of [`MULTI_LEADER_CONFLICTS`]).
-    pub conflicts: Conflicts,
+    pub conflicts: ConflictResolution,
     /// Leaderless conflict resolution.
-    pub resolution: Resolution,
+    pub resolution: ConflictResolution,
     /// Leaderless N, W, R.
     pub n: usize,
     pub w: usize,
@@ -100,8 +102,8 @@ impl Default for Settings {
             failover: FailoverChoice::Election,
             fencing: FencingChoice::TermsOnly,
             topology: TopologyChoice::AllToAll,
-            conflicts: Conflicts::Lww,
-            resolution: Resolution::Lww,
+            conflicts: ConflictResolution::Lww,
+            resolution: ConflictResolution::Lww,
             n: 3,
             w: 2,
             r: 2,
@@ -277,7 +279,7 @@ mod tests {
                     builds(Settings { family: Family::MultiLeader, topology, conflicts, ..base.clone() });
                 }
             }
-            for &resolution in Resolution::ALL {
+            for &resolution in &ConflictResolution::LEADERLESS {
                 builds(Settings { family: Family::Leaderless, resolution, ..base.clone() });
             }
             for &latency_model in LatencyModel::ALL {
@@ -371,21 +373,14 @@ mod tests {
         }
     }
 
-    fn conflicts_text(c: Conflicts) -> &'static str {
+    fn conflicts_text(c: ConflictResolution) -> &'static str {
         match c {
-            Conflicts::Lww => r#""lww""#,
-            Conflicts::Siblings => r#""siblings""#,
-            Conflicts::LastArrival => r#""last_arrival""#,
-            Conflicts::Counter => r#""counter""#,
-            Conflicts::Set => r#""set""#,
-            Conflicts::MvRegister => r#""mv_register""#,
-        }
-    }
-
-    fn resolution_text(c: Resolution) -> &'static str {
-        match c {
-            Resolution::Lww => r#""lww""#,
-            Resolution::Siblings => r#""siblings""#,
+            ConflictResolution::Lww => r#""lww""#,
+            ConflictResolution::Siblings => r#""siblings""#,
+            ConflictResolution::LastArrival => r#""last_arrival""#,
+            ConflictResolution::Counter => r#""counter""#,
+            ConflictResolution::Set => r#""set""#,
+            ConflictResolution::MvRegister => r#""mv_register""#,
         }
     }
 
@@ -480,11 +475,11 @@ mod tests {
                 case(Settings { family: Family::MultiLeader, topology, conflicts, ..d.clone() }, &protocol);
             }
         }
-        for &resolution in Resolution::ALL {
+        for &resolution in &ConflictResolution::LEADERLESS {
             let protocol = format!(
                 r#"{{"leaderless": {{"replicas": 3, "w": 2, "r": 2, "resolution": {},
                     "read_repair": true, "sloppy_quorum": false}}}}"#,
-                resolution_text(resolution)
+                conflicts_text(resolution)
             );
             case(Settings { family: Family::Leaderless, resolution, ..d.clone() }, &protocol);
         }
@@ -515,7 +510,8 @@ mod tests {
     fn the_description_names_the_choices_in_words() {
         let s = Settings { ack: AckChoice::SemiSync, k: 2, ..Settings::default() }.build().unwrap();
         assert!(s.description.contains("semi-sync (k followers), k = 2"), "{}", s.description);
-        let s = Settings { family: Family::MultiLeader, conflicts: Conflicts::LastArrival, ..Settings::default() };
+        let s =
+            Settings { family: Family::MultiLeader, conflicts: ConflictResolution::LastArrival, ..Settings::default() };
         let d = s.build().unwrap().description;
         assert!(d.contains("multi-leader") && d.contains("last arrival"), "{d}");
     }

@@ -845,7 +845,6 @@ fn take_snapshot_parts(
 }
 
 fn resolution(scenario: &Scenario) -> String {
-    use replicalab_core::choices::Choice;
     use replicalab_core::scenario::ProtocolConfig;
     match &scenario.protocol {
         ProtocolConfig::LeaderFollower(_) => {

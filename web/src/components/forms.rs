@@ -5,8 +5,8 @@
 use replicalab_core::choices::{
     AckChoice, Choice, FailoverChoice, FencingChoice, LatencyModel, SessionChoice, TopologyChoice,
 };
+use replicalab_core::conflict::ConflictResolution;
 use replicalab_core::protocol::ReadFrom;
-use replicalab_core::protocols::leaderless::Resolution;
 use replicalab_core::scenario::Command;
 use replicalab_core::view::Family;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -214,8 +214,8 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
                         <input type="number" min="1" max={s.n.to_string()} data-testid="set-r" value={s.r.to_string()} onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.r = x })} />
                     </label>
                     <label>{"Conflicts"}
-                        <select onchange={on_choice(&settings, |s, v: Resolution| s.resolution = v)}>
-                            { options(Resolution::ALL, Some(s.resolution)) }
+                        <select onchange={on_choice(&settings, |s, v: ConflictResolution| s.resolution = v)}>
+                            { options(&ConflictResolution::LEADERLESS, Some(s.resolution)) }
                         </select>
                     </label>
                     <label class="check"><input type="checkbox" data-testid="set-repair" checked={s.read_repair} onchange={toggle(|s, v| s.read_repair = v)} />{"read repair"}</label>

@@ -15,7 +15,7 @@ impl LeaderFollowerNode {
     pub(super) fn on_lock_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64) {
         let ttl = self.ttl();
         let eligible = self.eligible(from);
-        let Some(lock) = self.lock.as_mut() else { return };
+        let Some(lock) = self.durable.lock.as_mut() else { return };
         let expired = lock.holder.is_none() || ctx.clock >= lock.expires;
         if lock.holder == Some(from) && !expired {
             lock.expires = ctx.clock + ttl;
@@ -40,19 +40,19 @@ impl LeaderFollowerNode {
         epoch: u64,
     ) {
         if !granted {
-            if self.role == Role::Leader && holder != Some(self.id) {
+            if self.volatile.role == Role::Leader && holder != Some(self.id) {
                 out.note(Note::LockLost { node: self.id, holder: Some(holder.unwrap_or(self.id)) });
                 self.become_follower(holder, out);
             }
             return;
         }
-        if self.role == Role::Leader {
-            self.lock_until = self.lock_asked + self.ttl();
+        if self.volatile.role == Role::Leader {
+            self.durable.lock_until = self.durable.lock_asked + self.ttl();
         } else {
-            self.term = self.term.max(epoch);
-            self.voted_for = None;
-            self.lock_until = self.lock_asked + self.ttl();
-            out.note(Note::Promoted { node: self.id, term: self.term, by: Promotion::Lock });
+            self.durable.term = self.durable.term.max(epoch);
+            self.durable.voted_for = None;
+            self.durable.lock_until = self.durable.lock_asked + self.ttl();
+            out.note(Note::Promoted { node: self.id, term: self.durable.term, by: Promotion::Lock });
             self.become_leader(ctx, out);
         }
     }
@@ -61,28 +61,32 @@ impl LeaderFollowerNode {
     /// follower without a leader asks again.
     pub(super) fn on_lock_timer(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         let Some(c) = self.cfg.coordinator() else { return };
-        if self.role == Role::Leader {
-            if ctx.clock >= self.lock_until {
+        if self.volatile.role == Role::Leader {
+            if ctx.clock >= self.durable.lock_until {
                 out.note(Note::LockLost { node: self.id, holder: None });
                 self.become_follower(None, out);
                 return;
             }
-        } else if !self.suspected || !self.eligible(self.id) {
+        } else if !self.volatile.suspected || !self.eligible(self.id) {
             return;
         }
-        self.lock_asked = ctx.clock;
-        out.send(c, Msg::LockRequest { term: self.term, last_index: self.last() });
+        self.durable.lock_asked = ctx.clock;
+        out.send(c, Msg::LockRequest { term: self.durable.term, last_index: self.last() });
         out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
     }
 
     /// With a lease: whether a majority has been heard from recently enough.
     pub(super) fn lease_holds(&self, ctx: &Ctx) -> bool {
         let Some(lease) = self.cfg.fencing.lease_ms.map(from_ms) else { return true };
-        if ctx.clock.saturating_sub(self.leader_since) < lease {
+        if ctx.clock.saturating_sub(self.durable.leader_since) < lease {
             return true;
         }
-        let heard =
-            self.progress.iter().filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease)).count();
+        let heard = self
+            .volatile
+            .progress
+            .iter()
+            .filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease))
+            .count();
         heard + 1 >= self.majority()
     }
 }

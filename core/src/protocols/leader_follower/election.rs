@@ -36,12 +36,12 @@ impl LeaderFollowerNode {
         leader: Option<NodeId>,
     ) {
         let majority = self.majority();
-        let Some(answers) = self.rejoining.as_mut() else { return };
+        let Some(answers) = self.volatile.rejoining.as_mut() else { return };
         answers.insert(from, term);
-        if term > self.term {
+        if term > self.durable.term {
             // Someone newer leads: follow it (its appends will bring this log in line).
             self.observe_term(term);
-            self.rejoining = None;
+            self.volatile.rejoining = None;
             out.cancel_timer(Timer::Probe);
             out.note(Note::Rejoin { node: self.id, term });
             self.set_leader(leader.filter(|&l| l != self.id));
@@ -49,13 +49,13 @@ impl LeaderFollowerNode {
             return;
         }
         if answers.len() + 1 >= majority {
-            let known = answers.values().copied().max().unwrap_or(0).max(self.term);
-            self.rejoining = None;
+            let known = answers.values().copied().max().unwrap_or(0).max(self.durable.term);
+            self.volatile.rejoining = None;
             out.cancel_timer(Timer::Probe);
             // A new term of its own, so that its new entries can never be mistaken for ones
             // it lost in the crash.
-            self.term = self.own_term_above(known);
-            self.voted_for = None;
+            self.durable.term = self.own_term_above(known);
+            self.durable.voted_for = None;
             self.become_leader(ctx, out);
         }
     }
@@ -91,35 +91,35 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn become_leader(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        let previous = self.last_leader.filter(|&l| l != self.id);
+        let previous = self.durable.last_leader.filter(|&l| l != self.id);
         self.apply_all();
         if self.cfg.visibility == Visibility::Commit {
             // A new leader serves everything it has, as a promoted replica that has applied its
             // relay log, or a source whose crash recovery commits what its binlog holds, does:
             // only its own new writes wait for their commit. (Rebuilt here because the log may
             // have changed while this node followed.)
-            self.committed_kv = self.kv.clone();
-            self.committed_len = self.last();
+            self.volatile.committed_kv = self.volatile.kv.clone();
+            self.volatile.committed_len = self.last();
         }
-        self.role = Role::Leader;
+        self.volatile.role = Role::Leader;
         self.set_leader(Some(self.id));
-        self.leader_since = ctx.clock;
-        self.votes.clear();
-        self.suspected = false;
+        self.durable.leader_since = ctx.clock;
+        self.volatile.votes.clear();
+        self.volatile.suspected = false;
         if self.cfg.failover != Failover::Manual {
             out.cancel_timer(Timer::ElectionTimeout);
         }
         let next = self.last() + 1;
         let me = self.id;
-        self.progress = self
+        self.volatile.progress = self
             .data_nodes()
             .filter(|&p| p != me)
             .map(|node| Progress { node, matched: 0, next, last_heard: None, last_sent: None, retry_after: 0 })
             .collect();
-        self.pending.clear();
-        self.timeout_armed = false;
-        self.fallback = false;
-        out.note(Note::Leader { node: self.id, term: self.term });
+        self.volatile.pending.clear();
+        self.volatile.timeout_armed = false;
+        self.volatile.fallback = false;
+        out.note(Note::Leader { node: self.id, term: self.durable.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
             out.note(Note::Stonith { node: self.id, target: old });
             out.power_off(old);
@@ -127,7 +127,7 @@ impl LeaderFollowerNode {
         if self.cfg.coordinator().is_some() {
             out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
         }
-        for i in 0..self.progress.len() {
+        for i in 0..self.volatile.progress.len() {
             self.send_append(ctx, out, i);
         }
         out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
@@ -135,22 +135,22 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn become_follower(&mut self, leader: Option<NodeId>, out: &mut Out<Msg, Timer>) {
-        if self.role == Role::Leader {
-            out.note(Note::StepDown { node: self.id, term: self.term, unacked: self.pending.len() });
+        if self.volatile.role == Role::Leader {
+            out.note(Note::StepDown { node: self.id, term: self.durable.term, unacked: self.volatile.pending.len() });
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::Lock);
-            if self.timeout_armed {
-                out.cancel_timer(Timer::SemiSyncTimeout(*self.pending.keys().next().unwrap_or(&0)));
+            if self.volatile.timeout_armed {
+                out.cancel_timer(Timer::SemiSyncTimeout(*self.volatile.pending.keys().next().unwrap_or(&0)));
             }
         }
-        let was_follower = self.role == Role::Follower;
-        self.role = Role::Follower;
+        let was_follower = self.volatile.role == Role::Follower;
+        self.volatile.role = Role::Follower;
         self.set_leader(leader);
-        self.progress.clear();
-        self.pending.clear();
-        self.votes.clear();
-        self.timeout_armed = false;
-        self.fallback = false;
+        self.volatile.progress.clear();
+        self.volatile.pending.clear();
+        self.volatile.votes.clear();
+        self.volatile.timeout_armed = false;
+        self.volatile.fallback = false;
         if !was_follower {
             self.arm_detector(out);
         }
@@ -158,19 +158,19 @@ impl LeaderFollowerNode {
 
     /// A newer term was seen: adopt it (votes are per term).
     pub(super) fn observe_term(&mut self, term: u64) {
-        if term > self.term {
-            self.term = term;
-            self.voted_for = None;
+        if term > self.durable.term {
+            self.durable.term = term;
+            self.durable.voted_for = None;
         }
     }
 
     pub(super) fn on_election_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        if self.role == Role::Leader || self.is_coordinator() {
+        if self.volatile.role == Role::Leader || self.is_coordinator() {
             return;
         }
-        if !self.suspected {
-            self.suspected = true;
-            out.note(Note::Suspect { node: self.id, leader: self.leader });
+        if !self.volatile.suspected {
+            self.volatile.suspected = true;
+            out.note(Note::Suspect { node: self.id, leader: self.durable.leader });
         }
         let eligible = self.eligible(self.id);
         match self.cfg.failover {
@@ -184,8 +184,8 @@ impl LeaderFollowerNode {
             }
             Failover::Naive { .. } => {
                 if eligible {
-                    self.term += 1;
-                    out.note(Note::NaivePromotion { node: self.id, term: self.term });
+                    self.durable.term += 1;
+                    out.note(Note::NaivePromotion { node: self.id, term: self.durable.term });
                     self.become_leader(ctx, out);
                 } else {
                     self.arm_detector(out);
@@ -193,8 +193,8 @@ impl LeaderFollowerNode {
             }
             Failover::Coordinator { node, .. } => {
                 if eligible {
-                    self.lock_asked = ctx.clock;
-                    out.send(node, Msg::LockRequest { term: self.term, last_index: self.last() });
+                    self.durable.lock_asked = ctx.clock;
+                    out.send(node, Msg::LockRequest { term: self.durable.term, last_index: self.last() });
                 }
                 out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
             }
@@ -202,20 +202,23 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn become_candidate(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        self.term += 1;
-        self.role = Role::Candidate;
+        self.durable.term += 1;
+        self.volatile.role = Role::Candidate;
         self.set_leader(None);
-        self.voted_for = Some(self.id);
-        self.votes = vec![self.id];
-        out.note(Note::Election { node: self.id, term: self.term });
-        if self.votes.len() >= self.majority() {
+        self.durable.voted_for = Some(self.id);
+        self.volatile.votes = vec![self.id];
+        out.note(Note::Election { node: self.id, term: self.durable.term });
+        if self.volatile.votes.len() >= self.majority() {
             self.become_leader(ctx, out);
             return;
         }
         let me = self.id;
         let peers: Vec<NodeId> = self.data_nodes().filter(|&p| p != me).collect();
         for p in peers {
-            out.send(p, Msg::RequestVote { term: self.term, last_index: self.last(), last_term: self.last_term() });
+            out.send(
+                p,
+                Msg::RequestVote { term: self.durable.term, last_index: self.last(), last_term: self.last_term() },
+            );
         }
         self.arm_detector(out);
     }
@@ -228,35 +231,39 @@ impl LeaderFollowerNode {
         last_index: u64,
         last_term: u64,
     ) {
-        if term > self.term {
+        if term > self.durable.term {
             self.observe_term(term);
-            if self.role != Role::Follower {
+            if self.volatile.role != Role::Follower {
                 self.become_follower(None, out);
             }
         }
         let up_to_date = (last_term, last_index) >= (self.last_term(), self.last());
-        let grant = term == self.term
-            && self.voted_for.is_none_or(|v| v == from)
+        let grant = term == self.durable.term
+            && self.durable.voted_for.is_none_or(|v| v == from)
             && up_to_date
             && !self.is_coordinator()
-            && self.role != Role::Leader;
+            && self.volatile.role != Role::Leader;
         if grant {
-            self.voted_for = Some(from);
+            self.durable.voted_for = Some(from);
             self.arm_detector(out);
         }
-        out.send(from, Msg::Vote { term: self.term, granted: grant });
+        out.send(from, Msg::Vote { term: self.durable.term, granted: grant });
     }
 
     pub(super) fn on_vote(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64, granted: bool) {
-        if term > self.term {
+        if term > self.durable.term {
             self.observe_term(term);
             self.become_follower(None, out);
             return;
         }
-        if self.role == Role::Candidate && term == self.term && granted && !self.votes.contains(&from) {
-            self.votes.push(from);
-            if self.votes.len() >= self.majority() {
-                out.note(Note::Elected { node: self.id, term: self.term, votes: self.votes.len() });
+        if self.volatile.role == Role::Candidate
+            && term == self.durable.term
+            && granted
+            && !self.volatile.votes.contains(&from)
+        {
+            self.volatile.votes.push(from);
+            if self.volatile.votes.len() >= self.majority() {
+                out.note(Note::Elected { node: self.id, term: self.durable.term, votes: self.volatile.votes.len() });
                 self.become_leader(ctx, out);
             }
         }

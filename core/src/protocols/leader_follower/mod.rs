@@ -31,7 +31,10 @@
 //! follower refuses appends from a lower term: a deposed leader cannot overwrite anyone.
 //!
 //! Durability follows the node's fsync setting: with `every`, entries appended since the last
-//! flush vanish in a crash.
+//! flush vanish in a crash. A crash keeps the node's durable state (term, vote, the flushed
+//! log, what it knew of leaders and of the coordinator's lock) and resets everything else —
+//! role, commit index, applied data, the leader's progress and pending writes — to what a
+//! freshly started node has, in one assignment.
 //!
 //! ## What an acknowledgement and a read mean
 //!
@@ -272,7 +275,8 @@ struct Pending {
     since: Time,
 }
 
-/// One node of the leader-follower family.
+/// One node of the leader-follower family: its identity and settings, what survives a crash
+/// (`Durable`) and what a crash wipes (`Volatile`).
 #[derive(Clone, Debug)]
 pub struct LeaderFollowerNode {
     id: NodeId,
@@ -280,17 +284,38 @@ pub struct LeaderFollowerNode {
     cfg: LeaderFollowerConfig,
     /// Flush interval; `None`: every append is durable at once.
     fsync_every: Option<Dur>,
-    // Durable state.
+    durable: Durable,
+    volatile: Volatile,
+}
+
+/// What survives a crash: the term and vote, the log up to what was flushed (a crash cuts the
+/// log back to `flushed_len`), the coordinator's lock, and what the node knew of leaders and
+/// of its own leadership and lock requests.
+#[derive(Clone, Debug)]
+struct Durable {
     term: u64,
     voted_for: Option<NodeId>,
     /// The coordinator's lock (coordinator node only).
     lock: Option<LeaderLock>,
-    /// The leader this node last knew of (durable, so a restarted leader resumes leading).
+    /// The leader this node last knew of (so a restarted leader resumes leading).
     leader: Option<NodeId>,
+    /// The log; only its first `flushed_len` entries are on stable storage.
     log: Log,
     /// Length of the log prefix that survives a crash.
-    durable_len: usize,
-    // Volatile state.
+    flushed_len: usize,
+    /// The last leader this node knew of (kept through elections, for STONITH).
+    last_leader: Option<NodeId>,
+    /// When this node last became leader (its clock).
+    leader_since: Time,
+    /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
+    lock_until: Time,
+    lock_asked: Time,
+}
+
+/// What a crash wipes: a restarted node starts from `Volatile::default()` (a follower that has
+/// committed and applied nothing; [`Input::Start`] then replays its log).
+#[derive(Clone, Debug, Default)]
+struct Volatile {
     role: Role,
     commit: u64,
     /// Applied data: key → (value, position); no value after a delete. It holds the applied
@@ -316,19 +341,12 @@ pub struct LeaderFollowerNode {
     timeout_armed: bool,
     /// Semi-sync has fallen back to async.
     fallback: bool,
-    /// The last leader this node knew of (kept through elections, for STONITH).
-    last_leader: Option<NodeId>,
     votes: Vec<NodeId>,
     /// The failure detector has fired since the leader was last heard.
     suspected: bool,
     /// A leader back from a crash under manual failover: it leads again only once a majority
     /// has told it their terms (the answers so far), and follows a newer leader if one exists.
     rejoining: Option<BTreeMap<NodeId, u64>>,
-    /// When this node became leader (its clock).
-    leader_since: Time,
-    /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
-    lock_until: Time,
-    lock_asked: Time,
     /// Reads waiting for this replica to reach their session token: (position, op, key).
     waiting: Vec<(u64, OpId, Key)>,
 }
@@ -342,41 +360,26 @@ impl LeaderFollowerNode {
             n,
             cfg,
             fsync_every,
-            term: 1,
-            voted_for: None,
-            lock: None,
-            leader,
-            log: Log::default(),
-            durable_len: 0,
-            role: Role::Follower,
-            commit: 0,
-            kv: BTreeMap::new(),
-            applied: 0,
-            apply_queue: VecDeque::new(),
-            apply_armed: false,
-            committed_kv: BTreeMap::new(),
-            committed_len: 0,
-            leader_match: 0,
-            acked: 0,
-            progress: Vec::new(),
-            pending: BTreeMap::new(),
-            timeout_armed: false,
-            fallback: false,
-            last_leader: leader,
-            votes: Vec::new(),
-            suspected: false,
-            rejoining: None,
-            leader_since: 0,
-            lock_until: 0,
-            lock_asked: 0,
-            waiting: Vec::new(),
+            durable: Durable {
+                term: 1,
+                voted_for: None,
+                lock: None,
+                leader,
+                log: Log::default(),
+                flushed_len: 0,
+                last_leader: leader,
+                leader_since: 0,
+                lock_until: 0,
+                lock_asked: 0,
+            },
+            volatile: Volatile::default(),
         }
     }
 
     /// The fencing token clients see (0 when clients do not check tokens).
     fn epoch(&self) -> u64 {
         if self.cfg.fencing.clients {
-            self.term
+            self.durable.term
         } else {
             0
         }
@@ -400,41 +403,41 @@ impl LeaderFollowerNode {
     fn set_leader(&mut self, leader: Option<NodeId>) {
         if leader.is_some_and(|l| l != self.id) {
             // Following someone: a returning leader has learned who leads now.
-            self.rejoining = None;
+            self.volatile.rejoining = None;
         }
-        self.leader = leader;
+        self.durable.leader = leader;
         if leader.is_some() {
-            self.last_leader = leader;
+            self.durable.last_leader = leader;
         }
     }
 
     pub fn role(&self) -> Role {
-        self.role
+        self.volatile.role
     }
     pub fn term(&self) -> u64 {
-        self.term
+        self.durable.term
     }
     /// The log's entries after its compacted prefix (all of them unless the simulator
     /// compacted it: see [`Log`]).
     pub fn log(&self) -> &[Entry] {
-        self.log.entries()
+        self.durable.log.entries()
     }
     /// The whole log, compacted prefix included.
     pub fn full_log(&self) -> &Log {
-        &self.log
+        &self.durable.log
     }
 
     /// Compacts the first `upto` entries of the log (the simulator does this only for a prefix
     /// every node holds identically, durably and applied).
     pub fn compact_log(&mut self, upto: usize) {
-        self.log.compact(upto);
+        self.durable.log.compact(upto);
     }
     pub fn commit_index(&self) -> u64 {
-        self.commit
+        self.volatile.commit
     }
     /// Semi-sync has fallen back to async acknowledgement.
     pub fn in_fallback(&self) -> bool {
-        self.fallback
+        self.volatile.fallback
     }
     /// The value this node would return for a read of `key`.
     pub fn read(&self, key: Key) -> Option<Value> {
@@ -446,16 +449,16 @@ impl LeaderFollowerNode {
         if self.cfg.apply_delay() == 0 {
             self.last()
         } else {
-            self.applied.min(self.last())
+            self.volatile.applied.min(self.last())
         }
     }
 
     fn last(&self) -> u64 {
-        self.log.len() as u64
+        self.durable.log.len() as u64
     }
 
     fn term_at(&self, index: u64) -> u64 {
-        self.log.term_at(index)
+        self.durable.log.term_at(index)
     }
 }
 
@@ -467,47 +470,47 @@ impl Protocol for LeaderFollowerNode {
         match input {
             Input::Start => {
                 // A restarted node replays its whole log.
-                self.applied = self.last();
-                self.apply_queue.clear();
+                self.volatile.applied = self.last();
+                self.volatile.apply_queue.clear();
                 self.rebuild_kv();
-                self.role = Role::Follower;
-                self.suspected = false;
+                self.volatile.role = Role::Follower;
+                self.volatile.suspected = false;
                 if self.is_coordinator() {
-                    if self.lock.is_none() {
-                        self.lock = Some(LeaderLock {
+                    if self.durable.lock.is_none() {
+                        self.durable.lock = Some(LeaderLock {
                             holder: Some(self.cfg.leader),
                             epoch: 1,
                             expires: ctx.clock + self.ttl(),
                         });
                     }
-                    self.leader = self.lock.as_ref().and_then(|l| l.holder);
+                    self.durable.leader = self.durable.lock.as_ref().and_then(|l| l.holder);
                     return;
                 }
                 if let Some(every) = self.fsync_every {
                     out.set_timer(Timer::Flush, every, every);
                 }
-                let initial = self.log.is_empty() && self.term == 1;
-                if self.cfg.coordinator().is_some() && self.leader == Some(self.id) && initial {
+                let initial = self.durable.log.is_empty() && self.durable.term == 1;
+                if self.cfg.coordinator().is_some() && self.durable.leader == Some(self.id) && initial {
                     // The first leader starts with the lock the coordinator gave it.
-                    self.lock_until = ctx.clock + self.ttl();
+                    self.durable.lock_until = ctx.clock + self.ttl();
                 }
-                if self.leader == Some(self.id) && self.cfg.failover != Failover::Manual && !initial {
+                if self.durable.leader == Some(self.id) && self.cfg.failover != Failover::Manual && !initial {
                     // With automatic failover a restarted leader rejoins as a follower: someone
                     // else may lead by now, and leadership must be won again.
                     self.set_leader(None);
                 }
-                if self.leader != Some(self.id) {
+                if self.durable.leader != Some(self.id) {
                     self.arm_detector(out);
                 }
-                if self.leader == Some(self.id) {
+                if self.durable.leader == Some(self.id) {
                     if initial {
                         self.become_leader(ctx, out);
                     } else {
                         // A leader back from a crash first learns the cluster's term from a
                         // majority: an operator may have promoted another node meanwhile.
                         self.set_leader(None);
-                        self.last_leader = Some(self.id);
-                        self.rejoining = Some(BTreeMap::new());
+                        self.durable.last_leader = Some(self.id);
+                        self.volatile.rejoining = Some(BTreeMap::new());
                         self.probe(out);
                     }
                 }
@@ -531,8 +534,8 @@ impl Protocol for LeaderFollowerNode {
                 }
                 Msg::LockReply { granted, holder, epoch } => self.on_lock_reply(ctx, out, granted, holder, epoch),
                 Msg::Probe => {
-                    let leader = self.leader.or((self.role == Role::Leader).then_some(self.id));
-                    out.send(from, Msg::ProbeResp { term: self.term, leader });
+                    let leader = self.durable.leader.or((self.volatile.role == Role::Leader).then_some(self.id));
+                    out.send(from, Msg::ProbeResp { term: self.durable.term, leader });
                 }
                 Msg::ProbeResp { term, leader } => self.on_probe_resp(ctx, out, from, term, leader),
             },
@@ -540,7 +543,7 @@ impl Protocol for LeaderFollowerNode {
             Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
             Input::Timer(Timer::Heartbeat) => self.on_heartbeat(ctx, out),
             Input::Timer(Timer::Flush) => {
-                self.durable_len = self.log.len();
+                self.durable.flushed_len = self.durable.log.len();
                 if let Some(every) = self.fsync_every {
                     out.set_timer(Timer::Flush, every, every);
                 }
@@ -548,23 +551,23 @@ impl Protocol for LeaderFollowerNode {
             }
             Input::Timer(Timer::Apply) => self.on_apply_timer(ctx, out),
             Input::Timer(Timer::Probe) => {
-                if self.rejoining.is_some() {
+                if self.volatile.rejoining.is_some() {
                     self.probe(out);
                 }
             }
             Input::Timer(Timer::SemiSyncTimeout(index)) => self.on_semi_sync_timeout(ctx, out, index),
             Input::Request(req) => self.on_request(ctx, out, req),
             Input::Admin(Admin::Promote) => {
-                if self.role != Role::Leader && !self.is_coordinator() {
-                    self.rejoining = None;
-                    self.term = self.own_term_above(self.term);
-                    self.voted_for = None;
-                    out.note(Note::Promoted { node: self.id, term: self.term, by: Promotion::Operator });
+                if self.volatile.role != Role::Leader && !self.is_coordinator() {
+                    self.volatile.rejoining = None;
+                    self.durable.term = self.own_term_above(self.durable.term);
+                    self.durable.voted_for = None;
+                    out.note(Note::Promoted { node: self.id, term: self.durable.term, by: Promotion::Operator });
                     self.become_leader(ctx, out);
                 }
             }
             Input::Admin(Admin::Demote) => {
-                if self.role == Role::Leader {
+                if self.volatile.role == Role::Leader {
                     self.become_follower(None, out);
                 }
             }
@@ -572,43 +575,26 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn crash(&mut self) {
-        self.waiting.clear();
-        self.rejoining = None;
-        self.log.truncate(self.durable_len);
-        self.role = Role::Follower;
-        self.votes.clear();
-        self.suspected = false;
-        self.commit = 0;
-        self.kv.clear();
-        self.applied = 0;
-        self.apply_queue.clear();
-        self.apply_armed = false;
-        self.committed_kv.clear();
-        self.committed_len = 0;
-        self.leader_match = 0;
-        self.acked = 0;
-        self.progress.clear();
-        self.pending.clear();
-        self.timeout_armed = false;
-        self.fallback = false;
+        self.durable.log.truncate(self.durable.flushed_len);
+        self.volatile = Volatile::default();
     }
 
     fn view(&self) -> NodeView {
-        let start = self.log.len().saturating_sub(8).max(self.log.base());
+        let start = self.durable.log.len().saturating_sub(8).max(self.durable.log.base());
         let mut flags = Vec::new();
-        if self.fallback {
+        if self.volatile.fallback {
             flags.push("semi-sync fell back to async".to_string());
         }
-        if self.role == Role::Leader && !self.pending.is_empty() {
-            flags.push(format!("{} writes waiting for acks", self.pending.len()));
+        if self.volatile.role == Role::Leader && !self.volatile.pending.is_empty() {
+            flags.push(format!("{} writes waiting for acks", self.volatile.pending.len()));
         }
-        if self.reads_committed() && self.committed_len < self.last() {
-            flags.push(format!("reads see #{} (committed), not #{}", self.committed_len, self.last()));
+        if self.reads_committed() && self.volatile.committed_len < self.last() {
+            flags.push(format!("reads see #{} (committed), not #{}", self.volatile.committed_len, self.last()));
         }
         if !self.reads_committed() && self.applied_len() < self.last() {
             flags.push(format!("applied through #{} of #{}", self.applied_len(), self.last()));
         }
-        if let Some(lock) = &self.lock {
+        if let Some(lock) = &self.durable.lock {
             flags.push(match lock.holder {
                 Some(h) => format!("coordinator: lock held by n{h}, epoch {}", lock.epoch),
                 None => "coordinator: lock free".to_string(),
@@ -617,20 +603,26 @@ impl Protocol for LeaderFollowerNode {
         let summary = if self.is_coordinator() {
             "coordinator".to_string()
         } else {
-            format!("log {} · commit {}", self.last(), self.commit)
+            format!("log {} · commit {}", self.last(), self.volatile.commit)
         };
         NodeView {
-            role: self.role,
-            term: self.term,
+            role: self.volatile.role,
+            term: self.durable.term,
             position: self.last(),
-            commit: self.commit,
+            commit: self.volatile.commit,
             summary,
-            log_tail: self.log[start..]
+            log_tail: self.durable.log[start..]
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
                     let index = (start + i) as u64 + 1;
-                    LogEntryView { index, term: e.term, key: e.key, value: e.value, committed: index <= self.commit }
+                    LogEntryView {
+                        index,
+                        term: e.term,
+                        key: e.key,
+                        value: e.value,
+                        committed: index <= self.volatile.commit,
+                    }
                 })
                 .collect(),
             data: self
@@ -643,15 +635,15 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn leader_hint(&self) -> Option<NodeId> {
-        self.leader
+        self.durable.leader
     }
 
     fn role(&self) -> Role {
-        self.role
+        self.volatile.role
     }
 
     fn term(&self) -> u64 {
-        self.term
+        self.durable.term
     }
 
     fn single_leader() -> bool {
@@ -663,12 +655,12 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
-        for (&k, &(v, _)) in self.log.base_kv() {
+        for (&k, &(v, _)) in self.durable.log.base_kv() {
             if let Some(v) = v {
                 f(k, v);
             }
         }
-        for e in self.log.entries() {
+        for e in self.durable.log.entries() {
             f(e.key, e.value);
         }
     }
@@ -677,9 +669,9 @@ impl Protocol for LeaderFollowerNode {
         // What a node holds durably and has applied (and, a leader reading committed data, has
         // made visible: followers serve what they applied).
         let settled = |n: &Self| {
-            let mut k = n.durable_len.min(n.applied_len() as usize).min(n.log.len());
+            let mut k = n.durable.flushed_len.min(n.applied_len() as usize).min(n.durable.log.len());
             if n.reads_committed() {
-                k = k.min(n.committed_len as usize);
+                k = k.min(n.volatile.committed_len as usize);
             }
             k
         };
@@ -692,14 +684,14 @@ impl Protocol for LeaderFollowerNode {
         let mut upto = data.iter().map(|&i| settled(&nodes[i])).min().unwrap_or(0);
 
         // …identically, and written by operations the history has already dropped.
-        let base = nodes[first].log.base();
-        if data.iter().any(|&i| nodes[i].log.base() != base) {
+        let base = nodes[first].durable.log.base();
+        if data.iter().any(|&i| nodes[i].durable.log.base() != base) {
             return;
         }
         let mut k = base;
         while k < upto {
-            let e = &nodes[first].log[k];
-            if e.op >= before_op || data.iter().any(|&i| nodes[i].log[k] != *e) {
+            let e = &nodes[first].durable.log[k];
+            if e.op >= before_op || data.iter().any(|&i| nodes[i].durable.log[k] != *e) {
                 break;
             }
             k += 1;
@@ -712,10 +704,10 @@ impl Protocol for LeaderFollowerNode {
 
     fn replication_lag(nodes: &[Self], up: &[bool], now: Time) -> Vec<Option<Lag>> {
         let leader = (0..nodes.len())
-            .filter(|&i| up[i] && nodes[i].role == Role::Leader)
-            .max_by_key(|&i| (nodes[i].term, std::cmp::Reverse(i)));
+            .filter(|&i| up[i] && nodes[i].volatile.role == Role::Leader)
+            .max_by_key(|&i| (nodes[i].durable.term, std::cmp::Reverse(i)));
         let Some(l) = leader else { return vec![None; nodes.len()] };
-        let lead = &nodes[l].log;
+        let lead = &nodes[l].durable.log;
         nodes
             .iter()
             .enumerate()
@@ -725,12 +717,14 @@ impl Protocol for LeaderFollowerNode {
                 }
                 // Logs that agree on the term at a position agree on everything before it, so
                 // the common prefix is found by binary search.
-                let max = node.log.len().min(lead.len());
+                let max = node.durable.log.len().min(lead.len());
                 // The compacted prefixes are common to every node.
-                let (mut lo, mut hi) = (node.log.base().max(lead.base()).min(max), max);
+                let (mut lo, mut hi) = (node.durable.log.base().max(lead.base()).min(max), max);
                 while lo < hi {
                     let mid = (lo + hi).div_ceil(2);
-                    if node.log[mid - 1].term == lead[mid - 1].term && node.log[mid - 1].op == lead[mid - 1].op {
+                    if node.durable.log[mid - 1].term == lead[mid - 1].term
+                        && node.durable.log[mid - 1].op == lead[mid - 1].op
+                    {
                         lo = mid;
                     } else {
                         hi = mid - 1;

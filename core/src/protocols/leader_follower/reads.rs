@@ -6,13 +6,13 @@ use super::*;
 impl LeaderFollowerNode {
     /// Answers the reads that were waiting for the log to reach their token.
     pub(super) fn serve_waiting(&mut self, out: &mut Out<Msg, Timer>) {
-        if self.waiting.is_empty() {
+        if self.volatile.waiting.is_empty() {
             return;
         }
         let visible = self.visible_len();
         let (ready, still): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.waiting).into_iter().partition(|&(need, _, _)| need <= visible);
-        self.waiting = still;
+            std::mem::take(&mut self.volatile.waiting).into_iter().partition(|&(need, _, _)| need <= visible);
+        self.volatile.waiting = still;
         let epoch = self.epoch();
         for (_, op, key) in ready {
             out.ok_fenced(op, self.read(key).into_iter().collect(), vec![visible], epoch);
@@ -22,29 +22,29 @@ impl LeaderFollowerNode {
     /// Whether reads on this node see only committed entries (a leader with `visibility:
     /// commit`).
     pub(super) fn reads_committed(&self) -> bool {
-        self.role == Role::Leader && self.cfg.visibility == Visibility::Commit
+        self.volatile.role == Role::Leader && self.cfg.visibility == Visibility::Commit
     }
 
     /// The data reads on this node see.
     pub(super) fn visible(&self) -> &BTreeMap<Key, (Option<Value>, u64)> {
         if self.reads_committed() {
-            &self.committed_kv
+            &self.volatile.committed_kv
         } else {
-            &self.kv
+            &self.volatile.kv
         }
     }
 
     /// The length of the log prefix reads on this node see (the version they report).
     pub fn visible_len(&self) -> u64 {
         if self.reads_committed() {
-            self.committed_len.min(self.last())
+            self.volatile.committed_len.min(self.last())
         } else {
             self.applied_len()
         }
     }
 
     pub(super) fn on_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request) {
-        let not_leader = FailReason::NotLeader { hint: self.leader.filter(|&l| l != self.id) };
+        let not_leader = FailReason::NotLeader { hint: self.durable.leader.filter(|&l| l != self.id) };
         if self.is_coordinator() {
             out.fail(req.op, FailReason::Unavailable { why: "the coordinator holds no data".into() });
             return;
@@ -53,11 +53,11 @@ impl LeaderFollowerNode {
             OpKind::Read { key } => {
                 let need = req.min_version.first().copied().unwrap_or(0);
                 let visible = self.visible_len();
-                if req.require_leader && self.role != Role::Leader {
+                if req.require_leader && self.volatile.role != Role::Leader {
                     out.fail(req.op, not_leader);
                 } else if need > visible {
                     match req.behind {
-                        Behind::Wait => self.waiting.push((need, req.op, key)),
+                        Behind::Wait => self.volatile.waiting.push((need, req.op, key)),
                         Behind::Redirect => {
                             out.fail(req.op, FailReason::Behind { have: vec![visible], need: vec![need] })
                         }
@@ -77,11 +77,11 @@ impl LeaderFollowerNode {
             ),
             OpKind::Write { key, value } | OpKind::Delete { key, value } => {
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
-                if self.role == Role::Leader && !self.lease_holds(ctx) {
+                if self.volatile.role == Role::Leader && !self.lease_holds(ctx) {
                     out.note(Note::LeaseExpired { node: self.id });
                     self.become_follower(None, out);
                     out.fail(req.op, FailReason::NotLeader { hint: None });
-                } else if self.role == Role::Leader {
+                } else if self.volatile.role == Role::Leader {
                     self.on_write(ctx, out, req.op, key, value, deleted);
                 } else {
                     out.fail(req.op, not_leader);

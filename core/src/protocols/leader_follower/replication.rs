@@ -7,27 +7,27 @@ use super::*;
 impl LeaderFollowerNode {
     pub(super) fn persist(&mut self) {
         if self.fsync_every.is_none() {
-            self.durable_len = self.log.len();
+            self.durable.flushed_len = self.durable.log.len();
         }
     }
 
     /// Rebuilds the applied data from the applied prefix of the log (after a truncation or a
     /// restart).
     pub(super) fn rebuild_kv(&mut self) {
-        self.kv = self.log.base_kv().clone();
+        self.volatile.kv = self.durable.log.base_kv().clone();
         let applied = self.applied_len() as usize;
-        let base = self.log.base();
-        for (i, e) in self.log[base..applied.max(base)].iter().enumerate() {
-            self.kv.insert(e.key, (e.live(), (base + i) as u64 + 1));
+        let base = self.durable.log.base();
+        for (i, e) in self.durable.log[base..applied.max(base)].iter().enumerate() {
+            self.volatile.kv.insert(e.key, (e.live(), (base + i) as u64 + 1));
         }
     }
 
     /// Applies everything received at once (a restart replays the whole log; a promoted
     /// follower finishes applying before it serves).
     pub(super) fn apply_all(&mut self) {
-        self.apply_queue.clear();
-        if self.cfg.apply_delay() > 0 && self.applied < self.last() {
-            self.applied = self.last();
+        self.volatile.apply_queue.clear();
+        if self.cfg.apply_delay() > 0 && self.volatile.applied < self.last() {
+            self.volatile.applied = self.last();
             self.rebuild_kv();
         }
     }
@@ -35,35 +35,35 @@ impl LeaderFollowerNode {
     /// With an apply delay: entries up to the end of the log become due `delay` from now.
     pub(super) fn queue_apply(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         let delay = self.cfg.apply_delay();
-        let queued = self.apply_queue.back().map_or(self.applied, |&(len, _)| len);
+        let queued = self.volatile.apply_queue.back().map_or(self.volatile.applied, |&(len, _)| len);
         if delay == 0 || self.last() <= queued {
             return;
         }
-        self.apply_queue.push_back((self.last(), ctx.clock + delay));
-        if !self.apply_armed {
-            self.apply_armed = true;
+        self.volatile.apply_queue.push_back((self.last(), ctx.clock + delay));
+        if !self.volatile.apply_armed {
+            self.volatile.apply_armed = true;
             out.set_timer(Timer::Apply, delay, delay);
         }
     }
 
     /// The apply timer: applies the entries that are due, in log order.
     pub(super) fn on_apply_timer(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        self.apply_armed = false;
-        while let Some(&(len, due)) = self.apply_queue.front() {
+        self.volatile.apply_armed = false;
+        while let Some(&(len, due)) = self.volatile.apply_queue.front() {
             if due > ctx.clock {
                 break;
             }
-            self.apply_queue.pop_front();
+            self.volatile.apply_queue.pop_front();
             let len = len.min(self.last());
-            for i in self.applied..len {
-                let e = &self.log[i as usize];
-                self.kv.insert(e.key, (e.live(), i + 1));
+            for i in self.volatile.applied..len {
+                let e = &self.durable.log[i as usize];
+                self.volatile.kv.insert(e.key, (e.live(), i + 1));
             }
-            self.applied = self.applied.max(len);
+            self.volatile.applied = self.volatile.applied.max(len);
         }
-        if let Some(&(_, due)) = self.apply_queue.front() {
+        if let Some(&(_, due)) = self.volatile.apply_queue.front() {
             let left = due.saturating_sub(ctx.clock).max(1);
-            self.apply_armed = true;
+            self.volatile.apply_armed = true;
             out.set_timer(Timer::Apply, left, left);
         }
         self.serve_waiting(out);
@@ -73,18 +73,18 @@ impl LeaderFollowerNode {
     /// After a truncation: what was applied, queued or matched cannot reach past the log.
     pub(super) fn clamp_to_log(&mut self) {
         let last = self.last();
-        self.applied = self.applied.min(last);
-        for q in self.apply_queue.iter_mut() {
+        self.volatile.applied = self.volatile.applied.min(last);
+        for q in self.volatile.apply_queue.iter_mut() {
             q.0 = q.0.min(last);
         }
-        self.leader_match = self.leader_match.min(last);
-        self.acked = self.acked.min(last);
+        self.volatile.leader_match = self.volatile.leader_match.min(last);
+        self.volatile.acked = self.volatile.acked.min(last);
     }
 
     /// The highest position this follower may acknowledge, given that its log matches the
     /// leader's through `matched`.
     pub(super) fn ack_index(&self, matched: u64) -> u64 {
-        let durable = self.durable_len as u64;
+        let durable = self.durable.flushed_len as u64;
         match self.cfg.follower_ack {
             FollowerAckPoint::Write => matched,
             FollowerAckPoint::Flush => matched.min(durable),
@@ -95,14 +95,14 @@ impl LeaderFollowerNode {
     /// A follower that acknowledges after a flush or an apply: tells the leader once more of
     /// what it has received became durable or visible.
     pub(super) fn maybe_ack(&mut self, out: &mut Out<Msg, Timer>) {
-        if self.cfg.follower_ack == FollowerAckPoint::Write || self.role != Role::Follower {
+        if self.cfg.follower_ack == FollowerAckPoint::Write || self.volatile.role != Role::Follower {
             return;
         }
-        let Some(leader) = self.leader.filter(|&l| l != self.id) else { return };
-        let index = self.ack_index(self.leader_match);
-        if index > self.acked {
-            self.acked = index;
-            out.send(leader, Msg::AppendResp { term: self.term, success: true, index });
+        let Some(leader) = self.durable.leader.filter(|&l| l != self.id) else { return };
+        let index = self.ack_index(self.volatile.leader_match);
+        if index > self.volatile.acked {
+            self.volatile.acked = index;
+            out.send(leader, Msg::AppendResp { term: self.durable.term, success: true, index });
         }
     }
 
@@ -112,34 +112,34 @@ impl LeaderFollowerNode {
         if self.cfg.visibility != Visibility::Commit {
             return;
         }
-        let upto = self.commit.min(self.last());
-        for i in self.committed_len..upto {
-            let e = &self.log[i as usize];
-            self.committed_kv.insert(e.key, (e.live(), i + 1));
+        let upto = self.volatile.commit.min(self.last());
+        for i in self.volatile.committed_len..upto {
+            let e = &self.durable.log[i as usize];
+            self.volatile.committed_kv.insert(e.key, (e.live(), i + 1));
         }
-        self.committed_len = self.committed_len.max(upto);
+        self.volatile.committed_len = self.volatile.committed_len.max(upto);
     }
 
     pub(super) fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
-        let p = &mut self.progress[i];
+        let p = &mut self.volatile.progress[i];
         // Every node holds the compacted prefix: resend from its end at the earliest, but end
         // the batch where it would have ended from the follower's own position, so that what
         // a follower receives when does not depend on how much was compacted.
         let wanted = p.next as usize;
-        p.next = p.next.max(self.log.base() as u64 + 1);
+        p.next = p.next.max(self.durable.log.base() as u64 + 1);
         let prev_index = p.next - 1;
-        let end = (wanted.saturating_sub(1) + self.cfg.batch).max(prev_index as usize).min(self.log.len());
-        let entries = self.log[prev_index as usize..end].to_vec();
+        let end = (wanted.saturating_sub(1) + self.cfg.batch).max(prev_index as usize).min(self.durable.log.len());
+        let entries = self.durable.log[prev_index as usize..end].to_vec();
         p.next += entries.len() as u64;
         p.last_sent = Some(ctx.clock);
         let to = p.node;
         let msg = Msg::Append {
-            term: self.term,
+            term: self.durable.term,
             prev_index,
-            prev_term: self.log.term_at(prev_index),
+            prev_term: self.durable.log.term_at(prev_index),
             entries,
-            commit: self.commit,
-            last: self.log.len() as u64,
+            commit: self.volatile.commit,
+            last: self.durable.log.len() as u64,
         };
         out.send(to, msg);
     }
@@ -153,20 +153,20 @@ impl LeaderFollowerNode {
         value: Value,
         deleted: bool,
     ) {
-        let e = Entry { term: self.term, key, value, deleted, op, stamp: ctx.clock, appended_at: ctx.now };
+        let e = Entry { term: self.durable.term, key, value, deleted, op, stamp: ctx.clock, appended_at: ctx.now };
         let live = e.live();
-        self.log.push(e);
+        self.durable.log.push(e);
         self.persist();
         let index = self.last();
-        self.kv.insert(key, (live, index));
+        self.volatile.kv.insert(key, (live, index));
         // A leader applies what it writes at once.
-        self.applied = index;
-        for i in 0..self.progress.len() {
-            if self.progress[i].next == index {
+        self.volatile.applied = index;
+        for i in 0..self.volatile.progress.len() {
+            if self.volatile.progress[i].next == index {
                 self.send_append(ctx, out, i);
             }
         }
-        self.pending.insert(index, Pending { op, since: ctx.clock });
+        self.volatile.pending.insert(index, Pending { op, since: ctx.clock });
         self.serve_waiting(out);
         self.maybe_arm_timeout(ctx, out);
         self.maybe_commit(ctx, out);
@@ -181,19 +181,20 @@ impl LeaderFollowerNode {
 
     pub(super) fn maybe_arm_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         let Some(timeout) = self.semi_sync_timeout() else { return };
-        if self.timeout_armed || self.fallback {
+        if self.volatile.timeout_armed || self.volatile.fallback {
             return;
         }
-        if let Some((&index, p)) = self.pending.iter().next() {
+        if let Some((&index, p)) = self.volatile.pending.iter().next() {
             let left = (p.since + timeout).saturating_sub(ctx.clock).max(1);
             out.set_timer(Timer::SemiSyncTimeout(index), left, left);
-            self.timeout_armed = true;
+            self.volatile.timeout_armed = true;
         }
     }
 
     pub(super) fn follower_acks(&self, ctx: &Ctx) -> Vec<FollowerAck> {
         let window = 3 * self.cfg.heartbeat();
-        self.progress
+        self.volatile
+            .progress
             .iter()
             .map(|p| FollowerAck {
                 node: p.node,
@@ -204,25 +205,25 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn maybe_commit(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        if self.role != Role::Leader {
+        if self.volatile.role != Role::Leader {
             return;
         }
         let acks = self.follower_acks(ctx);
         let by_policy = commit_point(&self.cfg.ack, self.last(), &acks, &self.priority());
-        if self.fallback && by_policy == self.last() {
-            self.fallback = false;
+        if self.volatile.fallback && by_policy == self.last() {
+            self.volatile.fallback = false;
             out.note(Note::SemiSyncRestored { node: self.id });
         }
-        let point = if self.fallback { self.last() } else { by_policy };
-        if point > self.commit {
-            self.commit = point;
+        let point = if self.volatile.fallback { self.last() } else { by_policy };
+        if point > self.volatile.commit {
+            self.volatile.commit = point;
         }
         if self.cfg.visibility == Visibility::Commit {
             self.advance_committed();
             self.serve_waiting(out);
         }
-        while let Some(entry) = self.pending.first_entry() {
-            if *entry.key() > self.commit {
+        while let Some(entry) = self.volatile.pending.first_entry() {
+            if *entry.key() > self.volatile.commit {
                 break;
             }
             // An armed timeout that watched this write re-arms for the next one when it fires.
@@ -232,14 +233,14 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn on_semi_sync_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, index: u64) {
-        self.timeout_armed = false;
-        if self.role != Role::Leader || self.fallback {
+        self.volatile.timeout_armed = false;
+        if self.volatile.role != Role::Leader || self.volatile.fallback {
             return;
         }
         let Some(timeout) = self.semi_sync_timeout() else { return };
-        match self.pending.iter().next() {
+        match self.volatile.pending.iter().next() {
             Some((&oldest, p)) if oldest <= index || ctx.clock >= p.since + timeout => {
-                self.fallback = true;
+                self.volatile.fallback = true;
                 out.note(Note::SemiSyncFallback { node: self.id, timeout });
                 self.maybe_commit(ctx, out);
             }
@@ -250,18 +251,18 @@ impl LeaderFollowerNode {
 
     /// A message from leader `from` of `term`: follow it (adopting its term) and hear from it.
     pub(super) fn follow(&mut self, from: NodeId, term: u64, out: &mut Out<Msg, Timer>) {
-        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+        if term > self.durable.term || self.volatile.role != Role::Follower || self.durable.leader != Some(from) {
             if self.cfg.fencing.terms {
                 self.observe_term(term);
             } else {
-                self.term = term;
+                self.durable.term = term;
             }
             self.become_follower(Some(from), out);
             // What matched the previous leader's log says nothing about this one's.
-            self.leader_match = 0;
-            self.acked = 0;
+            self.volatile.leader_match = 0;
+            self.volatile.acked = 0;
         }
-        self.suspected = false;
+        self.volatile.suspected = false;
         self.arm_detector(out);
     }
 
@@ -275,15 +276,15 @@ impl LeaderFollowerNode {
         if self.is_coordinator() {
             return;
         }
-        if term < self.term && self.cfg.fencing.terms {
+        if term < self.durable.term && self.cfg.fencing.terms {
             // Fencing by term: a deposed leader is refused.
-            out.note(Note::Fenced { node: self.id, from, term, current: self.term });
-            out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
+            out.note(Note::Fenced { node: self.id, from, term, current: self.durable.term });
+            out.send(from, Msg::AppendResp { term: self.durable.term, success: false, index: self.last() });
             return;
         }
         self.follow(from, term, out);
         if prev_index > self.last() {
-            out.send(from, Msg::AppendResp { term: self.term, success: false, index: self.last() });
+            out.send(from, Msg::AppendResp { term: self.durable.term, success: false, index: self.last() });
             return;
         }
         if self.term_at(prev_index) != prev_term {
@@ -293,14 +294,14 @@ impl LeaderFollowerNode {
             while i > 0 && self.term_at(i) == t {
                 i -= 1;
             }
-            out.send(from, Msg::AppendResp { term: self.term, success: false, index: i });
+            out.send(from, Msg::AppendResp { term: self.durable.term, success: false, index: i });
             return;
         }
         let mut truncated = false;
         let matched = prev_index + entries.len() as u64;
         for (j, e) in entries.into_iter().enumerate() {
             let idx = prev_index + 1 + j as u64;
-            if (idx as usize) <= self.log.base() {
+            if (idx as usize) <= self.durable.log.base() {
                 // Inside the compacted prefix: committed here, never rewritten.
                 continue;
             }
@@ -308,27 +309,27 @@ impl LeaderFollowerNode {
                 if self.term_at(idx) == e.term {
                     continue;
                 }
-                let discarded = self.log.split_off(idx as usize - 1);
-                self.durable_len = self.durable_len.min(self.log.len());
+                let discarded = self.durable.log.split_off(idx as usize - 1);
+                self.durable.flushed_len = self.durable.flushed_len.min(self.durable.log.len());
                 self.clamp_to_log();
                 truncated = true;
                 let ops = discarded.iter().map(|d| d.op).collect();
                 out.note(Note::Discarded { node: self.id, ops, how: Discard::Suffix { index: idx, term } });
             }
             if self.cfg.apply_delay() == 0 {
-                self.kv.insert(e.key, (e.live(), idx));
+                self.volatile.kv.insert(e.key, (e.live(), idx));
             }
-            self.log.push(e);
+            self.durable.log.push(e);
         }
         // Entries beyond the end of the leader's log that an older term wrote can never be
         // committed: discard them now (MongoDB's rollback, pg_rewind) rather than serve them.
         if matched == leader_last && self.last() > leader_last {
             // (The compacted prefix is every node's, so never stale.)
-            let from = (leader_last as usize).max(self.log.base());
-            let stale = self.log[from..].iter().all(|e| e.term < term);
+            let from = (leader_last as usize).max(self.durable.log.base());
+            let stale = self.durable.log[from..].iter().all(|e| e.term < term);
             if stale {
-                let discarded = self.log.split_off(from);
-                self.durable_len = self.durable_len.min(self.log.len());
+                let discarded = self.durable.log.split_off(from);
+                self.durable.flushed_len = self.durable.flushed_len.min(self.durable.log.len());
                 self.clamp_to_log();
                 truncated = true;
                 let ops = discarded.iter().map(|d| d.op).collect();
@@ -341,11 +342,11 @@ impl LeaderFollowerNode {
         self.persist();
         self.queue_apply(ctx, out);
         self.serve_waiting(out);
-        self.commit = self.commit.max(commit.min(matched));
-        self.leader_match = self.leader_match.max(matched);
+        self.volatile.commit = self.volatile.commit.max(commit.min(matched));
+        self.volatile.leader_match = self.volatile.leader_match.max(matched);
         let index = self.ack_index(matched);
-        self.acked = self.acked.max(index);
-        out.send(from, Msg::AppendResp { term: self.term, success: true, index });
+        self.volatile.acked = self.volatile.acked.max(index);
+        out.send(from, Msg::AppendResp { term: self.durable.term, success: true, index });
     }
 
     pub(super) fn on_append_resp(
@@ -357,19 +358,19 @@ impl LeaderFollowerNode {
         success: bool,
         index: u64,
     ) {
-        if term > self.term && self.cfg.fencing.terms {
+        if term > self.durable.term && self.cfg.fencing.terms {
             out.note(Note::StepDownTerm { node: self.id, term, from });
             self.observe_term(term);
             self.become_follower(None, out);
             return;
         }
-        if self.role != Role::Leader || (term < self.term && self.cfg.fencing.terms) {
+        if self.volatile.role != Role::Leader || (term < self.durable.term && self.cfg.fencing.terms) {
             return;
         }
-        let Some(i) = self.progress.iter().position(|p| p.node == from) else { return };
+        let Some(i) = self.volatile.progress.iter().position(|p| p.node == from) else { return };
         let last = self.last();
         let hb = self.cfg.heartbeat();
-        let p = &mut self.progress[i];
+        let p = &mut self.volatile.progress[i];
         p.last_heard = Some(ctx.clock);
         if success {
             p.matched = p.matched.max(index.min(last));
@@ -386,7 +387,7 @@ impl LeaderFollowerNode {
             p.next = index + 1;
             p.matched = p.matched.min(index);
             p.retry_after = ctx.clock + hb;
-            if (index as usize) < self.log.base() {
+            if (index as usize) < self.durable.log.base() {
                 // The follower's log ends inside what this leader has compacted.
                 self.send_snapshot(ctx, out, i);
             } else {
@@ -396,7 +397,7 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn on_heartbeat(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
-        if self.role != Role::Leader {
+        if self.volatile.role != Role::Leader {
             return;
         }
         if !self.lease_holds(ctx) {
@@ -405,8 +406,8 @@ impl LeaderFollowerNode {
             return;
         }
         let hb = self.cfg.heartbeat();
-        for i in 0..self.progress.len() {
-            let p = &mut self.progress[i];
+        for i in 0..self.volatile.progress.len() {
+            let p = &mut self.volatile.progress[i];
             // (A send stamped in the future means the clock was set back: resend rather than
             // wait for the clock to catch up.)
             let quiet = p.last_sent.is_none_or(|s| s > ctx.clock || ctx.clock - s >= hb);

@@ -5,15 +5,21 @@ use super::*;
 
 impl LeaderFollowerNode {
     pub(super) fn send_snapshot(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
-        let base = self.log.base() as u64;
-        let p = &mut self.progress[i];
+        let base = self.durable.log.base() as u64;
+        let p = &mut self.volatile.progress[i];
         p.next = base + 1;
         p.last_sent = Some(ctx.clock);
         let to = p.node;
-        let data = self.log.base_kv().iter().map(|(&k, &(v, pos))| (k, v, pos)).collect();
+        let data = self.durable.log.base_kv().iter().map(|(&k, &(v, pos))| (k, v, pos)).collect();
         out.send(
             to,
-            Msg::Snapshot { term: self.term, base, terms: self.log.terms().to_vec(), data, commit: self.commit },
+            Msg::Snapshot {
+                term: self.durable.term,
+                base,
+                terms: self.durable.log.terms().to_vec(),
+                data,
+                commit: self.volatile.commit,
+            },
         );
     }
 
@@ -30,7 +36,7 @@ impl LeaderFollowerNode {
         data: Vec<(Key, Option<Value>, u64)>,
         commit: u64,
     ) {
-        if self.is_coordinator() || (term < self.term && self.cfg.fencing.terms) {
+        if self.is_coordinator() || (term < self.durable.term && self.cfg.fencing.terms) {
             return;
         }
         self.follow(from, term, out);
@@ -39,26 +45,26 @@ impl LeaderFollowerNode {
         if self.last() < base || self.term_at(base) != snapshot.term_at(base) {
             // Entries that end on the snapshot's term at their position are the snapshot's own
             // (log matching); otherwise they diverge and go.
-            let own = self.log.entries().len();
+            let own = self.durable.log.entries().len();
             let matches = self.last() <= base && self.term_at(self.last()) == snapshot.term_at(self.last());
             if own > 0 && !matches {
-                let ops = self.log.entries().iter().map(|d| d.op).collect();
+                let ops = self.durable.log.entries().iter().map(|d| d.op).collect();
                 out.note(Note::Discarded { node: self.id, ops, how: Discard::Snapshot { from, base } });
             }
-            self.log = snapshot;
-            self.durable_len = base as usize;
-            self.applied = base;
-            self.apply_queue.clear();
+            self.durable.log = snapshot;
+            self.durable.flushed_len = base as usize;
+            self.volatile.applied = base;
+            self.volatile.apply_queue.clear();
             self.rebuild_kv();
-            self.committed_kv = self.kv.clone();
-            self.committed_len = base;
+            self.volatile.committed_kv = self.volatile.kv.clone();
+            self.volatile.committed_len = base;
             self.clamp_to_log();
             self.serve_waiting(out);
         }
-        self.commit = self.commit.max(commit.min(base));
-        self.leader_match = self.leader_match.max(base);
+        self.volatile.commit = self.volatile.commit.max(commit.min(base));
+        self.volatile.leader_match = self.volatile.leader_match.max(base);
         let index = self.ack_index(base);
-        self.acked = self.acked.max(index);
-        out.send(from, Msg::AppendResp { term: self.term, success: true, index });
+        self.volatile.acked = self.volatile.acked.max(index);
+        out.send(from, Msg::AppendResp { term: self.durable.term, success: true, index });
     }
 }

@@ -2,18 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::conflict::ConflictResolution;
 use crate::time::{from_ms, Dur};
-
-/// How concurrent writes to one key are resolved.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    /// Last write wins by the coordinator's clock (Cassandra).
-    #[default]
-    Lww,
-    /// Dotted version vectors: concurrent values are kept as siblings (Riak, Dynamo).
-    Siblings,
-}
 
 /// Settings of the leaderless family.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,8 +18,10 @@ pub struct LeaderlessConfig {
     /// Responses a read waits for (R), unless the request says otherwise.
     #[serde(default = "two")]
     pub r: usize,
+    /// How concurrent writes to a key are resolved: last write wins by the coordinator's clock
+    /// (Cassandra) or siblings (Riak, Dynamo); the other resolutions are multi-leader's.
     #[serde(default)]
-    pub resolution: Resolution,
+    pub resolution: ConflictResolution,
     /// Repair replicas that answered a read with old data.
     #[serde(default = "yes")]
     pub read_repair: bool,
@@ -80,7 +72,7 @@ impl Default for LeaderlessConfig {
             replicas: 3,
             w: 2,
             r: 2,
-            resolution: Resolution::Lww,
+            resolution: ConflictResolution::Lww,
             read_repair: true,
             anti_entropy_ms: None,
             sloppy_quorum: false,
@@ -106,6 +98,15 @@ impl LeaderlessConfig {
         }
         if self.r == 0 || self.r > self.replicas {
             return err("r", format!("R must be between 1 and N ({}), got {}", self.replicas, self.r));
+        }
+        if !ConflictResolution::LEADERLESS.contains(&self.resolution) {
+            return err(
+                "resolution",
+                format!(
+                    "{:?} is a multi-leader resolution; a leaderless cluster resolves conflicts by \"lww\" or \"siblings\"",
+                    self.resolution.as_str()
+                ),
+            );
         }
         for (name, v) in [
             ("sloppy_after_ms", self.sloppy_after_ms),

@@ -17,8 +17,10 @@
 //! hashes of their shared keys) and exchange the keys of buckets that differ (anti-entropy).
 //!
 //! **Conflicts** are tracked per key with dotted version vector sets, with the coordinating
-//! replica as the actor. Resolved by last write wins on the coordinator's clock (Cassandra),
-//! or kept as siblings that a client's next write with its read context replaces (Riak).
+//! replica as the actor. Resolved ([`ConflictResolution`]) by last write wins on the
+//! coordinator's clock ([`last_write_wins`], the rule multi-leader replicas use too;
+//! Cassandra), or kept as siblings that a client's next write with its read context replaces
+//! (Riak).
 
 mod config;
 
@@ -26,8 +28,9 @@ use crate::note::Note;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-pub use config::{LeaderlessConfig, Resolution};
+pub use config::LeaderlessConfig;
 
+use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
 use crate::protocol::{
@@ -245,27 +248,29 @@ impl LeaderlessNode {
     /// Merges two states of a key. Last write wins keeps only the value with the highest
     /// timestamp (no context: pure timestamp order, as Cassandra), reporting what it discards.
     fn merge(&self, out: &mut Out<Msg, Timer>, key: Key, a: &State, b: &State) -> State {
-        match self.cfg.resolution {
-            Resolution::Siblings => a.sync(b),
-            Resolution::Lww => {
-                let mut values: Vec<Stamped> = a.values().into_iter().chain(b.values()).collect();
-                values.sort();
-                values.dedup();
-                let Some(&winner) = values.last() else { return State::default() };
-                for v in &values[..values.len() - 1] {
-                    out.superseded(key, v.value, winner.value);
-                }
-                DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![winner])
-            }
+        if self.siblings() {
+            return a.sync(b);
         }
+        let Some(merged) = last_write_wins(a.values().into_iter().chain(b.values())) else { return State::default() };
+        for v in &merged.discarded {
+            out.superseded(key, v.value, merged.winner.value);
+        }
+        DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![merged.winner])
+    }
+
+    /// Whether concurrent values are kept as siblings; otherwise last write wins (the only two
+    /// resolutions the configuration admits).
+    fn siblings(&self) -> bool {
+        self.cfg.resolution == ConflictResolution::Siblings
     }
 
     /// What a state holds: the winning value under last write wins, every sibling otherwise;
     /// tombstones included.
     fn held(&self, state: &State) -> Vec<Stamped> {
-        match self.cfg.resolution {
-            Resolution::Lww => state.values().into_iter().max().into_iter().collect(),
-            Resolution::Siblings => state.values(),
+        if self.siblings() {
+            state.values()
+        } else {
+            last_write_wins(state.values()).map(|m| m.winner).into_iter().collect()
         }
     }
 
@@ -341,7 +346,7 @@ impl LeaderlessNode {
         // a replica (Cassandra); with siblings the coordinator must be a replica, whose dots
         // version the write, so the request is forwarded to the key's first replica (Riak).
         let replica = prefs.contains(&self.id);
-        if !replica && self.cfg.resolution == Resolution::Siblings {
+        if !replica && self.siblings() {
             out.send(prefs[0], Msg::Forward { req });
             return;
         }
@@ -362,10 +367,11 @@ impl LeaderlessNode {
                 let current = self.data.get(&key).cloned().unwrap_or_default();
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
                 let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
-                let state = match self.cfg.resolution {
-                    Resolution::Siblings => DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
-                        .update_with(&current, self.id),
-                    Resolution::Lww => DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped]),
+                let state = if self.siblings() {
+                    DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
+                        .update_with(&current, self.id)
+                } else {
+                    DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped])
                 };
                 if replica {
                     self.store(out, key, &state);

@@ -207,7 +207,8 @@ fn a_counter_operation_on_a_leaderless_key_is_refused() {
 
 #[test]
 fn with_siblings_a_non_replica_forwards_the_request_to_the_first_replica() {
-    let cfg = LeaderlessConfig { replicas: 3, w: 2, r: 2, resolution: Resolution::Siblings, ..Default::default() };
+    let cfg =
+        LeaderlessConfig { replicas: 3, w: 2, r: 2, resolution: ConflictResolution::Siblings, ..Default::default() };
     let mut n3 = node_with(3, cfg);
     // Key 0's replicas are n0, n1, n2: n3 is not one.
     let effects = step(&mut n3, 100, request(1, OpKind::Write { key: 0, value: 7 }));

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Key, KeyType, NodeId};
+use crate::conflict::ConflictResolution;
+use crate::protocol::{Key, NodeId};
 use crate::time::{from_ms, Dur};
 
 /// Which leaders send their updates to which.
@@ -18,48 +19,13 @@ pub enum Topology {
     Star { hub: usize },
 }
 
-/// How concurrent writes to one key are resolved.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Conflicts {
-    /// Last write wins by the writing node's clock (Cassandra, DynamoDB global tables): a
-    /// write with an older timestamp is silently dropped, even when it happened later.
-    #[default]
-    Lww,
-    /// Keep every concurrent value (dotted version vectors, as Riak does): reads return all
-    /// siblings with their causal context; a write carrying the context replaces them.
-    Siblings,
-    /// No conflict detection at all: the update that arrives last wins. Replicas that see
-    /// updates in different orders end up different.
-    LastArrival,
-    /// Merge: the key is a counter (a PN-counter CRDT). Concurrent increments all count.
-    Counter,
-    /// Merge: the key is a set (an add-wins observed-remove set, ORSWOT). A remove takes out
-    /// the additions it observed; a concurrent add survives it.
-    Set,
-    /// Merge: the key is a multi-value register CRDT. Concurrent writes are all kept, and a
-    /// write carrying the context it read replaces what that context covers.
-    MvRegister,
-}
-
-impl Conflicts {
-    /// The data type keys resolved this way hold.
-    pub fn key_type(self) -> KeyType {
-        match self {
-            Conflicts::Counter => KeyType::Counter,
-            Conflicts::Set => KeyType::Set,
-            _ => KeyType::Register,
-        }
-    }
-}
-
 /// A range of keys with its own conflict resolution (`from..=to`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySpace {
     pub from: Key,
     pub to: Key,
-    pub conflicts: Conflicts,
+    pub conflicts: ConflictResolution,
 }
 
 /// Settings of the multi-leader family.
@@ -74,7 +40,7 @@ pub struct MultiLeaderConfig {
     pub topology: Topology,
     /// How conflicts are resolved on keys outside every key space.
     #[serde(default)]
-    pub conflicts: Conflicts,
+    pub conflicts: ConflictResolution,
     /// Key ranges resolved differently (counters, sets, …); they may not overlap.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_spaces: Vec<KeySpace>,
@@ -105,7 +71,7 @@ impl Default for MultiLeaderConfig {
         MultiLeaderConfig {
             datacenters: None,
             topology: Topology::AllToAll,
-            conflicts: Conflicts::Lww,
+            conflicts: ConflictResolution::Lww,
             key_spaces: Vec::new(),
             causal_delivery: true,
             heartbeat_ms: default_heartbeat(),
@@ -130,7 +96,7 @@ impl MultiLeaderConfig {
     }
 
     /// How conflicts on `key` are resolved.
-    pub fn conflicts_of(&self, key: Key) -> Conflicts {
+    pub fn conflicts_of(&self, key: Key) -> ConflictResolution {
         self.key_spaces.iter().find(|s| (s.from..=s.to).contains(&key)).map_or(self.conflicts, |s| s.conflicts)
     }
 

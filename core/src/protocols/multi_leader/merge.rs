@@ -15,7 +15,7 @@
 use crate::crdt::{MvRegister, Orswot, OrswotDelta, PnCounter, VClock};
 use crate::protocol::{version_to_dots, Key, NodeId, OpKind, Value, Version};
 
-use super::Conflicts;
+use crate::conflict::ConflictResolution;
 
 /// The CRDT state of one key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -27,12 +27,12 @@ pub enum Crdt {
 
 impl Crdt {
     /// The empty state of a key resolved by `conflicts`, if that is a merge.
-    pub fn empty(conflicts: Conflicts) -> Option<Crdt> {
+    pub fn empty(conflicts: ConflictResolution) -> Option<Crdt> {
         match conflicts {
-            Conflicts::Counter => Some(Crdt::Counter(PnCounter::new())),
-            Conflicts::Set => Some(Crdt::Set(Orswot::new())),
-            Conflicts::MvRegister => Some(Crdt::Register(MvRegister::new())),
-            Conflicts::Lww | Conflicts::Siblings | Conflicts::LastArrival => None,
+            ConflictResolution::Counter => Some(Crdt::Counter(PnCounter::new())),
+            ConflictResolution::Set => Some(Crdt::Set(Orswot::new())),
+            ConflictResolution::MvRegister => Some(Crdt::Register(MvRegister::new())),
+            ConflictResolution::Lww | ConflictResolution::Siblings | ConflictResolution::LastArrival => None,
         }
     }
 

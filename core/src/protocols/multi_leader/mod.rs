@@ -18,10 +18,11 @@
 //! depends on has arrived (and notes the `causal_gap` it detected); off, it applies in arrival
 //! order.
 //!
-//! **Conflicts** ([`Conflicts`]), per key, tracked with dotted version vector sets:
-//! - *last write wins* by the writing node's clock: concurrent writes converge to the one with
-//!   the highest timestamp — and with a skewed clock a write made later in real time silently
-//!   loses (`lww_discard` notes; the checker reports the acknowledged write as lost);
+//! **Conflicts** ([`ConflictResolution`]), per key, tracked with dotted version vector sets:
+//! - *last write wins* by the writing node's clock ([`last_write_wins`], the rule leaderless
+//!   replicas use too): concurrent writes converge to the one with the highest timestamp — and
+//!   with a skewed clock a write made later in real time silently loses (`lww_discard` notes;
+//!   the checker reports the acknowledged write as lost);
 //! - *siblings*: every concurrent value is kept; a read returns them all with their causal
 //!   context, and a write carrying that context replaces exactly the siblings it saw (Riak);
 //! - *last arrival*: no detection at all; replicas that receive updates in different orders
@@ -39,9 +40,10 @@ pub mod merge;
 use crate::note::Note;
 use std::collections::BTreeMap;
 
-pub use config::{Conflicts, KeySpace, MultiLeaderConfig, Topology};
+pub use config::{KeySpace, MultiLeaderConfig, Topology};
 pub use merge::{Crdt, CrdtUpdate};
 
+use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::protocol::{
     dominates, Behind, Ctx, FailReason, Input, Key, KeyType, Message, NodeId, OpId, OpKind, Out, Protocol, Request,
@@ -388,7 +390,7 @@ impl MultiLeaderNode {
             state.writers.iter().any(|(&o, &seq)| o != u.origin && seq > u.deps.get(o).copied().unwrap_or(0));
         state.writers.insert(u.origin, u.seq);
         match conflicts {
-            Conflicts::Counter | Conflicts::Set | Conflicts::MvRegister => {
+            ConflictResolution::Counter | ConflictResolution::Set | ConflictResolution::MvRegister => {
                 let Some(incoming) = &u.crdt else { return false };
                 if !local {
                     let fresh = state.crdt.is_none();
@@ -410,33 +412,30 @@ impl MultiLeaderNode {
                     }
                 }
             }
-            Conflicts::LastArrival => state.last = Some(u.value),
-            Conflicts::Lww => {
+            ConflictResolution::LastArrival => state.last = Some(u.value),
+            ConflictResolution::Lww => {
                 // Pure timestamp order, as Cassandra and DynamoDB global tables do: it converges
                 // whatever the delivery order, and ignores causality.
-                match state.last {
-                    Some(current) if current > u.value => {
-                        self.conflicts += 1;
-                        out.note(Note::LwwDiscard {
-                            node: self.id,
-                            key: u.key,
-                            dropped: u.value.value,
-                            stamp: u.value.time,
-                            writer: u.value.node,
-                            kept: current.value,
-                        });
-                        out.superseded(u.key, u.value.value, current.value);
+                let merged = last_write_wins(state.last.into_iter().chain([u.value])).expect("the arriving version");
+                if merged.winner == u.value {
+                    for old in merged.discarded {
+                        out.superseded(u.key, old.value, u.value.value);
                     }
-                    Some(current) => {
-                        if current != u.value {
-                            out.superseded(u.key, current.value, u.value.value);
-                        }
-                        state.last = Some(u.value);
-                    }
-                    None => state.last = Some(u.value),
+                    state.last = Some(u.value);
+                } else {
+                    self.conflicts += 1;
+                    out.note(Note::LwwDiscard {
+                        node: self.id,
+                        key: u.key,
+                        dropped: u.value.value,
+                        stamp: u.value.time,
+                        writer: u.value.node,
+                        kept: merged.winner.value,
+                    });
+                    out.superseded(u.key, u.value.value, merged.winner.value);
                 }
             }
-            Conflicts::Siblings => {
+            ConflictResolution::Siblings => {
                 let before = state.dvv.values().len();
                 state.dvv = state.dvv.sync(&u.state);
                 let after = state.dvv.values().len();

@@ -10,7 +10,7 @@ fn ctx(id: NodeId, clock: Time) -> Ctx {
     Ctx { id, nodes: 3, now: clock, clock }
 }
 
-fn node(id: NodeId, conflicts: Conflicts, causal: bool) -> MultiLeaderNode {
+fn node(id: NodeId, conflicts: ConflictResolution, causal: bool) -> MultiLeaderNode {
     let cfg = MultiLeaderConfig { conflicts, causal_delivery: causal, ..Default::default() };
     let mut n = MultiLeaderNode::new(id, 3, cfg);
     let mut out = Out::default();
@@ -53,7 +53,7 @@ fn deliver(n: &mut MultiLeaderNode, clock: Time, from: NodeId, updates: Vec<Upda
 
 #[test]
 fn a_leader_acknowledges_at_once_and_ships_to_every_leader() {
-    let mut a = node(0, Conflicts::Lww, true);
+    let mut a = node(0, ConflictResolution::Lww, true);
     let effects = step(&mut a, 10, write(1, 5, 50));
     assert_eq!(
         effects.last(),
@@ -69,8 +69,8 @@ fn a_leader_acknowledges_at_once_and_ships_to_every_leader() {
 
 #[test]
 fn last_write_wins_keeps_the_highest_timestamp_and_says_what_it_dropped() {
-    let mut a = node(0, Conflicts::Lww, true);
-    let mut b = node(1, Conflicts::Lww, true);
+    let mut a = node(0, ConflictResolution::Lww, true);
+    let mut b = node(1, ConflictResolution::Lww, true);
     let ua = shipped(&step(&mut a, 100, write(1, 5, 50)))[0].1.clone();
     let ub = shipped(&step(&mut b, 200, write(2, 5, 60)))[0].1.clone();
     // a hears of b's later write: b wins.
@@ -85,8 +85,8 @@ fn last_write_wins_keeps_the_highest_timestamp_and_says_what_it_dropped() {
 
 #[test]
 fn siblings_keep_concurrent_writes_and_a_write_with_context_collapses_them() {
-    let mut a = node(0, Conflicts::Siblings, true);
-    let mut b = node(1, Conflicts::Siblings, true);
+    let mut a = node(0, ConflictResolution::Siblings, true);
+    let mut b = node(1, ConflictResolution::Siblings, true);
     step(&mut a, 100, write(1, 5, 50));
     let ub = shipped(&step(&mut b, 100, write(2, 5, 60)))[0].1.clone();
     let effects = deliver(&mut a, 300, 1, vec![ub]);
@@ -99,8 +99,8 @@ fn siblings_keep_concurrent_writes_and_a_write_with_context_collapses_them() {
 
 #[test]
 fn a_blind_write_does_not_replace_siblings_it_never_saw() {
-    let mut a = node(0, Conflicts::Siblings, true);
-    let mut b = node(1, Conflicts::Siblings, true);
+    let mut a = node(0, ConflictResolution::Siblings, true);
+    let mut b = node(1, ConflictResolution::Siblings, true);
     step(&mut a, 100, write(1, 5, 50));
     let ub = shipped(&step(&mut b, 100, write(2, 5, 60)))[0].1.clone();
     deliver(&mut a, 300, 1, vec![ub]);
@@ -111,9 +111,9 @@ fn a_blind_write_does_not_replace_siblings_it_never_saw() {
 
 #[test]
 fn causal_delivery_holds_an_update_until_what_it_depends_on_arrives() {
-    let mut a = node(0, Conflicts::Siblings, true);
-    let mut b = node(1, Conflicts::Siblings, true);
-    let mut c = node(2, Conflicts::Siblings, true);
+    let mut a = node(0, ConflictResolution::Siblings, true);
+    let mut b = node(1, ConflictResolution::Siblings, true);
+    let mut c = node(2, ConflictResolution::Siblings, true);
     let insert = shipped(&step(&mut a, 100, write(1, 5, 50)))[0].1.clone();
     deliver(&mut b, 110, 0, vec![insert.clone()]);
     let context = b.read(5).1;
@@ -127,9 +127,9 @@ fn causal_delivery_holds_an_update_until_what_it_depends_on_arrives() {
 
 #[test]
 fn last_arrival_applies_out_of_order_updates_and_ends_wrong() {
-    let mut a = node(0, Conflicts::LastArrival, false);
-    let mut b = node(1, Conflicts::LastArrival, false);
-    let mut c = node(2, Conflicts::LastArrival, false);
+    let mut a = node(0, ConflictResolution::LastArrival, false);
+    let mut b = node(1, ConflictResolution::LastArrival, false);
+    let mut c = node(2, ConflictResolution::LastArrival, false);
     let insert = shipped(&step(&mut a, 100, write(1, 5, 50)))[0].1.clone();
     deliver(&mut b, 110, 0, vec![insert.clone()]);
     let update = shipped(&step(&mut b, 120, write(2, 5, 60)))[0].1.clone();
@@ -167,11 +167,11 @@ fn topologies_choose_the_peers() {
 
 fn merge_node(id: NodeId) -> MultiLeaderNode {
     let cfg = MultiLeaderConfig {
-        conflicts: Conflicts::Lww,
+        conflicts: ConflictResolution::Lww,
         key_spaces: vec![
-            KeySpace { from: 0, to: 0, conflicts: Conflicts::Counter },
-            KeySpace { from: 1, to: 1, conflicts: Conflicts::Set },
-            KeySpace { from: 2, to: 2, conflicts: Conflicts::MvRegister },
+            KeySpace { from: 0, to: 0, conflicts: ConflictResolution::Counter },
+            KeySpace { from: 1, to: 1, conflicts: ConflictResolution::Set },
+            KeySpace { from: 2, to: 2, conflicts: ConflictResolution::MvRegister },
         ],
         ..Default::default()
     };
@@ -294,8 +294,8 @@ fn each_key_space_takes_only_its_own_operations() {
 
 #[test]
 fn a_delete_writes_a_tombstone_that_wins_by_timestamp() {
-    let mut a = node(0, Conflicts::Lww, true);
-    let mut b = node(1, Conflicts::Lww, true);
+    let mut a = node(0, ConflictResolution::Lww, true);
+    let mut b = node(1, ConflictResolution::Lww, true);
     let w = update(&mut a, 100, write(1, 5, 50));
     deliver(&mut b, 150, 0, vec![w]);
     let d = update(&mut b, 200, op(2, OpKind::Delete { key: 5, value: 51 }));
