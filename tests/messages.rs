@@ -210,3 +210,35 @@ fn messages_carry_their_kind_and_operation() {
     }
     assert!(["Ask", "Answer", "Forward", "Other"].iter().all(|k| seen.contains(*k)), "only {seen:?} occurred");
 }
+
+/// Always: every recorded message of every family says what it carries as data (views colour
+/// it by that, never by its label): writes on their way are data, stored-data confirmations
+/// acks, refusals nacks, empty appends or shipments heartbeats. Sometimes: all five occur.
+#[test]
+fn messages_carry_their_class() {
+    use replicalab_core::presets;
+    use replicalab_core::protocol::MessageClass;
+    let mut seen = std::collections::BTreeSet::new();
+    for name in ["lf-async", "split-brain-naive", "ml-siblings", "ll-sloppy-hinted-handoff", "ll-strict-quorum"] {
+        let mut s = presets::find(name).unwrap().scenario().unwrap();
+        s.commands.extend(random_faults(3, s.cluster.nodes, 5_000.0, 1_000.0, 4));
+        let mut sim = Simulation::new(&s);
+        sim.set_message_capacity(100_000);
+        sim.run_until(from_ms(5_000.0));
+        for m in sim.messages() {
+            let word = m.label.split([' ', ',']).next().unwrap_or("");
+            let want = match word {
+                "heartbeat" | "ship" => MessageClass::Heartbeat,
+                "nack" | "resend" => MessageClass::Nack,
+                "ack" => MessageClass::Ack,
+                "handoff" if m.label.starts_with("handoff ack") => MessageClass::Ack,
+                "append" | "snapshot" | "put" | "read" | "handoff" | "anti-entropy" => MessageClass::Data,
+                _ if m.label.ends_with(" updates") || m.label.contains(" from n") => MessageClass::Data,
+                _ => MessageClass::Other,
+            };
+            assert_eq!(m.class, want, "{name}: {:?}", m.label);
+            seen.insert(m.class.name());
+        }
+    }
+    assert_eq!(seen.len(), 5, "only {seen:?} occurred");
+}

@@ -425,6 +425,10 @@ impl<M, T> Out<M, T> {
 pub trait Message: Clone + Debug + Hash {
     /// A short label for the node graph ("append 12..14", "ack 14").
     fn label(&self) -> String;
+    /// What the message carries, for its colour in views.
+    fn class(&self) -> MessageClass {
+        MessageClass::Other
+    }
     /// What the message does for a client operation, if anything.
     fn kind(&self) -> MessageKind {
         MessageKind::Other
@@ -432,6 +436,36 @@ pub trait Message: Clone + Debug + Hash {
     /// The client operation the message serves, if any.
     fn op(&self) -> Option<OpId> {
         None
+    }
+}
+
+/// What a message carries, in terms every family shares (views colour messages by it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageClass {
+    /// Writes on their way to a replica (log entries, a snapshot, shipped updates, a put, a
+    /// repair, a handoff, an anti-entropy exchange).
+    Data,
+    /// An acknowledgement that data was stored.
+    Ack,
+    /// A refusal or a request to resend.
+    Nack,
+    /// Liveness only: an empty append or shipment.
+    Heartbeat,
+    /// Anything else (elections, locks, probes, reads, forwards).
+    #[default]
+    Other,
+}
+
+impl MessageClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageClass::Data => "data",
+            MessageClass::Ack => "ack",
+            MessageClass::Nack => "nack",
+            MessageClass::Heartbeat => "heartbeat",
+            MessageClass::Other => "other",
+        }
     }
 }
 

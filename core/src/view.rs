@@ -108,6 +108,9 @@ pub struct MessageView {
     pub sent: Time,
     pub deliver: Time,
     pub label: String,
+    /// What it carries (see [`crate::protocol::Message`]).
+    #[serde(default)]
+    pub class: crate::protocol::MessageClass,
     /// What it does for a client operation, and which (see [`crate::protocol::Message`]).
     #[serde(default)]
     pub kind: crate::protocol::MessageKind,
@@ -145,6 +148,9 @@ pub struct MessageRecord {
     pub arrived: Option<Time>,
     pub fate: MessageFate,
     pub label: String,
+    /// What it carries.
+    #[serde(default)]
+    pub class: crate::protocol::MessageClass,
     /// What it does for a client operation, and which.
     #[serde(default)]
     pub kind: crate::protocol::MessageKind,

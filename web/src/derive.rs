@@ -4,7 +4,7 @@
 //! however long the run has been going. Tested natively.
 
 use replicalab_core::history::{Operation, Outcome};
-use replicalab_core::protocol::MessageKind;
+use replicalab_core::protocol::{MessageClass, MessageKind};
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::time::Time;
 use replicalab_core::trace::TraceEntry;
@@ -137,6 +137,8 @@ pub struct Flight {
     pub dropped: bool,
     pub in_flight: bool,
     pub label: String,
+    /// What it carries (from the core, not the label).
+    pub class: MessageClass,
     /// What it does for a client operation, and which (from the core, not the label).
     pub kind: MessageKind,
     pub op: Option<OpId>,
@@ -163,6 +165,7 @@ pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, 
             dropped: !matches!(r.fate, MessageFate::InFlight | MessageFate::Delivered),
             in_flight: r.fate == MessageFate::InFlight,
             label: r.label.clone(),
+            class: r.class,
             kind: r.kind,
             op: r.op,
         });
@@ -271,6 +274,7 @@ mod tests {
             arrived: (fate != MessageFate::Cut).then_some(id * 10 + 5),
             fate,
             label: label.into(),
+            class: MessageClass::Other,
             kind,
             op,
         };
@@ -302,6 +306,7 @@ mod tests {
             dropped: false,
             in_flight: false,
             label: label.into(),
+            class: MessageClass::Other,
             kind: if label.starts_with("put") { MessageKind::Ask } else { MessageKind::Answer },
             op: label.rsplit("op").next().and_then(|n| n.parse().ok()),
         };

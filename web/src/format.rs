@@ -75,19 +75,9 @@ pub fn format_duration(d: Time) -> String {
     }
 }
 
-/// A CSS class naming the kind of a message from its label: the label's first word, letters
-/// only ("append #3" → `msg-append`, "nack, have #2" → `msg-nack`).
-pub fn message_class(label: &str) -> String {
-    let word: String = label
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if word.is_empty() {
-        "msg msg-other".to_string()
-    } else {
-        format!("msg msg-{word}")
-    }
+/// The CSS classes of a message's dot or line: by what it carries, as the core says.
+pub fn message_class(class: replicalab_core::protocol::MessageClass) -> String {
+    format!("msg msg-{}", class.name())
 }
 
 /// A typical latency of a distribution in milliseconds (its mean where that is finite).
@@ -166,12 +156,11 @@ mod tests {
     }
 
     #[test]
-    fn message_classes_come_from_the_first_word() {
-        assert_eq!(message_class("append #3"), "msg msg-append");
-        assert_eq!(message_class("nack, have #2"), "msg msg-nack");
-        assert_eq!(message_class("Heartbeat @4"), "msg msg-heartbeat");
-        assert_eq!(message_class(""), "msg msg-other");
-        assert_eq!(message_class("<script>"), "msg msg-other");
+    fn message_classes_come_from_the_core() {
+        use replicalab_core::protocol::MessageClass;
+        assert_eq!(message_class(MessageClass::Data), "msg msg-data");
+        assert_eq!(message_class(MessageClass::Heartbeat), "msg msg-heartbeat");
+        assert_eq!(message_class(MessageClass::Other), "msg msg-other");
     }
 
     #[test]

@@ -17,6 +17,7 @@ impl<P: Protocol> Sim<P> {
                     sent: *sent,
                     deliver: e.time,
                     label: msg.label(),
+                    class: msg.class(),
                     kind: msg.kind(),
                     op: msg.op(),
                 }),
@@ -42,6 +43,7 @@ impl<P: Protocol> Sim<P> {
                     arrived: Some(m.deliver),
                     fate: MessageFate::InFlight,
                     label: m.label,
+                    class: m.class,
                     kind: m.kind,
                     op: m.op,
                 })
@@ -82,8 +84,8 @@ impl<P: Protocol> Sim<P> {
         if self.messages.len() >= self.message_capacity {
             self.messages.pop_front();
         }
-        let (label, kind, op) = (msg.label(), msg.kind(), msg.op());
-        self.messages.push_back(MessageRecord { id, from, to, sent: self.now, arrived, fate, label, kind, op });
+        let (label, class, kind, op) = (msg.label(), msg.class(), msg.kind(), msg.op());
+        self.messages.push_back(MessageRecord { id, from, to, sent: self.now, arrived, fate, label, class, kind, op });
     }
 
     /// Marks a recorded message as arrived (or dropped at its destination) now. Messages are

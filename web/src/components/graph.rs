@@ -129,7 +129,7 @@ pub fn Graph(props: &GraphProps) -> Html {
                 marked.push((m, p, hot, chosen));
             }
             if !hot {
-                crowd.entry(message_class(&m.label)).or_default().push(p);
+                crowd.entry(message_class(m.class)).or_default().push(p);
             }
         }
         let paths = crowd.into_iter().map(|(class, points)| {
@@ -140,7 +140,7 @@ pub fn Graph(props: &GraphProps) -> Html {
             html! {
                 <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
                     if hot {
-                        <circle class={message_class(&m.label)} data-msg={m.id.to_string()}
+                        <circle class={message_class(m.class)} data-msg={m.id.to_string()}
                             cx={p.x.to_string()} cy={p.y.to_string()} r="6" />
                     }
                     <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>

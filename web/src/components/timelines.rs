@@ -170,7 +170,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
         let onclick = Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Message(id))));
         html! {
             <g key={f.id.to_string()} data-msg={f.id.to_string()} class={classes!("flight", f.in_flight.then_some("in-flight"), f.dropped.then_some("dropped"), hot.then_some("hot"), chosen.then_some("chosen"))} {onclick}>
-                <line class={crate::format::message_class(&f.label)} x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+                <line class={crate::format::message_class(f.class)} x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
                 if f.dropped {
                     <text class="drop-mark" x={x2.to_string()} y={(y2 + 3.0).to_string()}>{"×"}</text>
                 }

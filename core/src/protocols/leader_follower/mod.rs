@@ -106,6 +106,7 @@ pub use config::{
     AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, SemiSync, SemiSyncMode, Visibility,
 };
 
+use crate::protocol::MessageClass;
 use crate::protocol::{
     Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
@@ -201,6 +202,16 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MessageClass {
+        match self {
+            Msg::Append { entries, .. } if entries.is_empty() => MessageClass::Heartbeat,
+            Msg::Append { .. } | Msg::Snapshot { .. } => MessageClass::Data,
+            Msg::AppendResp { success: true, .. } => MessageClass::Ack,
+            Msg::AppendResp { success: false, .. } => MessageClass::Nack,
+            _ => MessageClass::Other,
+        }
+    }
+
     fn label(&self) -> String {
         match self {
             Msg::Append { entries, prev_index, .. } if entries.is_empty() => format!("heartbeat @{prev_index}"),

@@ -33,6 +33,7 @@ pub use config::LeaderlessConfig;
 use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
+use crate::protocol::MessageClass;
 use crate::protocol::{
     Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
@@ -96,6 +97,14 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MessageClass {
+        match self {
+            Msg::Put { .. } | Msg::Repair { .. } | Msg::Handoff { .. } | Msg::Exchange { .. } => MessageClass::Data,
+            Msg::PutAck { .. } | Msg::HandoffAck { .. } => MessageClass::Ack,
+            _ => MessageClass::Other,
+        }
+    }
+
     fn label(&self) -> String {
         match self {
             Msg::Forward { req } => format!("forward op{}", req.op),

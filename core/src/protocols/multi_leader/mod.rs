@@ -45,6 +45,7 @@ pub use merge::{Crdt, CrdtUpdate};
 
 use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
+use crate::protocol::MessageClass;
 use crate::protocol::{
     dominates, Behind, Ctx, FailReason, Input, Key, KeyType, Message, NodeId, OpId, OpKind, Out, Protocol, Request,
     Value, Version,
@@ -86,6 +87,15 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MessageClass {
+        match self {
+            Msg::Ship { updates, .. } if updates.is_empty() => MessageClass::Heartbeat,
+            Msg::Ship { .. } => MessageClass::Data,
+            Msg::ShipAck { gap: false, .. } => MessageClass::Ack,
+            Msg::ShipAck { gap: true, .. } => MessageClass::Nack,
+        }
+    }
+
     fn label(&self) -> String {
         match self {
             Msg::Ship { updates, end, .. } if updates.is_empty() => format!("ship @{end}"),
