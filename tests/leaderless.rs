@@ -135,3 +135,46 @@ fn siblings_and_lww_with_skew() {
     let r = run(&presets::find("ll-cassandra-clock-skew").unwrap().scenario().unwrap());
     assert!(count(&r, "lost_write") > 0, "{:?}", r.anomaly_counts);
 }
+
+/// Always: every leaderless operation carries its coordinator's quorum as data: the W or R in
+/// force (a per-operation quorum clamped once to 1..N, by the protocol), the replicas asked
+/// and those that answered (answered ⊆ asked, sorted); an acknowledged write or an ok read
+/// heard at least the quorum it needed. Sometimes: a sloppy stand-in is asked beyond the N
+/// home replicas, and a per-operation quorum differs from the configured one.
+#[test]
+fn operations_carry_their_quorum() {
+    let (mut stand_ins, mut chosen) = (0, 0);
+    for seed in 0..20 {
+        let cfg = LeaderlessConfig { sloppy_quorum: seed % 2 == 0, ..LeaderlessConfig::default() };
+        let mut s = ll(5, cfg.clone(), seed);
+        s.commands = faults_without_skew(seed, 5);
+        for (i, q) in [0u32, 1, 2, 9].into_iter().enumerate() {
+            let quorum = (q > 0).then_some(q);
+            let at_ms = 500.0 + 100.0 * i as f64;
+            s.commands.push(TimedCommand {
+                at_ms,
+                command: Command::Write { client: 0, key: 1, value: None, node: None, quorum },
+            });
+            s.commands.push(TimedCommand {
+                at_ms,
+                command: Command::Read { client: 1, key: 1, from: Default::default(), node: None, quorum },
+            });
+        }
+        s.commands.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        let mut sim = replicalab_core::Simulation::new(&s);
+        sim.run_until(replicalab_core::time::from_ms(s.duration_ms));
+        for o in &sim.history().ops {
+            let Some(q) = &o.quorum else { continue };
+            let configured = if o.kind.is_write() { cfg.w } else { cfg.r } as u32;
+            assert!((1..=cfg.replicas as u32).contains(&q.needed), "op{} {q:?}; {}", o.id, repro(&s));
+            assert!(q.answered.iter().all(|n| q.asked.contains(n)), "op{} {q:?}; {}", o.id, repro(&s));
+            assert!(q.asked.windows(2).all(|w| w[0] < w[1]) && q.answered.windows(2).all(|w| w[0] < w[1]));
+            if o.is_ok() {
+                assert!(q.answered.len() as u32 >= q.needed, "op{} ok with {q:?}; {}", o.id, repro(&s));
+            }
+            stand_ins += usize::from(q.asked.len() > cfg.replicas);
+            chosen += usize::from(q.needed != configured);
+        }
+    }
+    assert!(stand_ins > 0 && chosen > 0, "stand-ins {stand_ins}, chosen quorums {chosen}");
+}

@@ -29,6 +29,20 @@ pub struct Operation {
     pub invoke: Time,
     /// `None` while the operation is still outstanding.
     pub completion: Option<Completion>,
+    /// Quorum families: what its coordinator needed, asked and heard (see [`QuorumRecord`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<QuorumRecord>,
+}
+
+/// An operation's quorum as its coordinator saw it: the answers it needed (the W or R in
+/// force for the operation), the replicas it asked (sloppy stand-ins included) and those that
+/// answered, sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuorumRecord {
+    pub coordinator: NodeId,
+    pub needed: u32,
+    pub asked: Vec<NodeId>,
+    pub answered: Vec<NodeId>,
 }
 
 /// When and how an operation completed.
@@ -218,6 +232,7 @@ mod tests {
                 why: None,
                 undelivered: false,
             }),
+            quorum: None,
         }
     }
 

@@ -352,6 +352,15 @@ pub enum Effect<M, T> {
     PowerOff {
         node: NodeId,
     },
+    /// A coordinator's picture of an operation's quorum: the answers it needs (the W or R in
+    /// force for this operation, clamped once, by the protocol), the replicas it asked and
+    /// those that answered so far. The world records it on the operation.
+    Quorum {
+        op: OpId,
+        needed: u32,
+        asked: Vec<NodeId>,
+        answered: Vec<NodeId>,
+    },
     /// Conflict resolution threw away the write of `lost` in favour of the write of `by`
     /// (last write wins). The world decides whether that lost an acknowledged write.
     Superseded {

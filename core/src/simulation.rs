@@ -125,10 +125,6 @@ impl Simulation {
     pub fn trace(&self) -> &crate::trace::Trace {
         each!(self, s => s.trace())
     }
-    /// The quorum a command chose for operation `op` (see [`Sim::op_quorum`]).
-    pub fn op_quorum(&self, op: crate::protocol::OpId) -> Option<u32> {
-        each!(self, s => s.op_quorum(op))
-    }
     /// Keeps a structured record of the last `capacity` messages (see [`Sim::set_message_capacity`]).
     pub fn set_message_capacity(&mut self, capacity: usize) {
         each!(self, s => s.set_message_capacity(capacity))

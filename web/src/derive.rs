@@ -3,7 +3,7 @@
 //! histogram and the partition groups. Every list is capped, so a snapshot costs the same
 //! however long the run has been going. Tested natively.
 
-use replicalab_core::history::{Operation, Outcome};
+use replicalab_core::history::{Operation, Outcome, QuorumRecord};
 use replicalab_core::protocol::{MessageClass, MessageKind};
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::time::Time;
@@ -60,8 +60,8 @@ pub struct OpRow {
     pub status: OpStatus,
     /// "write k3 = v17", "read k3 → v12, v15", "read k3 failed: not leader".
     pub text: String,
-    /// The W or R a command chose for it (`None`: the configured quorum).
-    pub quorum: Option<u32>,
+    /// Quorum families: the W or R in force for it, who was asked and who answered.
+    pub quorum: Option<QuorumRecord>,
 }
 
 impl OpRow {
@@ -101,7 +101,7 @@ impl OpRow {
             end,
             status,
             text,
-            quorum: None,
+            quorum: op.quorum.clone(),
         }
     }
 }
@@ -109,10 +109,7 @@ impl OpRow {
 /// The newest [`MAX_OPS`] operations, oldest first.
 pub fn recent_ops(sim: &Simulation) -> Vec<OpRow> {
     let ops = &sim.history().ops;
-    ops[ops.len().saturating_sub(MAX_OPS)..]
-        .iter()
-        .map(|o| OpRow { quorum: sim.op_quorum(o.id), ..OpRow::of(o) })
-        .collect()
+    ops[ops.len().saturating_sub(MAX_OPS)..].iter().map(OpRow::of).collect()
 }
 
 /// The newest event-log lines, oldest first.
@@ -175,9 +172,9 @@ pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, 
     out
 }
 
-/// What the replicas did for one operation, from the messages that mention it: which nodes
-/// were asked, which answered (acknowledged a write or returned a value) back to the
-/// coordinator. For leaderless quorums.
+/// What the replicas did for one operation, as its coordinator recorded it on the operation:
+/// which nodes were asked, which answered (acknowledged a write or returned a value). For
+/// leaderless quorums.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuorumView {
     pub coordinator: Option<NodeId>,
@@ -185,23 +182,13 @@ pub struct QuorumView {
     pub answered: Vec<NodeId>,
 }
 
-pub fn quorum_of(op: &OpRow, flights: &[Flight]) -> QuorumView {
-    let mut q = QuorumView { coordinator: Some(op.node), ..Default::default() };
-    for f in flights.iter().filter(|f| f.op == Some(op.id)) {
-        match f.kind {
-            MessageKind::Ask if !q.asked.contains(&f.to) => q.asked.push(f.to),
-            MessageKind::Answer
-                if f.arrived.is_some() && !f.dropped && !f.in_flight && !q.answered.contains(&f.from) =>
-            {
-                q.answered.push(f.from)
-            }
-            MessageKind::Forward => q.coordinator = Some(f.to),
-            _ => {}
+pub fn quorum_of(op: &OpRow) -> QuorumView {
+    match &op.quorum {
+        Some(q) => {
+            QuorumView { coordinator: Some(q.coordinator), asked: q.asked.clone(), answered: q.answered.clone() }
         }
+        None => QuorumView { coordinator: Some(op.node), ..Default::default() },
     }
-    q.asked.sort_unstable();
-    q.answered.sort_unstable();
-    q
 }
 
 /// The replication lag chart: sample times and, per node, lag in milliseconds (`None` where
@@ -295,22 +282,8 @@ mod tests {
     }
 
     #[test]
-    fn quorums_are_read_from_the_messages_of_an_operation() {
-        // (The label is for people; the kind and operation come from the core's message.)
-        let f = |from, to, label: &str, arrived| Flight {
-            id: 0,
-            from,
-            to,
-            sent: 0,
-            arrived,
-            dropped: false,
-            in_flight: false,
-            label: label.into(),
-            class: MessageClass::Other,
-            kind: if label.starts_with("put") { MessageKind::Ask } else { MessageKind::Answer },
-            op: label.rsplit("op").next().and_then(|n| n.parse().ok()),
-        };
-        let op = OpRow {
+    fn quorums_are_read_from_the_operation() {
+        let mut op = OpRow {
             id: 4,
             client: 0,
             node: 0,
@@ -322,15 +295,9 @@ mod tests {
             text: String::new(),
             quorum: None,
         };
-        let flights = vec![
-            f(0, 1, "put k1 op4", Some(3)),
-            f(0, 2, "put k1 op4", Some(3)),
-            f(0, 1, "put k1 op40", Some(3)),
-            f(1, 0, "ack op4", Some(6)),
-            f(2, 0, "ack op4", None),
-        ];
-        let q = quorum_of(&op, &flights);
-        assert_eq!(q, QuorumView { coordinator: Some(0), asked: vec![1, 2], answered: vec![1] });
+        assert_eq!(quorum_of(&op), QuorumView { coordinator: Some(0), ..Default::default() });
+        op.quorum = Some(QuorumRecord { coordinator: 2, needed: 2, asked: vec![0, 1, 2], answered: vec![1, 2] });
+        assert_eq!(quorum_of(&op), QuorumView { coordinator: Some(2), asked: vec![0, 1, 2], answered: vec![1, 2] });
     }
 
     #[test]

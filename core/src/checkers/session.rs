@@ -364,6 +364,7 @@ mod tests {
             kind,
             invoke,
             completion: Some(Completion { time: done, outcome: Outcome::Ok { values }, why: None, undelivered: false }),
+            quorum: None,
         }
     }
     fn w(id: u64, client: usize, key: Key, value: u64, inv: Time, done: Time) -> Operation {

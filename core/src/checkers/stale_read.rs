@@ -251,6 +251,7 @@ mod tests {
             kind,
             invoke,
             completion: Some(Completion { time: done, outcome, why: None, undelivered: false }),
+            quorum: None,
         }
     }
     fn w(id: u64, v: Value, inv: Time, done: Time) -> Operation {

@@ -70,7 +70,7 @@ impl<P: Protocol> Sim<P> {
             Target::Auto(ReadFrom::Any) => (self.rng.below(n as u64) as NodeId, false),
         };
         let id = self.history.next_id();
-        let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None };
+        let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None, quorum: None };
         if let Some(value) = op.written() {
             self.next_value = self.next_value.max(value + 1);
         }
@@ -109,9 +109,6 @@ impl<P: Protocol> Sim<P> {
         let timeout = self.clients[client].timeout;
         self.push(self.now + timeout, EventKind::ClientTimeout { op: id });
         let quorum = self.next_quorum.take();
-        if let Some(q) = quorum {
-            self.quorums.insert(id, q);
-        }
         if let Some(d) = self.path_delay(home, node) {
             let context = match kind {
                 OpKind::Read { .. } => Vec::new(),

@@ -90,7 +90,6 @@ impl<P: Protocol> Sim<P> {
         let n = self.history.compact_before(cutoff);
         let first = self.history.first_id();
         self.accepted.drain(..n.min(self.accepted.len()));
-        self.quorums = self.quorums.split_off(&first);
         self.redirected = self.redirected.split_off(&first);
         P::compact_logs(&mut self.nodes, first);
         // A dropped write's value stays known while some node still holds it.

@@ -17,7 +17,7 @@ use crate::checkers::stale_read::StaleReadChecker;
 use crate::checkers::{lost_write, Anomaly, AnomalyKind, AnomalyLog};
 use crate::event::{Applied, Explanation, Inapplicable, MessageRef, SendFate, WorldEvent};
 use crate::faults::FaultLog;
-use crate::history::{Completion, History, Operation, Outcome};
+use crate::history::{Completion, History, Operation, Outcome, QuorumRecord};
 use crate::metrics::Metrics;
 use crate::net::{probability_ppm, Fate, Latency, Link, LinkConfig, Network};
 use crate::note::Nodes;
@@ -249,8 +249,6 @@ pub struct Sim<P: Protocol> {
     last_disturbance: Time,
     /// The quorum the next invoked operation asks for (set by a command).
     next_quorum: Option<u32>,
-    /// Operations invoked with a quorum other than the configured one.
-    quorums: BTreeMap<OpId, u32>,
     /// When each fault was in force.
     faults: FaultLog,
     /// Compaction settings (`None`: keep everything). See [`Sim::set_compaction`].
@@ -398,7 +396,6 @@ impl<P: Protocol> Sim<P> {
             redirected: BTreeSet::new(),
             last_disturbance: 0,
             next_quorum: None,
-            quorums: BTreeMap::new(),
             faults: FaultLog::default(),
             compaction: Some(Compaction::default()),
         };
@@ -466,11 +463,6 @@ impl<P: Protocol> Sim<P> {
     }
     pub fn trace(&self) -> &Trace {
         &self.trace
-    }
-    /// The W (write) or R (read) an operation was invoked with, when a command chose one
-    /// other than the configured quorum.
-    pub fn op_quorum(&self, op: OpId) -> Option<u32> {
-        self.quorums.get(&op).copied()
     }
 
     /// Commands applied interactively with [`Sim::apply`], with their times.
@@ -779,6 +771,11 @@ impl<P: Protocol> Sim<P> {
                     self.emit(WorldEvent::WriteAcked { node, op, accepted });
                 }
                 self.send_reply(node, op, reply)
+            }
+            Effect::Quorum { op, needed, asked, answered } => {
+                if let Some(o) = self.history.get_mut(op) {
+                    o.quorum = Some(QuorumRecord { coordinator: node, needed, asked, answered });
+                }
             }
             Effect::Superseded { key, lost, by } => {
                 self.trace.record(now, WorldEvent::Superseded { node, key, lost, by });

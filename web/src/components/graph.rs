@@ -336,19 +336,18 @@ struct QuorumMarks {
 
 fn leaderless_quorum(s: &Snapshot, selected: Option<u64>) -> Option<QuorumMarks> {
     let ops = &s.panels.ops;
-    let flights = &s.panels.flights;
     let (op, q) = match selected {
         Some(id) => {
             let op = ops.iter().find(|o| o.id == id)?;
-            (op, quorum_of(op, flights))
+            (op, quorum_of(op))
         }
         None => ops.iter().rev().take(12).find_map(|op| {
-            let q = quorum_of(op, flights);
+            let q = quorum_of(op);
             (!q.asked.is_empty()).then_some((op, q))
         })?,
     };
     let (n, w, r) = s.quorum.unwrap_or((0, 0, 0));
-    let needed = op.quorum.map_or(if op.write { w } else { r }, |q| q as usize);
+    let needed = op.quorum.as_ref().map_or(if op.write { w } else { r }, |q| q.needed as usize);
     let state = match op.status {
         OpStatus::Ok => "met",
         OpStatus::Pending => "pending",

@@ -83,7 +83,7 @@ pub fn OpTimeline(props: &TimelineProps) -> Html {
         }
     });
     let detail = selected.and_then(|id| ops.iter().find(|o| o.id == id)).map(|o| {
-        let quorum = (s.view.family == Family::Leaderless).then(|| quorum_of(o, &s.panels.flights));
+        let quorum = (s.view.family == Family::Leaderless).then(|| quorum_of(o));
         html! {
             <p class="op-detail" data-testid="op-detail">
                 <strong>{format!("op{} ", o.id)}</strong>

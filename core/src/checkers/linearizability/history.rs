@@ -212,6 +212,7 @@ mod tests {
             kind,
             invoke,
             completion: done.map(|(time, outcome)| Completion { time, outcome, why: None, undelivered: false }),
+            quorum: None,
         }
     }
     fn w(id: OpId, key: Key, v: Value, inv: Time, done: Time) -> Operation {

@@ -33,10 +33,10 @@ pub use config::LeaderlessConfig;
 use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
-use crate::protocol::MessageClass;
 use crate::protocol::{
     Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
+use crate::protocol::{Effect, MessageClass};
 use crate::time::Time;
 use crate::view::{KeyView, NodeView, Role};
 
@@ -399,6 +399,7 @@ impl LeaderlessNode {
                 (self.cfg.r, Pending::Read { responses })
             }
         };
+        // The one place a per-operation quorum is clamped: 1 to N.
         let needed = req.quorum.map_or(needed, |q| (q as usize).clamp(1, self.cfg.replicas));
         let answered = if replica { vec![self.id] } else { vec![] };
         out.set_timer(
@@ -411,7 +412,25 @@ impl LeaderlessNode {
             out.set_timer(Timer::Sloppy(req.op), after, after);
         }
         self.coordinating.insert(req.op, Coord { key, needed, pending, answered, sent: prefs, replied: false });
+        self.report_quorum(out, req.op);
         self.maybe_answer(out, req.op);
+    }
+
+    /// Tells the world what this coordinator needs, asked and heard for `op`.
+    fn report_quorum(&self, out: &mut Out<Msg, Timer>, op: OpId) {
+        let Some(c) = self.coordinating.get(&op) else { return };
+        let sorted = |v: &[NodeId]| {
+            let mut v = v.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        out.effects.push(Effect::Quorum {
+            op,
+            needed: c.needed as u32,
+            asked: sorted(&c.sent),
+            answered: sorted(&c.answered),
+        });
     }
 
     fn maybe_answer(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
@@ -502,6 +521,7 @@ impl LeaderlessNode {
             out.note(Note::SloppyQuorum { op, key: c.key, intended, stand_in });
             out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
         }
+        self.report_quorum(out, op);
     }
 
     /// Merges the states of a read's responses (without reporting: the replicas did that).
@@ -605,6 +625,7 @@ impl Protocol for LeaderlessNode {
                             c.answered.push(from);
                         }
                     }
+                    self.report_quorum(out, op);
                     self.maybe_answer(out, op);
                     self.maybe_finish_write(out, op);
                 }
@@ -621,6 +642,7 @@ impl Protocol for LeaderlessNode {
                             }
                         }
                     }
+                    self.report_quorum(out, op);
                     self.maybe_answer(out, op);
                     self.maybe_finish(out, op);
                 }
