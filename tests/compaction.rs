@@ -252,8 +252,8 @@ fn no_verdict_depends_on_compaction_under_random_faults() {
     let tight = Compaction { horizon: SEC / 2, every_ops: 32, ..Compaction::default() };
     let mut compacted = 0;
     for i in 0..400u64 {
-        let family = explore::FAMILIES[i as usize % explore::FAMILIES.len()];
-        let base = explore::family(family, i).unwrap();
+        let family = explore::SweepFamily::ALL[i as usize % explore::SweepFamily::ALL.len()];
+        let base = explore::family(family, i);
         let s = explore::apply(&base, &explore::random_faults(i, base.cluster.nodes, 5));
         let report = |c: Option<Compaction>| {
             let mut sim = Simulation::new(&s);

@@ -2,7 +2,7 @@
 //! long one is `scripts/explore.sh`), and the shrinker's promise: a shrunk schedule still
 //! breaks the property, and no single fault can be dropped from it.
 
-use replicalab_core::explore::{self, Fault, Property, FAMILIES};
+use replicalab_core::explore::{self, Fault, Property, SweepFamily};
 use replicalab_core::protocols::leader_follower::{AckPolicy, Failover, LeaderFollowerConfig};
 use replicalab_core::scenario::ProtocolConfig;
 use replicalab_tests::repro;
@@ -11,11 +11,11 @@ const SCHEDULES: u64 = 100;
 
 #[test]
 fn short_sweep_every_family_keeps_its_properties_under_random_faults() {
-    for family in FAMILIES {
+    for family in SweepFamily::ALL {
         let mut checked = std::collections::BTreeMap::new();
         for i in 0..SCHEDULES {
             let seed = 5_000 + i;
-            let base = explore::family(family, seed).unwrap();
+            let base = explore::family(family, seed);
             let faults = explore::random_faults(seed, base.cluster.nodes, 6);
             let c = explore::check(&base, &faults, None);
             if let Some(v) = c.violation {
@@ -43,7 +43,7 @@ fn short_sweep_every_family_keeps_its_properties_under_random_faults() {
 fn a_shrunk_schedule_still_fails_and_every_fault_in_it_is_needed() {
     let mut shrunk_some = 0;
     for seed in 0..60u64 {
-        let mut base = explore::family("lf-majority", seed).unwrap();
+        let mut base = explore::family(explore::SweepFamily::LfMajority, seed);
         base.protocol = ProtocolConfig::LeaderFollower(LeaderFollowerConfig {
             ack: AckPolicy::Async,
             failover: Failover::Election { timeout_ms: [150.0, 300.0] },

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use clap::Args;
-use replicalab_core::explore::{self, Checked, Fault, Property, FAMILIES};
+use replicalab_core::explore::{self, Checked, Fault, Property, SweepFamily};
 use replicalab_core::link::{self, Share};
 use replicalab_core::presets;
 use replicalab_core::Scenario;
@@ -46,14 +46,14 @@ pub struct ExploreArgs {
 }
 
 enum Base {
-    Family(String),
+    Family(SweepFamily),
     Fixed(Box<Scenario>),
 }
 
 impl Base {
     fn at(&self, seed: u64) -> Scenario {
         match self {
-            Base::Family(name) => explore::family(name, seed).expect("a known family"),
+            Base::Family(family) => explore::family(*family, seed),
             Base::Fixed(s) => {
                 let mut s = Scenario::clone(s);
                 s.seed = seed;
@@ -64,15 +64,16 @@ impl Base {
 }
 
 fn load_base(what: &str) -> Result<Base, String> {
-    if FAMILIES.contains(&what) {
-        return Ok(Base::Family(what.to_string()));
+    if let Some(family) = SweepFamily::from_name(what) {
+        return Ok(Base::Family(family));
     }
     if let Some(p) = presets::find(what) {
         return p.scenario().map(|s| Base::Fixed(Box::new(s))).map_err(|e| format!("preset {what}: {e}"));
     }
     let path = PathBuf::from(what);
     if !path.exists() {
-        return Err(format!("{what}: neither a family ({}), a preset nor a file", FAMILIES.join(", ")));
+        let names: Vec<&str> = SweepFamily::ALL.iter().map(|f| f.name()).collect();
+        return Err(format!("{what}: neither a family ({}), a preset nor a file", names.join(", ")));
     }
     super::load(Some(path), None).map(|s| Base::Fixed(Box::new(s)))
 }

@@ -434,22 +434,57 @@ pub fn shrink(base: &Scenario, faults: &[Fault], property: Property, budget: usi
 
 /// The built-in families the sweeps explore, each a base scenario per schedule seed (the
 /// multi-leader family cycles through every conflict resolution and topology).
-pub const FAMILIES: [&str; 4] = ["lf-majority", "lf-sync", "multi-leader", "ll-strict"];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepFamily {
+    /// Five nodes, majority acknowledgements, elections.
+    LfMajority,
+    /// Three nodes, synchronous replication, elections.
+    LfSync,
+    MultiLeader,
+    /// Five nodes, N = 3 with W + R > N.
+    LlStrict,
+}
+
+impl SweepFamily {
+    pub const ALL: [SweepFamily; 4] =
+        [SweepFamily::LfMajority, SweepFamily::LfSync, SweepFamily::MultiLeader, SweepFamily::LlStrict];
+
+    /// The name the command line takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepFamily::LfMajority => "lf-majority",
+            SweepFamily::LfSync => "lf-sync",
+            SweepFamily::MultiLeader => "multi-leader",
+            SweepFamily::LlStrict => "ll-strict",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SweepFamily> {
+        SweepFamily::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for SweepFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A family's base scenario for one schedule seed.
-pub fn family(name: &str, seed: u64) -> Option<Scenario> {
+pub fn family(family: SweepFamily, seed: u64) -> Scenario {
     let mut s = base_scenario(seed);
-    match name {
-        "lf-majority" | "lf-sync" => {
-            let ack = if name == "lf-majority" { AckPolicy::Majority } else { AckPolicy::Sync };
-            s.cluster.nodes = if name == "lf-majority" { 5 } else { 3 };
+    match family {
+        SweepFamily::LfMajority | SweepFamily::LfSync => {
+            let majority = family == SweepFamily::LfMajority;
+            let ack = if majority { AckPolicy::Majority } else { AckPolicy::Sync };
+            s.cluster.nodes = if majority { 5 } else { 3 };
             s.protocol = ProtocolConfig::LeaderFollower(LeaderFollowerConfig {
                 ack,
                 failover: Failover::Election { timeout_ms: [150.0, 300.0] },
                 ..Default::default()
             });
         }
-        "multi-leader" => {
+        SweepFamily::MultiLeader => {
             let conflicts = [
                 ConflictResolution::Lww,
                 ConflictResolution::Siblings,
@@ -464,7 +499,7 @@ pub fn family(name: &str, seed: u64) -> Option<Scenario> {
                 ..Default::default()
             });
         }
-        "ll-strict" => {
+        SweepFamily::LlStrict => {
             s.cluster.nodes = 5;
             let (w, r) = [(2, 2), (3, 1), (1, 3)][seed as usize % 3];
             let resolution = if seed % 2 == 0 { ConflictResolution::Lww } else { ConflictResolution::Siblings };
@@ -480,10 +515,9 @@ pub fn family(name: &str, seed: u64) -> Option<Scenario> {
                 w.read_fraction = 0.5;
             }
         }
-        _ => return None,
     }
-    s.name = format!("explore-{name}");
-    Some(s)
+    s.name = format!("explore-{}", family.name());
+    s
 }
 
 fn base_scenario(seed: u64) -> Scenario {
@@ -516,7 +550,7 @@ mod tests {
     #[test]
     fn a_schedule_heals_everything_and_leaves_a_quiet_period() {
         for seed in 0..200 {
-            let base = family(FAMILIES[seed as usize % 4], seed).unwrap();
+            let base = family(SweepFamily::ALL[seed as usize % 4], seed);
             let faults = random_faults(seed, base.cluster.nodes, 6);
             assert!(!faults.is_empty());
             let s = apply(&base, &faults);
@@ -528,7 +562,7 @@ mod tests {
 
     #[test]
     fn clock_faults_lift_the_properties_last_write_wins_cannot_keep() {
-        let base = family("ll-strict", 0).unwrap();
+        let base = family(SweepFamily::LlStrict, 0);
         let clock = [Fault {
             at_ms: 300.0,
             until_ms: 900.0,
@@ -537,7 +571,7 @@ mod tests {
         let crash = [Fault { at_ms: 300.0, until_ms: 900.0, kind: FaultKind::Crash { node: 0 } }];
         assert!(properties(&base, &crash).contains(&Property::NoStaleRead));
         assert!(!properties(&base, &clock).contains(&Property::NoStaleRead));
-        let siblings = family("ll-strict", 1).unwrap();
+        let siblings = family(SweepFamily::LlStrict, 1);
         assert!(properties(&siblings, &clock).contains(&Property::NoStaleRead));
     }
 }
