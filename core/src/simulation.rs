@@ -100,6 +100,10 @@ impl Simulation {
     pub fn view(&self) -> View {
         each!(self, s => s.view())
     }
+    /// Every (key, value) some node holds (down nodes' durable data included).
+    pub fn held_writes(&self) -> std::collections::BTreeSet<(crate::protocol::Key, crate::protocol::Value)> {
+        each!(self, s => crate::checkers::lost_write::held_by(s.nodes()).into_iter().flatten().collect())
+    }
     /// When the next event is due (none: nothing left to happen).
     pub fn next_event_time(&self) -> Option<Time> {
         each!(self, s => s.next_event_time())

@@ -4,11 +4,11 @@
 //! loss. What a crashed node kept durably counts as surviving; what it had only in memory does
 //! not (the protocol's `crash` has already dropped it).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Anomaly, AnomalyKind};
 use crate::checkers::stale_read::StaleReadChecker;
-use crate::history::History;
+use crate::history::{History, Operation};
 use crate::protocol::{Key, NodeId, OpId, Value};
 use crate::time::{to_ms, Time};
 
@@ -128,6 +128,10 @@ pub struct LostWriteMonitor {
     at_risk_dropped: BTreeSet<OpId>,
     /// (lost, by, the node that discarded it).
     superseded_unacked: Vec<(OpId, OpId, NodeId)>,
+    /// Values that an ok read returned while their write was not acknowledged, with the write
+    /// and the first such read (families whose nodes keep every write they applied only: there
+    /// a value no node holds was thrown away, not overwritten).
+    read_unacked: BTreeMap<Value, (OpId, OpId, NodeId)>,
 }
 
 impl LostWriteMonitor {
@@ -136,15 +140,101 @@ impl LostWriteMonitor {
         self.reported.insert(op)
     }
 
-    /// Acknowledged writes no node holds any more, not reported before (now they are).
+    /// Acknowledged writes no node holds any more, and reads of unacknowledged writes no node
+    /// holds any more (dirty reads), not reported before (now they are).
     pub fn check_now(
         &mut self,
         history: &History,
         held: &[BTreeSet<(Key, Value)>],
         now: Time,
         logs: bool,
+        settled: &dyn Fn(OpId) -> bool,
     ) -> Vec<Anomaly> {
-        check(history, held, now, logs).into_iter().filter(|a| self.reported.insert(a.ops[0])).collect()
+        let mut found: Vec<Anomaly> =
+            check(history, held, now, logs).into_iter().filter(|a| self.reported.insert(a.ops[0])).collect();
+        found.extend(self.dirty_reads(history, held, now, settled));
+        found
+    }
+
+    /// A read completed (`logs`: the family's nodes keep every write they applied): if it
+    /// returned a value whose write is not acknowledged, remember it until the write is
+    /// acknowledged (then it is [`check`]'s) or its value is gone.
+    pub fn read_completed(&mut self, read: &Operation, history: &History, writer: &BTreeMap<Value, OpId>, logs: bool) {
+        let (true, Some(values)) = (logs && read.is_ok(), read.read_values()) else { return };
+        for v in values {
+            let Some(&w) = writer.get(v) else { continue };
+            if history.get(w).is_some_and(|o| !o.is_ok() && !o.is_delete()) {
+                self.read_unacked.entry(*v).or_insert((w, read.id, read.node));
+            }
+        }
+    }
+
+    /// The (key, value) of watched writes older than `first` (those a log compaction may trim).
+    pub fn watched_before(&self, first: OpId, history: &History) -> Vec<(Key, Value)> {
+        self.read_unacked
+            .iter()
+            .filter(|(_, (w, _, _))| *w < first)
+            .filter_map(|(&v, (w, _, _))| history.get(*w).map(|o| (o.key(), v)))
+            .collect()
+    }
+
+    /// A log compaction trimmed these values (every peer had them): they are safe.
+    pub fn trimmed(&mut self, values: impl IntoIterator<Item = Value>) {
+        for v in values {
+            self.read_unacked.remove(&v);
+        }
+    }
+
+    /// The operations the dirty-read watch refers to (compaction keeps them archived).
+    pub fn referenced(&self, out: &mut BTreeSet<OpId>) {
+        out.extend(self.read_unacked.values().map(|&(w, _, _)| w));
+    }
+
+    /// Whether a read returned the value of write `op` before it was acknowledged.
+    pub fn was_read_unacked(&self, op: OpId) -> bool {
+        self.read_unacked.values().any(|&(w, _, _)| w == op)
+    }
+
+    /// Reads of values whose write was not acknowledged and can no longer be (`settled`), and
+    /// which no node holds any more.
+    /// A write acknowledged meanwhile leaves the list (its loss is a lost write); one that
+    /// compaction dropped too (its value settled long ago) leaves it unjudged.
+    fn dirty_reads(
+        &mut self,
+        history: &History,
+        held: &[BTreeSet<(Key, Value)>],
+        now: Time,
+        settled: &dyn Fn(OpId) -> bool,
+    ) -> Vec<Anomaly> {
+        self.read_unacked.retain(|_, (w, _, _)| history.get(*w).is_some_and(|o| !o.is_ok()));
+        let mut found = Vec::new();
+        for (&value, &(w, r, read_node)) in &self.read_unacked {
+            let Some(write) = history.get(w) else { continue };
+            if !settled(w) {
+                // Its request or its acknowledgement is still on its way: judged later.
+                continue;
+            }
+            let key = write.key();
+            if held.iter().any(|h| h.contains(&(key, value))) || !self.reported.insert(w) {
+                continue;
+            }
+            let outcome = match write.completion.as_ref().map(|c| &c.outcome) {
+                Some(crate::history::Outcome::Fail { .. }) => "refused",
+                Some(_) => "never acknowledged",
+                None => "not acknowledged (and can no longer be)",
+            };
+            found.push(Anomaly {
+                kind: AnomalyKind::DirtyRead,
+                time: now,
+                ops: vec![r, w],
+                nodes: vec![read_node, write.node],
+                explanation: format!(
+                    "read op{r} at n{read_node} returned v{value} of k{key}, written by op{w}, which was {outcome} and which no node holds any more: the read saw data that was later thrown away (a dirty read)"
+                ),
+            });
+        }
+        self.read_unacked.retain(|_, (w, _, _)| !self.reported.contains(w));
+        found
     }
 
     /// Acknowledged writes that only the nodes marked `down` hold, not reported yet: lost to

@@ -36,6 +36,9 @@ pub enum AnomalyKind {
     Divergence,
     /// No order of the operations on a key respects real time and explains every result.
     NotLinearizable,
+    /// A read returned a value whose write was never acknowledged and that no node holds any
+    /// more: the read saw data that was later rolled back (Jepsen's aborted read).
+    DirtyRead,
 }
 
 impl AnomalyKind {
@@ -50,6 +53,7 @@ impl AnomalyKind {
             AnomalyKind::CausalOrder => "causal_order",
             AnomalyKind::Divergence => "divergence",
             AnomalyKind::NotLinearizable => "not_linearizable",
+            AnomalyKind::DirtyRead => "dirty_read",
         }
     }
 }

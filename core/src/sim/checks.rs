@@ -73,7 +73,10 @@ impl<P: Protocol> Sim<P> {
     /// acknowledged writes), adding what they find. Safe to call repeatedly.
     pub fn check_now(&mut self) {
         let held = lost_write::held_by(&self.nodes);
-        for a in self.lost.check_now(&self.history, &held, self.now, P::keeps_history()) {
+        let mut lost = std::mem::take(&mut self.lost);
+        let found = lost.check_now(&self.history, &held, self.now, P::keeps_history(), &|op| self.settled(op));
+        self.lost = lost;
+        for a in found {
             self.record_anomaly(a);
         }
     }

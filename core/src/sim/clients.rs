@@ -101,7 +101,7 @@ impl<P: Protocol> Sim<P> {
             } else if next % LOG_COMPACT_EVERY_OPS == 0 {
                 // Logs can grow fast (a merged key's update carries its whole state): the
                 // families trim what every peer has acknowledged more often.
-                P::compact_logs(&mut self.nodes, self.history.first_id());
+                self.compact_logs();
             }
         }
         self.clients[client].pending.insert(id);
@@ -201,10 +201,24 @@ impl<P: Protocol> Sim<P> {
             .checked_sub(self.history.first_id())
             .and_then(|i| self.accepted.get(i as usize))
             .is_none_or(|a| a.is_some());
+        accepted || self.request_on_its_way(op)
+    }
+
+    /// Whether a copy of `op`'s request is still on its way to a node (in the event queue, a
+    /// busy node's backlog or a paused node's inbox).
+    fn request_on_its_way(&self, op: OpId) -> bool {
         let carries = |kind: &EventKind<P>| matches!(kind, EventKind::Request { req, .. } if req.op == op);
-        accepted
-            || self.queue.iter().any(|e| carries(&e.kind))
+        self.queue.iter().any(|e| carries(&e.kind))
             || self.slots.iter().any(|s| s.backlog.iter().chain(s.inbox.iter()).any(carries))
+    }
+
+    /// Whether `op`'s outcome is settled as far as its effect goes: it completed, or no copy
+    /// of its request and no answer to it is on its way (then no node can take it up or
+    /// acknowledge it any more).
+    pub(super) fn settled(&self, op: OpId) -> bool {
+        self.history.get(op).is_some_and(|o| o.completion.is_some())
+            || !(self.request_on_its_way(op)
+                || self.queue.iter().any(|e| matches!(e.kind, EventKind::Reply { op: o, .. } if o == op)))
     }
 
     pub(super) fn complete(&mut self, op: OpId, outcome: Outcome, why: Option<FailReason>) {
@@ -253,8 +267,15 @@ impl<P: Protocol> Sim<P> {
         } else if register && !is_write {
             self.sessions.on_read_failed(op);
         }
+        if register && !is_write {
+            self.lost.read_completed(o, &self.history, &self.writer, P::keeps_history());
+        }
         for a in found {
             self.record_anomaly(a);
+        }
+        if is_write && self.lost.was_read_unacked(op) {
+            // A write others read completed without an acknowledgement: is its value gone?
+            self.check_now();
         }
     }
 }
