@@ -1,10 +1,18 @@
 //! Presets of real systems: each reproduces the signature behaviour its sources document
 //! (`../shared/reference/seed-systems.md` lists them), over several seeds.
 
+use std::collections::BTreeSet;
+
+use replicalab_core::checkers::AnomalyKind;
+use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::presets;
+use replicalab_core::protocol::{FailReason, Key, NodeId, OpKind, Protocol, Value};
+use replicalab_core::protocols::leader_follower::LeaderFollowerNode;
 use replicalab_core::report::OpReport;
-use replicalab_core::scenario::{ProtocolConfig, Scenario};
-use replicalab_core::Report;
+use replicalab_core::scenario::{Command, ProtocolConfig, Scenario, TimedCommand};
+use replicalab_core::time::{from_ms, to_ms};
+use replicalab_core::view::Role;
+use replicalab_core::{Report, Sim, Simulation};
 use replicalab_tests::{anomaly_count as count, repro, run_report};
 
 const SEEDS: u64 = 4;
@@ -158,7 +166,112 @@ fn redis_min_replicas_bounds_what_an_isolated_master_loses() {
             .filter(|x| x.kind == "lost_write" && bounded.history[x.ops[0] as usize].invoke_ms > 3_500.0)
             .count();
         assert_eq!(late, 0, "seed {seed}: after the lag limit the master refuses writes");
-        assert!(note(&bounded, "lease_expired") > 0);
+        assert!(note(&bounded, "writes_refused") > 0);
+    }
+}
+
+fn lf_sim(s: &Scenario) -> Sim<LeaderFollowerNode> {
+    let Simulation::LeaderFollower(sim) = Simulation::new(s) else { unreachable!("a leader-follower preset") };
+    sim
+}
+
+/// Operations of kind `f` that the client on `node` sent to its own node, invoked in
+/// `from..to` milliseconds (clients elsewhere cannot reach it during a partition).
+fn ops_at<'a>(sim: &'a Sim<LeaderFollowerNode>, node: NodeId, f: &'a str, from: f64, to: f64) -> Vec<&'a Operation> {
+    let kind = |o: &Operation| match o.kind {
+        OpKind::Read { .. } => "read",
+        OpKind::Write { .. } => "write",
+        _ => "other",
+    };
+    let at = |o: &Operation| (from..to).contains(&to_ms(o.invoke));
+    sim.history().ops.iter().filter(|o| o.client == node && o.node == node && kind(o) == f && at(o)).collect()
+}
+
+fn outcome(o: &Operation) -> Option<&Outcome> {
+    o.completion.as_ref().map(|c| &c.outcome)
+}
+
+/// Every value any node holds in its log or its data at the end.
+fn values_held(sim: &Sim<LeaderFollowerNode>) -> BTreeSet<Value> {
+    let mut held = BTreeSet::new();
+    for node in sim.nodes() {
+        node.for_each_write(&mut |_, v| {
+            held.insert(v);
+        });
+    }
+    held
+}
+
+/// `min-replicas-to-write 1`, `min-replicas-max-lag` 1 s (Redis docs, Replication: "Allow writes
+/// only with N attached replicas"; the NOREPLICAS error): the cut-off master refuses writes with
+/// that error once no replica has acknowledged for the lag limit, and nothing else changes. It
+/// stays master, its reads succeed, and a refused write is written nowhere.
+#[test]
+fn redis_min_replicas_master_refuses_writes_but_keeps_its_role_and_serves_reads() {
+    for seed in 0..SEEDS {
+        let s = preset("redis-min-replicas", seed);
+        let mut sim = lf_sim(&s);
+        // The partition cuts n0 off from 2 s to 8 s: from 3.1 s on it has heard from no
+        // replica for more than the 1 s lag limit.
+        let mut t = 3_100.0;
+        while t < 7_900.0 {
+            sim.run_until(from_ms(t));
+            let v = sim.view();
+            assert_eq!(v.nodes[0].protocol.role, Role::Leader, "seed {seed} at {t} ms: n0 stays master; {}", repro(&s));
+            t += 100.0;
+        }
+        sim.run_until(from_ms(s.duration_ms));
+        sim.check_now();
+        let reads = ops_at(&sim, 0, "read", 3_100.0, 7_900.0);
+        assert!(reads.len() > 20, "seed {seed}: {} reads at n0", reads.len());
+        for o in &reads {
+            assert!(matches!(outcome(o), Some(Outcome::Ok { .. })), "seed {seed}: a read at n0 failed: {o:?}");
+        }
+        let writes = ops_at(&sim, 0, "write", 3_100.0, 7_900.0);
+        assert!(writes.len() > 20, "seed {seed}: {} writes at n0", writes.len());
+        let held = values_held(&sim);
+        for o in &writes {
+            let refused = matches!(
+                outcome(o),
+                Some(Outcome::Fail { reason: FailReason::NotEnoughReplicas { have: 0, need: 1 } })
+            );
+            assert!(refused, "seed {seed}: n0 should refuse the write for want of replicas: {o:?}");
+            let OpKind::Write { value, .. } = o.kind else { unreachable!() };
+            assert!(!held.contains(&value), "seed {seed}: refused write {o:?} is held somewhere");
+        }
+        // Writes it took before the lag limit ran out: acknowledged.
+        assert!(ops_at(&sim, 0, "write", 2_000.0, 2_900.0)
+            .iter()
+            .any(|o| matches!(outcome(o), Some(Outcome::Ok { .. }))));
+    }
+}
+
+/// The same master cut off from its replicas for less than the failover takes: it refuses
+/// writes once the lag limit passes and takes them again as soon as a replica acknowledges,
+/// without ever stepping down; nothing is lost.
+#[test]
+fn redis_min_replicas_master_accepts_writes_again_when_a_replica_is_back() {
+    for seed in 0..SEEDS {
+        let mut s = preset("redis-min-replicas", seed);
+        // Healed at 4 s, before the replicas' failure detector (3 to 3.5 s) fires.
+        s.commands.retain(|c| !matches!(c.command, Command::Heal {}));
+        s.commands.push(TimedCommand { at_ms: 4_000.0, command: Command::Heal {} });
+        let mut sim = lf_sim(&s);
+        sim.run_until(from_ms(s.duration_ms));
+        sim.check_now();
+        let refused =
+            |o: &&Operation| matches!(outcome(o), Some(Outcome::Fail { reason: FailReason::NotEnoughReplicas { .. } }));
+        let during = ops_at(&sim, 0, "write", 3_100.0, 4_000.0);
+        assert!(!during.is_empty() && during.iter().all(refused), "seed {seed}: {during:?}; {}", repro(&s));
+        let after = ops_at(&sim, 0, "write", 4_100.0, 9_000.0);
+        assert!(after.len() > 50, "seed {seed}: {} writes at n0 after the heal", after.len());
+        for o in &after {
+            assert!(matches!(outcome(o), Some(Outcome::Ok { .. })), "seed {seed}: {o:?}");
+        }
+        assert_eq!(sim.node(0).role(), Role::Leader, "seed {seed}: n0 never stepped down");
+        assert_eq!(sim.node(0).term(), 1, "seed {seed}: no failover happened");
+        assert!(sim.anomalies().iter().all(|a| a.kind != AnomalyKind::LostWrite), "seed {seed}: {:?}", sim.anomalies());
+        assert!(sim.metrics().notes.get("writes_resumed").is_some_and(|&n| n > 0), "seed {seed}");
     }
 }
 
@@ -302,6 +415,60 @@ fn postgres_commit_off_loses_only_the_last_unflushed_commits_and_on_loses_none()
         s.cluster.node_overrides.clear();
         let r = run_report(&s);
         assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: synchronous_commit = on loses nothing");
+    }
+}
+
+/// synchronous_commit = off (PostgreSQL docs 30.4 Asynchronous Commit) with the walsender
+/// shipping WAL only up to the primary's flush pointer (27.2.5 Streaming Replication,
+/// walsender.c): the primary's crash takes the commits acknowledged since its last flush, and
+/// no standby ever held one of them, in its log or its data.
+#[test]
+fn postgres_commit_off_standbys_never_hold_commits_the_primary_lost() {
+    for seed in 0..SEEDS {
+        let s = preset("postgres-commit-off", seed);
+        let mut sim = lf_sim(&s);
+        let end = from_ms(s.duration_ms);
+        let keys = s.workload.as_ref().map_or(0, |w| w.keys) as Key;
+        // Values the standbys ever held, and values the primary's crash took from it.
+        let (mut held, mut lost) = (BTreeSet::new(), BTreeSet::new());
+        let mut primary: Vec<Value> = Vec::new();
+        let mut seen = [(0, None); 3];
+        while sim.next_event_time().is_some_and(|t| t <= end) {
+            sim.step();
+            for (i, seen) in seen.iter_mut().enumerate() {
+                let log = sim.node(i).log();
+                let now = (log.len(), log.last().map(|e| e.op));
+                if now == *seen {
+                    continue;
+                }
+                *seen = now;
+                let values: Vec<Value> = log.iter().map(|e| e.value).collect();
+                if i == 0 {
+                    if values.len() < primary.len() {
+                        lost.extend(primary.iter().filter(|v| !values.contains(v)));
+                    }
+                    primary = values;
+                } else {
+                    held.extend(values);
+                    held.extend((0..keys).filter_map(|k| sim.node(i).read(k)));
+                }
+            }
+        }
+        sim.check_now();
+        assert!(!lost.is_empty(), "seed {seed}: the crash took unflushed commits from the primary; {}", repro(&s));
+        let shipped: Vec<_> = lost.intersection(&held).collect();
+        assert!(
+            shipped.is_empty(),
+            "seed {seed}: standbys held {} writes the primary lost: {shipped:?}",
+            shipped.len()
+        );
+        // Acknowledged commits are still lost: exactly those the primary lost.
+        let lost_acked: Vec<_> = sim.anomalies().iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+        assert!(!lost_acked.is_empty(), "seed {seed}: synchronous_commit = off loses acknowledged commits");
+        for a in lost_acked {
+            let Some(OpKind::Write { value, .. }) = sim.history().get(a.ops[0]).map(|o| &o.kind) else { continue };
+            assert!(lost.contains(value), "seed {seed}: {}", a.explanation);
+        }
     }
 }
 

@@ -73,6 +73,13 @@ pub enum Note {
     TombstonePurged { node: NodeId, key: Key },
     /// Deleted `values` of `key` came back at `node` after its tombstone was purged.
     Resurrected { node: NodeId, key: Key, values: Vec<Value> },
+    // Added later, so appended: the trace hash covers each variant's position.
+    // Leader-follower: refusing writes without enough recent followers.
+    /// Leader `node` refuses writes: only `have` followers acknowledged within its lag limit,
+    /// `need` are required (`min_replicas`). It keeps leading and serving reads.
+    WritesRefused { node: NodeId, have: usize, need: usize },
+    /// Leader `node` hears from enough followers again and accepts writes.
+    WritesResumed { node: NodeId },
 }
 
 /// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
@@ -128,6 +135,8 @@ pub enum NoteKind {
     Discarded,
     SemiSyncFallback,
     SemiSyncRestored,
+    WritesRefused,
+    WritesResumed,
     Merge,
     LwwDiscard,
     Conflict,
@@ -143,7 +152,7 @@ pub enum NoteKind {
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 28] = [
+    pub const ALL: [NoteKind; 30] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -161,6 +170,8 @@ impl NoteKind {
         NoteKind::Discarded,
         NoteKind::SemiSyncFallback,
         NoteKind::SemiSyncRestored,
+        NoteKind::WritesRefused,
+        NoteKind::WritesResumed,
         NoteKind::Merge,
         NoteKind::LwwDiscard,
         NoteKind::Conflict,
@@ -199,6 +210,8 @@ impl NoteKind {
             NoteKind::Discarded => "discarded",
             NoteKind::SemiSyncFallback => "semi_sync_fallback",
             NoteKind::SemiSyncRestored => "semi_sync_restored",
+            NoteKind::WritesRefused => "writes_refused",
+            NoteKind::WritesResumed => "writes_resumed",
             NoteKind::Merge => "merge",
             NoteKind::LwwDiscard => "lww_discard",
             NoteKind::Conflict => "conflict",
@@ -262,6 +275,8 @@ impl Note {
             Note::Discarded { .. } => NoteKind::Discarded,
             Note::SemiSyncFallback { .. } => NoteKind::SemiSyncFallback,
             Note::SemiSyncRestored { .. } => NoteKind::SemiSyncRestored,
+            Note::WritesRefused { .. } => NoteKind::WritesRefused,
+            Note::WritesResumed { .. } => NoteKind::WritesResumed,
             Note::Merge { .. } => NoteKind::Merge,
             Note::LwwDiscard { .. } => NoteKind::LwwDiscard,
             Note::Siblings { .. } => NoteKind::Conflict,
@@ -349,6 +364,11 @@ impl fmt::Display for Note {
             Note::SemiSyncRestored { node } => {
                 write!(f, "n{node}: followers caught up; semi-synchronous replication resumes")
             }
+            Note::WritesRefused { node, have, need } => write!(
+                f,
+                "n{node} refuses writes: {have} of the {need} replicas it needs acknowledged within the lag limit; it still leads and serves reads"
+            ),
+            Note::WritesResumed { node } => write!(f, "n{node} hears from enough replicas again and accepts writes"),
             Note::Merge { node, key, origin, operation, before, after } => {
                 write!(f, "n{node}: k{key} merges n{origin}'s concurrent `{operation}`: {before} → {after}")
             }

@@ -256,6 +256,9 @@ pub enum FailReason {
     /// The client refused an acknowledgement from a deposed leader: it came in term `answered`,
     /// and the client had already seen term `seen`.
     Fenced { answered: u64, seen: u64 },
+    /// The leader refuses writes: only `have` followers acknowledged within its lag limit, and
+    /// it needs `need` (Redis `NOREPLICAS` under `min-replicas-to-write`). Nothing was written.
+    NotEnoughReplicas { have: usize, need: usize },
 }
 
 impl std::fmt::Display for FailReason {
@@ -272,6 +275,10 @@ impl std::fmt::Display for FailReason {
             FailReason::Fenced { answered, seen } => {
                 write!(f, "fenced: answered in term {answered}, but the client has already seen term {seen}")
             }
+            FailReason::NotEnoughReplicas { have, need } => write!(
+                f,
+                "refused: not enough good replicas to write ({have} acknowledged within the lag limit, {need} needed)"
+            ),
         }
     }
 }

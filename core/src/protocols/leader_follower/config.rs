@@ -96,6 +96,45 @@ impl FollowerAckPoint {
     }
 }
 
+/// Which entries the leader ships to its followers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShipPoint {
+    /// Every entry as soon as the leader appends it, flushed or not (MySQL's binlog dump
+    /// thread with `sync_binlog = 0`, Redis): with a periodic fsync, a follower can hold
+    /// entries that the leader's own crash then takes from the leader, and discard them when
+    /// the leader is back.
+    #[default]
+    Append,
+    /// Only entries durable on the leader under its node's fsync setting (PostgreSQL's
+    /// walsender sends WAL up to the primary's flush pointer, so with `synchronous_commit =
+    /// off` a commit acknowledged before its flush reaches no standby until it is flushed):
+    /// no follower ever holds an entry the leader's crash loses. With `fsync: every`,
+    /// shipping waits for the leader's next flush; with `fsync: always` this is the same as
+    /// `append`.
+    Flush,
+}
+
+impl ShipPoint {
+    fn is_default(&self) -> bool {
+        *self == ShipPoint::default()
+    }
+}
+
+/// The leader refuses writes unless enough followers acknowledged recently (Redis
+/// `min-replicas-to-write` and `min-replicas-max-lag`): a cut-off leader stops taking writes
+/// that a failover would discard, but keeps its role and serves reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinReplicas {
+    /// How many followers must have acknowledged within `max_lag_ms` (Redis
+    /// `min-replicas-to-write`).
+    pub count: usize,
+    /// How recently, by the leader's clock (Redis `min-replicas-max-lag`, 10 s by default
+    /// there).
+    pub max_lag_ms: f64,
+}
+
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
@@ -137,6 +176,13 @@ pub struct LeaderFollowerConfig {
     /// restarted node applies its whole log at start.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub apply_delay_ms: f64,
+    /// Which entries the leader ships: all it appended (default) or only those durable on it.
+    #[serde(default, skip_serializing_if = "ShipPoint::is_default")]
+    pub ship: ShipPoint,
+    /// Refuse writes while fewer than this many followers acknowledged recently (default:
+    /// never refuse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<MinReplicas>,
 }
 
 /// How a new leader is chosen.
@@ -248,6 +294,8 @@ impl Default for LeaderFollowerConfig {
             visibility: Visibility::Append,
             follower_ack: FollowerAckPoint::Write,
             apply_delay_ms: 0.0,
+            ship: ShipPoint::Append,
+            min_replicas: None,
         }
     }
 }
@@ -306,8 +354,22 @@ impl LeaderFollowerConfig {
         if !((0.0..=3_600_000.0).contains(&self.apply_delay_ms)) {
             return err("apply_delay_ms", format!("must be between 0 and 3600000, got {}", self.apply_delay_ms));
         }
+        let followers = n.saturating_sub(1 + usize::from(coordinator.is_some()));
+        if let Some(m) = &self.min_replicas {
+            if m.count == 0 || m.count > followers {
+                return err(
+                    "min_replicas.count",
+                    format!("must be between 1 and the number of followers ({followers}), got {}", m.count),
+                );
+            }
+            if !((0.1..=3_600_000.0).contains(&m.max_lag_ms)) {
+                return err(
+                    "min_replicas.max_lag_ms",
+                    format!("must be between 0.1 and 3600000, got {}", m.max_lag_ms),
+                );
+            }
+        }
         if let AckPolicy::SemiSync(s) = &self.ack {
-            let followers = n - 1 - usize::from(coordinator.is_some());
             if s.k == 0 || s.k > followers {
                 return err(
                     "ack.semi_sync.k",

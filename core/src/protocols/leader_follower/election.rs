@@ -119,6 +119,7 @@ impl LeaderFollowerNode {
         self.volatile.pending.clear();
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
+        self.volatile.refusing_writes = false;
         out.note(Note::Leader { node: self.id, term: self.durable.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
             out.note(Note::Stonith { node: self.id, target: old });
@@ -151,6 +152,7 @@ impl LeaderFollowerNode {
         self.volatile.votes.clear();
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
+        self.volatile.refusing_writes = false;
         if !was_follower {
             self.arm_detector(out);
         }

@@ -34,7 +34,12 @@
 //! flush vanish in a crash. A crash keeps the node's durable state (term, vote, the flushed
 //! log, what it knew of leaders and of the coordinator's lock) and resets everything else —
 //! role, commit index, applied data, the leader's progress and pending writes — to what a
-//! freshly started node has, in one assignment.
+//! freshly started node has, in one assignment. What the leader ships is the [`ShipPoint`]:
+//! every entry it appended (default), so a follower may hold entries that the leader's crash
+//! takes from the leader, and discard them when the leader is back; or, as PostgreSQL's
+//! walsender does (it reads WAL only up to the primary's flush pointer), only entries durable
+//! on the leader, so no follower ever holds what the leader's crash loses and shipping waits
+//! for the leader's flush.
 //!
 //! ## What an acknowledgement and a read mean
 //!
@@ -79,20 +84,25 @@
 //! MongoDB's rollback and pg_rewind do), and each discarded write is noted, so an acknowledged
 //! one becomes a `lost_write`. [`Fencing`] adds the defences: term checks (on by default), a
 //! leader lease after which a leader that cannot reach a majority steps down, and STONITH.
+//! [`MinReplicas`] bounds what a cut-off leader accepts without deposing it (Redis
+//! `min-replicas-to-write`): while fewer than `count` followers have acknowledged within the
+//! lag limit, the leader refuses writes with a typed reason, keeps leading and serves reads.
 //!
 //! **Where things are.** This file: the node's state, its messages and timers, and the
 //! [`Protocol`] entry point that routes each input. `election.rs`: terms, failure detection,
 //! elections, stepping down, a returning leader's probe. `replication.rs`: appending, shipping,
 //! acknowledging, committing, applying. `snapshot.rs`: catching up a follower from a snapshot.
-//! `coordinator.rs`: the coordinator's lock and the leader lease. `reads.rs`: client requests and
-//! what reads see. `ack_policy.rs`: the commit point each acknowledgement policy allows.
-//! `log.rs`: the compactable log. `config.rs`: the settings.
+//! `coordinator.rs`: the coordinator's lock and the leader lease. `min_replicas.rs`: refusing
+//! writes without enough recent followers. `reads.rs`: client requests and what reads see.
+//! `ack_policy.rs`: the commit point each acknowledgement policy allows. `log.rs`: the
+//! compactable log. `config.rs`: the settings.
 
 mod ack_policy;
 mod config;
 mod coordinator;
 mod election;
 mod log;
+mod min_replicas;
 mod reads;
 mod replication;
 mod snapshot;
@@ -103,7 +113,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{
-    AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, SemiSync, SemiSyncMode, Visibility,
+    AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, MinReplicas, SemiSync, SemiSyncMode,
+    ShipPoint, Visibility,
 };
 
 use crate::protocol::MessageClass;
@@ -352,6 +363,8 @@ struct Volatile {
     timeout_armed: bool,
     /// Semi-sync has fallen back to async.
     fallback: bool,
+    /// A leader with `min_replicas` refuses writes: too few followers acknowledged recently.
+    refusing_writes: bool,
     votes: Vec<NodeId>,
     /// The failure detector has fired since the leader was last heard.
     suspected: bool,
@@ -553,13 +566,7 @@ impl Protocol for LeaderFollowerNode {
             Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
             Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
             Input::Timer(Timer::Heartbeat) => self.on_heartbeat(ctx, out),
-            Input::Timer(Timer::Flush) => {
-                self.durable.flushed_len = self.durable.log.len();
-                if let Some(every) = self.fsync_every {
-                    out.set_timer(Timer::Flush, every, every);
-                }
-                self.maybe_ack(out);
-            }
+            Input::Timer(Timer::Flush) => self.on_flush(ctx, out),
             Input::Timer(Timer::Apply) => self.on_apply_timer(ctx, out),
             Input::Timer(Timer::Probe) => {
                 if self.volatile.rejoining.is_some() {
@@ -595,6 +602,9 @@ impl Protocol for LeaderFollowerNode {
         let mut flags = Vec::new();
         if self.volatile.fallback {
             flags.push("semi-sync fell back to async".to_string());
+        }
+        if self.volatile.refusing_writes {
+            flags.push("refuses writes: too few replicas acknowledged recently".to_string());
         }
         if self.volatile.role == Role::Leader && !self.volatile.pending.is_empty() {
             flags.push(format!("{} writes waiting for acks", self.volatile.pending.len()));

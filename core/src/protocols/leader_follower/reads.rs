@@ -1,5 +1,6 @@
 //! Client requests and what reads see: committed or applied data, reads waiting for a
-//! session's position, and where a write is refused or redirected.
+//! session's position, and where a write is refused or redirected (a leader without enough
+//! recent followers refuses writes: `min_replicas.rs`).
 
 use super::*;
 
@@ -82,7 +83,10 @@ impl LeaderFollowerNode {
                     self.become_follower(None, out);
                     out.fail(req.op, FailReason::NotLeader { hint: None });
                 } else if self.volatile.role == Role::Leader {
-                    self.on_write(ctx, out, req.op, key, value, deleted);
+                    match self.maybe_refuse_writes(ctx, out) {
+                        Some(refusal) => out.fail(req.op, refusal),
+                        None => self.on_write(ctx, out, req.op, key, value, deleted),
+                    }
                 } else {
                     out.fail(req.op, not_leader);
                 }

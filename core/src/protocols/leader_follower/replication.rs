@@ -11,6 +11,34 @@ impl LeaderFollowerNode {
         }
     }
 
+    /// The length of the log prefix this leader may ship: all of it, or with `ship: flush`
+    /// only what is durable here.
+    pub(super) fn shippable(&self) -> u64 {
+        match self.cfg.ship {
+            ShipPoint::Append => self.last(),
+            ShipPoint::Flush => (self.durable.flushed_len as u64).min(self.last()),
+        }
+    }
+
+    /// The flush timer: what was written so far is durable now. A leader that ships only
+    /// durable entries sends the newly flushed ones to the followers it had sent everything
+    /// shippable (the others catch up on their acknowledgements).
+    pub(super) fn on_flush(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
+        let before = self.shippable();
+        self.durable.flushed_len = self.durable.log.len();
+        if let Some(every) = self.fsync_every {
+            out.set_timer(Timer::Flush, every, every);
+        }
+        if self.volatile.role == Role::Leader && self.shippable() > before {
+            for i in 0..self.volatile.progress.len() {
+                if self.volatile.progress[i].next == before + 1 {
+                    self.send_append(ctx, out, i);
+                }
+            }
+        }
+        self.maybe_ack(out);
+    }
+
     /// Rebuilds the applied data from the applied prefix of the log (after a truncation or a
     /// restart).
     pub(super) fn rebuild_kv(&mut self) {
@@ -121,6 +149,7 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn send_append(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
+        let shippable = self.shippable() as usize;
         let p = &mut self.volatile.progress[i];
         // Every node holds the compacted prefix: resend from its end at the earliest, but end
         // the batch where it would have ended from the follower's own position, so that what
@@ -128,7 +157,10 @@ impl LeaderFollowerNode {
         let wanted = p.next as usize;
         p.next = p.next.max(self.durable.log.base() as u64 + 1);
         let prev_index = p.next - 1;
-        let end = (wanted.saturating_sub(1) + self.cfg.batch).max(prev_index as usize).min(self.durable.log.len());
+        let end = (wanted.saturating_sub(1) + self.cfg.batch)
+            .min(shippable)
+            .max(prev_index as usize)
+            .min(self.durable.log.len());
         let entries = self.durable.log[prev_index as usize..end].to_vec();
         p.next += entries.len() as u64;
         p.last_sent = Some(ctx.clock);
@@ -161,8 +193,10 @@ impl LeaderFollowerNode {
         self.volatile.kv.insert(key, (live, index));
         // A leader applies what it writes at once.
         self.volatile.applied = index;
+        // (Pipelined to the followers that have everything before it, once it may be shipped.)
+        let ship = index <= self.shippable();
         for i in 0..self.volatile.progress.len() {
-            if self.volatile.progress[i].next == index {
+            if ship && self.volatile.progress[i].next == index {
                 self.send_append(ctx, out, i);
             }
         }
@@ -369,6 +403,7 @@ impl LeaderFollowerNode {
         }
         let Some(i) = self.volatile.progress.iter().position(|p| p.node == from) else { return };
         let last = self.last();
+        let shippable = self.shippable();
         let hb = self.cfg.heartbeat();
         let p = &mut self.volatile.progress[i];
         p.last_heard = Some(ctx.clock);
@@ -378,8 +413,9 @@ impl LeaderFollowerNode {
                 p.next = p.matched + 1;
             }
             let drained = p.next - 1 == p.matched;
-            let behind = p.next <= last;
+            let behind = p.next <= shippable;
             self.maybe_commit(ctx, out);
+            self.maybe_refuse_writes(ctx, out);
             if drained && behind {
                 self.send_append(ctx, out, i);
             }
@@ -419,5 +455,6 @@ impl LeaderFollowerNode {
         }
         out.set_timer(Timer::Heartbeat, hb, hb);
         self.maybe_commit(ctx, out);
+        self.maybe_refuse_writes(ctx, out);
     }
 }

@@ -642,4 +642,96 @@ fn the_new_settings_are_checked_and_parsed_by_name() {
     // The defaults are left out when written, so existing scenario files stay as they were.
     let text = serde_json::to_string(&LeaderFollowerConfig::default()).unwrap();
     assert!(!text.contains("visibility") && !text.contains("follower_ack") && !text.contains("apply_delay"), "{text}");
+    assert!(!text.contains("ship") && !text.contains("min_replicas"), "{text}");
+    let cfg: LeaderFollowerConfig =
+        serde_json::from_str(r#"{"ship": "flush", "min_replicas": {"count": 1, "max_lag_ms": 10000}}"#).unwrap();
+    assert_eq!((cfg.ship, cfg.min_replicas), (ShipPoint::Flush, Some(MinReplicas { count: 1, max_lag_ms: 10_000.0 })));
+}
+
+fn leader_with(cfg: LeaderFollowerConfig, fsync_every: Option<Dur>) -> LeaderFollowerNode {
+    let mut n = LeaderFollowerNode::new(0, 3, cfg, fsync_every);
+    step(&mut n, 0, Input::Start);
+    n
+}
+
+fn ok_write(op: OpId, index: u64) -> E {
+    E::Reply { op, reply: Reply::Ok { values: vec![], version: vec![index], epoch: 0, context: vec![] } }
+}
+
+#[test]
+fn a_leader_shipping_on_flush_sends_a_write_only_once_it_is_durable() {
+    let cfg = LeaderFollowerConfig { ship: ShipPoint::Flush, ..Default::default() };
+    let mut n = leader_with(cfg, Some(100_000));
+    // Acknowledged (async), applied, but not shipped: it is not on disk yet.
+    assert_eq!(step(&mut n, 10, write(7, 3, 99)), vec![ok_write(7, 1)]);
+    // A heartbeat in the meantime carries no entry.
+    let effects = step(&mut n, 50_000, Input::Timer(Timer::Heartbeat));
+    assert!(
+        effects.iter().all(|e| !matches!(e, E::Send { msg: Msg::Append { entries, .. }, .. } if !entries.is_empty())),
+        "{effects:?}"
+    );
+    // The flush makes it durable, and it goes out.
+    let append =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 1, last: 1 };
+    assert_eq!(
+        step(&mut n, 100_000, Input::Timer(Timer::Flush)),
+        vec![
+            E::SetTimer { timer: Timer::Flush, min: 100_000, max: 100_000 },
+            E::Send { to: 1, msg: append.clone() },
+            E::Send { to: 2, msg: append },
+        ]
+    );
+}
+
+#[test]
+fn a_leader_shipping_on_flush_with_fsync_always_ships_at_once() {
+    let cfg = LeaderFollowerConfig { ship: ShipPoint::Flush, ..Default::default() };
+    let mut n = leader_with(cfg, None);
+    let append =
+        Msg::Append { term: 1, prev_index: 0, prev_term: 0, entries: vec![entry(1, 3, 99, 7, 10)], commit: 0, last: 1 };
+    assert_eq!(
+        step(&mut n, 10, write(7, 3, 99)),
+        vec![E::Send { to: 1, msg: append.clone() }, E::Send { to: 2, msg: append }, ok_write(7, 1)]
+    );
+}
+
+#[test]
+fn a_leader_without_enough_recent_replicas_refuses_writes_keeps_leading_and_serves_reads() {
+    let min_replicas = Some(MinReplicas { count: 1, max_lag_ms: 1_000.0 });
+    let mut n = leader_with(LeaderFollowerConfig { min_replicas, ..Default::default() }, None);
+    step(&mut n, 10, Input::Message { from: 1, msg: resp(true, 0) });
+    assert!(step(&mut n, 20, write(7, 3, 99)).contains(&ok_write(7, 1)));
+    // Nothing heard for more than the lag limit: refused, nothing written.
+    let refusal = FailReason::NotEnoughReplicas { have: 0, need: 1 };
+    assert_eq!(
+        step(&mut n, 1_000_011, write(8, 3, 100)),
+        vec![
+            E::Note(Note::WritesRefused { node: 0, have: 0, need: 1 }),
+            E::Reply { op: 8, reply: Reply::Fail(refusal.clone()) },
+        ]
+    );
+    assert_eq!(step(&mut n, 1_000_012, write(9, 3, 101)), vec![E::Reply { op: 9, reply: Reply::Fail(refusal) }]);
+    assert_eq!((n.role(), n.log().len()), (Role::Leader, 1));
+    assert_eq!(
+        step(&mut n, 1_000_013, Input::Request(Request::plain(10, 0, OpKind::Read { key: 3 }))),
+        vec![E::Reply { op: 10, reply: Reply::Ok { values: vec![99], version: vec![1], epoch: 0, context: vec![] } }]
+    );
+    // A replica acknowledges again: writes resume.
+    assert_eq!(
+        step(&mut n, 1_000_020, Input::Message { from: 2, msg: resp(true, 1) }),
+        vec![E::Note(Note::WritesResumed { node: 0 })]
+    );
+    assert!(step(&mut n, 1_000_030, write(11, 3, 102)).contains(&ok_write(11, 2)));
+}
+
+#[test]
+fn min_replicas_must_name_between_one_and_every_follower() {
+    let bad = |count, max_lag_ms| LeaderFollowerConfig {
+        min_replicas: Some(MinReplicas { count, max_lag_ms }),
+        ..Default::default()
+    };
+    assert_eq!(bad(1, 1_000.0).validate(3), Ok(()));
+    assert_eq!(bad(0, 1_000.0).validate(3).unwrap_err().0, "min_replicas.count");
+    assert_eq!(bad(3, 1_000.0).validate(3).unwrap_err().0, "min_replicas.count");
+    assert_eq!(bad(1, 0.0).validate(3).unwrap_err().0, "min_replicas.max_lag_ms");
 }
