@@ -196,6 +196,11 @@ pub struct ClientConfig {
     /// Session guarantees this client asks for (none by default).
     #[serde(default, skip_serializing_if = "SessionConfig::is_none")]
     pub session: SessionConfig,
+    /// Where this client's workload reads go, in place of the workload's `read_from` (default:
+    /// as the workload says). Clients of one run can then read differently: DynamoDB's
+    /// eventually consistent reads (any replica) beside `ConsistentRead=true` (the leader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_from: Option<ReadFrom>,
 }
 
 /// Session guarantees: the fixes for the seed article's three replication-lag problems.
@@ -637,7 +642,12 @@ impl Scenario {
     pub fn clients(&self) -> Vec<ClientConfig> {
         self.clients.clone().unwrap_or_else(|| {
             (0..self.cluster.nodes)
-                .map(|node| ClientConfig { node, timeout_ms: default_timeout(), session: SessionConfig::default() })
+                .map(|node| ClientConfig {
+                    node,
+                    timeout_ms: default_timeout(),
+                    session: SessionConfig::default(),
+                    read_from: None,
+                })
                 .collect()
         })
     }

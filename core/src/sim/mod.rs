@@ -134,6 +134,8 @@ struct Client {
     timeout: Dur,
     pending: BTreeSet<OpId>,
     session: SessionConfig,
+    /// Where its workload reads go, if not where the workload says.
+    read_from: Option<ReadFrom>,
     /// Versions of the session's acknowledged writes, and of the replicas its reads saw.
     write_token: Version,
     read_token: Version,
@@ -343,6 +345,7 @@ impl<P: Protocol> Sim<P> {
                 timeout: from_ms(c.timeout_ms).max(1),
                 pending: BTreeSet::new(),
                 session: c.session.clone(),
+                read_from: c.read_from,
                 write_token: Vec::new(),
                 read_token: Vec::new(),
                 last_write_ack: None,

@@ -46,7 +46,7 @@ impl<P: Protocol> Sim<P> {
         let client = w.clients[w.turn % w.clients.len()];
         w.turn += 1;
         let read_ppm = probability_ppm(w.cfg.read_fraction);
-        let read_from = w.cfg.read_from;
+        let read_from = self.clients[client].read_from.unwrap_or(w.cfg.read_from);
         let keys = w.cfg.keys as u64;
         let key = if w.zipf.is_empty() {
             self.rng.below(keys)
