@@ -228,7 +228,6 @@ impl WorldEvent {
     /// The node the event happened at, if one.
     pub fn node(&self) -> Option<NodeId> {
         match self {
-            WorldEvent::Sent { msg, fate: SendFate::OnItsWay } => Some(msg.from),
             WorldEvent::Sent { msg, .. } => Some(msg.from),
             WorldEvent::Delivered { msg } | WorldEvent::DroppedAtDownNode { msg } => Some(msg.to),
             WorldEvent::TimerFired { node }

@@ -4,7 +4,7 @@
 //! however long the run has been going. Tested natively.
 
 use replicalab_core::history::{Operation, Outcome, QuorumRecord};
-use replicalab_core::protocol::{MessageClass, MessageKind};
+use replicalab_core::protocol::MessageClass;
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::time::Time;
 use replicalab_core::trace::TraceEntry;
@@ -136,8 +136,7 @@ pub struct Flight {
     pub label: String,
     /// What it carries (from the core, not the label).
     pub class: MessageClass,
-    /// What it does for a client operation, and which (from the core, not the label).
-    pub kind: MessageKind,
+    /// The client operation it serves (from the core, not the label).
     pub op: Option<OpId>,
 }
 
@@ -163,7 +162,6 @@ pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, 
             in_flight: r.fate == MessageFate::InFlight,
             label: r.label.clone(),
             class: r.class,
-            kind: r.kind,
             op: r.op,
         });
     }
@@ -247,6 +245,7 @@ pub fn latency_histogram(sim: &Simulation) -> Vec<(u32, u32)> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use replicalab_core::presets;
+    use replicalab_core::protocol::MessageKind;
     use replicalab_core::time::MS;
 
     use super::*;
