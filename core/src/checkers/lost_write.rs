@@ -32,17 +32,29 @@ pub fn check(history: &History, held: &[BTreeSet<(Key, Value)>], now: Time, logs
 /// [`check`] over the given operations only (for example the archived ones too).
 pub fn check_ops<'a>(
     history: &History,
-    ops: impl Iterator<Item = &'a crate::history::Operation>,
+    ops: impl Iterator<Item = &'a Operation>,
     held: &[BTreeSet<(Key, Value)>],
     now: Time,
     logs: bool,
 ) -> Vec<Anomaly> {
+    // Only retained operations: compaction drops a write's details once it is settled, and an
+    // archived write may be compacted into a log prefix that no longer lists it one by one.
+    // The candidates first (acknowledged writes no node holds): usually there are none, and
+    // the indexes over the whole history below are built only when there are.
+    let candidates: Vec<&Operation> = ops
+        .filter(|op| {
+            let (Some(value), Some(_)) = (op.written(), op.ok_time()) else { return false };
+            !op.is_delete() && !held.iter().any(|h| h.contains(&(op.key(), value)))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
-    let writer: std::collections::BTreeMap<Value, &crate::history::Operation> =
-        history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
+    let writer: BTreeMap<Value, &Operation> = history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
     // When a read first returned each value: its write had certainly taken effect by then,
     // acknowledged or not.
-    let mut observed: std::collections::BTreeMap<Value, Time> = std::collections::BTreeMap::new();
+    let mut observed: BTreeMap<Value, Time> = BTreeMap::new();
     for op in history.all() {
         let (Some(values), Some(c)) = (op.read_values(), &op.completion) else { continue };
         for &v in values {
@@ -50,19 +62,14 @@ pub fn check_ops<'a>(
             *t = (*t).min(c.time);
         }
     }
-    let mut last_delete: std::collections::BTreeMap<Key, Time> = std::collections::BTreeMap::new();
+    let mut last_delete: BTreeMap<Key, Time> = BTreeMap::new();
     for op in history.all().filter(|o| o.is_delete()) {
         let t = last_delete.entry(op.key()).or_default();
         *t = (*t).max(op.invoke);
     }
-    // Only retained operations: compaction drops a write's details once it is settled, and an
-    // archived write may be compacted into a log prefix that no longer lists it one by one.
-    for op in ops {
+    for op in candidates {
         let (Some(value), Some(ack)) = (op.written(), op.ok_time()) else { continue };
         let key = op.key();
-        if op.is_delete() || held.iter().any(|h| h.contains(&(key, value))) {
-            continue;
-        }
         if last_delete.get(&key).is_some_and(|&d| d >= op.invoke) {
             continue;
         }
@@ -113,6 +120,22 @@ pub fn held_by<P: crate::protocol::Protocol>(nodes: &[P]) -> Vec<BTreeSet<(Key, 
         .collect()
 }
 
+/// What each node holds of one key, in the form [`check`] takes.
+pub fn held_of_key<P: crate::protocol::Protocol>(nodes: &[P], key: Key) -> Vec<BTreeSet<(Key, Value)>> {
+    nodes
+        .iter()
+        .map(|n| {
+            let mut set = BTreeSet::new();
+            n.for_each_write(&mut |k, v| {
+                if k == key {
+                    set.insert((k, v));
+                }
+            });
+            set
+        })
+        .collect()
+}
+
 /// Which nodes hold a given write.
 pub fn holders(held: &[BTreeSet<(Key, Value)>], key: Key, value: Value) -> Vec<NodeId> {
     held.iter().enumerate().filter(|(_, h)| h.contains(&(key, value))).map(|(i, _)| i).collect()
@@ -152,7 +175,27 @@ impl LostWriteMonitor {
     ) -> Vec<Anomaly> {
         let mut found: Vec<Anomaly> =
             check(history, held, now, logs).into_iter().filter(|a| self.reported.insert(a.ops[0])).collect();
-        found.extend(self.dirty_reads(history, held, now, settled));
+        found.extend(self.dirty_reads(None, history, held, now, settled));
+        found
+    }
+
+    /// [`LostWriteMonitor::check_now`] for one write that just completed (`held`: what the
+    /// nodes hold of its key, see [`held_of_key`]): acknowledged, it is lost if no node holds
+    /// it; otherwise a read that returned it is dirty once no node holds it.
+    pub fn check_write(
+        &mut self,
+        op: OpId,
+        history: &History,
+        held: &[BTreeSet<(Key, Value)>],
+        now: Time,
+        logs: bool,
+    ) -> Vec<Anomaly> {
+        let Some(o) = history.get(op) else { return Vec::new() };
+        let mut found: Vec<Anomaly> = check_ops(history, std::iter::once(o), held, now, logs)
+            .into_iter()
+            .filter(|a| self.reported.insert(a.ops[0]))
+            .collect();
+        found.extend(self.dirty_reads(Some(op), history, held, now, &|_| true));
         found
     }
 
@@ -201,6 +244,7 @@ impl LostWriteMonitor {
     /// compaction dropped too (its value settled long ago) leaves it unjudged.
     fn dirty_reads(
         &mut self,
+        only: Option<OpId>,
         history: &History,
         held: &[BTreeSet<(Key, Value)>],
         now: Time,
@@ -209,6 +253,9 @@ impl LostWriteMonitor {
         self.read_unacked.retain(|_, (w, _, _)| history.get(*w).is_some_and(|o| !o.is_ok()));
         let mut found = Vec::new();
         for (&value, &(w, r, read_node)) in &self.read_unacked {
+            if only.is_some_and(|o| o != w) {
+                continue;
+            }
             let Some(write) = history.get(w) else { continue };
             if !settled(w) {
                 // Its request or its acknowledgement is still on its way: judged later.

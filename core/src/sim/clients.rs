@@ -274,8 +274,14 @@ impl<P: Protocol> Sim<P> {
             self.record_anomaly(a);
         }
         if is_write && self.lost.was_read_unacked(op) {
-            // A write others read completed without an acknowledgement: is its value gone?
-            self.check_now();
+            // A write others read before its acknowledgement completed: if it failed or its
+            // outcome is unknown, is its value gone (a dirty read)? If it was acknowledged,
+            // is it lost?
+            let key = self.history.get(op).map(|o| o.key()).unwrap_or_default();
+            let held = lost_write::held_of_key(&self.nodes, key);
+            for a in self.lost.check_write(op, &self.history, &held, now, P::keeps_history()) {
+                self.record_anomaly(a);
+            }
         }
     }
 }
