@@ -120,6 +120,13 @@ pub fn held_by<P: crate::protocol::Protocol>(nodes: &[P]) -> Vec<BTreeSet<(Key, 
         .collect()
 }
 
+/// Whether a node holds a given write.
+pub fn holds<P: crate::protocol::Protocol>(node: &P, key: Key, value: Value) -> bool {
+    let mut found = false;
+    node.for_each_write(&mut |k, v| found |= (k, v) == (key, value));
+    found
+}
+
 /// What each node holds of one key, in the form [`check`] takes.
 pub fn held_of_key<P: crate::protocol::Protocol>(nodes: &[P], key: Key) -> Vec<BTreeSet<(Key, Value)>> {
     nodes

@@ -277,10 +277,14 @@ impl<P: Protocol> Sim<P> {
             // A write others read before its acknowledgement completed: if it failed or its
             // outcome is unknown, is its value gone (a dirty read)? If it was acknowledged,
             // is it lost?
-            let key = self.history.get(op).map(|o| o.key()).unwrap_or_default();
-            let held = lost_write::held_of_key(&self.nodes, key);
-            for a in self.lost.check_write(op, &self.history, &held, now, P::keeps_history()) {
-                self.record_anomaly(a);
+            // Usually some node holds it, and then there is nothing to judge.
+            let (key, value) = self.history.get(op).map(|o| (o.key(), o.written())).unwrap_or_default();
+            let held_somewhere = value.is_some_and(|v| self.nodes.iter().any(|n| lost_write::holds(n, key, v)));
+            if !held_somewhere {
+                let held = lost_write::held_of_key(&self.nodes, key);
+                for a in self.lost.check_write(op, &self.history, &held, now, P::keeps_history()) {
+                    self.record_anomaly(a);
+                }
             }
         }
     }

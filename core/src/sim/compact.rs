@@ -14,9 +14,17 @@ impl<P: Protocol> Sim<P> {
             P::compact_logs(&mut self.nodes, first);
             return;
         }
+        let watched: BTreeSet<(Key, Value)> = watched.into_iter().collect();
         let held = |nodes: &[P]| -> BTreeSet<(Key, Value)> {
-            let all = lost_write::held_by(nodes).into_iter().flatten().collect::<BTreeSet<_>>();
-            watched.iter().copied().filter(|kv| all.contains(kv)).collect()
+            let mut held = BTreeSet::new();
+            for n in nodes {
+                n.for_each_write(&mut |k, v| {
+                    if watched.contains(&(k, v)) {
+                        held.insert((k, v));
+                    }
+                });
+            }
+            held
         };
         let before = held(&self.nodes);
         P::compact_logs(&mut self.nodes, first);
