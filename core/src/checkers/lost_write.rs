@@ -236,7 +236,7 @@ impl LostWriteMonitor {
     }
 
     /// The operations the dirty-read watch refers to (compaction keeps them archived).
-    pub fn referenced(&self, out: &mut BTreeSet<OpId>) {
+    pub fn referenced(&self, out: &mut Vec<OpId>) {
         out.extend(self.read_unacked.values().map(|&(w, _, _)| w));
     }
 

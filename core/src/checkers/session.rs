@@ -112,7 +112,7 @@ impl SessionChecker {
     }
 
     /// The operations this checker may still look up in the history.
-    pub fn referenced(&self, out: &mut std::collections::BTreeSet<OpId>) {
+    pub fn referenced(&self, out: &mut Vec<OpId>) {
         for s in self.sessions.values() {
             out.extend(s.observed.values().flatten().map(|&(op, _)| op));
             out.extend(s.log.iter().map(|&(_, _, op)| op));

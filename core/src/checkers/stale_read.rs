@@ -88,7 +88,7 @@ impl StaleReadChecker {
     }
 
     /// The operations this checker may still look up in the history.
-    pub fn referenced(&self, out: &mut std::collections::BTreeSet<OpId>) {
+    pub fn referenced(&self, out: &mut Vec<OpId>) {
         for kw in self.keys.values() {
             out.extend(kw.acked.iter().map(|&(_, _, op)| op));
         }

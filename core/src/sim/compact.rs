@@ -59,9 +59,11 @@ impl<P: Protocol> Sim<P> {
     /// Sizes of what the simulator holds that grows with the run (for tests and the
     /// benchmark): retained and archived operations, checker and bookkeeping entries.
     pub fn footprint(&self) -> Footprint {
-        let mut checker = BTreeSet::new();
+        let mut checker = Vec::new();
         self.stale.referenced(&mut checker);
         self.sessions.referenced(&mut checker);
+        checker.sort_unstable();
+        checker.dedup();
         Footprint {
             ops: self.history.retained(),
             archived: self.history.archive.len(),
@@ -122,13 +124,13 @@ impl<P: Protocol> Sim<P> {
         self.redirected = self.redirected.split_off(&first);
         self.compact_logs();
         // A dropped write's value stays known while some node still holds it.
-        let mut held: BTreeSet<Value> = BTreeSet::new();
+        let mut held: Vec<Value> = Vec::new();
         for node in &self.nodes {
-            node.for_each_write(&mut |_, v| {
-                held.insert(v);
-            });
+            node.for_each_write(&mut |_, v| held.push(v));
         }
-        self.writer.retain(|v, op| *op >= first || held.contains(v));
+        held.sort_unstable();
+        held.dedup();
+        self.writer.retain(|v, op| *op >= first || held.binary_search(v).is_ok());
         let kept: BTreeSet<OpId> = self.writer.values().copied().filter(|&op| op < first).collect();
         let keep = |op: OpId| op >= first || kept.contains(&op);
         for d in self.deletes.values_mut() {
@@ -147,12 +149,14 @@ impl<P: Protocol> Sim<P> {
             .min(cutoff);
         self.stale.compact(from, &keep);
         self.sessions.compact(&keep);
-        let mut needed = kept.clone();
+        let mut needed: Vec<OpId> = kept.iter().copied().collect();
         self.lost.compact(&self.history, &kept);
         self.stale.referenced(&mut needed);
         self.sessions.referenced(&mut needed);
         self.lost.referenced(&mut needed);
-        self.history.prune_archive(|o| needed.contains(&o.id));
+        needed.sort_unstable();
+        needed.dedup();
+        self.history.prune_archive(|o| needed.binary_search(&o.id).is_ok());
         self.metrics.fold_latencies();
     }
 }
