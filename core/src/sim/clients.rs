@@ -208,7 +208,7 @@ impl<P: Protocol> Sim<P> {
     /// busy node's backlog or a paused node's inbox).
     fn request_on_its_way(&self, op: OpId) -> bool {
         let carries = |kind: &EventKind<P>| matches!(kind, EventKind::Request { req, .. } if req.op == op);
-        self.queue.iter().any(|e| carries(&e.kind))
+        self.queue.iter().any(|(_, kind)| carries(kind))
             || self.slots.iter().any(|s| s.backlog.iter().chain(s.inbox.iter()).any(carries))
     }
 
@@ -218,7 +218,7 @@ impl<P: Protocol> Sim<P> {
     pub(super) fn settled(&self, op: OpId) -> bool {
         self.history.get(op).is_some_and(|o| o.completion.is_some())
             || !(self.request_on_its_way(op)
-                || self.queue.iter().any(|e| matches!(e.kind, EventKind::Reply { op: o, .. } if o == op)))
+                || self.queue.iter().any(|(_, kind)| matches!(kind, EventKind::Reply { op: o, .. } if *o == op)))
     }
 
     pub(super) fn complete(&mut self, op: OpId, outcome: Outcome, why: Option<FailReason>) {

@@ -7,8 +7,7 @@
 
 use crate::note::Note;
 use crate::view::Family;
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checkers::leadership::LeadershipMonitor;
 use crate::checkers::lost_write::LostWriteMonitor;
@@ -38,6 +37,7 @@ mod checks;
 mod clients;
 mod commands;
 mod compact;
+mod queue;
 mod view;
 mod workload;
 
@@ -77,34 +77,6 @@ enum EventKind<P: Protocol> {
     Ready {
         node: NodeId,
     },
-}
-
-#[derive(Clone)]
-struct Event<P: Protocol> {
-    time: Time,
-    /// Scheduled commands run after every other event of their instant, exactly as a command
-    /// applied interactively after `run_until(t)` does; so a recorded session replays exactly.
-    late: bool,
-    seq: u64,
-    kind: EventKind<P>,
-}
-
-impl<P: Protocol> PartialEq for Event<P> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.late, self.seq) == (other.time, other.late, other.seq)
-    }
-}
-impl<P: Protocol> Eq for Event<P> {}
-impl<P: Protocol> PartialOrd for Event<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<P: Protocol> Ord for Event<P> {
-    /// Reversed, so that the max-heap pops the earliest event (ties: lowest sequence number).
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.late, other.seq).cmp(&(self.time, self.late, self.seq))
-    }
 }
 
 /// The world's side of a node: health, faults, clock, timers.
@@ -204,7 +176,7 @@ pub struct Sim<P: Protocol> {
     seq: u64,
     events: u64,
     rng: SimRng,
-    queue: BinaryHeap<Event<P>>,
+    queue: queue::EventQueue<EventKind<P>>,
     nodes: Vec<P>,
     slots: Vec<Slot<P>>,
     net: Network,
@@ -362,7 +334,7 @@ impl<P: Protocol> Sim<P> {
             seq: 0,
             events: 0,
             rng: SimRng::new(scenario.seed),
-            queue: BinaryHeap::new(),
+            queue: queue::EventQueue::default(),
             nodes,
             slots,
             net,
@@ -417,8 +389,11 @@ impl<P: Protocol> Sim<P> {
 
     fn push(&mut self, time: Time, kind: EventKind<P>) {
         self.seq += 1;
+        // Scheduled commands run after every other event of their instant, exactly as a
+        // command applied interactively after `run_until(t)` does; so a recorded session
+        // replays exactly.
         let late = matches!(kind, EventKind::Command(_));
-        self.queue.push(Event { time, late, seq: self.seq, kind });
+        self.queue.push(time, late, self.seq, kind);
     }
 
     /// Current simulated time.
@@ -479,22 +454,22 @@ impl<P: Protocol> Sim<P> {
 
     /// Time of the next pending event.
     pub fn next_event_time(&self) -> Option<Time> {
-        self.queue.peek().map(|e| e.time)
+        self.queue.peek_time()
     }
 
     /// Processes the next event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some(ev) = self.queue.pop() else { return false };
-        debug_assert!(ev.time >= self.now, "time never goes backwards");
-        self.now = ev.time;
+        let Some((time, kind)) = self.queue.pop() else { return false };
+        debug_assert!(time >= self.now, "time never goes backwards");
+        self.now = time;
         self.events += 1;
-        self.handle(ev.kind);
+        self.handle(kind);
         true
     }
 
     /// Processes every event up to and including time `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: Time) {
-        while self.queue.peek().is_some_and(|e| e.time <= t) {
+        while self.queue.peek_time().is_some_and(|time| time <= t) {
             self.step();
         }
         self.now = self.now.max(t);

@@ -9,13 +9,13 @@ impl<P: Protocol> Sim<P> {
         let mut messages: Vec<MessageView> = self
             .queue
             .iter()
-            .filter_map(|e| match &e.kind {
+            .filter_map(|(time, kind)| match kind {
                 EventKind::Deliver { from, to, msg, id, sent } => Some(MessageView {
                     id: *id,
                     from: *from,
                     to: *to,
                     sent: *sent,
-                    deliver: e.time,
+                    deliver: time,
                     label: msg.label(),
                     class: msg.class(),
                     kind: msg.kind(),
