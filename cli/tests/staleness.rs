@@ -147,3 +147,21 @@ fn bad_arguments_fail_with_a_clear_message() {
     // Missing required arguments are clap's errors: non-zero, and they name the argument.
     fails_with(&["--n", "3", "--r", "1", "--w", "1"], "--latency");
 }
+
+/// The estimate does not depend on how many threads run the trials (they run in fixed chunks,
+/// each with its own random stream), for runs that end inside a chunk or on its boundary.
+#[test]
+fn the_estimate_is_the_same_on_any_number_of_threads() {
+    for trials in ["65536", "200001"] {
+        let run = |threads: &str| {
+            let base = ["--n", "3", "--r", "1", "--w", "1", "--latency", "wan", "--t", "0,40,120"];
+            let mut args = base.to_vec();
+            args.extend_from_slice(&["--trials", trials, "--seed", "3", "--threads", threads]);
+            json(&staleness(&args))
+        };
+        let one = run("1");
+        for threads in ["2", "3", "7"] {
+            assert_eq!(run(threads), one, "{trials} trials on {threads} threads");
+        }
+    }
+}

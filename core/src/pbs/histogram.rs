@@ -63,6 +63,17 @@ impl Histogram {
         }
     }
 
+    /// Adds another histogram's samples.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.nonpositive += other.nonpositive;
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            *a += b;
+        }
+        self.total += other.total;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
     /// Number of samples.
     pub fn len(&self) -> u64 {
         self.total

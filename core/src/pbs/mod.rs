@@ -162,11 +162,47 @@ pub struct Estimate {
     pub window: Histogram,
 }
 
+/// Trials per chunk. Chunk `i` draws from its own random stream ([`chunk_rng`]), so chunks
+/// can run on any number of threads and the result is the same.
+pub const CHUNK_TRIALS: u64 = 1 << 16;
+
+/// The random stream of chunk `i` of a run seeded with `seed` (chunk 0 is the seed's own
+/// stream).
+pub fn chunk_rng(seed: u64, chunk: u64) -> SimRng {
+    if chunk == 0 {
+        return SimRng::new(seed);
+    }
+    // SplitMix64 of (seed, chunk): well-spread seeds for neighbouring chunks.
+    let mut z = seed ^ chunk.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    SimRng::new(z ^ (z >> 31))
+}
+
+impl Estimate {
+    /// Adds another part of the same run (the same `t`s), as if its trials had run here.
+    pub fn merge(&mut self, other: &Estimate) {
+        debug_assert_eq!(self.points.len(), other.points.len());
+        self.trials += other.trials;
+        for (p, o) in self.points.iter_mut().zip(&other.points) {
+            p.consistent += o.consistent;
+            p.trials = self.trials;
+        }
+        self.write_latency.merge(&other.write_latency);
+        self.read_latency.merge(&other.read_latency);
+        self.window.merge(&other.window);
+    }
+}
+
 /// A Monte Carlo run that can advance in steps (a UI can spread it over frames); the result
 /// depends only on the configuration, the times, the seed and the total number of trials.
 #[derive(Clone, Debug)]
 pub struct Estimator {
     model: Wars,
+    seed: u64,
+    /// The chunk being run and how many of its trials have run.
+    chunk: u64,
+    in_chunk: u64,
     rng: SimRng,
     estimate: Estimate,
 }
@@ -174,12 +210,21 @@ pub struct Estimator {
 impl Estimator {
     /// Checks every `t` (finite, `>= 0`).
     pub fn new(cfg: WarsConfig, ts_ms: &[f64], seed: u64) -> Result<Self, PbsError> {
+        Self::from_chunk(cfg, ts_ms, seed, 0)
+    }
+
+    /// An estimator that starts at chunk `chunk` of the run (to run a run's chunks in
+    /// parallel and [`Estimate::merge`] the parts).
+    pub fn from_chunk(cfg: WarsConfig, ts_ms: &[f64], seed: u64, chunk: u64) -> Result<Self, PbsError> {
         if let Some(&bad) = ts_ms.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
             return Err(PbsError::Time(bad));
         }
         Ok(Estimator {
             model: Wars::new(cfg),
-            rng: SimRng::new(seed),
+            seed,
+            chunk,
+            in_chunk: 0,
+            rng: chunk_rng(seed, chunk),
             estimate: Estimate {
                 trials: 0,
                 points: ts_ms.iter().map(|&t_ms| Point { t_ms, consistent: 0, trials: 0 }).collect(),
@@ -191,8 +236,22 @@ impl Estimator {
     }
 
     /// Runs `trials` more trials.
-    pub fn step(&mut self, trials: u64) {
-        let Estimator { model, rng, estimate } = self;
+    pub fn step(&mut self, mut trials: u64) {
+        while trials > 0 {
+            let take = trials.min(CHUNK_TRIALS - self.in_chunk);
+            self.run(take);
+            trials -= take;
+            self.in_chunk += take;
+            if self.in_chunk == CHUNK_TRIALS {
+                self.chunk += 1;
+                self.in_chunk = 0;
+                self.rng = chunk_rng(self.seed, self.chunk);
+            }
+        }
+    }
+
+    fn run(&mut self, trials: u64) {
+        let Estimator { model, rng, estimate, .. } = self;
         for _ in 0..trials {
             let trial = model.trial(rng);
             estimate.write_latency.record(trial.write_ms);

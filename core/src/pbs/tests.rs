@@ -192,3 +192,34 @@ fn bad_arguments_say_what_is_wrong() {
     assert!(estimate(cfg, &[f64::INFINITY], 10, 1).is_err());
     assert_eq!(estimate(cfg, &[0.0], 0, 1).unwrap_err(), PbsError::Trials);
 }
+
+/// A run split into chunks, the chunks run apart and merged, equals the run in one go: the
+/// command line runs chunks on every core and gets the same estimate on any machine.
+#[test]
+fn chunks_run_apart_and_merged_equal_one_run() {
+    use super::{Estimator, CHUNK_TRIALS};
+    let cfg = WarsConfig::new(3, 1, 1, Profile::LnkdSsd).unwrap();
+    let ts = [0.0, 1.0, 5.0];
+    let total = 2 * CHUNK_TRIALS + 1234;
+    let whole = estimate(cfg, &ts, total, 5).unwrap();
+    // Stepping across chunk boundaries in odd sizes changes nothing.
+    let mut stepped = Estimator::new(cfg, &ts, 5).unwrap();
+    for part in [CHUNK_TRIALS - 7, 10, CHUNK_TRIALS, 1231] {
+        stepped.step(part);
+    }
+    assert_eq!(*stepped.estimate(), whole);
+    // Chunks 0, 1 and 2 on three "threads", merged in any order.
+    let parts: Vec<_> = (0..3)
+        .map(|c| {
+            let mut e = Estimator::from_chunk(cfg, &ts, 5, c).unwrap();
+            e.step(if c == 2 { 1234 } else { CHUNK_TRIALS });
+            e.into_estimate()
+        })
+        .collect();
+    let mut merged = parts[2].clone();
+    merged.merge(&parts[0]);
+    merged.merge(&parts[1]);
+    assert_eq!(merged, whole);
+    // The chunks are different streams.
+    assert_ne!(parts[0].write_latency, parts[1].write_latency);
+}
