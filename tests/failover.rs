@@ -242,7 +242,9 @@ fn github_2018_leaves_neither_side_with_all_writes() {
         assert_eq!(sim.node(0).role(), Role::Leader, "the East primary is never fenced during the partition");
         sim.run_until(8_000 * MS);
         sim.check_now();
-        assert!(count(&sim, AnomalyKind::SplitBrain) == 1 && count(&sim, AnomalyKind::LostWrite) > 0);
+        assert_eq!(count(&sim, AnomalyKind::SplitBrain), 1);
+        // The East writes West lacks are set aside for reconciliation by hand, not lost.
+        assert_eq!(count(&sim, AnomalyKind::LostWrite), 0);
         // East clients now write across the country.
         let east_late: Vec<f64> = sim
             .history()
@@ -265,8 +267,13 @@ fn clients_that_check_fencing_tokens_refuse_a_deposed_leaders_acknowledgement() 
             Fencing { clients: clients_fence, ..Fencing::default() },
         );
         s.workload = None;
-        s.clients =
-            Some(vec![ClientConfig { node: 1, timeout_ms: 5_000.0, session: Default::default(), read_from: None }]);
+        s.clients = Some(vec![ClientConfig {
+            node: 1,
+            timeout_ms: 5_000.0,
+            session: Default::default(),
+            read_from: None,
+            synchronous: false,
+        }]);
         let write = |at_ms: f64| TimedCommand {
             at_ms,
             command: replicalab_core::Command::Write { client: 0, key: 1, value: None, node: None, quorum: None },

@@ -80,6 +80,16 @@ pub enum Note {
     WritesRefused { node: NodeId, have: usize, need: usize },
     /// Leader `node` hears from enough followers again and accepts writes.
     WritesResumed { node: NodeId },
+    /// Leader `node` acknowledged `op` when its own wait timed out (Redis `WAIT`), with
+    /// `replicas` followers holding it of the `wanted`.
+    WaitTimedOut { node: NodeId, op: OpId, replicas: usize, wanted: usize },
+    /// `node`, rejoining as a follower, took out of its log the entries the new leader lacks
+    /// and keeps them aside for reconciliation by hand (`rejoin: set_aside`): the writes of
+    /// `ops` are in no replica's data, and not silently gone either.
+    SetAside { node: NodeId, ops: Vec<OpId>, how: Discard },
+    /// The monitor gave up on leader `from` and promotes `to` in `term`: of the data nodes it
+    /// could reach, the one whose log was the most advanced, ending at `position`.
+    MonitorFailover { monitor: NodeId, from: NodeId, to: NodeId, position: u64, term: u64 },
 }
 
 /// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
@@ -102,6 +112,8 @@ impl Hash for Nodes {
 pub enum Promotion {
     Operator,
     Lock,
+    /// By the failover monitor (Sentinel, orchestrator).
+    Monitor,
 }
 
 /// Which entries a follower discarded.
@@ -148,11 +160,14 @@ pub enum NoteKind {
     AntiEntropy,
     TombstonePurged,
     Resurrected,
+    WaitTimedOut,
+    SetAside,
+    MonitorFailover,
 }
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 30] = [
+    pub const ALL: [NoteKind; 33] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -183,6 +198,9 @@ impl NoteKind {
         NoteKind::AntiEntropy,
         NoteKind::TombstonePurged,
         NoteKind::Resurrected,
+        NoteKind::WaitTimedOut,
+        NoteKind::SetAside,
+        NoteKind::MonitorFailover,
     ];
 
     /// The kind with this snake_case name.
@@ -223,6 +241,9 @@ impl NoteKind {
             NoteKind::AntiEntropy => "anti_entropy",
             NoteKind::TombstonePurged => "tombstone_purged",
             NoteKind::Resurrected => "resurrected",
+            NoteKind::WaitTimedOut => "wait_timed_out",
+            NoteKind::SetAside => "set_aside",
+            NoteKind::MonitorFailover => "monitor_failover",
         }
     }
 
@@ -236,6 +257,7 @@ impl NoteKind {
                 | NoteKind::ReadRepair
                 | NoteKind::Discarded
                 | NoteKind::Resurrected
+                | NoteKind::SetAside
         )
     }
 }
@@ -250,7 +272,8 @@ impl Note {
     /// The client operations the note is about.
     pub fn op_ids(&self) -> Vec<OpId> {
         match self {
-            Note::Discarded { ops, .. } => ops.clone(),
+            Note::Discarded { ops, .. } | Note::SetAside { ops, .. } => ops.clone(),
+            Note::WaitTimedOut { op, .. } => vec![*op],
             Note::CausalGap { op, .. } | Note::Quorum { op, .. } | Note::SloppyQuorum { op, .. } => vec![*op],
             _ => Vec::new(),
         }
@@ -288,6 +311,9 @@ impl Note {
             Note::AntiEntropy { .. } => NoteKind::AntiEntropy,
             Note::TombstonePurged { .. } => NoteKind::TombstonePurged,
             Note::Resurrected { .. } => NoteKind::Resurrected,
+            Note::WaitTimedOut { .. } => NoteKind::WaitTimedOut,
+            Note::SetAside { .. } => NoteKind::SetAside,
+            Note::MonitorFailover { .. } => NoteKind::MonitorFailover,
         }
     }
 }
@@ -310,6 +336,9 @@ impl fmt::Display for Note {
             }
             Note::Promoted { node, term, by: Promotion::Lock } => {
                 write!(f, "n{node} takes the leader lock and leads term {term}")
+            }
+            Note::Promoted { node, term, by: Promotion::Monitor } => {
+                write!(f, "n{node} is promoted by the monitor and leads term {term}")
             }
             Note::Suspect { node, leader: Some(l) } => {
                 write!(f, "n{node} has not heard from leader n{l}: suspects it failed")
@@ -408,6 +437,22 @@ impl fmt::Display for Note {
             Note::TombstonePurged { node, key } => {
                 write!(f, "n{node}: the tombstone of k{key} is older than the grace period and is purged")
             }
+            Note::WaitTimedOut { node, op, replicas, wanted } => write!(
+                f,
+                "n{node}: WAIT for op{op} timed out with {replicas} of {wanted} replicas; the write is acknowledged anyway"
+            ),
+            Note::SetAside { node, ops: o, how } => {
+                let which = match how {
+                    Discard::Suffix { index, term } => format!("from #{index} on (the leader of t{term} lacks them)"),
+                    Discard::Beyond { after, term } => format!("after #{after} (the leader of t{term} ends there)"),
+                    Discard::Snapshot { from, base } => format!("replaced by n{from}'s snapshot through #{base}"),
+                };
+                write!(f, "n{node} sets aside its entries {which} for reconciliation by hand: {}", ops(o))
+            }
+            Note::MonitorFailover { monitor, from, to, position, term } => write!(
+                f,
+                "monitor n{monitor}: leader n{from} is down; promoting n{to}, the most advanced replica it reaches (log at #{position}), in t{term}"
+            ),
             Note::Resurrected { node, key, values } => {
                 let vs: Vec<String> = values.iter().map(|v| format!("v{v}")).collect();
                 write!(

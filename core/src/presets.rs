@@ -66,6 +66,7 @@ presets![
     "ll-tombstone-resurrection",
     "postgres-async",
     "postgres-sync-first",
+    "postgres-sync-crash-waiting",
     "postgres-sync-any",
     "mysql-async",
     "mysql-semisync",

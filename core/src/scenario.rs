@@ -201,6 +201,12 @@ pub struct ClientConfig {
     /// eventually consistent reads (any replica) beside `ConsistentRead=true` (the leader).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_from: Option<ReadFrom>,
+    /// One operation at a time, as a database session: the workload issues nothing for this
+    /// client while its previous operation is outstanding (its turn passes), so a client
+    /// whose commit blocks issues nothing more until it returns (a MySQL or PostgreSQL
+    /// connection). Default: the workload issues on schedule whatever is outstanding.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub synchronous: bool,
 }
 
 /// Session guarantees: the fixes for the seed article's three replication-lag problems.
@@ -647,6 +653,7 @@ impl Scenario {
                     timeout_ms: default_timeout(),
                     session: SessionConfig::default(),
                     read_from: None,
+                    synchronous: false,
                 })
                 .collect()
         })

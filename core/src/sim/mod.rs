@@ -108,6 +108,8 @@ struct Client {
     session: SessionConfig,
     /// Where its workload reads go, if not where the workload says.
     read_from: Option<ReadFrom>,
+    /// The workload issues nothing for it while an operation is outstanding.
+    synchronous: bool,
     /// Versions of the session's acknowledged writes, and of the replicas its reads saw.
     write_token: Version,
     read_token: Version,
@@ -318,6 +320,7 @@ impl<P: Protocol> Sim<P> {
                 pending: BTreeSet::new(),
                 session: c.session.clone(),
                 read_from: c.read_from,
+                synchronous: c.synchronous,
                 write_token: Vec::new(),
                 read_token: Vec::new(),
                 last_write_ack: None,

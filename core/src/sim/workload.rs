@@ -45,6 +45,12 @@ impl<P: Protocol> Sim<P> {
         }
         let client = w.clients[w.turn % w.clients.len()];
         w.turn += 1;
+        if self.clients[client].synchronous && !self.clients[client].pending.is_empty() {
+            // A session waits for its previous operation: this turn passes.
+            let gap = self.workload_gap();
+            self.push(self.now + gap, EventKind::Workload { generation });
+            return;
+        }
         let read_ppm = probability_ppm(w.cfg.read_fraction);
         let read_from = self.clients[client].read_from.unwrap_or(w.cfg.read_from);
         let keys = w.cfg.keys as u64;

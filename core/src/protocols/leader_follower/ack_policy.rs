@@ -35,6 +35,8 @@ pub fn commit_point(policy: &AckPolicy, last: u64, followers: &[FollowerAck], pr
             let cluster = followers.len() + 1;
             kth_highest(cluster / 2)
         }
+        // (Writes that time out are acknowledged without being committed.)
+        AckPolicy::Wait(w) => kth_highest(w.replicas),
         AckPolicy::SemiSync(s) => match s.mode {
             SemiSyncMode::Any => kth_highest(s.k),
             SemiSyncMode::First => {
@@ -55,7 +57,7 @@ pub fn commit_point(policy: &AckPolicy, last: u64, followers: &[FollowerAck], pr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocols::leader_follower::config::SemiSync;
+    use crate::protocols::leader_follower::config::{SemiSync, Wait};
 
     fn f(node: NodeId, matched: u64, connected: bool) -> FollowerAck {
         FollowerAck { node, matched, connected }
@@ -79,6 +81,7 @@ mod tests {
             // Node 3 is disconnected, so FIRST 2 uses nodes 2 and 1.
             ("first 2 skips the disconnected", semi(2, SemiSyncMode::First), 7),
             ("first 1 is node 2", semi(1, SemiSyncMode::First), 7),
+            ("wait 2: second highest", AckPolicy::Wait(Wait { replicas: 2, timeout_ms: Some(1.0) }), 9),
         ];
         for (name, policy, want) in cases {
             assert_eq!(commit_point(&policy, 12, &acks, &prio), want, "{name}");

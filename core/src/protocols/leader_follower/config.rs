@@ -19,6 +19,23 @@ pub enum AckPolicy {
     Majority,
     /// When `k` followers have it.
     SemiSync(SemiSync),
+    /// Each write on its own: when `replicas` followers have it or its own timeout has passed,
+    /// whichever comes first (Redis `WAIT numreplicas timeout` after every write). A timeout
+    /// is not an error: the write is acknowledged with the number of replicas it reached, and
+    /// the next write waits again. Nothing switches to asynchronous replication.
+    Wait(Wait),
+}
+
+/// Redis `WAIT numreplicas timeout`, issued after every write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    /// How many followers must hold the write (`numreplicas`).
+    pub replicas: usize,
+    /// How long each write waits at most, from when the leader appended it (`timeout`;
+    /// without it, as with `WAIT n 0`, forever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<f64>,
 }
 
 /// Which followers count for semi-synchronous acknowledgement.
@@ -183,6 +200,16 @@ pub struct LeaderFollowerConfig {
     /// never refuse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_replicas: Option<MinReplicas>,
+    /// What a node rejoining as a follower does with the entries the new leader lacks:
+    /// discard them (default) or set them aside for reconciliation by hand.
+    #[serde(default, skip_serializing_if = "Rejoin::is_default")]
+    pub rejoin: Rejoin,
+    /// How long the leader waits without hearing from a follower before it counts it as
+    /// disconnected (PostgreSQL `wal_sender_timeout`, 60 s by default there): until then a
+    /// `FIRST k` standby that died silently still counts as synchronous and commits wait for
+    /// it. Default: three heartbeats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_timeout_ms: Option<f64>,
 }
 
 /// How a new leader is chosen.
@@ -214,6 +241,45 @@ pub enum Failover {
         #[serde(default = "default_ttl")]
         ttl_ms: f64,
     },
+    /// An external monitor on `node`, which holds no data (Redis Sentinel, MySQL's
+    /// orchestrator; the node stands for the monitors' own quorum, which authorizes a
+    /// failover only on the side of a partition that holds a majority of them). It asks every
+    /// data node for its role and log position once per heartbeat. When the leader has not
+    /// answered for `down_after_ms`, it promotes the data node it can reach whose log is the
+    /// most advanced (largest replication offset; among `candidates`; ties go to the lowest
+    /// id) in the next term, and tells every other node to follow it. It does not fence the
+    /// old leader: cut off, that one goes on serving the clients that reach it, and once the
+    /// monitor reaches it again it is told to follow the new leader.
+    Monitor {
+        node: NodeId,
+        #[serde(default = "default_down_after")]
+        down_after_ms: f64,
+    },
+}
+
+fn default_down_after() -> f64 {
+    1_000.0
+}
+
+/// What a node rejoining as a follower does with the entries of its log that the new
+/// leader lacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejoin {
+    /// Throws them away (MongoDB's rollback into files nobody reads back, pg_rewind, a Redis
+    /// replica's full resync): an acknowledged one is a lost write.
+    #[default]
+    Discard,
+    /// Takes them out of its log and keeps them aside for reconciliation by hand (an
+    /// operator who captured the old primary's binlog, as GitHub did in October 2018): they
+    /// are in no replica's data, yet not lost, and each is named in a `set_aside` note.
+    SetAside,
+}
+
+impl Rejoin {
+    fn is_default(&self) -> bool {
+        *self == Rejoin::default()
+    }
 }
 
 fn default_election_timeout() -> [f64; 2] {
@@ -296,6 +362,8 @@ impl Default for LeaderFollowerConfig {
             apply_delay_ms: 0.0,
             ship: ShipPoint::Append,
             min_replicas: None,
+            rejoin: Rejoin::Discard,
+            sender_timeout_ms: None,
         }
     }
 }
@@ -337,8 +405,28 @@ impl LeaderFollowerConfig {
                 }
                 None
             }
+            Failover::Monitor { node, down_after_ms } => {
+                if *node >= n {
+                    return err("failover.monitor.node", format!("unknown node {node}"));
+                }
+                if *node == self.leader {
+                    return err("failover.monitor.node", "the monitor cannot also be the leader".into());
+                }
+                if !(down_after_ms.is_finite() && *down_after_ms >= 1.0 && *down_after_ms <= 3_600_000.0) {
+                    return err(
+                        "failover.monitor.down_after_ms",
+                        format!("must be between 1 and 3600000, got {down_after_ms}"),
+                    );
+                }
+                Some(*node)
+            }
             Failover::Manual => None,
         };
+        if let Some(t) = self.sender_timeout_ms {
+            if !((0.1..=3_600_000.0).contains(&t)) {
+                return err("sender_timeout_ms", format!("must be between 0.1 and 3600000, got {t}"));
+            }
+        }
         if let Some(c) = &self.candidates {
             for (i, &x) in c.iter().enumerate() {
                 if x >= n || Some(x) == coordinator {
@@ -395,6 +483,19 @@ impl LeaderFollowerConfig {
                 }
             }
         }
+        if let AckPolicy::Wait(w) = &self.ack {
+            if w.replicas == 0 || w.replicas > followers {
+                return err(
+                    "ack.wait.replicas",
+                    format!("must be between 1 and the number of followers ({followers}), got {}", w.replicas),
+                );
+            }
+            if let Some(t) = w.timeout_ms {
+                if !((0.001..=3_600_000.0).contains(&t)) {
+                    return err("ack.wait.timeout_ms", format!("must be between 0.001 and 3600000, got {t}"));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -407,11 +508,22 @@ impl LeaderFollowerConfig {
         from_ms(self.heartbeat_ms).max(1)
     }
 
-    /// The coordinator node, if failover uses one.
+    /// The node that holds no data because failover uses it (a coordinator or a monitor).
     pub fn coordinator(&self) -> Option<NodeId> {
         match self.failover {
-            Failover::Coordinator { node, .. } => Some(node),
+            Failover::Coordinator { node, .. } | Failover::Monitor { node, .. } => Some(node),
             _ => None,
         }
+    }
+
+    /// Whether failover uses a coordinator's leader lock.
+    pub(crate) fn uses_lock(&self) -> bool {
+        matches!(self.failover, Failover::Coordinator { .. })
+    }
+
+    /// How long the leader waits without hearing from a follower before it counts it as
+    /// disconnected.
+    pub(crate) fn sender_timeout(&self) -> Dur {
+        self.sender_timeout_ms.map_or(3 * self.heartbeat(), |t| from_ms(t).max(1))
     }
 }

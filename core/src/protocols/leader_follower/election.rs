@@ -74,6 +74,8 @@ impl LeaderFollowerNode {
             Failover::Manual => return,
             Failover::Election { timeout_ms: [lo, hi] } | Failover::Naive { timeout_ms: [lo, hi] } => (*lo, *hi),
             Failover::Coordinator { ttl_ms, .. } => (*ttl_ms, *ttl_ms),
+            // The monitor watches the leader; followers do not.
+            Failover::Monitor { .. } => return,
         };
         if self.is_coordinator() {
             return;
@@ -125,7 +127,7 @@ impl LeaderFollowerNode {
             out.note(Note::Stonith { node: self.id, target: old });
             out.power_off(old);
         }
-        if self.cfg.coordinator().is_some() {
+        if self.cfg.uses_lock() {
             out.set_timer(Timer::Lock, self.ttl() / 3, self.ttl() / 3);
         }
         for i in 0..self.volatile.progress.len() {
@@ -193,6 +195,7 @@ impl LeaderFollowerNode {
                     self.arm_detector(out);
                 }
             }
+            Failover::Monitor { .. } => {}
             Failover::Coordinator { node, .. } => {
                 if eligible {
                     self.durable.lock_asked = ctx.clock;

@@ -103,9 +103,11 @@ mod coordinator;
 mod election;
 mod log;
 mod min_replicas;
+mod monitor;
 mod reads;
 mod replication;
 mod snapshot;
+mod wait;
 pub use log::Log;
 
 use crate::note::{Discard, Note, Promotion};
@@ -113,8 +115,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{
-    AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, MinReplicas, SemiSync, SemiSyncMode,
-    ShipPoint, Visibility,
+    AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, MinReplicas, Rejoin, SemiSync, SemiSyncMode,
+    ShipPoint, Visibility, Wait,
 };
 
 use crate::protocol::MessageClass;
@@ -210,6 +212,26 @@ pub enum Msg {
         term: u64,
         leader: Option<NodeId>,
     },
+    /// From the monitor: what is your role and how far is your log?
+    MonitorPing,
+    /// The answer: the node's term, whether it leads, the leader it follows, and where its log
+    /// ends (its replication offset).
+    MonitorPong {
+        term: u64,
+        leading: bool,
+        leader: Option<NodeId>,
+        last_index: u64,
+        last_term: u64,
+    },
+    /// From the monitor: lead, in `term`.
+    MonitorPromote {
+        term: u64,
+    },
+    /// From the monitor: follow `leader`, which leads `term`.
+    MonitorFollow {
+        leader: NodeId,
+        term: u64,
+    },
 }
 
 impl Message for Msg {
@@ -240,6 +262,11 @@ impl Message for Msg {
             Msg::Probe => "which term?".into(),
             Msg::ProbeResp { term, leader: Some(l) } => format!("t{term}, n{l} leads"),
             Msg::ProbeResp { term, leader: None } => format!("t{term}, no leader"),
+            Msg::MonitorPing => "role? offset?".into(),
+            Msg::MonitorPong { leading: true, last_index, term, .. } => format!("leader t{term}, #{last_index}"),
+            Msg::MonitorPong { last_index, .. } => format!("replica, #{last_index}"),
+            Msg::MonitorPromote { term } => format!("promote, t{term}"),
+            Msg::MonitorFollow { leader, term } => format!("follow n{leader} t{term}"),
             Msg::LockReply { granted: true, epoch, .. } => format!("lock granted e{epoch}"),
             Msg::LockReply { holder, .. } => match holder {
                 Some(h) => format!("lock held by n{h}"),
@@ -254,7 +281,8 @@ impl Message for Msg {
 pub enum Timer {
     Heartbeat,
     Flush,
-    /// The oldest write waiting for semi-sync acknowledgements, at this position.
+    /// The oldest write waiting for acknowledgements with a timeout (semi-sync, or each
+    /// write's own under `wait`), at this position.
     SemiSyncTimeout(u64),
     /// No word from the leader for too long: suspect it (election, naive promotion, or ask
     /// the coordinator for the lock).
@@ -265,6 +293,8 @@ pub enum Timer {
     Apply,
     /// A returning leader has not heard from a majority yet: ask again.
     Probe,
+    /// The monitor's round: ask every data node, and fail over if the leader is silent.
+    Monitor,
 }
 
 /// The coordinator's leader lock.
@@ -332,6 +362,9 @@ struct Durable {
     /// Coordinator mode: the lock is ours until then (our clock), and when we last asked.
     lock_until: Time,
     lock_asked: Time,
+    /// Entries taken out of the log on rejoining, kept for reconciliation by hand
+    /// (`rejoin: set_aside`).
+    set_aside: Vec<Entry>,
 }
 
 /// What a crash wipes: a restarted node starts from `Volatile::default()` (a follower that has
@@ -373,6 +406,8 @@ struct Volatile {
     rejoining: Option<BTreeMap<NodeId, u64>>,
     /// Reads waiting for this replica to reach their session token: (position, op, key).
     waiting: Vec<(u64, OpId, Key)>,
+    /// The monitor's picture of the cluster (monitor node only).
+    monitor: monitor::MonitorState,
 }
 
 impl LeaderFollowerNode {
@@ -395,6 +430,7 @@ impl LeaderFollowerNode {
                 leader_since: 0,
                 lock_until: 0,
                 lock_asked: 0,
+                set_aside: Vec::new(),
             },
             volatile: Volatile::default(),
         }
@@ -499,6 +535,10 @@ impl Protocol for LeaderFollowerNode {
                 self.rebuild_kv();
                 self.volatile.role = Role::Follower;
                 self.volatile.suspected = false;
+                if self.is_coordinator() && !self.cfg.uses_lock() {
+                    self.start_monitor(ctx, out);
+                    return;
+                }
                 if self.is_coordinator() {
                     if self.durable.lock.is_none() {
                         self.durable.lock = Some(LeaderLock {
@@ -514,7 +554,7 @@ impl Protocol for LeaderFollowerNode {
                     out.set_timer(Timer::Flush, every, every);
                 }
                 let initial = self.durable.log.is_empty() && self.durable.term == 1;
-                if self.cfg.coordinator().is_some() && self.durable.leader == Some(self.id) && initial {
+                if self.cfg.uses_lock() && self.durable.leader == Some(self.id) && initial {
                     // The first leader starts with the lock the coordinator gave it.
                     self.durable.lock_until = ctx.clock + self.ttl();
                 }
@@ -562,7 +602,14 @@ impl Protocol for LeaderFollowerNode {
                     out.send(from, Msg::ProbeResp { term: self.durable.term, leader });
                 }
                 Msg::ProbeResp { term, leader } => self.on_probe_resp(ctx, out, from, term, leader),
+                Msg::MonitorPing => self.on_monitor_ping(out, from),
+                Msg::MonitorPong { term, leading, leader, last_index, last_term } => {
+                    self.on_monitor_pong(ctx, out, from, term, leading, leader, (last_index, last_term))
+                }
+                Msg::MonitorPromote { term } => self.on_monitor_promote(ctx, out, from, term),
+                Msg::MonitorFollow { leader, term } => self.on_monitor_follow(out, from, leader, term),
             },
+            Input::Timer(Timer::Monitor) => self.on_monitor_timer(ctx, out),
             Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
             Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
             Input::Timer(Timer::Heartbeat) => self.on_heartbeat(ctx, out),
@@ -602,6 +649,9 @@ impl Protocol for LeaderFollowerNode {
         let mut flags = Vec::new();
         if self.volatile.fallback {
             flags.push("semi-sync fell back to async".to_string());
+        }
+        if !self.durable.set_aside.is_empty() {
+            flags.push(format!("{} writes set aside for reconciliation by hand", self.durable.set_aside.len()));
         }
         if self.volatile.refusing_writes {
             flags.push("refuses writes: too few replicas acknowledged recently".to_string());
@@ -681,7 +731,7 @@ impl Protocol for LeaderFollowerNode {
                 f(k, v);
             }
         }
-        for e in self.durable.log.entries() {
+        for e in self.durable.log.entries().iter().chain(&self.durable.set_aside) {
             f(e.key, e.value);
         }
     }

@@ -206,9 +206,12 @@ impl LeaderFollowerNode {
         self.maybe_commit(ctx, out);
     }
 
+    /// How long a write waits for acknowledgements before the leader gives up: semi-sync's
+    /// timeout (then it falls back to async) or `wait`'s (then that write is acknowledged).
     pub(super) fn semi_sync_timeout(&self) -> Option<Dur> {
         match &self.cfg.ack {
-            AckPolicy::SemiSync(SemiSync { timeout_ms: Some(t), .. }) => Some(from_ms(*t).max(1)),
+            AckPolicy::SemiSync(SemiSync { timeout_ms: Some(t), .. })
+            | AckPolicy::Wait(Wait { timeout_ms: Some(t), .. }) => Some(from_ms(*t).max(1)),
             _ => None,
         }
     }
@@ -226,7 +229,7 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn follower_acks(&self, ctx: &Ctx) -> Vec<FollowerAck> {
-        let window = 3 * self.cfg.heartbeat();
+        let window = self.cfg.sender_timeout();
         self.volatile
             .progress
             .iter()
@@ -272,6 +275,11 @@ impl LeaderFollowerNode {
             return;
         }
         let Some(timeout) = self.semi_sync_timeout() else { return };
+        if let AckPolicy::Wait(w) = &self.cfg.ack {
+            let wanted = w.replicas;
+            self.on_wait_timeout(ctx, out, timeout, wanted);
+            return;
+        }
         match self.volatile.pending.iter().next() {
             Some((&oldest, p)) if oldest <= index || ctx.clock >= p.since + timeout => {
                 self.volatile.fallback = true;
@@ -280,6 +288,20 @@ impl LeaderFollowerNode {
             }
             Some(_) => self.maybe_arm_timeout(ctx, out),
             None => {}
+        }
+    }
+
+    /// Entries taken out of the log because the current leader lacks them: thrown away (a
+    /// `discarded` note), or with `rejoin: set_aside` kept aside for reconciliation by hand (a
+    /// `set_aside` note; they count as held, not lost).
+    pub(super) fn drop_entries(&mut self, out: &mut Out<Msg, Timer>, entries: Vec<Entry>, how: Discard) {
+        let ops = entries.iter().map(|d| d.op).collect();
+        match self.cfg.rejoin {
+            Rejoin::Discard => out.note(Note::Discarded { node: self.id, ops, how }),
+            Rejoin::SetAside => {
+                self.durable.set_aside.extend(entries);
+                out.note(Note::SetAside { node: self.id, ops, how });
+            }
         }
     }
 
@@ -347,8 +369,7 @@ impl LeaderFollowerNode {
                 self.durable.flushed_len = self.durable.flushed_len.min(self.durable.log.len());
                 self.clamp_to_log();
                 truncated = true;
-                let ops = discarded.iter().map(|d| d.op).collect();
-                out.note(Note::Discarded { node: self.id, ops, how: Discard::Suffix { index: idx, term } });
+                self.drop_entries(out, discarded, Discard::Suffix { index: idx, term });
             }
             if self.cfg.apply_delay() == 0 {
                 self.volatile.kv.insert(e.key, (e.live(), idx));
@@ -366,8 +387,7 @@ impl LeaderFollowerNode {
                 self.durable.flushed_len = self.durable.flushed_len.min(self.durable.log.len());
                 self.clamp_to_log();
                 truncated = true;
-                let ops = discarded.iter().map(|d| d.op).collect();
-                out.note(Note::Discarded { node: self.id, ops, how: Discard::Beyond { after: leader_last, term } });
+                self.drop_entries(out, discarded, Discard::Beyond { after: leader_last, term });
             }
         }
         if truncated {

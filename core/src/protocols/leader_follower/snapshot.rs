@@ -48,8 +48,8 @@ impl LeaderFollowerNode {
             let own = self.durable.log.entries().len();
             let matches = self.last() <= base && self.term_at(self.last()) == snapshot.term_at(self.last());
             if own > 0 && !matches {
-                let ops = self.durable.log.entries().iter().map(|d| d.op).collect();
-                out.note(Note::Discarded { node: self.id, ops, how: Discard::Snapshot { from, base } });
+                let own = self.durable.log.entries().to_vec();
+                self.drop_entries(out, own, Discard::Snapshot { from, base });
             }
             self.durable.log = snapshot;
             self.durable.flushed_len = base as usize;
