@@ -148,9 +148,14 @@ impl<P: Protocol> Sim<P> {
             other => other,
         };
         match &reply {
-            Reply::Ok { version, .. } if o.kind.is_write() => {
+            Reply::Ok { version, context, .. } if o.kind.is_write() => {
                 merge_versions(&mut c.write_token, version);
                 c.last_write_ack = Some(self.now);
+                // A write that names what it created (a revision tree's new `_rev`): the
+                // client's next write of the key edits it.
+                if !context.is_empty() {
+                    c.contexts.insert(o.key(), context.clone());
+                }
             }
             Reply::Ok { version, context, .. } => {
                 merge_versions(&mut c.read_token, version);

@@ -649,7 +649,12 @@ impl Protocol for LeaderFollowerNode {
             data: self
                 .visible()
                 .iter()
-                .map(|(&key, &(v, pos))| KeyView { key, values: v.into_iter().collect(), version: format!("#{pos}") })
+                .map(|(&key, &(v, pos))| KeyView {
+                    key,
+                    values: v.into_iter().collect(),
+                    version: format!("#{pos}"),
+                    conflicts: Vec::new(),
+                })
                 .collect(),
             flags,
         }

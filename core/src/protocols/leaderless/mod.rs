@@ -741,7 +741,12 @@ impl Protocol for LeaderlessNode {
                 .map(|(&key, s)| {
                     let vv: Vec<String> = s.join().iter().map(|(i, c)| format!("n{i}:{c}")).collect();
                     let tomb = if self.tombstone(s).is_some() { " tombstone" } else { "" };
-                    KeyView { key, values: self.values_of(s), version: format!("[{}]{tomb}", vv.join(" ")) }
+                    KeyView {
+                        key,
+                        values: self.values_of(s),
+                        version: format!("[{}]{tomb}", vv.join(" ")),
+                        conflicts: Vec::new(),
+                    }
                 })
                 .collect(),
             flags,

@@ -1,0 +1,165 @@
+//! Presets of real multi-leader and leaderless systems: each reproduces the behaviour its
+//! sources document (`../shared/reference/seed-systems.md`), over several seeds.
+
+use replicalab_core::history::Outcome;
+use replicalab_core::presets;
+use replicalab_core::protocol::{FailReason, Key};
+use replicalab_core::protocols::multi_leader::Rev;
+use replicalab_core::report::OpReport;
+use replicalab_core::scenario::{Command, Scenario, TimedCommand};
+use replicalab_core::time::from_ms;
+use replicalab_core::{Report, Simulation};
+use replicalab_tests::{anomaly_count as count, repro, run_report};
+
+/// Seeds per property.
+const SEEDS: u64 = 8;
+
+fn preset(name: &str, seed: u64) -> Scenario {
+    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
+    s.seed = seed;
+    s
+}
+
+fn note(r: &Report, kind: &str) -> u64 {
+    r.metrics.notes.get(kind).copied().unwrap_or(0)
+}
+
+fn at(at_ms: f64, command: Command) -> TimedCommand {
+    TimedCommand { at_ms, command }
+}
+
+fn write(client: usize, key: Key, node: usize) -> Command {
+    Command::Write { client, key, value: None, node: Some(node), quorum: None }
+}
+
+fn read(client: usize, key: Key, node: usize) -> Command {
+    Command::Read { client, key, from: Default::default(), node: Some(node), quorum: None }
+}
+
+fn reads(r: &Report) -> impl Iterator<Item = &OpReport> + '_ {
+    r.history.iter().filter(|o| o.f == "read" && o.outcome == "ok")
+}
+
+/// Runs a scenario to its end and returns the simulation.
+fn run_sim(s: &Scenario) -> Simulation {
+    let mut sim = Simulation::new(s);
+    sim.run_until(from_ms(s.duration_ms));
+    sim
+}
+
+// ---------------------------------------------------------------------------------------------
+// couchdb-conflicts: revision trees.
+
+/// A plain read returns the winning revision only, never the conflicting ones beside it.
+#[test]
+fn couchdb_a_plain_read_returns_one_revision() {
+    for seed in 0..SEEDS {
+        let s = preset("couchdb-conflicts", seed);
+        let r = run_report(&s);
+        assert!(reads(&r).count() > 20, "seed {seed}: too few reads");
+        for o in reads(&r) {
+            let n = o.values.as_ref().map_or(0, |v| v.len());
+            assert!(n <= 1, "seed {seed}: a plain read returned {n} values: {o:?}; {}", repro(&s));
+        }
+        assert!(note(&r, "conflict") > 0, "seed {seed}: the partition made concurrent edits: {:?}", r.metrics.notes);
+    }
+}
+
+/// One client editing a document at one server, each edit after the previous one was
+/// acknowledged, builds one branch: no conflict, one leaf revision with the whole history.
+#[test]
+fn couchdb_sequential_edits_at_one_server_never_conflict() {
+    for seed in 0..SEEDS {
+        let mut s = preset("couchdb-conflicts", seed);
+        s.workload = None;
+        s.commands = (0..6).map(|i| at(500.0 + 100.0 * i as f64, write(0, 0, 0))).collect();
+        s.commands.push(at(1_500.0, read(1, 0, 1)));
+        let mut sim = run_sim(&s);
+        let r = sim.report("couchdb");
+        let writes: Vec<_> = r.history.iter().filter(|o| o.f == "write").collect();
+        assert_eq!(writes.len(), 6);
+        assert!(writes.iter().all(|o| o.outcome == "ok"), "seed {seed}: {writes:?}; {}", repro(&s));
+        assert_eq!(note(&r, "conflict"), 0, "seed {seed}: {:?}", r.metrics.notes);
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        for (i, n) in ml.nodes().iter().enumerate() {
+            let tree = n.revisions(0).expect("k0 was written");
+            assert_eq!(tree.leaves().len(), 1, "seed {seed} n{i}: {}", tree.describe());
+            assert_eq!(tree.winner().map(|w| w.gen), Some(6), "seed {seed} n{i}: {}", tree.describe());
+        }
+        let last = writes.last().unwrap().value;
+        let read = r.history.iter().find(|o| o.f == "read").unwrap();
+        assert_eq!(read.values, Some(vec![last.unwrap()]), "seed {seed}: the other server reads the last edit");
+    }
+}
+
+/// A write that does not name the current revision is refused (409 Conflict), and is
+/// definitely not applied: no replica ever holds it.
+#[test]
+fn couchdb_an_edit_of_an_old_revision_is_refused_and_never_applied() {
+    for seed in 0..SEEDS {
+        let mut s = preset("couchdb-conflicts", seed);
+        s.workload = None;
+        // Client 0 creates k0 at n0; client 1, which never read it, writes k0 at n0 too.
+        s.commands = vec![at(500.0, write(0, 0, 0)), at(700.0, write(1, 0, 0)), at(800.0, write(0, 0, 0))];
+        let sim = run_sim(&s);
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        let ops = &ml.history().ops;
+        assert!(ops[0].is_ok() && ops[2].is_ok(), "seed {seed}: {ops:?}");
+        let refused = &ops[1];
+        let Some(c) = &refused.completion else { panic!("seed {seed}: never completed") };
+        assert!(
+            matches!(&c.outcome, Outcome::Fail { reason: FailReason::Conflict { key: 0 } }),
+            "seed {seed}: {:?}",
+            c.outcome
+        );
+        let value = refused.written().unwrap();
+        for n in ml.nodes() {
+            assert!(!n.revisions(0).unwrap().held().contains(&value), "seed {seed}: the refused write is held");
+        }
+    }
+}
+
+/// After concurrent edits on both servers and replication, both servers hold the same
+/// revisions and pick the same winner — the leaf with the longest history, then the highest
+/// id — and the losing leaves stay listed as conflicts on both, none lost.
+#[test]
+fn couchdb_every_server_picks_the_same_winner_and_keeps_the_losers_as_conflicts() {
+    let mut with_conflicts = 0;
+    for seed in 0..SEEDS {
+        let s = preset("couchdb-conflicts", seed);
+        let mut sim = run_sim(&s);
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        let (a, b) = (&ml.nodes()[0], &ml.nodes()[1]);
+        for key in 0..3 {
+            let (Some(ta), Some(tb)) = (a.revisions(key), b.revisions(key)) else { continue };
+            assert_eq!(ta, tb, "seed {seed} k{key}: both servers hold the same revisions");
+            let leaves: Vec<Rev> = ta.leaves();
+            // The rule, worked out here from the leaves (this preset deletes nothing): the
+            // highest generation, then the highest id.
+            let expected = leaves.iter().copied().max_by_key(|r| (r.gen, r.id));
+            assert_eq!(ta.winner(), expected, "seed {seed} k{key}: {}", ta.describe());
+            assert_eq!(a.read(key).0, vec![ta.winner().unwrap().id], "seed {seed} k{key}: n0 reads the winner");
+            assert_eq!(b.read(key).0, a.read(key).0, "seed {seed} k{key}: both servers read the same winner");
+            assert_eq!(ta.conflicts().len() + 1, leaves.len(), "seed {seed} k{key}: every other leaf is a conflict");
+            let view = |sim: &Simulation, node: usize| {
+                sim.view().nodes[node]
+                    .protocol
+                    .data
+                    .iter()
+                    .find(|k| k.key == key)
+                    .map(|k| k.conflicts.clone())
+                    .unwrap_or_default()
+            };
+            let listed: Vec<u64> = ta.conflicts().iter().map(|r| r.id).collect();
+            assert_eq!(view(&sim, 0), listed, "seed {seed} k{key}: the view lists the conflicts");
+            assert_eq!(view(&sim, 1), listed, "seed {seed} k{key}");
+            if !listed.is_empty() {
+                with_conflicts += 1;
+            }
+        }
+        let r = sim.report("couchdb-conflicts");
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: the losers are kept; {}", repro(&s));
+        assert_eq!(count(&r, "divergence"), 0, "seed {seed}");
+    }
+    assert!(with_conflicts >= SEEDS as usize, "the partition left conflicts on only {with_conflicts} documents");
+}
