@@ -1,12 +1,14 @@
 //! Presets of real multi-leader and leaderless systems: each reproduces the behaviour its
 //! sources document (`../shared/reference/seed-systems.md`), over several seeds.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use replicalab_core::history::Outcome;
 use replicalab_core::presets;
-use replicalab_core::protocol::{FailReason, Key};
+use replicalab_core::protocol::{FailReason, Key, Protocol};
 use replicalab_core::protocols::multi_leader::Rev;
 use replicalab_core::report::OpReport;
-use replicalab_core::scenario::{Command, Scenario, TimedCommand};
+use replicalab_core::scenario::{Command, ProtocolConfig, Scenario, TimedCommand};
 use replicalab_core::time::from_ms;
 use replicalab_core::{Report, Simulation};
 use replicalab_tests::{anomaly_count as count, repro, run_report};
@@ -162,4 +164,82 @@ fn couchdb_every_server_picks_the_same_winner_and_keeps_the_losers_as_conflicts(
         assert_eq!(count(&r, "divergence"), 0, "seed {seed}");
     }
     assert!(with_conflicts >= SEEDS as usize, "the partition left conflicts on only {with_conflicts} documents");
+}
+
+// ---------------------------------------------------------------------------------------------
+// cassandra-quorum: hinted handoff and drivers that route around a down node.
+
+/// What each node holds of each key (the values it would return).
+fn held(sim: &Simulation) -> Vec<BTreeMap<Key, BTreeSet<u64>>> {
+    let Simulation::Leaderless(ll) = sim else { unreachable!("a leaderless preset") };
+    ll.nodes()
+        .iter()
+        .map(|n| {
+            let mut m: BTreeMap<Key, BTreeSet<u64>> = BTreeMap::new();
+            n.for_each_write(&mut |k, v| {
+                m.entry(k).or_default().insert(v);
+            });
+            m
+        })
+        .collect()
+}
+
+/// The coordinators keep hints for n1 while it is down and replay them when it returns: with
+/// read repair off and no anti-entropy, hints alone bring it up to date with the other
+/// replicas of every key it holds.
+#[test]
+fn cassandra_quorum_replays_hints_to_the_returning_replica() {
+    for seed in 0..SEEDS {
+        let mut s = preset("cassandra-quorum", seed);
+        let ProtocolConfig::Leaderless(cfg) = &mut s.protocol else { unreachable!() };
+        cfg.read_repair = false;
+        cfg.anti_entropy_ms = None;
+        // Writes stop before n1 returns at 4 s: whatever it misses, only hints can bring.
+        s.workload.as_mut().unwrap().stop_ms = Some(3_900.0);
+        let mut sim = run_sim(&s);
+        let held = held(&sim);
+        let Simulation::Leaderless(ll) = &sim else { unreachable!() };
+        let mut keys = 0;
+        for key in 0..5 {
+            if !ll.nodes()[1].replicates(key) {
+                continue;
+            }
+            keys += 1;
+            for other in (0..5).filter(|&i| i != 1 && ll.nodes()[i].replicates(key)) {
+                assert_eq!(
+                    held[1].get(&key),
+                    held[other].get(&key),
+                    "seed {seed} k{key}: n1 and n{other} differ after the hints; {}",
+                    repro(&s)
+                );
+            }
+        }
+        assert_eq!(keys, 3);
+        let r = sim.report("cassandra-quorum");
+        assert!(note(&r, "hinted_handoff") > 0, "seed {seed}: {:?}", r.metrics.notes);
+        assert_eq!(note(&r, "read_repair"), 0);
+    }
+}
+
+/// The driver of the client next to n1 marks n1 down after a request times out and sends the
+/// client's requests to another node: only requests sent before that end unknown.
+#[test]
+fn cassandra_quorum_clients_route_around_a_down_coordinator() {
+    for seed in 0..SEEDS {
+        let s = preset("cassandra-quorum", seed);
+        let r = run_report(&s);
+        let client1: Vec<_> =
+            r.history.iter().filter(|o| o.client == 1 && o.invoke_ms >= 2_000.0 && o.invoke_ms < 4_000.0).collect();
+        assert!(client1.iter().filter(|o| o.invoke_ms >= 3_050.0).count() > 10, "seed {seed}: client 1 kept working");
+        // Only requests sent to n1 before its driver could know end unknown.
+        for o in client1.iter().filter(|o| o.outcome == "unknown") {
+            assert!(o.invoke_ms < 3_050.0, "seed {seed}: {o:?}; {}", repro(&s));
+        }
+        // n1 crashes at 2 s; a client gives up after 1 s; from then on, the driver knows.
+        for o in r.history.iter().filter(|o| o.invoke_ms >= 3_050.0 && o.invoke_ms < 4_000.0) {
+            assert_eq!(o.outcome, "ok", "seed {seed}: {o:?}");
+            assert_ne!(o.node, 1, "seed {seed}: sent to the down node: {o:?}");
+        }
+        assert_eq!(count(&r, "stale_read"), 0, "seed {seed}: W + R > RF");
+    }
 }

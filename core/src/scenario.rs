@@ -201,6 +201,27 @@ pub struct ClientConfig {
     /// eventually consistent reads (any replica) beside `ConsistentRead=true` (the leader).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_from: Option<ReadFrom>,
+    /// The client's driver routes around a node it found down, as Cassandra's drivers do
+    /// (absent: every request goes where it is addressed, down or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reroute: Option<Reroute>,
+}
+
+/// How a client's driver routes around a node it found down. It cannot know at once: it marks
+/// a node down when a request it sent there got no answer before the client's timeout (the
+/// operation ends unknown). Until it reconnects, requests the client would send to that node
+/// go to the next node (by id, wrapping) it does not hold down. Every `reconnect_ms` it tries
+/// to connect again, which succeeds when the node is up and reachable from the client.
+/// Requests addressed to one node on purpose (a scenario command's `node`) are not rerouted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reroute {
+    #[serde(default = "default_reconnect")]
+    pub reconnect_ms: f64,
+}
+
+fn default_reconnect() -> f64 {
+    1_000.0
 }
 
 /// Session guarantees: the fixes for the seed article's three replication-lag problems.
@@ -647,6 +668,7 @@ impl Scenario {
                     timeout_ms: default_timeout(),
                     session: SessionConfig::default(),
                     read_from: None,
+                    reroute: None,
                 })
                 .collect()
         })
@@ -722,6 +744,9 @@ impl Scenario {
             node_ok(&format!("clients[{i}].node"), c.node)?;
             ms_ok(&format!("clients[{i}].timeout_ms"), c.timeout_ms, 3_600_000.0)?;
             validate_session(&format!("clients[{i}].session"), &c.session)?;
+            if let Some(r) = &c.reroute {
+                ms_ok(&format!("clients[{i}].reroute.reconnect_ms"), r.reconnect_ms, 3_600_000.0)?;
+            }
             if c.timeout_ms < 0.001 {
                 return Err(ScenarioError::new(format!("clients[{i}].timeout_ms"), "must be positive"));
             }
