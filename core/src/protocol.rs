@@ -320,6 +320,8 @@ pub enum Admin {
     Promote,
     /// Make this node step down to follower.
     Demote,
+    /// Repair this node's data with its peers once (Cassandra's `nodetool repair`).
+    Repair,
 }
 
 /// One input to a node's step function.

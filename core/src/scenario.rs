@@ -478,6 +478,12 @@ pub enum Command {
         client: ClientId,
         session: SessionConfig,
     },
+    /// Operator action: repair the node's data with its peers once (Cassandra's
+    /// `nodetool repair`: a Merkle comparison with every other node, exchanging what differs).
+    /// Leaderless only; other families ignore it.
+    Repair {
+        node: NodeId,
+    },
 }
 
 impl Command {
@@ -506,6 +512,7 @@ impl Command {
             Command::Promote { .. } => "promote",
             Command::Demote { .. } => "demote",
             Command::Session { .. } => "session",
+            Command::Repair { .. } => "repair",
         }
     }
 }
@@ -782,6 +789,15 @@ impl Scenario {
             | Command::Restart { node }
             | Command::Pause { node }
             | Command::Resume { node } => node_ok(&format!("{p}.node"), *node)?,
+            Command::Repair { node } => {
+                node_ok(&format!("{p}.node"), *node)?;
+                if !matches!(self.protocol, ProtocolConfig::Leaderless(_)) {
+                    return Err(ScenarioError::new(
+                        p.clone(),
+                        "only a leaderless cluster is repaired by an operator; the other families repair from their replication streams",
+                    ));
+                }
+            }
             Command::Promote { node } | Command::Demote { node } => {
                 node_ok(&format!("{p}.node"), *node)?;
                 if !matches!(self.protocol, ProtocolConfig::LeaderFollower(_)) {

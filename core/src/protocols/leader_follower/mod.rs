@@ -589,6 +589,8 @@ impl Protocol for LeaderFollowerNode {
                     self.become_follower(None, out);
                 }
             }
+            // Followers repair from the leader's log on their own.
+            Input::Admin(Admin::Repair) => {}
         }
     }
 

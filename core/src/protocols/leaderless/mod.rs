@@ -34,7 +34,7 @@ use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
 use crate::protocol::{
-    Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+    Admin, Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
 use crate::protocol::{Effect, MessageClass};
 use crate::time::Time;
@@ -733,6 +733,13 @@ impl Protocol for LeaderlessNode {
                 if let Some(ms) = self.cfg.anti_entropy_ms {
                     let every = LeaderlessConfig::ms(ms);
                     out.set_timer(Timer::AntiEntropy, every / 2, every);
+                }
+            }
+            Input::Admin(Admin::Repair) => {
+                // An operator's repair (`nodetool repair`): one Merkle comparison with every
+                // other node, which exchange what differs.
+                for peer in (0..self.n).filter(|&p| p != self.id) {
+                    out.send(peer, Msg::Digest { buckets: self.bucket_hashes(peer) });
                 }
             }
             Input::Admin(_) => {}
