@@ -273,6 +273,7 @@ fn clients_that_check_fencing_tokens_refuse_a_deposed_leaders_acknowledgement() 
             session: Default::default(),
             read_from: None,
             synchronous: false,
+            reroute: None,
         }]);
         let write = |at_ms: f64| TimedCommand {
             at_ms,

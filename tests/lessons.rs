@@ -20,6 +20,7 @@ fn far_follower(ack: AckPolicy, seed: u64) -> Scenario {
         session: Default::default(),
         read_from: None,
         synchronous: false,
+        reroute: None,
     }]);
     s.cluster.links.push(LinkOverride {
         from: 0,
@@ -97,6 +98,7 @@ fn async_lag_grows_under_load() {
             session: Default::default(),
             read_from: None,
             synchronous: false,
+            reroute: None,
         }]);
         let report = replicalab_core::run(&s, Some(6_000 * MS));
         let lag_at = |t: f64| -> f64 {
@@ -154,6 +156,7 @@ fn semi_sync_always_keeps_an_up_to_date_follower() {
             session: Default::default(),
             read_from: None,
             synchronous: false,
+            reroute: None,
         }]);
         s.commands = random_faults(seed, 4, 3_000.0, 300.0, 5)
             .into_iter()
@@ -179,6 +182,7 @@ fn async_sometimes_acknowledges_a_write_no_follower_has() {
             session: Default::default(),
             read_from: None,
             synchronous: false,
+            reroute: None,
         }]);
         on_every_ack(&s, 1_000, |sim, op| seen |= followers_holding(sim, op) == 0);
         if seen {

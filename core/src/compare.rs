@@ -461,6 +461,7 @@ fn translate(command: &Command, contender: Contender, replicas: usize) -> Option
     let quorum = |q: Option<u32>| if leaderless { q.map(|q| q.clamp(1, replicas as u32)) } else { None };
     match command.clone() {
         Command::Promote { .. } | Command::Demote { .. } if !leader_follower => None,
+        Command::Repair { .. } if !leaderless => None,
         Command::Increment { .. } | Command::Add { .. } | Command::Remove { .. } => None,
         Command::Write { client, key, value, node, quorum: q } => {
             Some(Command::Write { client, key, value, node, quorum: quorum(q) })

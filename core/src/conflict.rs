@@ -24,7 +24,8 @@ use crate::protocol::{KeyType, NodeId, Value};
 use crate::time::Time;
 
 /// How concurrent writes to one key are resolved. The scenario format names them in snake case
-/// (`"lww"`, `"siblings"`, `"last_arrival"`, `"counter"`, `"set"`, `"mv_register"`).
+/// (`"lww"`, `"siblings"`, `"last_arrival"`, `"counter"`, `"set"`, `"mv_register"`,
+/// `"revision_tree"`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictResolution {
@@ -48,17 +49,24 @@ pub enum ConflictResolution {
     /// Merge: the key is a multi-value register CRDT. Concurrent writes are all kept, and a
     /// write carrying the context it read replaces what that context covers. Multi-leader only.
     MvRegister,
+    /// Revision trees (CouchDB): an edit must name a current leaf revision of the key or is
+    /// refused (409 Conflict), so each replica's edits form a branch; replication keeps every
+    /// branch, every replica picks the same winner (the longest history, then the highest
+    /// revision id), a read returns the winner only and the other leaves stay listed as
+    /// conflicts. Multi-leader only.
+    RevisionTree,
 }
 
 impl ConflictResolution {
     /// Every resolution, in the order the scenario format documents them.
-    pub const ALL: [ConflictResolution; 6] = [
+    pub const ALL: [ConflictResolution; 7] = [
         ConflictResolution::Lww,
         ConflictResolution::Siblings,
         ConflictResolution::LastArrival,
         ConflictResolution::Counter,
         ConflictResolution::Set,
         ConflictResolution::MvRegister,
+        ConflictResolution::RevisionTree,
     ];
 
     /// The resolutions of the leaderless family.
@@ -87,6 +95,7 @@ impl ConflictResolution {
             ConflictResolution::Counter => "counter",
             ConflictResolution::Set => "set",
             ConflictResolution::MvRegister => "mv_register",
+            ConflictResolution::RevisionTree => "revision_tree",
         }
     }
 }
@@ -108,6 +117,7 @@ impl ConflictResolution {
             ConflictResolution::Counter => "counter merge",
             ConflictResolution::Set => "set merge",
             ConflictResolution::MvRegister => "multi-value register merge",
+            ConflictResolution::RevisionTree => "revision tree",
         }
     }
 }

@@ -90,6 +90,10 @@ pub enum Note {
     /// The monitor gave up on leader `from` and promotes `to` in `term`: of the data nodes it
     /// could reach, the one whose log was the most advanced, ending at `position`.
     MonitorFailover { monitor: NodeId, from: NodeId, to: NodeId, position: u64, term: u64 },
+    // Multi-leader: revision trees.
+    /// `key` at `node` has concurrent leaf revisions: a read returns `winner` (the same on
+    /// every replica that has the same revisions), and `losers` stay as conflicts.
+    Conflicts { node: NodeId, key: Key, winner: Value, losers: Vec<Value> },
 }
 
 /// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
@@ -302,7 +306,7 @@ impl Note {
             Note::WritesResumed { .. } => NoteKind::WritesResumed,
             Note::Merge { .. } => NoteKind::Merge,
             Note::LwwDiscard { .. } => NoteKind::LwwDiscard,
-            Note::Siblings { .. } => NoteKind::Conflict,
+            Note::Siblings { .. } | Note::Conflicts { .. } => NoteKind::Conflict,
             Note::CausalGap { .. } => NoteKind::CausalGap,
             Note::Quorum { .. } => NoteKind::Quorum,
             Note::ReadRepair { .. } => NoteKind::ReadRepair,
@@ -407,6 +411,15 @@ impl fmt::Display for Note {
             ),
             Note::Siblings { node, key, values } => {
                 write!(f, "n{node}: k{key} now has {values} concurrent values (siblings)")
+            }
+            Note::Conflicts { node, key, winner, losers } => {
+                let vs: Vec<String> = losers.iter().map(|v| format!("v{v}")).collect();
+                write!(
+                    f,
+                    "n{node}: k{key} has {} leaf revisions; reads return the winner v{winner}, and {} stay as conflicts",
+                    losers.len() + 1,
+                    vs.join(", ")
+                )
             }
             Note::CausalGap { node, origin, key, op, missing } => {
                 let missing: Vec<String> = missing.iter().map(|(o, d)| format!("n{o} #{d}")).collect();

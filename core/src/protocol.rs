@@ -259,6 +259,9 @@ pub enum FailReason {
     /// The leader refuses writes: only `have` followers acknowledged within its lag limit, and
     /// it needs `need` (Redis `NOREPLICAS` under `min-replicas-to-write`). Nothing was written.
     NotEnoughReplicas { have: usize, need: usize },
+    /// The update does not name the key's current revision, so it was refused and nothing was
+    /// written (CouchDB's 409 Conflict: read the document again and edit what it returns).
+    Conflict { key: Key },
 }
 
 impl std::fmt::Display for FailReason {
@@ -279,6 +282,9 @@ impl std::fmt::Display for FailReason {
                 f,
                 "refused: not enough good replicas to write ({have} acknowledged within the lag limit, {need} needed)"
             ),
+            FailReason::Conflict { key } => {
+                write!(f, "conflict: the update of k{key} does not name its current revision; nothing was written")
+            }
         }
     }
 }
@@ -314,6 +320,8 @@ pub enum Admin {
     Promote,
     /// Make this node step down to follower.
     Demote,
+    /// Repair this node's data with its peers once (Cassandra's `nodetool repair`).
+    Repair,
 }
 
 /// One input to a node's step function.
@@ -411,6 +419,11 @@ impl<M, T> Out<M, T> {
     /// A read's answer with the causal context of the values returned.
     pub fn ok_read(&mut self, op: OpId, values: Vec<Value>, version: Version, context: Version) {
         self.reply(op, Reply::Ok { values, version, epoch: 0, context });
+    }
+    /// A write's acknowledgement with the context the client's next write of the key carries
+    /// (the revision it created).
+    pub fn ok_write(&mut self, op: OpId, version: Version, context: Version) {
+        self.reply(op, Reply::Ok { values: Vec::new(), version, epoch: 0, context });
     }
     /// An acknowledgement carrying a fencing epoch.
     pub fn ok_fenced(&mut self, op: OpId, values: Vec<Value>, version: Version, epoch: u64) {

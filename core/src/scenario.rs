@@ -207,6 +207,27 @@ pub struct ClientConfig {
     /// connection). Default: the workload issues on schedule whatever is outstanding.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub synchronous: bool,
+    /// The client's driver routes around a node it found down, as Cassandra's drivers do
+    /// (absent: every request goes where it is addressed, down or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reroute: Option<Reroute>,
+}
+
+/// How a client's driver routes around a node it found down. It cannot know at once: it marks
+/// a node down when a request it sent there got no answer before the client's timeout (the
+/// operation ends unknown). Until it reconnects, requests the client would send to that node
+/// go to the next node (by id, wrapping) it does not hold down. Every `reconnect_ms` it tries
+/// to connect again, which succeeds when the node is up and reachable from the client.
+/// Requests addressed to one node on purpose (a scenario command's `node`) are not rerouted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reroute {
+    #[serde(default = "default_reconnect")]
+    pub reconnect_ms: f64,
+}
+
+fn default_reconnect() -> f64 {
+    1_000.0
 }
 
 /// Session guarantees: the fixes for the seed article's three replication-lag problems.
@@ -463,6 +484,12 @@ pub enum Command {
         client: ClientId,
         session: SessionConfig,
     },
+    /// Operator action: repair the node's data with its peers once (Cassandra's
+    /// `nodetool repair`: a Merkle comparison with every other node, exchanging what differs).
+    /// Leaderless only; other families ignore it.
+    Repair {
+        node: NodeId,
+    },
 }
 
 impl Command {
@@ -491,6 +518,7 @@ impl Command {
             Command::Promote { .. } => "promote",
             Command::Demote { .. } => "demote",
             Command::Session { .. } => "session",
+            Command::Repair { .. } => "repair",
         }
     }
 }
@@ -654,6 +682,7 @@ impl Scenario {
                     session: SessionConfig::default(),
                     read_from: None,
                     synchronous: false,
+                    reroute: None,
                 })
                 .collect()
         })
@@ -729,6 +758,9 @@ impl Scenario {
             node_ok(&format!("clients[{i}].node"), c.node)?;
             ms_ok(&format!("clients[{i}].timeout_ms"), c.timeout_ms, 3_600_000.0)?;
             validate_session(&format!("clients[{i}].session"), &c.session)?;
+            if let Some(r) = &c.reroute {
+                ms_ok(&format!("clients[{i}].reroute.reconnect_ms"), r.reconnect_ms, 3_600_000.0)?;
+            }
             if c.timeout_ms < 0.001 {
                 return Err(ScenarioError::new(format!("clients[{i}].timeout_ms"), "must be positive"));
             }
@@ -764,6 +796,15 @@ impl Scenario {
             | Command::Restart { node }
             | Command::Pause { node }
             | Command::Resume { node } => node_ok(&format!("{p}.node"), *node)?,
+            Command::Repair { node } => {
+                node_ok(&format!("{p}.node"), *node)?;
+                if !matches!(self.protocol, ProtocolConfig::Leaderless(_)) {
+                    return Err(ScenarioError::new(
+                        p.clone(),
+                        "only a leaderless cluster is repaired by an operator; the other families repair from their replication streams",
+                    ));
+                }
+            }
             Command::Promote { node } | Command::Demote { node } => {
                 node_ok(&format!("{p}.node"), *node)?;
                 if !matches!(self.protocol, ProtocolConfig::LeaderFollower(_)) {

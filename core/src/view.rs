@@ -56,6 +56,10 @@ pub struct KeyView {
     pub values: Vec<Value>,
     /// Protocol-specific version text (log index, version vector, timestamp).
     pub version: String,
+    /// Values kept but not returned by a read: a revision tree's losing leaves (CouchDB's
+    /// `_conflicts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Value>,
 }
 
 /// What a protocol says about one node.

@@ -381,6 +381,7 @@ mod tests {
             ConflictResolution::Counter => r#""counter""#,
             ConflictResolution::Set => r#""set""#,
             ConflictResolution::MvRegister => r#""mv_register""#,
+            ConflictResolution::RevisionTree => r#""revision_tree""#,
         }
     }
 

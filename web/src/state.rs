@@ -892,6 +892,7 @@ pub fn describe(command: &Command) -> String {
         Command::StopWorkload {} => "Workload off.".into(),
         Command::Promote { node } => format!("Asked n{node} to become leader."),
         Command::Demote { node } => format!("Asked n{node} to step down."),
+        Command::Repair { node } => format!("Ran a repair of n{node} with its peers."),
         Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
         other => format!("Applied {}.", other.name().replace('_', " ")),
     }

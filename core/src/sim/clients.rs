@@ -69,6 +69,10 @@ impl<P: Protocol> Sim<P> {
             Target::Auto(ReadFrom::Local) => (home, false),
             Target::Auto(ReadFrom::Any) => (self.rng.below(n as u64) as NodeId, false),
         };
+        let node = match target {
+            Target::Auto(_) => self.route_around(client, node),
+            Target::Node(_) => node,
+        };
         let id = self.history.next_id();
         let op = Operation { id, client, node, kind: kind.clone(), invoke: self.now, completion: None, quorum: None };
         if let Some(value) = op.written() {
@@ -120,6 +124,37 @@ impl<P: Protocol> Sim<P> {
         id
     }
 
+    /// Where a client's driver sends a request meant for `node`: there, unless it holds that
+    /// node down; then the next node it does not.
+    fn route_around(&self, client: ClientId, node: NodeId) -> NodeId {
+        let c = &self.clients[client];
+        let n = self.nodes.len();
+        (0..n).map(|i| (node + i) % n).find(|x| !c.down.contains(x)).unwrap_or(node)
+    }
+
+    /// A client with a rerouting driver gave up on `op` without an answer: its driver holds the
+    /// node down and tries to reconnect later.
+    pub(super) fn maybe_mark_down(&mut self, op: OpId) {
+        let Some(o) = self.history.get(op) else { return };
+        let (client, node) = (o.client, o.node);
+        let Some(every) = self.clients[client].reconnect else { return };
+        if self.clients[client].down.insert(node) {
+            self.push(self.now + every, EventKind::Reconnect { client, node });
+        }
+    }
+
+    /// The driver's reconnection attempt: it succeeds when the node is up and the client can
+    /// reach it; otherwise it tries again later.
+    pub(super) fn on_reconnect(&mut self, client: ClientId, node: NodeId) {
+        let home = self.clients[client].node;
+        let reachable = home == node || !self.net.link(home, node).cut;
+        if self.slots[node].health == Health::Up && reachable {
+            self.clients[client].down.remove(&node);
+        } else if let Some(every) = self.clients[client].reconnect {
+            self.push(self.now + every, EventKind::Reconnect { client, node });
+        }
+    }
+
     /// A value no write of this run has used.
     pub fn fresh_value(&mut self) -> Value {
         let v = self.next_value;
@@ -148,9 +183,14 @@ impl<P: Protocol> Sim<P> {
             other => other,
         };
         match &reply {
-            Reply::Ok { version, .. } if o.kind.is_write() => {
+            Reply::Ok { version, context, .. } if o.kind.is_write() => {
                 merge_versions(&mut c.write_token, version);
                 c.last_write_ack = Some(self.now);
+                // A write that names what it created (a revision tree's new `_rev`): the
+                // client's next write of the key edits it.
+                if !context.is_empty() {
+                    c.contexts.insert(o.key(), context.clone());
+                }
             }
             Reply::Ok { version, context, .. } => {
                 merge_versions(&mut c.read_token, version);

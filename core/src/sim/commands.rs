@@ -148,6 +148,7 @@ impl<P: Protocol> Sim<P> {
             Command::Session { client, session } => self.clients[client].session = session,
             Command::Promote { node } => self.admin(node, Admin::Promote),
             Command::Demote { node } => self.admin(node, Admin::Demote),
+            Command::Repair { node } => self.admin(node, Admin::Repair),
         }
     }
 
@@ -158,6 +159,7 @@ impl<P: Protocol> Sim<P> {
             let what = match action {
                 Admin::Promote => "promote",
                 Admin::Demote => "demote",
+                Admin::Repair => "repair",
             };
             self.no_effect(node, what, Inapplicable::NotRunning);
         }

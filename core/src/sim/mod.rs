@@ -68,6 +68,11 @@ enum EventKind<P: Protocol> {
     ClientTimeout {
         op: OpId,
     },
+    /// A client's driver tries to connect again to a node it holds down.
+    Reconnect {
+        client: ClientId,
+        node: NodeId,
+    },
     Command(Command),
     Workload {
         generation: u64,
@@ -120,6 +125,10 @@ struct Client {
     contexts: BTreeMap<u32, Version>,
     /// The newest fencing epoch this client has seen.
     epoch: u64,
+    /// Its driver routes around nodes it found down: every how long it tries to reconnect.
+    reconnect: Option<Dur>,
+    /// Nodes its driver holds down.
+    down: BTreeSet<NodeId>,
 }
 
 #[derive(Clone)]
@@ -327,6 +336,8 @@ impl<P: Protocol> Sim<P> {
                 sticky: None,
                 contexts: BTreeMap::new(),
                 epoch: 0,
+                reconnect: c.reroute.as_ref().map(|r| from_ms(r.reconnect_ms).max(1)),
+                down: BTreeSet::new(),
             })
             .collect();
         let mut sim = Sim {
@@ -507,8 +518,10 @@ impl<P: Protocol> Sim<P> {
             EventKind::ClientTimeout { op } => {
                 if self.history.get(op).is_some_and(|o| o.completion.is_none()) {
                     self.complete(op, Outcome::Unknown, None);
+                    self.maybe_mark_down(op);
                 }
             }
+            EventKind::Reconnect { client, node } => self.on_reconnect(client, node),
             EventKind::Command(c) => self.run_command(c),
             EventKind::Ready { node } => self.on_ready(node),
             EventKind::Workload { generation } => self.on_workload(generation),

@@ -636,6 +636,8 @@ impl Protocol for LeaderFollowerNode {
                     self.become_follower(None, out);
                 }
             }
+            // Followers repair from the leader's log on their own.
+            Input::Admin(Admin::Repair) => {}
         }
     }
 
@@ -699,7 +701,12 @@ impl Protocol for LeaderFollowerNode {
             data: self
                 .visible()
                 .iter()
-                .map(|(&key, &(v, pos))| KeyView { key, values: v.into_iter().collect(), version: format!("#{pos}") })
+                .map(|(&key, &(v, pos))| KeyView {
+                    key,
+                    values: v.into_iter().collect(),
+                    version: format!("#{pos}"),
+                    conflicts: Vec::new(),
+                })
                 .collect(),
             flags,
         }

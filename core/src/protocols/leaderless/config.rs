@@ -44,6 +44,17 @@ pub struct LeaderlessConfig {
     /// The coordinator gives up on a request after this long.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: f64,
+    /// Hinted handoff at the coordinator (Cassandra's `hinted_handoff_enabled`): a replica that
+    /// has not acknowledged a write when the coordinator stops waiting for it
+    /// (`request_timeout_ms`) gets a hint the coordinator keeps, and replays until the replica
+    /// acknowledges it. Hints never count toward W. (`sloppy_quorum` is the other kind: a
+    /// stand-in node takes the write and its hint.)
+    #[serde(default)]
+    pub hinted_handoff: bool,
+    /// Cassandra's `max_hint_window`: a coordinator stores no new hint for a replica that has
+    /// been silent (no message from it) for this long. Absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_hint_window_ms: Option<f64>,
 }
 
 fn three() -> usize {
@@ -79,6 +90,8 @@ impl Default for LeaderlessConfig {
             sloppy_after_ms: default_sloppy_after(),
             tombstone_grace_ms: None,
             request_timeout_ms: default_request_timeout(),
+            hinted_handoff: false,
+            max_hint_window_ms: None,
         }
     }
 }
@@ -116,6 +129,11 @@ impl LeaderlessConfig {
         ] {
             if !(v.is_finite() && (0.1..=3_600_000.0).contains(&v)) {
                 return err(name, format!("must be between 0.1 and 3600000, got {v}"));
+            }
+        }
+        if let Some(w) = self.max_hint_window_ms {
+            if !(w.is_finite() && (0.1..=864_000_000.0).contains(&w)) {
+                return err("max_hint_window_ms", format!("must be between 0.1 and 864000000, got {w}"));
             }
         }
         Ok(())

@@ -34,7 +34,7 @@ use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
 use crate::hash::StableHasher;
 use crate::protocol::{
-    Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+    Admin, Ctx, FailReason, Input, Key, Message, MessageKind, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
 };
 use crate::protocol::{Effect, MessageClass};
 use crate::time::Time;
@@ -191,6 +191,9 @@ pub struct LeaderlessNode {
     undo_hints: BTreeMap<(NodeId, Key), Option<State>>,
     // Volatile state.
     coordinating: BTreeMap<OpId, Coord>,
+    /// Replicas a write of this coordinator found silent, since when (by its clock); cleared by
+    /// any message from them (the hint window's failure detector).
+    silent_since: BTreeMap<NodeId, Time>,
     ae_turn: usize,
 }
 
@@ -215,6 +218,7 @@ impl LeaderlessNode {
             undo: BTreeMap::new(),
             undo_hints: BTreeMap::new(),
             coordinating: BTreeMap::new(),
+            silent_since: BTreeMap::new(),
             ae_turn: 0,
         }
     }
@@ -490,8 +494,36 @@ impl LeaderlessNode {
         }
     }
 
-    fn on_timeout(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
+    /// Hinted handoff: the coordinator stopped waiting for a write's replicas; it keeps a hint
+    /// for each that has not acknowledged (unless that replica has been silent for longer than
+    /// the hint window) and replays the hints until they are acknowledged.
+    fn store_hints(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, c: &Coord) {
+        let Pending::Write { state } = &c.pending else { return };
+        if !self.cfg.hinted_handoff {
+            return;
+        }
+        let window = self.cfg.max_hint_window_ms.map(LeaderlessConfig::ms);
+        let mut stored = false;
+        let me = self.id;
+        let missing: Vec<NodeId> = c.sent.iter().copied().filter(|p| !c.answered.contains(p) && *p != me).collect();
+        for p in missing {
+            let since = *self.silent_since.entry(p).or_insert(ctx.clock);
+            if window.is_some_and(|w| ctx.clock.saturating_sub(since) > w) {
+                continue;
+            }
+            self.remember_hint((p, c.key));
+            let held = self.hints.entry((p, c.key)).or_default();
+            *held = held.sync(state);
+            stored = true;
+        }
+        if stored {
+            out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
+        }
+    }
+
+    fn on_timeout(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId) {
         let Some(c) = self.coordinating.remove(&op) else { return };
+        self.store_hints(ctx, out, &c);
         if !c.replied {
             let write = matches!(c.pending, Pending::Write { .. });
             let reason = FailReason::QuorumNotReached { write, answered: c.answered.len(), needed: c.needed };
@@ -578,6 +610,10 @@ impl Protocol for LeaderlessNode {
     type Timer = Timer;
 
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
+        if let Input::Message { from, .. } = &input {
+            // Any message shows the sender is back: the hint window starts again.
+            self.silent_since.remove(from);
+        }
         match input {
             Input::Start => {
                 if let Some(grace) = self.cfg.tombstone_grace_ms {
@@ -671,7 +707,7 @@ impl Protocol for LeaderlessNode {
                 }
                 Msg::Exchange { states, buckets, reply } => self.on_exchange(out, from, states, buckets, reply),
             },
-            Input::Timer(Timer::RequestTimeout(op)) => self.on_timeout(out, op),
+            Input::Timer(Timer::RequestTimeout(op)) => self.on_timeout(ctx, out, op),
             Input::Timer(Timer::Sloppy(op)) => self.on_sloppy(out, op),
             Input::Timer(Timer::Handoff) => {
                 for ((intended, key), state) in &self.hints {
@@ -699,12 +735,20 @@ impl Protocol for LeaderlessNode {
                     out.set_timer(Timer::AntiEntropy, every / 2, every);
                 }
             }
+            Input::Admin(Admin::Repair) => {
+                // An operator's repair (`nodetool repair`): one Merkle comparison with every
+                // other node, which exchange what differs.
+                for peer in (0..self.n).filter(|&p| p != self.id) {
+                    out.send(peer, Msg::Digest { buckets: self.bucket_hashes(peer) });
+                }
+            }
             Input::Admin(_) => {}
         }
     }
 
     fn crash(&mut self) {
         self.coordinating.clear();
+        self.silent_since.clear();
         // What was written since the last flush is gone.
         for (key, before) in std::mem::take(&mut self.undo) {
             match before {
@@ -741,7 +785,12 @@ impl Protocol for LeaderlessNode {
                 .map(|(&key, s)| {
                     let vv: Vec<String> = s.join().iter().map(|(i, c)| format!("n{i}:{c}")).collect();
                     let tomb = if self.tombstone(s).is_some() { " tombstone" } else { "" };
-                    KeyView { key, values: self.values_of(s), version: format!("[{}]{tomb}", vv.join(" ")) }
+                    KeyView {
+                        key,
+                        values: self.values_of(s),
+                        version: format!("[{}]{tomb}", vv.join(" ")),
+                        conflicts: Vec::new(),
+                    }
                 })
                 .collect(),
             flags,

@@ -15,6 +15,7 @@
 use crate::crdt::{MvRegister, Orswot, OrswotDelta, PnCounter, VClock};
 use crate::protocol::{version_to_dots, Key, NodeId, OpKind, Value, Version};
 
+use super::revisions::RevTree;
 use crate::conflict::ConflictResolution;
 
 /// The CRDT state of one key.
@@ -23,6 +24,8 @@ pub enum Crdt {
     Counter(PnCounter<NodeId>),
     Set(Orswot<NodeId, Value>),
     Register(MvRegister<NodeId, Value>),
+    /// A document's revision tree (the `revision_tree` resolution, [`super::revisions`]).
+    Revisions(RevTree),
 }
 
 impl Crdt {
@@ -32,6 +35,7 @@ impl Crdt {
             ConflictResolution::Counter => Some(Crdt::Counter(PnCounter::new())),
             ConflictResolution::Set => Some(Crdt::Set(Orswot::new())),
             ConflictResolution::MvRegister => Some(Crdt::Register(MvRegister::new())),
+            ConflictResolution::RevisionTree => Some(Crdt::Revisions(RevTree::default())),
             ConflictResolution::Lww | ConflictResolution::Siblings | ConflictResolution::LastArrival => None,
         }
     }
@@ -69,6 +73,7 @@ impl Crdt {
             (Crdt::Counter(a), Crdt::Counter(b)) => a.merge(b),
             (Crdt::Set(a), Crdt::Set(b)) => a.merge(b),
             (Crdt::Register(a), Crdt::Register(b)) => a.merge(b),
+            (Crdt::Revisions(a), Crdt::Revisions(b)) => a.merge(b),
             // Every replica derives a key's type from the same configuration.
             (a, b) => unreachable!("merging {} with {}", a.what(), b.what()),
         }
@@ -102,6 +107,7 @@ impl Crdt {
             Crdt::Counter(c) => vec![c.value() as Value],
             Crdt::Set(s) => s.value(),
             Crdt::Register(r) => r.values(),
+            Crdt::Revisions(t) => t.read(),
         }
     }
 
@@ -110,16 +116,20 @@ impl Crdt {
     pub fn context(&self, n: usize) -> Version {
         let clock = match self {
             Crdt::Counter(_) => return Vec::new(),
+            // The winning revision (`_rev`), which the client's next edit names.
+            Crdt::Revisions(t) => return t.winner().map(|w| w.context()).unwrap_or_default(),
             Crdt::Set(s) => s.context(),
             Crdt::Register(r) => r.context(),
         };
         (0..n).map(|i| clock.get(&i)).collect()
     }
 
-    /// Values to list as held writes (only the register's: counters and sets hold no writes).
+    /// Values to list as held writes (registers' and revision trees' leaves: counters and sets
+    /// hold no writes).
     pub fn written(&self) -> Vec<Value> {
         match self {
             Crdt::Register(r) => r.values(),
+            Crdt::Revisions(t) => t.held(),
             _ => Vec::new(),
         }
     }
@@ -144,6 +154,7 @@ impl Crdt {
                 let vv: Vec<String> = r.context().entries().map(|(a, c)| format!("n{a}:{c}")).collect();
                 format!("mv-register [{}]", vv.join(" "))
             }
+            Crdt::Revisions(t) => t.describe(),
         }
     }
 
@@ -152,6 +163,7 @@ impl Crdt {
             Crdt::Counter(_) => "a counter",
             Crdt::Set(_) => "a set",
             Crdt::Register(_) => "a multi-value register",
+            Crdt::Revisions(_) => "a document with revisions",
         }
     }
 }

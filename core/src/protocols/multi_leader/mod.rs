@@ -36,12 +36,14 @@
 
 mod config;
 pub mod merge;
+pub mod revisions;
 
 use crate::note::Note;
 use std::collections::BTreeMap;
 
 pub use config::{KeySpace, MultiLeaderConfig, Topology};
 pub use merge::{Crdt, CrdtUpdate};
+pub use revisions::{Refusal, Rev, RevTree};
 
 use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
@@ -279,6 +281,15 @@ impl MultiLeaderNode {
         }
     }
 
+    /// The revisions of a key resolved by revision trees (none for other keys, or before
+    /// its first write).
+    pub fn revisions(&self, key: Key) -> Option<&RevTree> {
+        match self.data.get(&key)?.crdt.as_ref()? {
+            Crdt::Revisions(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// Number of conflicts this node has seen (siblings created or writes discarded).
     pub fn conflicts(&self) -> u64 {
         self.conflicts
@@ -419,6 +430,29 @@ impl MultiLeaderNode {
                             before,
                             after: mine.brief(&u.kind),
                         });
+                    }
+                }
+            }
+            ConflictResolution::RevisionTree => {
+                let Some(CrdtUpdate::State(incoming)) = &u.crdt else { return false };
+                if !local {
+                    let mine = state.crdt.get_or_insert_with(|| Crdt::empty(conflicts).expect("a revision tree"));
+                    let before = match mine {
+                        Crdt::Revisions(t) => t.conflicts(),
+                        _ => Vec::new(),
+                    };
+                    mine.merge(incoming);
+                    // Every replica with the same revisions picks the same winner: a new
+                    // conflict is noted where it appears, with the winner every replica reads.
+                    let after = match mine {
+                        Crdt::Revisions(t) if t.conflicts().len() > before.len() => Some(t),
+                        _ => None,
+                    };
+                    if let Some(t) = after {
+                        let winner = t.winner().map_or(0, |w| w.id);
+                        let losers = t.conflicts().iter().map(|r| r.id).collect();
+                        self.conflicts += 1;
+                        out.note(Note::Conflicts { node: self.id, key: u.key, winner, losers });
                     }
                 }
             }
@@ -564,7 +598,35 @@ impl MultiLeaderNode {
                     _ => (0, false),
                 };
                 let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
+                // The context the acknowledgement gives the client for its next write.
+                let mut reply_context = Vec::new();
                 let crdt = match Crdt::empty(conflicts) {
+                    Some(empty) if conflicts == ConflictResolution::RevisionTree => {
+                        if !matches!(kind, OpKind::Write { .. } | OpKind::Delete { .. }) {
+                            out.fail(req.op, refuse(merge::refuse_on_register(key, &kind)));
+                            return;
+                        }
+                        let current = match self.data.get(&key).and_then(|s| s.crdt.as_ref()) {
+                            Some(Crdt::Revisions(t)) => t.edit(&req.context, value, deleted),
+                            _ => RevTree::default().edit(&req.context, value, deleted),
+                        };
+                        let path = match current {
+                            Ok(path) => path,
+                            Err(Refusal::NotFound) => {
+                                out.fail(req.op, refuse(format!("k{key} does not exist: nothing to delete")));
+                                return;
+                            }
+                            Err(Refusal::RevisionMissing { .. } | Refusal::NotALeaf { .. }) => {
+                                out.fail(req.op, FailReason::Conflict { key });
+                                return;
+                            }
+                        };
+                        reply_context = path.newest().map(|r| r.context()).unwrap_or_default();
+                        let edit = Crdt::Revisions(path);
+                        self.remember(key);
+                        self.data.entry(key).or_default().crdt.get_or_insert(empty).merge(&edit);
+                        Some(CrdtUpdate::State(edit))
+                    }
                     Some(empty) => {
                         if deleted {
                             out.fail(req.op, refuse(format!("k{key} is a merged key: it cannot be deleted")));
@@ -607,7 +669,7 @@ impl MultiLeaderNode {
                 // Applying our own update resolves it exactly as a replica would.
                 self.apply(out, update, true);
                 self.ship_new(ctx, out);
-                out.ok_at(req.op, vec![], self.seen.clone());
+                out.ok_write(req.op, self.seen.clone(), reply_context);
             }
         }
     }
@@ -740,7 +802,11 @@ impl Protocol for MultiLeaderNode {
                             format!("[{}]{tomb}", vv.join(" "))
                         }
                     };
-                    KeyView { key, values, version }
+                    let conflicts = match &state.crdt {
+                        Some(Crdt::Revisions(t)) => t.conflicts().iter().map(|r| r.id).collect(),
+                        _ => Vec::new(),
+                    };
+                    KeyView { key, values, version, conflicts }
                 })
                 .collect(),
             flags: if self.held.is_empty() {
