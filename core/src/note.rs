@@ -80,6 +80,23 @@ pub enum Note {
     WritesRefused { node: NodeId, have: usize, need: usize },
     /// Leader `node` hears from enough followers again and accepts writes.
     WritesResumed { node: NodeId },
+    // Leader-follower: Patroni's synchronous mode and failover limits.
+    /// The coordinator recorded `standby` as leader `node`'s synchronous standby (none: the
+    /// leader acknowledges writes alone).
+    SyncStandby { node: NodeId, standby: Option<NodeId> },
+    /// The coordinator refused the leader lock to `candidate`.
+    PromotionRefused { coordinator: NodeId, candidate: NodeId, why: Refusal },
+}
+
+/// Why a coordinator refused to promote a follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// Synchronous mode: the candidate is not the recorded synchronous standby (nor the last
+    /// leader), so it may miss acknowledged commits.
+    NotSynchronous,
+    /// The candidate is `behind` entries behind the leader's last reported position, more than
+    /// the `max` allowed (`maximum_lag_on_failover`).
+    Lagging { behind: u64, max: u64 },
 }
 
 /// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
@@ -148,11 +165,13 @@ pub enum NoteKind {
     AntiEntropy,
     TombstonePurged,
     Resurrected,
+    SyncStandby,
+    PromotionRefused,
 }
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 30] = [
+    pub const ALL: [NoteKind; 32] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -183,6 +202,8 @@ impl NoteKind {
         NoteKind::AntiEntropy,
         NoteKind::TombstonePurged,
         NoteKind::Resurrected,
+        NoteKind::SyncStandby,
+        NoteKind::PromotionRefused,
     ];
 
     /// The kind with this snake_case name.
@@ -223,6 +244,8 @@ impl NoteKind {
             NoteKind::AntiEntropy => "anti_entropy",
             NoteKind::TombstonePurged => "tombstone_purged",
             NoteKind::Resurrected => "resurrected",
+            NoteKind::SyncStandby => "sync_standby",
+            NoteKind::PromotionRefused => "promotion_refused",
         }
     }
 
@@ -277,6 +300,8 @@ impl Note {
             Note::SemiSyncRestored { .. } => NoteKind::SemiSyncRestored,
             Note::WritesRefused { .. } => NoteKind::WritesRefused,
             Note::WritesResumed { .. } => NoteKind::WritesResumed,
+            Note::SyncStandby { .. } => NoteKind::SyncStandby,
+            Note::PromotionRefused { .. } => NoteKind::PromotionRefused,
             Note::Merge { .. } => NoteKind::Merge,
             Note::LwwDiscard { .. } => NoteKind::LwwDiscard,
             Note::Siblings { .. } => NoteKind::Conflict,
@@ -369,6 +394,21 @@ impl fmt::Display for Note {
                 "n{node} refuses writes: {have} of the {need} replicas it needs acknowledged within the lag limit; it still leads and serves reads"
             ),
             Note::WritesResumed { node } => write!(f, "n{node} hears from enough replicas again and accepts writes"),
+            Note::SyncStandby { node, standby: Some(s) } => {
+                write!(f, "n{node}'s synchronous standby is n{s} (recorded with the coordinator)")
+            }
+            Note::SyncStandby { node, standby: None } => write!(
+                f,
+                "n{node} has no synchronous standby left and acknowledges writes alone; no follower may be promoted"
+            ),
+            Note::PromotionRefused { coordinator, candidate, why: Refusal::NotSynchronous } => write!(
+                f,
+                "coordinator n{coordinator} refuses the lock to n{candidate}: not the synchronous standby"
+            ),
+            Note::PromotionRefused { coordinator, candidate, why: Refusal::Lagging { behind, max } } => write!(
+                f,
+                "coordinator n{coordinator} refuses the lock to n{candidate}: {behind} entries behind the leader, more than {max}"
+            ),
             Note::Merge { node, key, origin, operation, before, after } => {
                 write!(f, "n{node}: k{key} merges n{origin}'s concurrent `{operation}`: {before} → {after}")
             }

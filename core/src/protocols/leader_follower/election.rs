@@ -61,7 +61,9 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn eligible(&self, node: NodeId) -> bool {
-        self.cfg.coordinator() != Some(node) && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
+        self.cfg.coordinator() != Some(node)
+            && !self.cfg.is_arbiter(node)
+            && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
     }
 
     pub(super) fn last_term(&self) -> u64 {
@@ -75,7 +77,7 @@ impl LeaderFollowerNode {
             Failover::Election { timeout_ms: [lo, hi] } | Failover::Naive { timeout_ms: [lo, hi] } => (*lo, *hi),
             Failover::Coordinator { ttl_ms, .. } => (*ttl_ms, *ttl_ms),
         };
-        if self.is_coordinator() {
+        if self.is_coordinator() || self.is_arbiter() {
             return;
         }
         out.set_timer(Timer::ElectionTimeout, from_ms(lo).max(1), from_ms(hi).max(1));
@@ -120,6 +122,10 @@ impl LeaderFollowerNode {
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
         self.volatile.refusing_writes = false;
+        self.volatile.arbiters_heard.clear();
+        self.volatile.confirmed.clear();
+        self.volatile.sync_asked = None;
+        self.volatile.sync_recorded = None;
         out.note(Note::Leader { node: self.id, term: self.durable.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
             out.note(Note::Stonith { node: self.id, target: old });
@@ -131,6 +137,8 @@ impl LeaderFollowerNode {
         for i in 0..self.volatile.progress.len() {
             self.send_append(ctx, out, i);
         }
+        self.ping_arbiters(out);
+        self.maybe_update_sync(ctx, out);
         out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
         self.maybe_commit(ctx, out);
     }
@@ -145,6 +153,7 @@ impl LeaderFollowerNode {
             }
         }
         let was_follower = self.volatile.role == Role::Follower;
+        self.fail_confirming(out);
         self.volatile.role = Role::Follower;
         self.set_leader(leader);
         self.volatile.progress.clear();
@@ -215,7 +224,7 @@ impl LeaderFollowerNode {
             return;
         }
         let me = self.id;
-        let peers: Vec<NodeId> = self.data_nodes().filter(|&p| p != me).collect();
+        let peers: Vec<NodeId> = self.voters().filter(|&p| p != me).collect();
         for p in peers {
             out.send(
                 p,
@@ -239,7 +248,8 @@ impl LeaderFollowerNode {
                 self.become_follower(None, out);
             }
         }
-        let up_to_date = (last_term, last_index) >= (self.last_term(), self.last());
+        let mine = if self.is_arbiter() { self.volatile.known_position } else { (self.last_term(), self.last()) };
+        let up_to_date = (last_term, last_index) >= mine;
         let grant = term == self.durable.term
             && self.durable.voted_for.is_none_or(|v| v == from)
             && up_to_date

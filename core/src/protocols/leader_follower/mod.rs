@@ -103,23 +103,26 @@ mod coordinator;
 mod election;
 mod log;
 mod min_replicas;
+mod read_concern;
 mod reads;
 mod replication;
 mod snapshot;
+mod sync_mode;
 pub use log::Log;
 
-use crate::note::{Discard, Note, Promotion};
+use crate::note::{Discard, Note, Promotion, Refusal};
 use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{
     AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, MinReplicas, SemiSync, SemiSyncMode,
-    ShipPoint, Visibility,
+    ShipPoint, SynchronousMode, Visibility,
 };
 
 use crate::protocol::MessageClass;
 use crate::protocol::{
-    Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+    Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, ReadConcern, Request,
+    Value,
 };
 use crate::time::{from_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
@@ -210,6 +213,36 @@ pub enum Msg {
         term: u64,
         leader: Option<NodeId>,
     },
+    /// The leader's heartbeat to an arbiter (which holds no log), with the end of its log.
+    Ping {
+        term: u64,
+        last_term: u64,
+        last_index: u64,
+    },
+    /// An arbiter's answer, with its term.
+    Pong {
+        term: u64,
+    },
+    /// Synchronous mode: the leader asks the coordinator to record its synchronous standby
+    /// (none: it acknowledges writes alone).
+    SyncSet {
+        sync: Option<NodeId>,
+    },
+    /// The coordinator recorded it.
+    SyncRecorded {
+        sync: Option<NodeId>,
+    },
+    /// A leader asks its followers to confirm it still leads before it answers linearizable
+    /// reads waiting for confirmation `round`.
+    Confirm {
+        term: u64,
+        round: u64,
+    },
+    /// A follower's answer: its term, and the round it confirms.
+    ConfirmResp {
+        term: u64,
+        round: u64,
+    },
 }
 
 impl Message for Msg {
@@ -245,6 +278,14 @@ impl Message for Msg {
                 Some(h) => format!("lock held by n{h}"),
                 None => "lock free".into(),
             },
+            Msg::Ping { term, .. } => format!("ping t{term}"),
+            Msg::Pong { term } => format!("pong t{term}"),
+            Msg::SyncSet { sync: Some(s) } => format!("/sync = n{s}"),
+            Msg::SyncSet { sync: None } => "/sync = none".into(),
+            Msg::SyncRecorded { sync: Some(s) } => format!("/sync n{s} recorded"),
+            Msg::SyncRecorded { sync: None } => "/sync none recorded".into(),
+            Msg::Confirm { round, .. } => format!("still leader? #{round}"),
+            Msg::ConfirmResp { round, term } => format!("confirm #{round} t{term}"),
         }
     }
 }
@@ -274,6 +315,11 @@ struct LeaderLock {
     epoch: u64,
     /// On the coordinator's clock.
     expires: Time,
+    /// Synchronous mode: the holder's synchronous standby (Patroni's `/sync` key).
+    sync: Option<NodeId>,
+    /// The end of the holder's log, as it last reported with a renewal (Patroni's leader
+    /// optime in the DCS).
+    leader_last: u64,
 }
 
 /// What the leader tracks about one follower.
@@ -373,6 +419,21 @@ struct Volatile {
     rejoining: Option<BTreeMap<NodeId, u64>>,
     /// Reads waiting for this replica to reach their session token: (position, op, key).
     waiting: Vec<(u64, OpId, Key)>,
+    /// Arbiter: the most up-to-date log end a leader told it of, (term, index); it votes only
+    /// for candidates at least as up to date.
+    known_position: (u64, u64),
+    /// Leader with arbiters: when it last heard from each (its clock).
+    arbiters_heard: BTreeMap<NodeId, Time>,
+    /// Leader: the last confirmation round it started for linearizable reads, the reads
+    /// waiting for their round (round, op, key), and the highest round each follower confirmed.
+    read_round: u64,
+    confirming: Vec<(u64, OpId, Key)>,
+    confirmed: BTreeMap<NodeId, u64>,
+    /// Synchronous mode, leader: the standby it asked the coordinator to record (outer
+    /// `None`: nothing asked yet) and the one the coordinator recorded, which is the one that
+    /// counts.
+    sync_asked: Option<Option<NodeId>>,
+    sync_recorded: Option<Option<NodeId>>,
 }
 
 impl LeaderFollowerNode {
@@ -414,14 +475,31 @@ impl LeaderFollowerNode {
         self.cfg.coordinator() == Some(self.id)
     }
 
-    /// Nodes that hold data (everyone but the coordinator).
+    /// Whether this node is an arbiter (it votes and holds no data).
+    pub fn is_arbiter(&self) -> bool {
+        self.cfg.is_arbiter(self.id)
+    }
+
+    /// Nodes that hold data (everyone but the coordinator and the arbiters).
     fn data_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let c = self.cfg.coordinator();
+        (0..self.n).filter(move |&i| Some(i) != c && !self.cfg.is_arbiter(i))
+    }
+
+    /// Nodes that vote in elections: the data nodes and the arbiters.
+    fn voters(&self) -> impl Iterator<Item = NodeId> + '_ {
         let c = self.cfg.coordinator();
         (0..self.n).filter(move |&i| Some(i) != c)
     }
 
+    /// A majority of the voters.
     fn majority(&self) -> usize {
-        crate::protocol::majority(self.data_nodes().count())
+        crate::protocol::majority(self.voters().count())
+    }
+
+    /// The acknowledgement policy in force (MongoDB's implicit default resolved).
+    fn ack_policy(&self) -> AckPolicy {
+        self.cfg.ack.resolve(self.data_nodes().count(), self.cfg.arbiters.len())
     }
 
     fn set_leader(&mut self, leader: Option<NodeId>) {
@@ -499,12 +577,17 @@ impl Protocol for LeaderFollowerNode {
                 self.rebuild_kv();
                 self.volatile.role = Role::Follower;
                 self.volatile.suspected = false;
+                if self.is_arbiter() {
+                    return;
+                }
                 if self.is_coordinator() {
                     if self.durable.lock.is_none() {
                         self.durable.lock = Some(LeaderLock {
                             holder: Some(self.cfg.leader),
                             epoch: 1,
                             expires: ctx.clock + self.ttl(),
+                            sync: None,
+                            leader_last: 0,
                         });
                     }
                     self.durable.leader = self.durable.lock.as_ref().and_then(|l| l.holder);
@@ -551,9 +634,9 @@ impl Protocol for LeaderFollowerNode {
                     self.on_request_vote(out, from, term, last_index, last_term)
                 }
                 Msg::Vote { term, granted } => self.on_vote(ctx, out, from, term, granted),
-                Msg::LockRequest { term, .. } => {
+                Msg::LockRequest { term, last_index } => {
                     if self.is_coordinator() {
-                        self.on_lock_request(ctx, out, from, term)
+                        self.on_lock_request(ctx, out, from, term, last_index)
                     }
                 }
                 Msg::LockReply { granted, holder, epoch } => self.on_lock_reply(ctx, out, granted, holder, epoch),
@@ -562,6 +645,12 @@ impl Protocol for LeaderFollowerNode {
                     out.send(from, Msg::ProbeResp { term: self.durable.term, leader });
                 }
                 Msg::ProbeResp { term, leader } => self.on_probe_resp(ctx, out, from, term, leader),
+                Msg::Ping { term, last_term, last_index } => self.on_ping(out, from, term, (last_term, last_index)),
+                Msg::Pong { term } => self.on_pong(ctx, out, from, term),
+                Msg::SyncSet { sync } => self.on_sync_set(out, from, sync),
+                Msg::SyncRecorded { sync } => self.on_sync_recorded(ctx, out, sync),
+                Msg::Confirm { term, round } => self.on_confirm(out, from, term, round),
+                Msg::ConfirmResp { term, round } => self.on_confirm_resp(out, from, term, round),
             },
             Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
             Input::Timer(Timer::Lock) => self.on_lock_timer(ctx, out),
@@ -623,6 +712,8 @@ impl Protocol for LeaderFollowerNode {
         }
         let summary = if self.is_coordinator() {
             "coordinator".to_string()
+        } else if self.is_arbiter() {
+            "arbiter (votes, holds no data)".to_string()
         } else {
             format!("log {} · commit {}", self.last(), self.volatile.commit)
         };
@@ -672,7 +763,7 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn holds_data(&self) -> bool {
-        !self.is_coordinator()
+        !self.is_coordinator() && !self.is_arbiter()
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
@@ -696,7 +787,7 @@ impl Protocol for LeaderFollowerNode {
             }
             k
         };
-        let all: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_coordinator()).collect();
+        let all: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].holds_data()).collect();
         // A node more than MAX_LOG_LAG entries behind the furthest (down, paused or cut off for
         // long) does not hold the others back: it gets a snapshot when it is back.
         let furthest = all.iter().map(|&i| settled(&nodes[i])).max().unwrap_or(0);
@@ -733,7 +824,7 @@ impl Protocol for LeaderFollowerNode {
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                if i == l || !up[i] || node.is_coordinator() {
+                if i == l || !up[i] || !node.holds_data() {
                     return None;
                 }
                 // Logs that agree on the term at a position agree on everything before it, so
