@@ -271,3 +271,83 @@ fn patroni_maximum_lag_on_failover_keeps_a_lagging_replica_from_being_promoted()
         assert!(!anomalies_of(&sim, AnomalyKind::LostWrite).is_empty(), "seed {seed}: {}", repro(&unlimited));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Redis Cluster (redis-cluster-partition): master n0 and client 0 are cut off at 2 s from the
+// replica n1 and the other masters n2 and n3; cluster-node-timeout is 1.5 s; heal at 6 s.
+
+/// The minority master accepts writes until the node timeout passes, refuses them afterwards
+/// (CLUSTERDOWN), and the writes it accepted in that window are lost on heal; the majority
+/// side promotes the replica, which takes writes.
+#[test]
+fn redis_cluster_minority_master_writes_until_the_node_timeout_and_loses_them() {
+    use replicalab_core::protocol::FailReason;
+    let (cut, timeout, heal) = (2_000.0, 1_500.0, 6_000.0);
+    for seed in 0..SEEDS {
+        let s = preset("redis-cluster-partition", seed);
+        let sim = run_lf(&s);
+        let at_n0 = |from: f64, to: f64| -> Vec<&Operation> {
+            client_ops(&sim, 0, from, to).into_iter().filter(|o| !is_read(o) && o.node == 0).collect()
+        };
+        let early = at_n0(cut + 10.0, cut + timeout - 100.0);
+        assert!(early.len() > 20 && early.iter().all(|o| ok_values(o).is_some()), "seed {seed}: {early:?}");
+        let late = at_n0(cut + timeout + 200.0, heal);
+        assert!(late.len() > 20, "seed {seed}");
+        for o in &late {
+            let refused = matches!(
+                o.completion.as_ref().map(|c| &c.outcome),
+                Some(Outcome::Fail { reason: FailReason::ClusterDown { .. } })
+            );
+            assert!(refused, "seed {seed}: n0 should answer CLUSTERDOWN: {o:?}; {}", repro(&s));
+        }
+        let lost = anomalies_of(&sim, AnomalyKind::LostWrite);
+        assert!(!lost.is_empty(), "seed {seed}: {}", repro(&s));
+        let early_ids: BTreeSet<u64> = early.iter().map(|o| o.id).collect();
+        assert!(lost.iter().filter(|a| early_ids.contains(&a.ops[0])).count() * 2 > early.len(), "seed {seed}");
+        for a in lost {
+            let w = sim.history().get(a.ops[0]).unwrap();
+            let t = to_ms(w.invoke);
+            assert!(w.node == 0 && t >= cut - 10.0 && t < cut + timeout + 100.0, "seed {seed}: {a:?}");
+        }
+        // The replica took over on the majority side.
+        let promoted = client_ops(&sim, 1, cut + timeout + 1_000.0, heal)
+            .into_iter()
+            .filter(|o| !is_read(o) && o.node == 1 && ok_values(o).is_some())
+            .count();
+        assert!(promoted > 20, "seed {seed}: {promoted} writes acknowledged by n1");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MySQL Group Replication (mysql-group-replication): five members split 2|3 at 2 s with the
+// primary n0 (and client 0) on the minority side; heal at 5 s.
+
+/// The minority's transactions never commit (they block until the client gives up: unknown,
+/// never ok and never a definite failure), the majority elects a primary and carries on, and
+/// no acknowledged transaction is lost.
+#[test]
+fn mysql_group_replication_minority_blocks_and_majority_carries_on() {
+    let (cut, heal) = (2_000.0, 5_000.0);
+    for seed in 0..SEEDS {
+        let s = preset("mysql-group-replication", seed);
+        let sim = run_lf(&s);
+        let minority: Vec<_> =
+            sim.history().ops.iter().filter(|o| !is_read(o) && (o.node == 0 || o.node == 1)).collect();
+        let blocked: Vec<_> = minority.iter().filter(|o| (cut + 10.0..heal).contains(&to_ms(o.invoke))).collect();
+        assert!(blocked.len() > 20, "seed {seed}: {} writes on the minority", blocked.len());
+        for o in &blocked {
+            let unknown = matches!(o.completion.as_ref().map(|c| &c.outcome), Some(Outcome::Unknown));
+            assert!(unknown, "seed {seed}: a minority write did not block: {o:?}; {}", repro(&s));
+        }
+        let majority = sim
+            .history()
+            .ops
+            .iter()
+            .filter(|o| !is_read(o) && o.node >= 2 && (cut..heal).contains(&to_ms(o.invoke)))
+            .filter(|o| ok_values(o).is_some())
+            .count();
+        assert!(majority > 20, "seed {seed}: the majority committed {majority} writes");
+        assert!(anomalies_of(&sim, AnomalyKind::LostWrite).is_empty(), "seed {seed}: {}", repro(&s));
+        assert!(anomalies_of(&sim, AnomalyKind::SplitBrain).is_empty(), "seed {seed}");
+    }
+}

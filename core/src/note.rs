@@ -86,6 +86,11 @@ pub enum Note {
     SyncStandby { node: NodeId, standby: Option<NodeId> },
     /// The coordinator refused the leader lock to `candidate`.
     PromotionRefused { coordinator: NodeId, candidate: NodeId, why: Refusal },
+    /// Leader `node` heard from only `heard` of the `need` voters it needs within its timeout:
+    /// it refuses requests and keeps its role.
+    ClusterDown { node: NodeId, heard: usize, need: usize },
+    /// Leader `node` hears from a majority again and serves requests.
+    ClusterUp { node: NodeId },
 }
 
 /// Why a coordinator refused to promote a follower.
@@ -167,11 +172,13 @@ pub enum NoteKind {
     Resurrected,
     SyncStandby,
     PromotionRefused,
+    ClusterDown,
+    ClusterUp,
 }
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 32] = [
+    pub const ALL: [NoteKind; 34] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -204,6 +211,8 @@ impl NoteKind {
         NoteKind::Resurrected,
         NoteKind::SyncStandby,
         NoteKind::PromotionRefused,
+        NoteKind::ClusterDown,
+        NoteKind::ClusterUp,
     ];
 
     /// The kind with this snake_case name.
@@ -246,6 +255,8 @@ impl NoteKind {
             NoteKind::Resurrected => "resurrected",
             NoteKind::SyncStandby => "sync_standby",
             NoteKind::PromotionRefused => "promotion_refused",
+            NoteKind::ClusterDown => "cluster_down",
+            NoteKind::ClusterUp => "cluster_up",
         }
     }
 
@@ -302,6 +313,8 @@ impl Note {
             Note::WritesResumed { .. } => NoteKind::WritesResumed,
             Note::SyncStandby { .. } => NoteKind::SyncStandby,
             Note::PromotionRefused { .. } => NoteKind::PromotionRefused,
+            Note::ClusterDown { .. } => NoteKind::ClusterDown,
+            Note::ClusterUp { .. } => NoteKind::ClusterUp,
             Note::Merge { .. } => NoteKind::Merge,
             Note::LwwDiscard { .. } => NoteKind::LwwDiscard,
             Note::Siblings { .. } => NoteKind::Conflict,
@@ -401,6 +414,11 @@ impl fmt::Display for Note {
                 f,
                 "n{node} has no synchronous standby left and acknowledges writes alone; no follower may be promoted"
             ),
+            Note::ClusterDown { node, heard, need } => write!(
+                f,
+                "n{node} heard from {heard} of the {need} voters it needs within its timeout: cluster down, it refuses requests"
+            ),
+            Note::ClusterUp { node } => write!(f, "n{node} hears from a majority again: cluster up"),
             Note::PromotionRefused { coordinator, candidate, why: Refusal::NotSynchronous } => write!(
                 f,
                 "coordinator n{coordinator} refuses the lock to n{candidate}: not the synchronous standby"

@@ -305,6 +305,9 @@ pub enum FailReason {
     /// The leader refuses writes: only `have` followers acknowledged within its lag limit, and
     /// it needs `need` (Redis `NOREPLICAS` under `min-replicas-to-write`). Nothing was written.
     NotEnoughReplicas { have: usize, need: usize },
+    /// The leader has not heard from a majority of the voters recently (`heard` of `need`)
+    /// and refuses requests (Redis Cluster's `CLUSTERDOWN`). Nothing was written.
+    ClusterDown { heard: usize, need: usize },
 }
 
 impl std::fmt::Display for FailReason {
@@ -321,6 +324,10 @@ impl std::fmt::Display for FailReason {
             FailReason::Fenced { answered, seen } => {
                 write!(f, "fenced: answered in term {answered}, but the client has already seen term {seen}")
             }
+            FailReason::ClusterDown { heard, need } => write!(
+                f,
+                "refused: cluster down (heard from {heard} of the {need} voters needed within the node timeout)"
+            ),
             FailReason::NotEnoughReplicas { have, need } => write!(
                 f,
                 "refused: not enough good replicas to write ({have} acknowledged within the lag limit, {need} needed)"

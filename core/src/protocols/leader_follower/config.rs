@@ -221,6 +221,12 @@ pub struct LeaderFollowerConfig {
     /// position the leader reported with its lock renewals (default: no limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_lag_on_failover: Option<u64>,
+    /// The leader refuses requests (reads and writes) while it has not heard from a majority
+    /// of the voters, arbiters included, within this many milliseconds by its clock, and
+    /// keeps its role (Redis Cluster: a master that cannot reach the majority of masters for
+    /// `cluster-node-timeout` marks the cluster down and answers `CLUSTERDOWN`; default: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuse_without_majority_ms: Option<f64>,
 }
 
 /// Patroni's synchronous mode.
@@ -349,6 +355,7 @@ impl Default for LeaderFollowerConfig {
             arbiters: Vec::new(),
             synchronous_mode: None,
             maximum_lag_on_failover: None,
+            refuse_without_majority_ms: None,
         }
     }
 }
@@ -425,6 +432,11 @@ impl LeaderFollowerConfig {
             }
             if followers == 0 {
                 return err("synchronous_mode", "needs at least one follower".into());
+            }
+        }
+        if let Some(t) = self.refuse_without_majority_ms {
+            if !((0.1..=3_600_000.0).contains(&t)) {
+                return err("refuse_without_majority_ms", format!("must be between 0.1 and 3600000, got {t}"));
             }
         }
         if self.maximum_lag_on_failover.is_some() && coordinator.is_none() {

@@ -126,6 +126,7 @@ impl LeaderFollowerNode {
         self.volatile.confirmed.clear();
         self.volatile.sync_asked = None;
         self.volatile.sync_recorded = None;
+        self.volatile.cluster_down = false;
         out.note(Note::Leader { node: self.id, term: self.durable.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
             out.note(Note::Stonith { node: self.id, target: old });
@@ -162,6 +163,7 @@ impl LeaderFollowerNode {
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
         self.volatile.refusing_writes = false;
+        self.volatile.cluster_down = false;
         if !was_follower {
             self.arm_detector(out);
         }

@@ -93,7 +93,9 @@
 //! elections, stepping down, a returning leader's probe. `replication.rs`: appending, shipping,
 //! acknowledging, committing, applying. `snapshot.rs`: catching up a follower from a snapshot.
 //! `coordinator.rs`: the coordinator's lock and the leader lease. `min_replicas.rs`: refusing
-//! writes without enough recent followers. `reads.rs`: client requests and what reads see.
+//! writes without enough recent followers, or every request without a majority (Redis
+//! Cluster). `read_concern.rs`: arbiters and `majority` / `linearizable` reads (MongoDB).
+//! `sync_mode.rs`: Patroni's synchronous mode. `reads.rs`: client requests and what reads see.
 //! `ack_policy.rs`: the commit point each acknowledgement policy allows. `log.rs`: the
 //! compactable log. `config.rs`: the settings.
 
@@ -434,6 +436,8 @@ struct Volatile {
     /// counts.
     sync_asked: Option<Option<NodeId>>,
     sync_recorded: Option<Option<NodeId>>,
+    /// A leader with `refuse_without_majority_ms` refuses requests: no majority heard.
+    cluster_down: bool,
 }
 
 impl LeaderFollowerNode {
@@ -691,6 +695,9 @@ impl Protocol for LeaderFollowerNode {
         let mut flags = Vec::new();
         if self.volatile.fallback {
             flags.push("semi-sync fell back to async".to_string());
+        }
+        if self.volatile.cluster_down {
+            flags.push("cluster down: no majority heard within the node timeout".to_string());
         }
         if self.volatile.refusing_writes {
             flags.push("refuses writes: too few replicas acknowledged recently".to_string());

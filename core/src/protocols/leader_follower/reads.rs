@@ -54,6 +54,10 @@ impl LeaderFollowerNode {
             out.fail(req.op, FailReason::Unavailable { why: "an arbiter holds no data".into() });
             return;
         }
+        if let Some(refusal) = self.maybe_cluster_down(ctx, out) {
+            out.fail(req.op, refusal);
+            return;
+        }
         match req.kind {
             OpKind::Read { key } => {
                 let need = req.min_version.first().copied().unwrap_or(0);

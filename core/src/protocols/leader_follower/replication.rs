@@ -463,5 +463,6 @@ impl LeaderFollowerNode {
         out.set_timer(Timer::Heartbeat, hb, hb);
         self.maybe_commit(ctx, out);
         self.maybe_refuse_writes(ctx, out);
+        self.maybe_cluster_down(ctx, out);
     }
 }
