@@ -94,6 +94,28 @@ pub enum Note {
     /// `key` at `node` has concurrent leaf revisions: a read returns `winner` (the same on
     /// every replica that has the same revisions), and `losers` stay as conflicts.
     Conflicts { node: NodeId, key: Key, winner: Value, losers: Vec<Value> },
+    // Leader-follower: Patroni's synchronous mode and failover limits.
+    /// The coordinator recorded `standby` as leader `node`'s synchronous standby (none: the
+    /// leader acknowledges writes alone).
+    SyncStandby { node: NodeId, standby: Option<NodeId> },
+    /// The coordinator refused the leader lock to `candidate`.
+    PromotionRefused { coordinator: NodeId, candidate: NodeId, why: Refusal },
+    /// Leader `node` heard from only `heard` of the `need` voters it needs within its timeout:
+    /// it refuses requests and keeps its role.
+    ClusterDown { node: NodeId, heard: usize, need: usize },
+    /// Leader `node` hears from a majority again and serves requests.
+    ClusterUp { node: NodeId },
+}
+
+/// Why a coordinator refused to promote a follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// Synchronous mode: the candidate is not the recorded synchronous standby (nor the last
+    /// leader), so it may miss acknowledged commits.
+    NotSynchronous,
+    /// The candidate is `behind` entries behind the leader's last reported position, more than
+    /// the `max` allowed (`maximum_lag_on_failover`).
+    Lagging { behind: u64, max: u64 },
 }
 
 /// A list of nodes that hashes the same on every platform: a derived `Hash` of a `Vec<usize>`
@@ -167,11 +189,15 @@ pub enum NoteKind {
     WaitTimedOut,
     SetAside,
     MonitorFailover,
+    SyncStandby,
+    PromotionRefused,
+    ClusterDown,
+    ClusterUp,
 }
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 33] = [
+    pub const ALL: [NoteKind; 37] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -205,6 +231,10 @@ impl NoteKind {
         NoteKind::WaitTimedOut,
         NoteKind::SetAside,
         NoteKind::MonitorFailover,
+        NoteKind::SyncStandby,
+        NoteKind::PromotionRefused,
+        NoteKind::ClusterDown,
+        NoteKind::ClusterUp,
     ];
 
     /// The kind with this snake_case name.
@@ -248,6 +278,10 @@ impl NoteKind {
             NoteKind::WaitTimedOut => "wait_timed_out",
             NoteKind::SetAside => "set_aside",
             NoteKind::MonitorFailover => "monitor_failover",
+            NoteKind::SyncStandby => "sync_standby",
+            NoteKind::PromotionRefused => "promotion_refused",
+            NoteKind::ClusterDown => "cluster_down",
+            NoteKind::ClusterUp => "cluster_up",
         }
     }
 
@@ -304,6 +338,10 @@ impl Note {
             Note::SemiSyncRestored { .. } => NoteKind::SemiSyncRestored,
             Note::WritesRefused { .. } => NoteKind::WritesRefused,
             Note::WritesResumed { .. } => NoteKind::WritesResumed,
+            Note::SyncStandby { .. } => NoteKind::SyncStandby,
+            Note::PromotionRefused { .. } => NoteKind::PromotionRefused,
+            Note::ClusterDown { .. } => NoteKind::ClusterDown,
+            Note::ClusterUp { .. } => NoteKind::ClusterUp,
             Note::Merge { .. } => NoteKind::Merge,
             Note::LwwDiscard { .. } => NoteKind::LwwDiscard,
             Note::Siblings { .. } | Note::Conflicts { .. } => NoteKind::Conflict,
@@ -402,6 +440,26 @@ impl fmt::Display for Note {
                 "n{node} refuses writes: {have} of the {need} replicas it needs acknowledged within the lag limit; it still leads and serves reads"
             ),
             Note::WritesResumed { node } => write!(f, "n{node} hears from enough replicas again and accepts writes"),
+            Note::SyncStandby { node, standby: Some(s) } => {
+                write!(f, "n{node}'s synchronous standby is n{s} (recorded with the coordinator)")
+            }
+            Note::SyncStandby { node, standby: None } => write!(
+                f,
+                "n{node} has no synchronous standby left and acknowledges writes alone; no follower may be promoted"
+            ),
+            Note::ClusterDown { node, heard, need } => write!(
+                f,
+                "n{node} heard from {heard} of the {need} voters it needs within its timeout: cluster down, it refuses requests"
+            ),
+            Note::ClusterUp { node } => write!(f, "n{node} hears from a majority again: cluster up"),
+            Note::PromotionRefused { coordinator, candidate, why: Refusal::NotSynchronous } => write!(
+                f,
+                "coordinator n{coordinator} refuses the lock to n{candidate}: not the synchronous standby"
+            ),
+            Note::PromotionRefused { coordinator, candidate, why: Refusal::Lagging { behind, max } } => write!(
+                f,
+                "coordinator n{coordinator} refuses the lock to n{candidate}: {behind} entries behind the leader, more than {max}"
+            ),
             Note::Merge { node, key, origin, operation, before, after } => {
                 write!(f, "n{node}: k{key} merges n{origin}'s concurrent `{operation}`: {before} → {after}")
             }

@@ -160,6 +160,31 @@ pub enum ReadFrom {
     Any,
 }
 
+/// What a read must be sure of before it answers (MongoDB's read concern; leader-follower
+/// only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadConcern {
+    /// The node's own data, which may include writes a failover later rolls back (the
+    /// default).
+    #[default]
+    Local,
+    /// Data a majority of the voting members acknowledged: the leader answers from its
+    /// majority commit point. Never rolled back, but a cut-off old leader's majority point is
+    /// old, so the answer can be stale.
+    Majority,
+    /// The leader first confirms with a majority that it still leads (MongoDB's
+    /// `linearizable`): a cut-off old leader cannot, so the read waits until the leader steps
+    /// down (then fails) or the client gives up.
+    Linearizable,
+}
+
+impl ReadConcern {
+    pub fn is_local(&self) -> bool {
+        *self == ReadConcern::Local
+    }
+}
+
 /// A version a replica reports with a reply, and a session token: one counter per entry (a
 /// log position for leader-follower; one entry per origin for version vectors). Missing
 /// entries count as zero.
@@ -208,7 +233,7 @@ pub enum Behind {
 }
 
 /// A client request as it arrives at a node.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub op: OpId,
     pub client: ClientId,
@@ -223,6 +248,26 @@ pub struct Request {
     pub context: Version,
     /// Leaderless families: W for this write or R for this read (default: the configured one).
     pub quorum: Option<u32>,
+    /// Leader-follower reads: the read concern.
+    pub read_concern: ReadConcern,
+}
+
+impl std::hash::Hash for Request {
+    /// As a derived `Hash` would, except that the default read concern adds nothing: requests
+    /// travel inside messages, whose hashes are part of the trace hash.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.op.hash(state);
+        self.client.hash(state);
+        self.kind.hash(state);
+        self.require_leader.hash(state);
+        self.min_version.hash(state);
+        self.behind.hash(state);
+        self.context.hash(state);
+        self.quorum.hash(state);
+        if !self.read_concern.is_local() {
+            self.read_concern.hash(state);
+        }
+    }
 }
 
 impl Request {
@@ -237,6 +282,7 @@ impl Request {
             behind: Behind::Wait,
             context: Vec::new(),
             quorum: None,
+            read_concern: ReadConcern::Local,
         }
     }
 }
@@ -262,6 +308,9 @@ pub enum FailReason {
     /// The update does not name the key's current revision, so it was refused and nothing was
     /// written (CouchDB's 409 Conflict: read the document again and edit what it returns).
     Conflict { key: Key },
+    /// The leader has not heard from a majority of the voters recently (`heard` of `need`)
+    /// and refuses requests (Redis Cluster's `CLUSTERDOWN`). Nothing was written.
+    ClusterDown { heard: usize, need: usize },
 }
 
 impl std::fmt::Display for FailReason {
@@ -278,6 +327,10 @@ impl std::fmt::Display for FailReason {
             FailReason::Fenced { answered, seen } => {
                 write!(f, "fenced: answered in term {answered}, but the client has already seen term {seen}")
             }
+            FailReason::ClusterDown { heard, need } => write!(
+                f,
+                "refused: cluster down (heard from {heard} of the {need} voters needed within the node timeout)"
+            ),
             FailReason::NotEnoughReplicas { have, need } => write!(
                 f,
                 "refused: not enough good replicas to write ({have} acknowledged within the lag limit, {need} needed)"

@@ -12,7 +12,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::net::{validate_probability, Latency, LinkConfig};
-use crate::protocol::{ClientId, Key, NodeId, ReadFrom, Value};
+use crate::protocol::{ClientId, Key, NodeId, ReadConcern, ReadFrom, Value};
 use crate::protocols::leader_follower::LeaderFollowerConfig;
 use crate::protocols::leaderless::LeaderlessConfig;
 use crate::protocols::multi_leader::MultiLeaderConfig;
@@ -245,6 +245,10 @@ pub struct SessionConfig {
     /// What a replica that has not caught up with the token does with a read.
     #[serde(default)]
     pub behind: crate::protocol::Behind,
+    /// The read concern of the session's reads (leader-follower only; default `local`):
+    /// MongoDB's `local`, `majority` or `linearizable`.
+    #[serde(default, skip_serializing_if = "ReadConcern::is_local")]
+    pub read_concern: ReadConcern,
 }
 
 impl SessionConfig {
@@ -760,6 +764,13 @@ impl Scenario {
             validate_session(&format!("clients[{i}].session"), &c.session)?;
             if let Some(r) = &c.reroute {
                 ms_ok(&format!("clients[{i}].reroute.reconnect_ms"), r.reconnect_ms, 3_600_000.0)?;
+            }
+            let lf = matches!(self.protocol, ProtocolConfig::LeaderFollower(_));
+            if !lf && !c.session.read_concern.is_local() {
+                return Err(ScenarioError::new(
+                    format!("clients[{i}].session.read_concern"),
+                    "only leader-follower replication has read concerns",
+                ));
             }
             if c.timeout_ms < 0.001 {
                 return Err(ScenarioError::new(format!("clients[{i}].timeout_ms"), "must be positive"));

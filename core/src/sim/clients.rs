@@ -118,7 +118,9 @@ impl<P: Protocol> Sim<P> {
                 OpKind::Read { .. } => Vec::new(),
                 _ => self.clients[client].contexts.remove(&kind.key()).unwrap_or_default(),
             };
-            let req = Request { op: id, client, kind, require_leader, min_version, behind, context, quorum };
+            let read_concern = self.clients[client].session.read_concern;
+            let req =
+                Request { op: id, client, kind, require_leader, min_version, behind, context, quorum, read_concern };
             self.push(self.now + d, EventKind::Request { node, req });
         }
         id
@@ -217,6 +219,7 @@ impl<P: Protocol> Sim<P> {
                         behind: Behind::Wait,
                         context: Vec::new(),
                         quorum: None,
+                        read_concern: self.clients[client].session.read_concern,
                     };
                     self.push(self.now + d, EventKind::Request { node: leader, req });
                 }

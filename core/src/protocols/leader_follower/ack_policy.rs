@@ -31,7 +31,9 @@ pub fn commit_point(policy: &AckPolicy, last: u64, followers: &[FollowerAck], pr
     match policy {
         AckPolicy::Async => last,
         AckPolicy::Sync => followers.iter().map(|f| f.matched).min().unwrap_or(last).min(last),
-        AckPolicy::Majority => {
+        // (The implicit default is resolved against the set's members before this is asked;
+        // unresolved, it is the majority it is without arbiters.)
+        AckPolicy::Majority | AckPolicy::ImplicitDefault => {
             let cluster = followers.len() + 1;
             kth_highest(cluster / 2)
         }

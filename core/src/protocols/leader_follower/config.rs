@@ -24,6 +24,12 @@ pub enum AckPolicy {
     /// is not an error: the write is acknowledged with the number of replicas it reached, and
     /// the next write waits again. Nothing switches to asynchronous replication.
     Wait(Wait),
+    /// MongoDB's implicit default write concern (5.0 and later; "Implicit Default Write
+    /// Concern" in the MongoDB manual's Default MongoDB Read Concerns/Write Concerns page):
+    /// `majority`, unless the set has arbiters and its data-bearing voting members are not more
+    /// than a majority of the voting members; then `w: 1` (async). A primary, a secondary and
+    /// an arbiter (PSA) therefore acknowledge at once, and the default can lose writes.
+    ImplicitDefault,
 }
 
 /// Redis `WAIT numreplicas timeout`, issued after every write.
@@ -36,6 +42,23 @@ pub struct Wait {
     /// without it, as with `WAIT n 0`, forever).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<f64>,
+}
+
+impl AckPolicy {
+    /// The policy in force in a set of `data` data-bearing voting members and `arbiters`
+    /// arbiters: [`AckPolicy::ImplicitDefault`] resolved, every other policy as it is.
+    pub fn resolve(&self, data: usize, arbiters: usize) -> AckPolicy {
+        match self {
+            AckPolicy::ImplicitDefault => {
+                if arbiters > 0 && data <= crate::protocol::majority(data + arbiters) {
+                    AckPolicy::Async
+                } else {
+                    AckPolicy::Majority
+                }
+            }
+            other => other.clone(),
+        }
+    }
 }
 
 /// Which followers count for semi-synchronous acknowledgement.
@@ -210,6 +233,39 @@ pub struct LeaderFollowerConfig {
     /// it. Default: three heartbeats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_timeout_ms: Option<f64>,
+    /// Arbiters: members that vote in elections and hold no data (MongoDB arbiters). They
+    /// never lead, never acknowledge writes and serve no reads; the leader pings them with its
+    /// heartbeats, so a leader that hears a majority of voters counts them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arbiters: Vec<NodeId>,
+    /// Patroni's `synchronous_mode` (coordinator failover only): the leader keeps one
+    /// synchronous standby, records it with the coordinator before it counts on it, and the
+    /// coordinator gives the lock only to that standby or to the last leader (default: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synchronous_mode: Option<SynchronousMode>,
+    /// Patroni's `maximum_lag_on_failover`, in log entries (coordinator failover only): the
+    /// coordinator refuses the lock to a follower more than this many entries behind the last
+    /// position the leader reported with its lock renewals (default: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_lag_on_failover: Option<u64>,
+    /// The leader refuses requests (reads and writes) while it has not heard from a majority
+    /// of the voters, arbiters included, within this many milliseconds by its clock, and
+    /// keeps its role (Redis Cluster: a master that cannot reach the majority of masters for
+    /// `cluster-node-timeout` marks the cluster down and answers `CLUSTERDOWN`; default: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuse_without_majority_ms: Option<f64>,
+}
+
+/// Patroni's synchronous mode.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynchronousMode {
+    /// `synchronous_mode_strict`: with no standby left, the leader keeps waiting for one
+    /// (writes block). Off: it records that it has no synchronous standby and acknowledges
+    /// writes alone ("does not guarantee their replication"), and no follower may be promoted
+    /// until a standby is synchronous again.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// How a new leader is chosen.
@@ -364,6 +420,10 @@ impl Default for LeaderFollowerConfig {
             min_replicas: None,
             rejoin: Rejoin::Discard,
             sender_timeout_ms: None,
+            arbiters: Vec::new(),
+            synchronous_mode: None,
+            maximum_lag_on_failover: None,
+            refuse_without_majority_ms: None,
         }
     }
 }
@@ -442,7 +502,34 @@ impl LeaderFollowerConfig {
         if !((0.0..=3_600_000.0).contains(&self.apply_delay_ms)) {
             return err("apply_delay_ms", format!("must be between 0 and 3600000, got {}", self.apply_delay_ms));
         }
-        let followers = n.saturating_sub(1 + usize::from(coordinator.is_some()));
+        for (i, &a) in self.arbiters.iter().enumerate() {
+            if a >= n || Some(a) == coordinator || a == self.leader || self.arbiters[..i].contains(&a) {
+                return err(&format!("arbiters[{i}]"), format!("node {a} cannot be an arbiter"));
+            }
+            if self.candidates.as_ref().is_some_and(|c| c.contains(&a)) {
+                return err(&format!("arbiters[{i}]"), format!("node {a} is also a candidate"));
+            }
+        }
+        let followers = n.saturating_sub(1 + usize::from(coordinator.is_some()) + self.arbiters.len());
+        if self.synchronous_mode.is_some() {
+            if coordinator.is_none() {
+                return err("synchronous_mode", "needs coordinator failover (Patroni keeps /sync in its DCS)".into());
+            }
+            if self.ack != AckPolicy::Async {
+                return err("synchronous_mode", "decides when writes are acknowledged: leave ack at \"async\"".into());
+            }
+            if followers == 0 {
+                return err("synchronous_mode", "needs at least one follower".into());
+            }
+        }
+        if let Some(t) = self.refuse_without_majority_ms {
+            if !((0.1..=3_600_000.0).contains(&t)) {
+                return err("refuse_without_majority_ms", format!("must be between 0.1 and 3600000, got {t}"));
+            }
+        }
+        if self.maximum_lag_on_failover.is_some() && coordinator.is_none() {
+            return err("maximum_lag_on_failover", "needs coordinator failover".into());
+        }
         if let Some(m) = &self.min_replicas {
             if m.count == 0 || m.count > followers {
                 return err(
@@ -466,7 +553,7 @@ impl LeaderFollowerConfig {
             }
             if let Some(p) = &s.priority {
                 for (i, &f) in p.iter().enumerate() {
-                    if f >= n || Some(f) == coordinator {
+                    if f >= n || Some(f) == coordinator || self.arbiters.contains(&f) {
                         return err(&format!("ack.semi_sync.priority[{i}]"), format!("unknown node {f}"));
                     }
                     if p[..i].contains(&f) {
@@ -506,6 +593,11 @@ impl LeaderFollowerConfig {
 
     pub(crate) fn heartbeat(&self) -> Dur {
         from_ms(self.heartbeat_ms).max(1)
+    }
+
+    /// Whether `node` is an arbiter (votes, holds no data).
+    pub fn is_arbiter(&self, node: NodeId) -> bool {
+        self.arbiters.contains(&node)
     }
 
     /// The node that holds no data because failover uses it (a coordinator or a monitor).

@@ -12,18 +12,45 @@ impl LeaderFollowerNode {
     }
 
     /// The coordinator answers a lock request.
-    pub(super) fn on_lock_request(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, from: NodeId, term: u64) {
+    pub(super) fn on_lock_request(
+        &mut self,
+        ctx: &Ctx,
+        out: &mut Out<Msg, Timer>,
+        from: NodeId,
+        term: u64,
+        last_index: u64,
+    ) {
         let ttl = self.ttl();
         let eligible = self.eligible(from);
+        let sync_mode = self.cfg.synchronous_mode.is_some();
+        let max_lag = self.cfg.maximum_lag_on_failover;
+        let me = self.id;
         let Some(lock) = self.durable.lock.as_mut() else { return };
         let expired = lock.holder.is_none() || ctx.clock >= lock.expires;
         if lock.holder == Some(from) && !expired {
             lock.expires = ctx.clock + ttl;
+            lock.leader_last = lock.leader_last.max(last_index);
         } else if expired && eligible {
-            lock.epoch = lock.epoch.max(term) + 1;
-            lock.holder = Some(from);
-            lock.expires = ctx.clock + ttl;
-            out.note(Note::LockGranted { coordinator: self.id, to: from, epoch: lock.epoch });
+            // Patroni: only the last leader or the recorded synchronous standby may take part
+            // in the race, and no member lagging more than `maximum_lag_on_failover`.
+            let behind = lock.leader_last.saturating_sub(last_index);
+            let refusal = if sync_mode && lock.holder != Some(from) && lock.sync != Some(from) {
+                Some(Refusal::NotSynchronous)
+            } else {
+                max_lag.filter(|&max| behind > max).map(|max| Refusal::Lagging { behind, max })
+            };
+            if let Some(why) = refusal {
+                out.note(Note::PromotionRefused { coordinator: me, candidate: from, why });
+            } else {
+                lock.epoch = lock.epoch.max(term) + 1;
+                if lock.holder != Some(from) {
+                    lock.sync = None;
+                }
+                lock.holder = Some(from);
+                lock.expires = ctx.clock + ttl;
+                lock.leader_last = last_index;
+                out.note(Note::LockGranted { coordinator: me, to: from, epoch: lock.epoch });
+            }
         }
         let holder = lock.holder;
         let reply = Msg::LockReply { granted: holder == Some(from), holder, epoch: lock.epoch };
@@ -86,7 +113,8 @@ impl LeaderFollowerNode {
             .progress
             .iter()
             .filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < lease))
-            .count();
+            .count()
+            + self.arbiters_heard_within(ctx, lease);
         heard + 1 >= self.majority()
     }
 }

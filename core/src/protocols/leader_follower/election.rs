@@ -61,7 +61,9 @@ impl LeaderFollowerNode {
     }
 
     pub(super) fn eligible(&self, node: NodeId) -> bool {
-        self.cfg.coordinator() != Some(node) && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
+        self.cfg.coordinator() != Some(node)
+            && !self.cfg.is_arbiter(node)
+            && self.cfg.candidates.as_ref().is_none_or(|c| c.contains(&node))
     }
 
     pub(super) fn last_term(&self) -> u64 {
@@ -77,7 +79,7 @@ impl LeaderFollowerNode {
             // The monitor watches the leader; followers do not.
             Failover::Monitor { .. } => return,
         };
-        if self.is_coordinator() {
+        if self.is_coordinator() || self.is_arbiter() {
             return;
         }
         out.set_timer(Timer::ElectionTimeout, from_ms(lo).max(1), from_ms(hi).max(1));
@@ -122,6 +124,11 @@ impl LeaderFollowerNode {
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
         self.volatile.refusing_writes = false;
+        self.volatile.arbiters_heard.clear();
+        self.volatile.confirmed.clear();
+        self.volatile.sync_asked = None;
+        self.volatile.sync_recorded = None;
+        self.volatile.cluster_down = false;
         out.note(Note::Leader { node: self.id, term: self.durable.term });
         if let (true, Some(old)) = (self.cfg.fencing.stonith, previous) {
             out.note(Note::Stonith { node: self.id, target: old });
@@ -133,6 +140,8 @@ impl LeaderFollowerNode {
         for i in 0..self.volatile.progress.len() {
             self.send_append(ctx, out, i);
         }
+        self.ping_arbiters(out);
+        self.maybe_update_sync(ctx, out);
         out.set_timer(Timer::Heartbeat, self.cfg.heartbeat(), self.cfg.heartbeat());
         self.maybe_commit(ctx, out);
     }
@@ -147,6 +156,7 @@ impl LeaderFollowerNode {
             }
         }
         let was_follower = self.volatile.role == Role::Follower;
+        self.fail_confirming(out);
         self.volatile.role = Role::Follower;
         self.set_leader(leader);
         self.volatile.progress.clear();
@@ -155,6 +165,7 @@ impl LeaderFollowerNode {
         self.volatile.timeout_armed = false;
         self.volatile.fallback = false;
         self.volatile.refusing_writes = false;
+        self.volatile.cluster_down = false;
         if !was_follower {
             self.arm_detector(out);
         }
@@ -218,7 +229,7 @@ impl LeaderFollowerNode {
             return;
         }
         let me = self.id;
-        let peers: Vec<NodeId> = self.data_nodes().filter(|&p| p != me).collect();
+        let peers: Vec<NodeId> = self.voters().filter(|&p| p != me).collect();
         for p in peers {
             out.send(
                 p,
@@ -242,7 +253,8 @@ impl LeaderFollowerNode {
                 self.become_follower(None, out);
             }
         }
-        let up_to_date = (last_term, last_index) >= (self.last_term(), self.last());
+        let mine = if self.is_arbiter() { self.volatile.known_position } else { (self.last_term(), self.last()) };
+        let up_to_date = (last_term, last_index) >= mine;
         let grant = term == self.durable.term
             && self.durable.voted_for.is_none_or(|v| v == from)
             && up_to_date

@@ -44,4 +44,34 @@ impl LeaderFollowerNode {
         }
         refuse.then_some(FailReason::NotEnoughReplicas { have, need })
     }
+
+    /// With `refuse_without_majority_ms` (Redis Cluster's node timeout): a leader that has not
+    /// heard from a majority of the voters (itself, followers and arbiters) within the timeout
+    /// refuses requests; when that changes, it says so. Returns the refusal a request gets now.
+    pub(super) fn maybe_cluster_down(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) -> Option<FailReason> {
+        let window = from_ms(self.cfg.refuse_without_majority_ms?);
+        if self.volatile.role != Role::Leader {
+            return None;
+        }
+        // A new leader counts everyone during its first window.
+        let fresh = ctx.clock.saturating_sub(self.durable.leader_since) < window;
+        let followers = self
+            .volatile
+            .progress
+            .iter()
+            .filter(|p| p.last_heard.is_some_and(|h| ctx.clock.saturating_sub(h) < window))
+            .count();
+        let heard = 1 + followers + self.arbiters_heard_within(ctx, window);
+        let need = self.majority();
+        let down = !fresh && heard < need;
+        if down != self.volatile.cluster_down {
+            self.volatile.cluster_down = down;
+            out.note(if down {
+                Note::ClusterDown { node: self.id, heard, need }
+            } else {
+                Note::ClusterUp { node: self.id }
+            });
+        }
+        down.then_some(FailReason::ClusterDown { heard, need })
+    }
 }

@@ -93,7 +93,9 @@
 //! elections, stepping down, a returning leader's probe. `replication.rs`: appending, shipping,
 //! acknowledging, committing, applying. `snapshot.rs`: catching up a follower from a snapshot.
 //! `coordinator.rs`: the coordinator's lock and the leader lease. `min_replicas.rs`: refusing
-//! writes without enough recent followers. `reads.rs`: client requests and what reads see.
+//! writes without enough recent followers, or every request without a majority (Redis
+//! Cluster). `read_concern.rs`: arbiters and `majority` / `linearizable` reads (MongoDB).
+//! `sync_mode.rs`: Patroni's synchronous mode. `reads.rs`: client requests and what reads see.
 //! `ack_policy.rs`: the commit point each acknowledgement policy allows. `log.rs`: the
 //! compactable log. `config.rs`: the settings.
 
@@ -104,24 +106,27 @@ mod election;
 mod log;
 mod min_replicas;
 mod monitor;
+mod read_concern;
 mod reads;
 mod replication;
 mod snapshot;
+mod sync_mode;
 mod wait;
 pub use log::Log;
 
-use crate::note::{Discard, Note, Promotion};
+use crate::note::{Discard, Note, Promotion, Refusal};
 use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
 pub use config::{
     AckPolicy, Failover, Fencing, FollowerAckPoint, LeaderFollowerConfig, MinReplicas, Rejoin, SemiSync, SemiSyncMode,
-    ShipPoint, Visibility, Wait,
+    ShipPoint, SynchronousMode, Visibility, Wait,
 };
 
 use crate::protocol::MessageClass;
 use crate::protocol::{
-    Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, Request, Value,
+    Admin, Behind, Ctx, FailReason, Input, Key, Message, NodeId, OpId, OpKind, Out, Protocol, ReadConcern, Request,
+    Value,
 };
 use crate::time::{from_ms, Dur, Time};
 use crate::view::{KeyView, Lag, LogEntryView, NodeView, Role};
@@ -232,6 +237,36 @@ pub enum Msg {
         leader: NodeId,
         term: u64,
     },
+    /// The leader's heartbeat to an arbiter (which holds no log), with the end of its log.
+    Ping {
+        term: u64,
+        last_term: u64,
+        last_index: u64,
+    },
+    /// An arbiter's answer, with its term.
+    Pong {
+        term: u64,
+    },
+    /// Synchronous mode: the leader asks the coordinator to record its synchronous standby
+    /// (none: it acknowledges writes alone).
+    SyncSet {
+        sync: Option<NodeId>,
+    },
+    /// The coordinator recorded it.
+    SyncRecorded {
+        sync: Option<NodeId>,
+    },
+    /// A leader asks its followers to confirm it still leads before it answers linearizable
+    /// reads waiting for confirmation `round`.
+    Confirm {
+        term: u64,
+        round: u64,
+    },
+    /// A follower's answer: its term, and the round it confirms.
+    ConfirmResp {
+        term: u64,
+        round: u64,
+    },
 }
 
 impl Message for Msg {
@@ -272,6 +307,14 @@ impl Message for Msg {
                 Some(h) => format!("lock held by n{h}"),
                 None => "lock free".into(),
             },
+            Msg::Ping { term, .. } => format!("ping t{term}"),
+            Msg::Pong { term } => format!("pong t{term}"),
+            Msg::SyncSet { sync: Some(s) } => format!("/sync = n{s}"),
+            Msg::SyncSet { sync: None } => "/sync = none".into(),
+            Msg::SyncRecorded { sync: Some(s) } => format!("/sync n{s} recorded"),
+            Msg::SyncRecorded { sync: None } => "/sync none recorded".into(),
+            Msg::Confirm { round, .. } => format!("still leader? #{round}"),
+            Msg::ConfirmResp { round, term } => format!("confirm #{round} t{term}"),
         }
     }
 }
@@ -304,6 +347,11 @@ struct LeaderLock {
     epoch: u64,
     /// On the coordinator's clock.
     expires: Time,
+    /// Synchronous mode: the holder's synchronous standby (Patroni's `/sync` key).
+    sync: Option<NodeId>,
+    /// The end of the holder's log, as it last reported with a renewal (Patroni's leader
+    /// optime in the DCS).
+    leader_last: u64,
 }
 
 /// What the leader tracks about one follower.
@@ -408,6 +456,23 @@ struct Volatile {
     waiting: Vec<(u64, OpId, Key)>,
     /// The monitor's picture of the cluster (monitor node only).
     monitor: monitor::MonitorState,
+    /// Arbiter: the most up-to-date log end a leader told it of, (term, index); it votes only
+    /// for candidates at least as up to date.
+    known_position: (u64, u64),
+    /// Leader with arbiters: when it last heard from each (its clock).
+    arbiters_heard: BTreeMap<NodeId, Time>,
+    /// Leader: the last confirmation round it started for linearizable reads, the reads
+    /// waiting for their round (round, op, key), and the highest round each follower confirmed.
+    read_round: u64,
+    confirming: Vec<(u64, OpId, Key)>,
+    confirmed: BTreeMap<NodeId, u64>,
+    /// Synchronous mode, leader: the standby it asked the coordinator to record (outer
+    /// `None`: nothing asked yet) and the one the coordinator recorded, which is the one that
+    /// counts.
+    sync_asked: Option<Option<NodeId>>,
+    sync_recorded: Option<Option<NodeId>>,
+    /// A leader with `refuse_without_majority_ms` refuses requests: no majority heard.
+    cluster_down: bool,
 }
 
 impl LeaderFollowerNode {
@@ -450,14 +515,31 @@ impl LeaderFollowerNode {
         self.cfg.coordinator() == Some(self.id)
     }
 
-    /// Nodes that hold data (everyone but the coordinator).
+    /// Whether this node is an arbiter (it votes and holds no data).
+    pub fn is_arbiter(&self) -> bool {
+        self.cfg.is_arbiter(self.id)
+    }
+
+    /// Nodes that hold data (everyone but the coordinator and the arbiters).
     fn data_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let c = self.cfg.coordinator();
+        (0..self.n).filter(move |&i| Some(i) != c && !self.cfg.is_arbiter(i))
+    }
+
+    /// Nodes that vote in elections: the data nodes and the arbiters.
+    fn voters(&self) -> impl Iterator<Item = NodeId> + '_ {
         let c = self.cfg.coordinator();
         (0..self.n).filter(move |&i| Some(i) != c)
     }
 
+    /// A majority of the voters.
     fn majority(&self) -> usize {
-        crate::protocol::majority(self.data_nodes().count())
+        crate::protocol::majority(self.voters().count())
+    }
+
+    /// The acknowledgement policy in force (MongoDB's implicit default resolved).
+    fn ack_policy(&self) -> AckPolicy {
+        self.cfg.ack.resolve(self.data_nodes().count(), self.cfg.arbiters.len())
     }
 
     fn set_leader(&mut self, leader: Option<NodeId>) {
@@ -539,12 +621,17 @@ impl Protocol for LeaderFollowerNode {
                     self.start_monitor(ctx, out);
                     return;
                 }
+                if self.is_arbiter() {
+                    return;
+                }
                 if self.is_coordinator() {
                     if self.durable.lock.is_none() {
                         self.durable.lock = Some(LeaderLock {
                             holder: Some(self.cfg.leader),
                             epoch: 1,
                             expires: ctx.clock + self.ttl(),
+                            sync: None,
+                            leader_last: 0,
                         });
                     }
                     self.durable.leader = self.durable.lock.as_ref().and_then(|l| l.holder);
@@ -591,9 +678,9 @@ impl Protocol for LeaderFollowerNode {
                     self.on_request_vote(out, from, term, last_index, last_term)
                 }
                 Msg::Vote { term, granted } => self.on_vote(ctx, out, from, term, granted),
-                Msg::LockRequest { term, .. } => {
+                Msg::LockRequest { term, last_index } => {
                     if self.is_coordinator() {
-                        self.on_lock_request(ctx, out, from, term)
+                        self.on_lock_request(ctx, out, from, term, last_index)
                     }
                 }
                 Msg::LockReply { granted, holder, epoch } => self.on_lock_reply(ctx, out, granted, holder, epoch),
@@ -608,6 +695,12 @@ impl Protocol for LeaderFollowerNode {
                 }
                 Msg::MonitorPromote { term } => self.on_monitor_promote(ctx, out, from, term),
                 Msg::MonitorFollow { leader, term } => self.on_monitor_follow(out, from, leader, term),
+                Msg::Ping { term, last_term, last_index } => self.on_ping(out, from, term, (last_term, last_index)),
+                Msg::Pong { term } => self.on_pong(ctx, out, from, term),
+                Msg::SyncSet { sync } => self.on_sync_set(out, from, sync),
+                Msg::SyncRecorded { sync } => self.on_sync_recorded(ctx, out, sync),
+                Msg::Confirm { term, round } => self.on_confirm(out, from, term, round),
+                Msg::ConfirmResp { term, round } => self.on_confirm_resp(out, from, term, round),
             },
             Input::Timer(Timer::Monitor) => self.on_monitor_timer(ctx, out),
             Input::Timer(Timer::ElectionTimeout) => self.on_election_timeout(ctx, out),
@@ -655,6 +748,9 @@ impl Protocol for LeaderFollowerNode {
         if !self.durable.set_aside.is_empty() {
             flags.push(format!("{} writes set aside for reconciliation by hand", self.durable.set_aside.len()));
         }
+        if self.volatile.cluster_down {
+            flags.push("cluster down: no majority heard within the node timeout".to_string());
+        }
         if self.volatile.refusing_writes {
             flags.push("refuses writes: too few replicas acknowledged recently".to_string());
         }
@@ -675,6 +771,8 @@ impl Protocol for LeaderFollowerNode {
         }
         let summary = if self.is_coordinator() {
             "coordinator".to_string()
+        } else if self.is_arbiter() {
+            "arbiter (votes, holds no data)".to_string()
         } else {
             format!("log {} · commit {}", self.last(), self.volatile.commit)
         };
@@ -729,7 +827,7 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn holds_data(&self) -> bool {
-        !self.is_coordinator()
+        !self.is_coordinator() && !self.is_arbiter()
     }
 
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value)) {
@@ -753,7 +851,7 @@ impl Protocol for LeaderFollowerNode {
             }
             k
         };
-        let all: Vec<usize> = (0..nodes.len()).filter(|&i| !nodes[i].is_coordinator()).collect();
+        let all: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].holds_data()).collect();
         // A node more than MAX_LOG_LAG entries behind the furthest (down, paused or cut off for
         // long) does not hold the others back: it gets a snapshot when it is back.
         let furthest = all.iter().map(|&i| settled(&nodes[i])).max().unwrap_or(0);
@@ -790,7 +888,7 @@ impl Protocol for LeaderFollowerNode {
             .iter()
             .enumerate()
             .map(|(i, node)| {
-                if i == l || !up[i] || node.is_coordinator() {
+                if i == l || !up[i] || !node.holds_data() {
                     return None;
                 }
                 // Logs that agree on the term at a position agree on everything before it, so

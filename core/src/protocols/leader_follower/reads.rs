@@ -50,12 +50,22 @@ impl LeaderFollowerNode {
             out.fail(req.op, FailReason::Unavailable { why: "the coordinator holds no data".into() });
             return;
         }
+        if self.is_arbiter() {
+            out.fail(req.op, FailReason::Unavailable { why: "an arbiter holds no data".into() });
+            return;
+        }
+        if let Some(refusal) = self.maybe_cluster_down(ctx, out) {
+            out.fail(req.op, refusal);
+            return;
+        }
         match req.kind {
             OpKind::Read { key } => {
                 let need = req.min_version.first().copied().unwrap_or(0);
                 let visible = self.visible_len();
                 if req.require_leader && self.volatile.role != Role::Leader {
                     out.fail(req.op, not_leader);
+                } else if !req.read_concern.is_local() {
+                    self.on_read_concern(out, req.op, key, req.read_concern, not_leader);
                 } else if need > visible {
                     match req.behind {
                         Behind::Wait => self.volatile.waiting.push((need, req.op, key)),

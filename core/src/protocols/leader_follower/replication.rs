@@ -246,7 +246,11 @@ impl LeaderFollowerNode {
             return;
         }
         let acks = self.follower_acks(ctx);
-        let by_policy = commit_point(&self.cfg.ack, self.last(), &acks, &self.priority());
+        let by_policy = if self.cfg.synchronous_mode.is_some() {
+            self.sync_commit_point()
+        } else {
+            commit_point(&self.ack_policy(), self.last(), &acks, &self.priority())
+        };
         if self.volatile.fallback && by_policy == self.last() {
             self.volatile.fallback = false;
             out.note(Note::SemiSyncRestored { node: self.id });
@@ -329,7 +333,7 @@ impl LeaderFollowerNode {
         from: NodeId,
         (term, prev_index, prev_term, entries, commit, leader_last): (u64, u64, u64, Vec<Entry>, u64, u64),
     ) {
-        if self.is_coordinator() {
+        if !self.holds_data() {
             return;
         }
         if term < self.durable.term && self.cfg.fencing.terms {
@@ -473,8 +477,12 @@ impl LeaderFollowerNode {
                 self.send_append(ctx, out, i);
             }
         }
+        self.ping_arbiters(out);
+        self.maybe_reconfirm(out);
+        self.maybe_update_sync(ctx, out);
         out.set_timer(Timer::Heartbeat, hb, hb);
         self.maybe_commit(ctx, out);
         self.maybe_refuse_writes(ctx, out);
+        self.maybe_cluster_down(ctx, out);
     }
 }
