@@ -269,3 +269,40 @@ fn cassandra_zombie_comes_back_only_when_the_operator_repairs() {
         assert!(notes(&sim, "resurrected") > 0, "seed {seed}: the deleted row came back; {}", repro(&s));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// riak-allow-mult-false: the default bucket type keeps the write with the later timestamp.
+
+/// With siblings not allowed, concurrent writes collapse to the one with the later timestamp:
+/// a write through n1 (clock behind) made after a write through n0 is acknowledged, then
+/// dropped everywhere, without an error; no read ever returns two values.
+#[test]
+fn riak_allow_mult_false_silently_drops_acknowledged_writes() {
+    for seed in 0..SEEDS {
+        let s = preset("riak-allow-mult-false", seed);
+        let r = run_report(&s);
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        assert_eq!(r.metrics.ops_failed + r.metrics.ops_unknown, 0, "seed {seed}: no error at all; {}", repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            let w = &r.history[a.ops[0] as usize];
+            assert_eq!((w.f.as_str(), w.outcome.as_str()), ("write", "ok"), "seed {seed}: {}", a.explanation);
+            assert_eq!(w.node, 1, "seed {seed}: the lost write was timestamped by n1's slow clock: {}", a.explanation);
+        }
+        for o in reads(&r) {
+            let n = o.values.as_ref().map_or(0, |v| v.len());
+            assert!(n <= 1, "seed {seed}: siblings are not allowed, yet a read returned {n}: {o:?}; {}", repro(&s));
+        }
+    }
+}
+
+/// The drop comes from the timestamps: with the nodes' clocks in step, a write acknowledged
+/// after another never loses to it.
+#[test]
+fn riak_allow_mult_false_loses_nothing_with_clocks_in_step() {
+    for seed in 0..SEEDS {
+        let mut s = preset("riak-allow-mult-false", seed);
+        s.commands.retain(|c| !matches!(c.command, Command::Clock { .. }));
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+    }
+}

@@ -81,6 +81,7 @@ presets![
     "cassandra-zombie",
     "riak-sloppy-quorum",
     "riak-siblings",
+    "riak-allow-mult-false",
     "couchdb-conflicts",
     "collaborative-editing",
     "postgres-commit-off",
