@@ -76,6 +76,7 @@ presets![
     "redis-min-replicas",
     "dynamodb-eventual-reads",
     "dynamodb-global-tables",
+    "dynamodb-global-tables-strong",
     "cassandra-quorum",
     "cassandra-one",
     "cassandra-zombie",

@@ -262,6 +262,10 @@ pub enum FailReason {
     /// The update does not name the key's current revision, so it was refused and nothing was
     /// written (CouchDB's 409 Conflict: read the document again and edit what it returns).
     Conflict { key: Key },
+    /// Multi-leader strong consistency (DynamoDB global tables in MRSC mode): another
+    /// Region's write to the key was in progress, so this write was refused and nothing was
+    /// written (`ReplicatedWriteConflictException`; the client may retry).
+    ReplicatedWriteConflict { key: Key },
 }
 
 impl std::fmt::Display for FailReason {
@@ -284,6 +288,9 @@ impl std::fmt::Display for FailReason {
             ),
             FailReason::Conflict { key } => {
                 write!(f, "conflict: the update of k{key} does not name its current revision; nothing was written")
+            }
+            FailReason::ReplicatedWriteConflict { key } => {
+                write!(f, "replicated write conflict: another Region is writing k{key}; nothing was written")
             }
         }
     }
