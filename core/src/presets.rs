@@ -80,6 +80,7 @@ presets![
     "cassandra-quorum",
     "cassandra-one",
     "cassandra-zombie",
+    "cassandra-per-column-lww",
     "riak-sloppy-quorum",
     "riak-siblings",
     "riak-allow-mult-false",
