@@ -269,3 +269,179 @@ fn cassandra_zombie_comes_back_only_when_the_operator_repairs() {
         assert!(notes(&sim, "resurrected") > 0, "seed {seed}: the deleted row came back; {}", repro(&s));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// riak-allow-mult-false: the default bucket type keeps the write with the later timestamp.
+
+/// With siblings not allowed, concurrent writes collapse to the one with the later timestamp:
+/// a write through n1 (clock behind) made after a write through n0 is acknowledged, then
+/// dropped everywhere, without an error; no read ever returns two values.
+#[test]
+fn riak_allow_mult_false_silently_drops_acknowledged_writes() {
+    for seed in 0..SEEDS {
+        let s = preset("riak-allow-mult-false", seed);
+        let r = run_report(&s);
+        assert!(count(&r, "lost_write") > 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        assert_eq!(r.metrics.ops_failed + r.metrics.ops_unknown, 0, "seed {seed}: no error at all; {}", repro(&s));
+        for a in r.anomalies.iter().filter(|a| a.kind == "lost_write") {
+            let w = &r.history[a.ops[0] as usize];
+            assert_eq!((w.f.as_str(), w.outcome.as_str()), ("write", "ok"), "seed {seed}: {}", a.explanation);
+            assert_eq!(w.node, 1, "seed {seed}: the lost write was timestamped by n1's slow clock: {}", a.explanation);
+        }
+        for o in reads(&r) {
+            let n = o.values.as_ref().map_or(0, |v| v.len());
+            assert!(n <= 1, "seed {seed}: siblings are not allowed, yet a read returned {n}: {o:?}; {}", repro(&s));
+        }
+    }
+}
+
+/// The drop comes from the timestamps: with the nodes' clocks in step, a write acknowledged
+/// after another never loses to it.
+#[test]
+fn riak_allow_mult_false_loses_nothing_with_clocks_in_step() {
+    for seed in 0..SEEDS {
+        let mut s = preset("riak-allow-mult-false", seed);
+        s.commands.retain(|c| !matches!(c.command, Command::Clock { .. }));
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dynamodb-global-tables-strong: multi-Region strong consistency (MRSC).
+
+fn refused_by_conflict(o: &replicalab_core::history::Operation) -> bool {
+    matches!(
+        &o.completion,
+        Some(c) if matches!(c.outcome, Outcome::Fail { reason: FailReason::ReplicatedWriteConflict { .. } })
+    )
+}
+
+/// No acknowledged write is lost or silently discarded; concurrent writes to an item fail with
+/// the typed conflict instead, and a refused write is never applied anywhere.
+#[test]
+fn dynamodb_strong_refuses_conflicting_writes_and_loses_none() {
+    for seed in 0..SEEDS {
+        let s = preset("dynamodb-global-tables-strong", seed);
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        assert_eq!(note(&r, "lww_discard"), 0, "seed {seed}: {:?}; {}", r.metrics.notes, repro(&s));
+        let sim = run_sim(&s);
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        let ops = &ml.history().ops;
+        let refused: BTreeSet<_> = ops.iter().filter(|o| refused_by_conflict(o)).filter_map(|o| o.written()).collect();
+        assert!(!refused.is_empty(), "seed {seed}: concurrent writes were refused; {}", repro(&s));
+        assert!(ops.iter().any(|o| o.written().is_some() && o.is_ok()), "seed {seed}: some writes succeed");
+        // Every failed write failed with the typed conflict: nothing else goes wrong here.
+        for o in ops.iter().filter(|o| o.written().is_some() && o.completion.is_some() && !o.is_ok()) {
+            assert!(refused_by_conflict(o), "seed {seed}: {o:?}; {}", repro(&s));
+        }
+        for o in reads(&r) {
+            for v in o.values.iter().flatten() {
+                assert!(!refused.contains(v), "seed {seed}: a read returned refused v{v}: {o:?}; {}", repro(&s));
+            }
+        }
+        for (i, n) in ml.nodes().iter().enumerate() {
+            for k in 0..10 {
+                for v in n.read(k).0 {
+                    assert!(!refused.contains(&v), "seed {seed} n{i}: holds refused v{v}; {}", repro(&s));
+                }
+            }
+        }
+    }
+}
+
+/// A write returns only after another Region has it: a reservation round trip, then a
+/// shipment round trip, each at least twice the smallest one-way latency.
+#[test]
+fn dynamodb_strong_acknowledges_after_two_round_trips() {
+    for seed in 0..SEEDS {
+        let s = preset("dynamodb-global-tables-strong", seed);
+        let r = run_report(&s);
+        let min_ms = 60.0;
+        let mut n = 0;
+        for o in r.history.iter().filter(|o| o.f == "write" && o.outcome == "ok") {
+            let took = o.complete_ms.unwrap() - o.invoke_ms;
+            assert!(took >= 4.0 * min_ms, "seed {seed}: acknowledged after {took} ms: {o:?}; {}", repro(&s));
+            n += 1;
+        }
+        assert!(n > 0, "seed {seed}: no write succeeded");
+    }
+}
+
+/// Two Regions write one item at the same moment: exactly one write succeeds, the other fails
+/// with the typed conflict, and every Region ends with the one that succeeded.
+#[test]
+fn dynamodb_strong_one_of_two_concurrent_writes_succeeds() {
+    for seed in 0..SEEDS {
+        let mut s = preset("dynamodb-global-tables-strong", seed);
+        s.workload = None;
+        s.commands = vec![at(500.0, write(0, 0, 0)), at(500.0, write(1, 0, 1))];
+        let sim = run_sim(&s);
+        let Simulation::MultiLeader(ml) = &sim else { unreachable!() };
+        let ops = &ml.history().ops;
+        assert_eq!(ops.len(), 2);
+        let ok: Vec<_> = ops.iter().filter(|o| o.is_ok()).collect();
+        assert_eq!(ok.len(), 1, "seed {seed}: {ops:?}; {}", repro(&s));
+        assert_eq!(ops.iter().filter(|o| refused_by_conflict(o)).count(), 1, "seed {seed}: {ops:?}; {}", repro(&s));
+        let won = ok[0].written().unwrap();
+        for (i, n) in ml.nodes().iter().enumerate() {
+            assert_eq!(n.read(0).0, vec![won], "seed {seed} n{i}; {}", repro(&s));
+        }
+    }
+}
+
+/// The default mode (MREC) keeps silently discarding concurrent writes, and refuses none.
+#[test]
+fn dynamodb_eventual_global_tables_keep_discarding_silently() {
+    for seed in 0..SEEDS {
+        let s = preset("dynamodb-global-tables", seed);
+        let r = run_report(&s);
+        assert!(note(&r, "lww_discard") > 0, "seed {seed}: {:?}; {}", r.metrics.notes, repro(&s));
+        assert_eq!(r.metrics.ops_failed, 0, "seed {seed}; {}", repro(&s));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cassandra-per-column-lww: a timestamp per column.
+
+/// Writes of different columns of one row through different coordinators at the same moment
+/// both survive on every replica; writes of one column keep one of the two.
+#[test]
+fn cassandra_per_column_lww_keeps_concurrent_writes_to_different_columns() {
+    for seed in 0..SEEDS {
+        for same_column in [false, true] {
+            let mut s = preset("cassandra-per-column-lww", seed);
+            s.workload = None;
+            let other = if same_column { 0 } else { 1 };
+            s.commands = vec![at(500.0, write(0, 0, 0)), at(500.0, write(1, other, 1))];
+            let sim = run_sim(&s);
+            let Simulation::Leaderless(ll) = &sim else { unreachable!() };
+            let ops = &ll.history().ops;
+            assert!(ops.iter().all(|o| o.is_ok()), "seed {seed}: {ops:?}; {}", repro(&s));
+            let (a, b) = (ops[0].written().unwrap(), ops[1].written().unwrap());
+            let nodes = ll.nodes();
+            assert_eq!(nodes[0].preference(0), nodes[0].preference(1), "the columns of a row share its replicas");
+            for (i, n) in nodes.iter().enumerate() {
+                if same_column {
+                    let held = n.read(0);
+                    assert!(held == vec![a] || held == vec![b], "seed {seed} n{i}: {held:?}; {}", repro(&s));
+                    assert_eq!(held, nodes[0].read(0), "seed {seed} n{i}: replicas agree; {}", repro(&s));
+                } else {
+                    assert_eq!((n.read(0), n.read(1)), (vec![a], vec![b]), "seed {seed} n{i}; {}", repro(&s));
+                }
+            }
+        }
+    }
+}
+
+/// Under the preset's concurrent workload no acknowledged write is lost and no error occurs.
+#[test]
+fn cassandra_per_column_lww_loses_nothing_with_clocks_in_step() {
+    for seed in 0..SEEDS {
+        let s = preset("cassandra-per-column-lww", seed);
+        let r = run_report(&s);
+        assert_eq!(count(&r, "lost_write"), 0, "seed {seed}: {:?}; {}", r.anomaly_counts, repro(&s));
+        assert_eq!(r.metrics.ops_failed + r.metrics.ops_unknown, 0, "seed {seed}; {}", repro(&s));
+    }
+}

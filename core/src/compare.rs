@@ -421,6 +421,7 @@ fn contender_protocol(base: &Scenario, contender: Contender) -> (ProtocolConfig,
                 causal_delivery: true,
                 heartbeat_ms: from_base.map_or(defaults.heartbeat_ms, |c| c.heartbeat_ms),
                 batch: from_base.map_or(defaults.batch, |c| c.batch),
+                consistency: Default::default(),
             };
             let dcs = cfg.leaders(n).len();
             let layout = if dcs == n { "one datacenter per node".to_string() } else { format!("{dcs} datacenters") };

@@ -311,6 +311,10 @@ pub enum FailReason {
     /// The leader has not heard from a majority of the voters recently (`heard` of `need`)
     /// and refuses requests (Redis Cluster's `CLUSTERDOWN`). Nothing was written.
     ClusterDown { heard: usize, need: usize },
+    /// Multi-leader strong consistency (DynamoDB global tables in MRSC mode): another
+    /// Region's write to the key was in progress, so this write was refused and nothing was
+    /// written (`ReplicatedWriteConflictException`; the client may retry).
+    ReplicatedWriteConflict { key: Key },
 }
 
 impl std::fmt::Display for FailReason {
@@ -337,6 +341,9 @@ impl std::fmt::Display for FailReason {
             ),
             FailReason::Conflict { key } => {
                 write!(f, "conflict: the update of k{key} does not name its current revision; nothing was written")
+            }
+            FailReason::ReplicatedWriteConflict { key } => {
+                write!(f, "replicated write conflict: another Region is writing k{key}; nothing was written")
             }
         }
     }

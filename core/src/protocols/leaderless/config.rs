@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conflict::ConflictResolution;
+use crate::protocol::Key;
 use crate::time::{from_ms, Dur};
 
 /// Settings of the leaderless family.
@@ -55,6 +56,20 @@ pub struct LeaderlessConfig {
     /// been silent (no message from it) for this long. Absent: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_hint_window_ms: Option<f64>,
+    /// Cells per row (Cassandra's per-column timestamps): keys `r*columns ..= r*columns +
+    /// columns - 1` are the cells of row `r` and share the row's replicas (nodes `r mod n`,
+    /// `r+1 mod n`, …); each cell keeps its own timestamp, so last write wins per cell and
+    /// concurrent writes to different columns of a row both survive. 1: every key is its own row.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub columns: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 fn three() -> usize {
@@ -92,6 +107,7 @@ impl Default for LeaderlessConfig {
             request_timeout_ms: default_request_timeout(),
             hinted_handoff: false,
             max_hint_window_ms: None,
+            columns: 1,
         }
     }
 }
@@ -136,7 +152,15 @@ impl LeaderlessConfig {
                 return err("max_hint_window_ms", format!("must be between 0.1 and 864000000, got {w}"));
             }
         }
+        if self.columns == 0 || self.columns > 1000 {
+            return err("columns", format!("must be between 1 and 1000, got {}", self.columns));
+        }
         Ok(())
+    }
+
+    /// The row a key (a cell) belongs to: what its replicas are placed by.
+    pub fn row(&self, key: Key) -> usize {
+        key as usize / self.columns.max(1)
     }
 
     pub(crate) fn ms(v: f64) -> Dur {

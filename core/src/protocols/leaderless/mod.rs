@@ -246,16 +246,18 @@ impl LeaderlessNode {
 
     /// The replicas of `key`, in preference order.
     pub fn preference(&self, key: Key) -> Vec<NodeId> {
-        (0..self.cfg.replicas).map(|i| (key as usize + i) % self.n).collect()
+        let row = self.cfg.row(key);
+        (0..self.cfg.replicas).map(|i| (row + i) % self.n).collect()
     }
 
     /// Stand-ins for `key` under a sloppy quorum, in ring order.
     fn fallbacks(&self, key: Key) -> Vec<NodeId> {
-        (self.cfg.replicas..self.n).map(|i| (key as usize + i) % self.n).collect()
+        let row = self.cfg.row(key);
+        (self.cfg.replicas..self.n).map(|i| (row + i) % self.n).collect()
     }
 
     fn replicates(&self, node: NodeId, key: Key) -> bool {
-        (node + self.n - key as usize % self.n) % self.n < self.cfg.replicas
+        (node + self.n - self.cfg.row(key) % self.n) % self.n < self.cfg.replicas
     }
 
     /// Merges two states of a key. Last write wins keeps only the value with the highest

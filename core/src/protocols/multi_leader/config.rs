@@ -19,6 +19,22 @@ pub enum Topology {
     Star { hub: usize },
 }
 
+/// When a multi-leader write returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consistency {
+    /// The leader applies the write, acknowledges it and replicates it in the background.
+    #[default]
+    Eventual,
+    /// Multi-Region strong consistency (DynamoDB global tables, MRSC): the leader first
+    /// reserves the key at a majority of the leaders (itself included); a leader that has the
+    /// key reserved by another pending write refuses, and a write that cannot get a majority
+    /// fails with `replicated_write_conflict` (nothing written). With the majority, the leader
+    /// applies the write, ships it, and acknowledges it once another leader has it; then it
+    /// releases its reservations. Last-write-wins register keys, all-to-all topology only.
+    Strong,
+}
+
 /// A range of keys with its own conflict resolution (`from..=to`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +68,13 @@ pub struct MultiLeaderConfig {
     pub heartbeat_ms: f64,
     #[serde(default = "default_batch")]
     pub batch: usize,
+    /// When a write returns: `eventual` (default) or `strong`.
+    #[serde(default, skip_serializing_if = "is_eventual")]
+    pub consistency: Consistency,
+}
+
+fn is_eventual(c: &Consistency) -> bool {
+    *c == Consistency::Eventual
 }
 
 fn yes() -> bool {
@@ -76,6 +99,7 @@ impl Default for MultiLeaderConfig {
             causal_delivery: true,
             heartbeat_ms: default_heartbeat(),
             batch: default_batch(),
+            consistency: Consistency::Eventual,
         }
     }
 }
@@ -137,6 +161,14 @@ impl MultiLeaderConfig {
         }
         if self.key_spaces.len() > 1000 {
             return err("key_spaces", "at most 1000 key spaces".into());
+        }
+        if self.consistency == Consistency::Strong {
+            if self.topology != Topology::AllToAll {
+                return err("consistency", "strong consistency needs the all_to_all topology".into());
+            }
+            if self.conflicts != ConflictResolution::Lww || !self.key_spaces.is_empty() {
+                return err("consistency", "strong consistency needs \"lww\" conflicts and no key spaces".into());
+            }
         }
         if self.batch == 0 || self.batch > 100_000 {
             return err("batch", format!("must be between 1 and 100000, got {}", self.batch));

@@ -41,7 +41,7 @@ pub mod revisions;
 use crate::note::Note;
 use std::collections::BTreeMap;
 
-pub use config::{KeySpace, MultiLeaderConfig, Topology};
+pub use config::{Consistency, KeySpace, MultiLeaderConfig, Topology};
 pub use merge::{Crdt, CrdtUpdate};
 pub use revisions::{Refusal, Rev, RevTree};
 
@@ -86,6 +86,13 @@ pub enum Msg {
     /// after `end`, so something before it was lost: resend from `end`. Only a gap rewinds
     /// the sender; a plain acknowledgement never does, so an old or duplicated one is harmless.
     ShipAck { end: u64, gap: bool },
+    /// Strong consistency: the sender asks to reserve `key` for its pending write `op`.
+    Reserve { key: Key, op: OpId },
+    /// The answer to a [`Msg::Reserve`]: granted, or refused (the key is reserved by another
+    /// pending write).
+    Reserved { op: OpId, granted: bool },
+    /// The write `op` is done (acknowledged or refused): drop its reservation of `key`.
+    Release { key: Key, op: OpId },
 }
 
 impl Message for Msg {
@@ -95,6 +102,9 @@ impl Message for Msg {
             Msg::Ship { .. } => MessageClass::Data,
             Msg::ShipAck { gap: false, .. } => MessageClass::Ack,
             Msg::ShipAck { gap: true, .. } => MessageClass::Nack,
+            Msg::Reserved { granted: true, .. } => MessageClass::Ack,
+            Msg::Reserved { granted: false, .. } => MessageClass::Nack,
+            Msg::Reserve { .. } | Msg::Release { .. } => MessageClass::Other,
         }
     }
 
@@ -111,6 +121,10 @@ impl Message for Msg {
             Msg::Ship { updates, .. } => format!("{} updates", updates.len()),
             Msg::ShipAck { end, gap: false } => format!("ack @{end}"),
             Msg::ShipAck { end, gap: true } => format!("resend from @{end}"),
+            Msg::Reserve { key, .. } => format!("reserve k{key}"),
+            Msg::Reserved { granted: true, .. } => "reserved".into(),
+            Msg::Reserved { granted: false, .. } => "conflict".into(),
+            Msg::Release { key, .. } => format!("release k{key}"),
         }
     }
 }
@@ -148,6 +162,17 @@ struct KeyState {
     writers: BTreeMap<NodeId, u64>,
 }
 
+/// Strong consistency: a write waiting for its reservations, then for another leader to have it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pending {
+    req: Request,
+    key: Key,
+    grants: usize,
+    refusals: usize,
+    /// Applied and shipped: the log position a peer must acknowledge.
+    committed_at: Option<usize>,
+}
+
 /// One node of the multi-leader family.
 #[derive(Clone, Debug)]
 pub struct MultiLeaderNode {
@@ -177,6 +202,10 @@ pub struct MultiLeaderNode {
     fsync_every: Option<Time>,
     /// With periodic fsync: the durable state as of the last flush, which a crash returns to.
     flushed: Flushed,
+    /// Strong consistency: which pending write (its leader and operation) holds each key.
+    reserved: BTreeMap<Key, (NodeId, OpId)>,
+    /// Strong consistency: this leader's writes in progress.
+    pending: Vec<Pending>,
 }
 
 /// What a node with periodic fsync had on stable storage at its last flush: the log's length
@@ -213,6 +242,8 @@ impl MultiLeaderNode {
             received: BTreeMap::new(),
             fsync_every: None,
             flushed: Flushed { seen: vec![0; n], ..Flushed::default() },
+            reserved: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -582,6 +613,76 @@ impl MultiLeaderNode {
                     }
                 }
             }
+            OpKind::Write { key, .. } | OpKind::Delete { key, .. }
+                if self.cfg.consistency == Consistency::Strong && self.is_leader() =>
+            {
+                self.reserve(ctx, out, req, key)
+            }
+            _ => self.write(ctx, out, req, true),
+        }
+    }
+
+    /// Strong consistency: reserves `key` here and asks the other leaders to reserve it too.
+    fn reserve(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request, key: Key) {
+        if self.reserved.contains_key(&key) {
+            out.fail(req.op, FailReason::ReplicatedWriteConflict { key });
+            return;
+        }
+        self.reserved.insert(key, (self.id, req.op));
+        for &l in &self.leaders {
+            if l != self.id {
+                out.send(l, Msg::Reserve { key, op: req.op });
+            }
+        }
+        let op = req.op;
+        self.pending.push(Pending { req, key, grants: 0, refusals: 0, committed_at: None });
+        self.decide(ctx, out, op);
+    }
+
+    /// Strong consistency: commits a pending write once a majority of leaders reserved its key,
+    /// or refuses it once that can no longer happen.
+    fn decide(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId) {
+        let Some(i) = self.pending.iter().position(|p| p.req.op == op && p.committed_at.is_none()) else { return };
+        let others = self.leaders.len() - 1;
+        let majority = self.leaders.len() / 2 + 1;
+        let p = &self.pending[i];
+        if 1 + p.grants >= majority {
+            let req = p.req.clone();
+            self.write(ctx, out, req, false);
+            let at = self.log_len();
+            self.pending[i].committed_at = Some(at);
+            if others == 0 {
+                self.finish(out, op, None);
+            }
+        } else if 1 + others - p.refusals < majority {
+            let key = p.key;
+            self.finish(out, op, Some(FailReason::ReplicatedWriteConflict { key }));
+        }
+    }
+
+    /// Strong consistency: answers a pending write (acknowledged, or refused with `fail`) and
+    /// releases its reservations.
+    fn finish(&mut self, out: &mut Out<Msg, Timer>, op: OpId, fail: Option<FailReason>) {
+        let Some(i) = self.pending.iter().position(|p| p.req.op == op) else { return };
+        let p = self.pending.remove(i);
+        match fail {
+            Some(reason) => out.fail(op, reason),
+            None => out.ok_write(op, self.seen.clone(), Vec::new()),
+        }
+        if self.reserved.get(&p.key) == Some(&(self.id, op)) {
+            self.reserved.remove(&p.key);
+        }
+        for &l in &self.leaders {
+            if l != self.id {
+                out.send(l, Msg::Release { key: p.key, op });
+            }
+        }
+    }
+
+    /// A write at this node: applied, shipped and (`ack`) acknowledged.
+    fn write(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, req: Request, ack: bool) {
+        match req.kind {
+            OpKind::Read { .. } => {}
             kind => {
                 let key = kind.key();
                 if !self.is_leader() {
@@ -669,7 +770,9 @@ impl MultiLeaderNode {
                 // Applying our own update resolves it exactly as a replica would.
                 self.apply(out, update, true);
                 self.ship_new(ctx, out);
-                out.ok_write(req.op, self.seen.clone(), reply_context);
+                if ack {
+                    out.ok_write(req.op, self.seen.clone(), reply_context);
+                }
             }
         }
     }
@@ -720,6 +823,42 @@ impl Protocol for MultiLeaderNode {
                         if p.next == p.acked && p.next < self.shippable() {
                             self.ship(ctx, out, i, false);
                         }
+                        // Strong consistency: a write another leader now has is acknowledged.
+                        let acked = self.peers[i].acked;
+                        let done: Vec<OpId> = self
+                            .pending
+                            .iter()
+                            .filter(|p| p.committed_at.is_some_and(|at| at <= acked))
+                            .map(|p| p.req.op)
+                            .collect();
+                        for op in done {
+                            self.finish(out, op, None);
+                        }
+                    }
+                }
+                Msg::Reserve { key, op } => {
+                    let granted = match self.reserved.get(&key) {
+                        Some(&holder) => holder == (from, op),
+                        None => {
+                            self.reserved.insert(key, (from, op));
+                            true
+                        }
+                    };
+                    out.send(from, Msg::Reserved { op, granted });
+                }
+                Msg::Reserved { op, granted } => {
+                    if let Some(p) = self.pending.iter_mut().find(|p| p.req.op == op && p.committed_at.is_none()) {
+                        if granted {
+                            p.grants += 1;
+                        } else {
+                            p.refusals += 1;
+                        }
+                        self.decide(ctx, out, op);
+                    }
+                }
+                Msg::Release { key, op } => {
+                    if self.reserved.get(&key) == Some(&(from, op)) {
+                        self.reserved.remove(&key);
                     }
                 }
             },
@@ -752,6 +891,8 @@ impl Protocol for MultiLeaderNode {
 
     fn crash(&mut self) {
         self.peers.clear();
+        self.reserved.clear();
+        self.pending.clear();
         if self.fsync_every.is_some() {
             // Back to what was on disk at the last flush. Nothing past it was shipped; what
             // peers sent since is asked for again (the received positions went back too).
