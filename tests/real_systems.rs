@@ -6,26 +6,16 @@ use std::collections::BTreeSet;
 use replicalab_core::checkers::AnomalyKind;
 use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::presets;
-use replicalab_core::protocol::{FailReason, Key, NodeId, OpKind, Protocol, Value};
+use replicalab_core::protocol::{FailReason, Key, NodeId, OpKind, Value};
 use replicalab_core::protocols::leader_follower::LeaderFollowerNode;
 use replicalab_core::report::OpReport;
 use replicalab_core::scenario::{Command, ProtocolConfig, Scenario, TimedCommand};
 use replicalab_core::time::{from_ms, to_ms};
 use replicalab_core::view::Role;
 use replicalab_core::{Report, Sim, Simulation};
-use replicalab_tests::{anomaly_count as count, repro, run_report};
+use replicalab_tests::{anomaly_count as count, note_count as note, preset, repro, run_report, values_held};
 
 const SEEDS: u64 = 4;
-
-fn preset(name: &str, seed: u64) -> Scenario {
-    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
-    s.seed = seed;
-    s
-}
-
-fn note(r: &Report, kind: &str) -> u64 {
-    r.metrics.notes.get(kind).copied().unwrap_or(0)
-}
 
 /// Operations of kind `f` invoked in `from..to` milliseconds.
 fn ops<'a>(r: &'a Report, f: &'a str, from: f64, to: f64) -> impl Iterator<Item = &'a OpReport> + 'a {
@@ -221,17 +211,6 @@ fn ops_at<'a>(sim: &'a Sim<LeaderFollowerNode>, node: NodeId, f: &'a str, from: 
 
 fn outcome(o: &Operation) -> Option<&Outcome> {
     o.completion.as_ref().map(|c| &c.outcome)
-}
-
-/// Every value any node holds in its log or its data at the end.
-fn values_held(sim: &Sim<LeaderFollowerNode>) -> BTreeSet<Value> {
-    let mut held = BTreeSet::new();
-    for node in sim.nodes() {
-        node.for_each_write(&mut |_, v| {
-            held.insert(v);
-        });
-    }
-    held
 }
 
 /// `min-replicas-to-write 1`, `min-replicas-max-lag` 1 s (Redis docs, Replication: "Allow writes

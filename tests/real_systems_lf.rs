@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use replicalab_core::event::WorldEvent;
 use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::note::Note;
-use replicalab_core::presets;
 use replicalab_core::protocol::{NodeId, OpKind, Protocol};
 use replicalab_core::protocols::leader_follower::LeaderFollowerNode;
 use replicalab_core::scenario::Scenario;
@@ -16,15 +15,9 @@ use replicalab_core::time::{from_ms, to_ms, Time};
 use replicalab_core::view::Health;
 use replicalab_core::view::Role;
 use replicalab_core::{Sim, Simulation};
-use replicalab_tests::repro;
+use replicalab_tests::{preset, repro};
 
 const SEEDS: u64 = 6;
-
-fn preset(name: &str, seed: u64) -> Scenario {
-    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
-    s.seed = seed;
-    s
-}
 
 /// A leader-follower simulation of `s` that keeps its whole trace.
 fn lf_sim(s: &Scenario) -> Sim<LeaderFollowerNode> {

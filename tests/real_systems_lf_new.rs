@@ -8,21 +8,14 @@ use replicalab_core::checkers::AnomalyKind;
 use replicalab_core::event::WorldEvent;
 use replicalab_core::history::{Operation, Outcome};
 use replicalab_core::note::Note;
-use replicalab_core::presets;
-use replicalab_core::protocol::{OpKind, Protocol, Value};
+use replicalab_core::protocol::{OpKind, Value};
 use replicalab_core::protocols::leader_follower::LeaderFollowerNode;
 use replicalab_core::scenario::{ProtocolConfig, Scenario};
 use replicalab_core::time::{from_ms, to_ms};
 use replicalab_core::{Sim, Simulation};
-use replicalab_tests::repro;
+use replicalab_tests::{preset, repro, values_held};
 
 const SEEDS: u64 = 6;
-
-fn preset(name: &str, seed: u64) -> Scenario {
-    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
-    s.seed = seed;
-    s
-}
 
 /// Runs a leader-follower scenario to its end and runs the end-of-run checks.
 fn run_lf(s: &Scenario) -> Sim<LeaderFollowerNode> {
@@ -53,17 +46,6 @@ fn ok_values(o: &Operation) -> Option<&Vec<Value>> {
 /// Operations of `client` invoked in `from..to` milliseconds.
 fn client_ops(sim: &Sim<LeaderFollowerNode>, client: usize, from: f64, to: f64) -> Vec<&Operation> {
     sim.history().ops.iter().filter(|o| o.client == client && (from..to).contains(&to_ms(o.invoke))).collect()
-}
-
-/// Every value any node holds in its log or its data at the end.
-fn values_held(sim: &Sim<LeaderFollowerNode>) -> BTreeSet<Value> {
-    let mut held = BTreeSet::new();
-    for node in sim.nodes() {
-        node.for_each_write(&mut |_, v| {
-            held.insert(v);
-        });
-    }
-    held
 }
 
 fn anomalies_of(sim: &Sim<LeaderFollowerNode>, kind: AnomalyKind) -> Vec<&replicalab_core::checkers::Anomaly> {

@@ -4,27 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use replicalab_core::history::Outcome;
-use replicalab_core::presets;
 use replicalab_core::protocol::{FailReason, Key, Protocol};
 use replicalab_core::protocols::multi_leader::Rev;
 use replicalab_core::report::OpReport;
 use replicalab_core::scenario::{Command, ProtocolConfig, Scenario, TimedCommand};
 use replicalab_core::time::from_ms;
 use replicalab_core::{Report, Simulation};
-use replicalab_tests::{anomaly_count as count, repro, run_report};
+use replicalab_tests::{anomaly_count as count, note_count as note, preset, repro, run_report};
 
 /// Seeds per property.
 const SEEDS: u64 = 8;
-
-fn preset(name: &str, seed: u64) -> Scenario {
-    let mut s = presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
-    s.seed = seed;
-    s
-}
-
-fn note(r: &Report, kind: &str) -> u64 {
-    r.metrics.notes.get(kind).copied().unwrap_or(0)
-}
 
 fn at(at_ms: f64, command: Command) -> TimedCommand {
     TimedCommand { at_ms, command }

@@ -119,3 +119,28 @@ pub fn run_report(s: &Scenario) -> replicalab_core::Report {
 pub fn anomaly_count(r: &replicalab_core::Report, kind: &str) -> usize {
     r.anomaly_counts.get(kind).copied().unwrap_or(0)
 }
+
+/// The built-in preset `name` with its seed replaced by `seed`.
+pub fn preset(name: &str, seed: u64) -> Scenario {
+    let mut s = replicalab_core::presets::find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
+    s.seed = seed;
+    s
+}
+
+/// How many notes of a kind (snake_case) a report counts.
+pub fn note_count(r: &replicalab_core::Report, kind: &str) -> u64 {
+    r.metrics.notes.get(kind).copied().unwrap_or(0)
+}
+
+/// Every value any node holds in its log or its data.
+pub fn values_held<P: replicalab_core::protocol::Protocol>(
+    sim: &replicalab_core::Sim<P>,
+) -> std::collections::BTreeSet<replicalab_core::protocol::Value> {
+    let mut held = std::collections::BTreeSet::new();
+    for node in sim.nodes() {
+        node.for_each_write(&mut |_, v| {
+            held.insert(v);
+        });
+    }
+    held
+}
