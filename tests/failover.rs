@@ -267,14 +267,7 @@ fn clients_that_check_fencing_tokens_refuse_a_deposed_leaders_acknowledgement() 
             Fencing { clients: clients_fence, ..Fencing::default() },
         );
         s.workload = None;
-        s.clients = Some(vec![ClientConfig {
-            node: 1,
-            timeout_ms: 5_000.0,
-            session: Default::default(),
-            read_from: None,
-            synchronous: false,
-            reroute: None,
-        }]);
+        s.clients = Some(vec![ClientConfig { timeout_ms: 5_000.0, ..ClientConfig::at(1) }]);
         let write = |at_ms: f64| TimedCommand {
             at_ms,
             command: replicalab_core::Command::Write { client: 0, key: 1, value: None, node: None, quorum: None },

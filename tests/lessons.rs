@@ -14,14 +14,7 @@ use replicalab_tests::{lf_scenario, random_faults, repro};
 /// Three nodes; follower 2 is far away (20–30 ms each way); every client sits at the leader.
 fn far_follower(ack: AckPolicy, seed: u64) -> Scenario {
     let mut s = lf_scenario(3, ack, seed, 100.0);
-    s.clients = Some(vec![ClientConfig {
-        node: 0,
-        timeout_ms: 1_000.0,
-        session: Default::default(),
-        read_from: None,
-        synchronous: false,
-        reroute: None,
-    }]);
+    s.clients = Some(vec![ClientConfig { timeout_ms: 1_000.0, ..ClientConfig::at(0) }]);
     s.cluster.links.push(LinkOverride {
         from: 0,
         to: 2,
@@ -92,14 +85,7 @@ fn async_lag_grows_under_load() {
             cfg.batch = 1;
         }
         s.workload.as_mut().unwrap().read_fraction = 0.0;
-        s.clients = Some(vec![ClientConfig {
-            node: 0,
-            timeout_ms: 1_000.0,
-            session: Default::default(),
-            read_from: None,
-            synchronous: false,
-            reroute: None,
-        }]);
+        s.clients = Some(vec![ClientConfig { timeout_ms: 1_000.0, ..ClientConfig::at(0) }]);
         let report = replicalab_core::run(&s, Some(6_000 * MS));
         let lag_at = |t: f64| -> f64 {
             let p = report.lag_series.iter().min_by_key(|p| ((p.t_ms - t).abs() * 1000.0) as u64).unwrap();
@@ -150,14 +136,7 @@ fn semi_sync_always_keeps_an_up_to_date_follower() {
     for seed in 0..10 {
         let policy = AckPolicy::SemiSync(SemiSync { k: 1, mode: SemiSyncMode::Any, priority: None, timeout_ms: None });
         let mut s = lf_scenario(4, policy, seed, 200.0);
-        s.clients = Some(vec![ClientConfig {
-            node: 0,
-            timeout_ms: 1_000.0,
-            session: Default::default(),
-            read_from: None,
-            synchronous: false,
-            reroute: None,
-        }]);
+        s.clients = Some(vec![ClientConfig { timeout_ms: 1_000.0, ..ClientConfig::at(0) }]);
         s.commands = random_faults(seed, 4, 3_000.0, 300.0, 5)
             .into_iter()
             .filter(|c| !matches!(c.command, Command::Crash { node: 0 } | Command::Pause { node: 0 }))
@@ -176,14 +155,7 @@ fn async_sometimes_acknowledges_a_write_no_follower_has() {
     let mut seen = false;
     for seed in 0..5 {
         let mut s = lf_scenario(3, AckPolicy::Async, seed, 200.0);
-        s.clients = Some(vec![ClientConfig {
-            node: 0,
-            timeout_ms: 1_000.0,
-            session: Default::default(),
-            read_from: None,
-            synchronous: false,
-            reroute: None,
-        }]);
+        s.clients = Some(vec![ClientConfig { timeout_ms: 1_000.0, ..ClientConfig::at(0) }]);
         on_every_ack(&s, 1_000, |sim, op| seen |= followers_holding(sim, op) == 0);
         if seen {
             break;

@@ -133,14 +133,7 @@ fn version_vector_tokens_work_in_multi_leader_clusters() {
             duplicate: None,
             fifo: None,
         }];
-        s.clients = Some(vec![ClientConfig {
-            node: 1,
-            timeout_ms: 1_000.0,
-            session,
-            read_from: None,
-            synchronous: false,
-            reroute: None,
-        }]);
+        s.clients = Some(vec![ClientConfig { timeout_ms: 1_000.0, session, ..ClientConfig::at(1) }]);
         let w = s.workload.as_mut().unwrap();
         w.read_from = replicalab_core::protocol::ReadFrom::Local;
         s

@@ -213,6 +213,21 @@ pub struct ClientConfig {
     pub reroute: Option<Reroute>,
 }
 
+impl ClientConfig {
+    /// A client next to `node` with every other setting at its default (as the scenario
+    /// format's defaults): one way to build one that stays valid as settings are added.
+    pub fn at(node: NodeId) -> ClientConfig {
+        ClientConfig {
+            node,
+            timeout_ms: default_timeout(),
+            session: SessionConfig::default(),
+            read_from: None,
+            synchronous: false,
+            reroute: None,
+        }
+    }
+}
+
 /// How a client's driver routes around a node it found down. It cannot know at once: it marks
 /// a node down when a request it sent there got no answer before the client's timeout (the
 /// operation ends unknown). Until it reconnects, requests the client would send to that node
@@ -678,18 +693,7 @@ impl Scenario {
 
     /// The clients, with the default (one per node) filled in.
     pub fn clients(&self) -> Vec<ClientConfig> {
-        self.clients.clone().unwrap_or_else(|| {
-            (0..self.cluster.nodes)
-                .map(|node| ClientConfig {
-                    node,
-                    timeout_ms: default_timeout(),
-                    session: SessionConfig::default(),
-                    read_from: None,
-                    synchronous: false,
-                    reroute: None,
-                })
-                .collect()
-        })
+        self.clients.clone().unwrap_or_else(|| (0..self.cluster.nodes).map(ClientConfig::at).collect())
     }
 
     /// Checks everything serde cannot: ranges, node and client ids, protocol constraints.
