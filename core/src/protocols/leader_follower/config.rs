@@ -432,6 +432,20 @@ impl LeaderFollowerConfig {
     /// Checks the settings for a cluster of `n` nodes; errors name the field.
     pub fn validate(&self, n: usize) -> Result<(), (String, String)> {
         let err = |f: &str, m: String| Err((f.to_string(), m));
+        // The node a coordinator or monitor failover runs on (it holds no data), and its time
+        // setting in milliseconds.
+        let data_free = |what: &str, node: NodeId, field: &str, ms: f64| -> Result<NodeId, (String, String)> {
+            if node >= n {
+                return Err((format!("failover.{what}.node"), format!("unknown node {node}")));
+            }
+            if node == self.leader {
+                return Err((format!("failover.{what}.node"), format!("the {what} cannot also be the leader")));
+            }
+            if !(ms.is_finite() && (1.0..=3_600_000.0).contains(&ms)) {
+                return Err((format!("failover.{what}.{field}"), format!("must be between 1 and 3600000, got {ms}")));
+            }
+            Ok(node)
+        };
         if self.leader >= n {
             return err("leader", format!("unknown node {}; the cluster has nodes 0 to {}", self.leader, n - 1));
         }
@@ -442,18 +456,7 @@ impl LeaderFollowerConfig {
             return err("batch", format!("must be between 1 and 100000, got {}", self.batch));
         }
         let coordinator = match &self.failover {
-            Failover::Coordinator { node, ttl_ms } => {
-                if *node >= n {
-                    return err("failover.coordinator.node", format!("unknown node {node}"));
-                }
-                if *node == self.leader {
-                    return err("failover.coordinator.node", "the coordinator cannot also be the leader".into());
-                }
-                if !(ttl_ms.is_finite() && *ttl_ms >= 1.0 && *ttl_ms <= 3_600_000.0) {
-                    return err("failover.coordinator.ttl_ms", format!("must be between 1 and 3600000, got {ttl_ms}"));
-                }
-                Some(*node)
-            }
+            Failover::Coordinator { node, ttl_ms } => Some(data_free("coordinator", *node, "ttl_ms", *ttl_ms)?),
             Failover::Election { timeout_ms } | Failover::Naive { timeout_ms } => {
                 let name = if matches!(self.failover, Failover::Election { .. }) { "election" } else { "naive" };
                 let [lo, hi] = *timeout_ms;
@@ -466,19 +469,7 @@ impl LeaderFollowerConfig {
                 None
             }
             Failover::Monitor { node, down_after_ms } => {
-                if *node >= n {
-                    return err("failover.monitor.node", format!("unknown node {node}"));
-                }
-                if *node == self.leader {
-                    return err("failover.monitor.node", "the monitor cannot also be the leader".into());
-                }
-                if !(down_after_ms.is_finite() && *down_after_ms >= 1.0 && *down_after_ms <= 3_600_000.0) {
-                    return err(
-                        "failover.monitor.down_after_ms",
-                        format!("must be between 1 and 3600000, got {down_after_ms}"),
-                    );
-                }
-                Some(*node)
+                Some(data_free("monitor", *node, "down_after_ms", *down_after_ms)?)
             }
             Failover::Manual => None,
         };
