@@ -108,12 +108,19 @@ pub fn check_ops<'a>(
 
 /// Collects what each node holds, in the form [`check`] takes.
 pub fn held_by<P: crate::protocol::Protocol>(nodes: &[P]) -> Vec<BTreeSet<(Key, Value)>> {
+    held_where(nodes, |_| true)
+}
+
+/// What each node holds of the keys `keep` accepts.
+fn held_where<P: crate::protocol::Protocol>(nodes: &[P], keep: impl Fn(Key) -> bool) -> Vec<BTreeSet<(Key, Value)>> {
     nodes
         .iter()
         .map(|n| {
             let mut set = BTreeSet::new();
             n.for_each_write(&mut |k, v| {
-                set.insert((k, v));
+                if keep(k) {
+                    set.insert((k, v));
+                }
             });
             set
         })
@@ -129,18 +136,7 @@ pub fn holds<P: crate::protocol::Protocol>(node: &P, key: Key, value: Value) -> 
 
 /// What each node holds of one key, in the form [`check`] takes.
 pub fn held_of_key<P: crate::protocol::Protocol>(nodes: &[P], key: Key) -> Vec<BTreeSet<(Key, Value)>> {
-    nodes
-        .iter()
-        .map(|n| {
-            let mut set = BTreeSet::new();
-            n.for_each_write(&mut |k, v| {
-                if k == key {
-                    set.insert((k, v));
-                }
-            });
-            set
-        })
-        .collect()
+    held_where(nodes, |k| k == key)
 }
 
 /// Which nodes hold a given write.
