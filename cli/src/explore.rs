@@ -14,7 +14,7 @@ use serde_json::json;
 
 #[derive(Args)]
 pub struct ExploreArgs {
-    /// What to explore: a built-in family (lf-majority, lf-sync, multi-leader, ll-strict), a
+    /// What to explore: a built-in family (lf-majority, lf-sync, multi-leader, ll-strict, ll-lwt), a
     /// preset name, or a scenario file. Its cluster, protocol and workload are kept; its fault
     /// commands are replaced by the random schedules.
     scenario: String,

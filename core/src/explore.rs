@@ -15,11 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::checkers::AnomalyKind;
 use crate::conflict::ConflictResolution;
 use crate::protocol::NodeId;
+use crate::protocol::ReadConcern;
 use crate::protocols::leader_follower::{AckPolicy, Failover, LeaderFollowerConfig};
 use crate::protocols::leaderless::LeaderlessConfig;
 use crate::protocols::multi_leader::{MultiLeaderConfig, Topology};
 use crate::rng::SimRng;
-use crate::scenario::{Command, Fsync, ProtocolConfig, Scenario, TimedCommand, WorkloadConfig};
+use crate::scenario::{
+    ClientConfig, Command, Fsync, ProtocolConfig, Scenario, SessionConfig, TimedCommand, WorkloadConfig,
+};
 use crate::simulation::Simulation;
 use crate::time::from_ms;
 
@@ -48,16 +51,19 @@ pub enum Property {
     NoStaleRead,
     /// After the faults heal and the cluster goes quiet, every replica agrees.
     Converges,
+    /// Every key's history is linearizable.
+    Linearizable,
 }
 
 impl Property {
-    pub const ALL: [Property; 6] = [
+    pub const ALL: [Property; 7] = [
         Property::NoPanic,
         Property::BoundedEvents,
         Property::NoLostWrite,
         Property::OneLeader,
         Property::NoStaleRead,
         Property::Converges,
+        Property::Linearizable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +74,7 @@ impl Property {
             Property::OneLeader => "one_leader",
             Property::NoStaleRead => "no_stale_read",
             Property::Converges => "converges",
+            Property::Linearizable => "linearizable",
         }
     }
 
@@ -82,6 +89,7 @@ impl Property {
             Property::OneLeader => Some(AnomalyKind::SplitBrain),
             Property::NoStaleRead => Some(AnomalyKind::StaleRead),
             Property::Converges => Some(AnomalyKind::Divergence),
+            Property::Linearizable => Some(AnomalyKind::NotLinearizable),
             Property::NoPanic | Property::BoundedEvents => None,
         }
     }
@@ -276,6 +284,18 @@ pub fn properties(s: &Scenario, faults: &[Fault]) -> Vec<Property> {
             if strict && durable && clocks_ok {
                 out.extend([Property::NoLostWrite, Property::NoStaleRead]);
             }
+            // Every update a lightweight transaction and every read serial: Paxos orders them
+            // whatever the clocks say.
+            let lwt = cfg.resolution == ConflictResolution::Lww
+                && s.workload.as_ref().is_some_and(|w| w.cas_fraction >= 1.0 && w.delete_fraction == 0.0)
+                && s.clients().iter().all(|c| c.session.read_concern == ReadConcern::Linearizable);
+            if lwt && durable {
+                for p in [Property::NoLostWrite, Property::NoStaleRead, Property::Linearizable] {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+            }
             if cfg.anti_entropy_ms.is_some() && cfg.tombstone_grace_ms.is_none() {
                 out.push(Property::Converges);
             }
@@ -443,11 +463,19 @@ pub enum SweepFamily {
     MultiLeader,
     /// Five nodes, N = 3 with W + R > N.
     LlStrict,
+    /// Five nodes, N = 3, every update a lightweight transaction (Paxos compare-and-set) and
+    /// every read serial, on three keys.
+    LlLwt,
 }
 
 impl SweepFamily {
-    pub const ALL: [SweepFamily; 4] =
-        [SweepFamily::LfMajority, SweepFamily::LfSync, SweepFamily::MultiLeader, SweepFamily::LlStrict];
+    pub const ALL: [SweepFamily; 5] = [
+        SweepFamily::LfMajority,
+        SweepFamily::LfSync,
+        SweepFamily::MultiLeader,
+        SweepFamily::LlStrict,
+        SweepFamily::LlLwt,
+    ];
 
     /// The name the command line takes.
     pub fn name(self) -> &'static str {
@@ -456,6 +484,7 @@ impl SweepFamily {
             SweepFamily::LfSync => "lf-sync",
             SweepFamily::MultiLeader => "multi-leader",
             SweepFamily::LlStrict => "ll-strict",
+            SweepFamily::LlLwt => "ll-lwt",
         }
     }
 
@@ -515,6 +544,28 @@ pub fn family(family: SweepFamily, seed: u64) -> Scenario {
                 w.read_fraction = 0.5;
             }
         }
+        SweepFamily::LlLwt => {
+            s.cluster.nodes = 5;
+            s.protocol = ProtocolConfig::Leaderless(LeaderlessConfig {
+                replicas: 3,
+                request_timeout_ms: 1_000.0,
+                ..Default::default()
+            });
+            s.clients = Some(
+                s.clients()
+                    .into_iter()
+                    .map(|c| ClientConfig {
+                        timeout_ms: 2_000.0,
+                        session: SessionConfig { read_concern: ReadConcern::Linearizable, ..Default::default() },
+                        ..c
+                    })
+                    .collect(),
+            );
+            if let Some(w) = s.workload.as_mut() {
+                w.cas_fraction = 1.0;
+                w.keys = 3;
+            }
+        }
     }
     s.name = format!("explore-{}", family.name());
     s
@@ -533,6 +584,7 @@ fn base_scenario(seed: u64) -> Scenario {
         rate_per_s: 120.0,
         read_fraction: 0.3,
         delete_fraction: 0.0,
+        cas_fraction: 0.0,
         keys: 5,
         key_distribution: Default::default(),
         arrivals: Default::default(),
@@ -550,7 +602,7 @@ mod tests {
     #[test]
     fn a_schedule_heals_everything_and_leaves_a_quiet_period() {
         for seed in 0..200 {
-            let base = family(SweepFamily::ALL[seed as usize % 4], seed);
+            let base = family(SweepFamily::ALL[seed as usize % SweepFamily::ALL.len()], seed);
             let faults = random_faults(seed, base.cluster.nodes, 6);
             assert!(!faults.is_empty());
             let s = apply(&base, &faults);

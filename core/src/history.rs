@@ -80,21 +80,44 @@ impl Operation {
             _ => None,
         }
     }
-    /// The value a write wrote, or the tombstone a delete wrote.
+    /// The value a write wrote, or the tombstone a delete wrote, or the value a
+    /// compare-and-set wrote or may have written (none once it is known not to have applied).
     pub fn written(&self) -> Option<Value> {
         match self.kind {
             OpKind::Write { value, .. } | OpKind::Delete { value, .. } => Some(value),
+            OpKind::Cas { value, .. } if self.cas_applied() != Some(false) => Some(value),
             _ => None,
         }
+    }
+    /// An acknowledged compare-and-set: whether it applied (it returns the value it wrote) or
+    /// not (it returns what the key held). `None` for anything else.
+    pub fn cas_applied(&self) -> Option<bool> {
+        match (&self.kind, &self.completion) {
+            (OpKind::Cas { value, .. }, Some(Completion { outcome: Outcome::Ok { values }, .. })) => {
+                Some(values.contains(value))
+            }
+            _ => None,
+        }
+    }
+    /// Whether the operation changed data, or may have: every update, and a compare-and-set
+    /// unless it was acknowledged as not applied (then it was a read).
+    pub fn acts_as_write(&self) -> bool {
+        self.kind.is_write() && self.cas_applied() != Some(false)
     }
     /// Whether this is a delete.
     pub fn is_delete(&self) -> bool {
         matches!(self.kind, OpKind::Delete { .. })
     }
-    /// The values an acknowledged read returned.
+    /// The values an acknowledged read returned (a compare-and-set that did not apply read
+    /// what the key held).
     pub fn read_values(&self) -> Option<&[Value]> {
         match (&self.kind, &self.completion) {
             (OpKind::Read { .. }, Some(Completion { outcome: Outcome::Ok { values }, .. })) => Some(values),
+            (OpKind::Cas { .. }, Some(Completion { outcome: Outcome::Ok { values }, .. }))
+                if self.cas_applied() == Some(false) =>
+            {
+                Some(values)
+            }
             _ => None,
         }
     }

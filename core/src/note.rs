@@ -105,6 +105,14 @@ pub enum Note {
     ClusterDown { node: NodeId, heard: usize, need: usize },
     /// Leader `node` hears from a majority again and serves requests.
     ClusterUp { node: NodeId },
+    // Leaderless: lightweight transactions (Paxos).
+    /// Coordinator `node` lost the Paxos round of `op` on `key` to a higher ballot (held by
+    /// `by`, the replica's promise, if a replica said so) and starts round `attempt` after a
+    /// random pause.
+    PaxosRetry { node: NodeId, op: OpId, key: Key, attempt: u32, by: Option<NodeId> },
+    /// Coordinator `node`, preparing `op` on `key`, found `finished`'s proposal accepted but
+    /// not committed, and completes it first (Paxos must: a majority may have chosen it).
+    PaxosFinish { node: NodeId, op: OpId, key: Key, finished: OpId },
 }
 
 /// Why a coordinator refused to promote a follower.
@@ -193,11 +201,13 @@ pub enum NoteKind {
     PromotionRefused,
     ClusterDown,
     ClusterUp,
+    PaxosRetry,
+    PaxosFinish,
 }
 
 impl NoteKind {
     /// Every kind.
-    pub const ALL: [NoteKind; 37] = [
+    pub const ALL: [NoteKind; 39] = [
         NoteKind::Leader,
         NoteKind::Election,
         NoteKind::Elected,
@@ -235,6 +245,8 @@ impl NoteKind {
         NoteKind::PromotionRefused,
         NoteKind::ClusterDown,
         NoteKind::ClusterUp,
+        NoteKind::PaxosRetry,
+        NoteKind::PaxosFinish,
     ];
 
     /// The kind with this snake_case name.
@@ -282,6 +294,8 @@ impl NoteKind {
             NoteKind::PromotionRefused => "promotion_refused",
             NoteKind::ClusterDown => "cluster_down",
             NoteKind::ClusterUp => "cluster_up",
+            NoteKind::PaxosRetry => "paxos_retry",
+            NoteKind::PaxosFinish => "paxos_finish",
         }
     }
 
@@ -356,6 +370,8 @@ impl Note {
             Note::WaitTimedOut { .. } => NoteKind::WaitTimedOut,
             Note::SetAside { .. } => NoteKind::SetAside,
             Note::MonitorFailover { .. } => NoteKind::MonitorFailover,
+            Note::PaxosRetry { .. } => NoteKind::PaxosRetry,
+            Note::PaxosFinish { .. } => NoteKind::PaxosFinish,
         }
     }
 }
@@ -532,6 +548,14 @@ impl fmt::Display for Note {
                     vs.join(", ")
                 )
             }
+            Note::PaxosRetry { node, op, key, attempt, by } => {
+                let by = by.map(|b| format!(" (n{b} promised a higher one)")).unwrap_or_default();
+                write!(f, "n{node}: op{op}'s Paxos round on k{key} lost to a higher ballot{by}; round {attempt} after a random pause")
+            }
+            Note::PaxosFinish { node, op, key, finished } => write!(
+                f,
+                "n{node}, preparing op{op}, found op{finished}'s proposal for k{key} accepted but not committed, and completes it first"
+            ),
         }
     }
 }

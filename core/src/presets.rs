@@ -86,6 +86,7 @@ presets![
     "cassandra-one",
     "cassandra-zombie",
     "cassandra-per-column-lww",
+    "cassandra-lwt",
     "riak-sloppy-quorum",
     "riak-siblings",
     "riak-allow-mult-false",

@@ -78,6 +78,17 @@ pub enum OpKind {
         key: Key,
         element: Value,
     },
+    /// Compare-and-set (Cassandra's lightweight transaction, `UPDATE … IF v = expect`; with
+    /// `expect: None`, `INSERT … IF NOT EXISTS`): writes `value` only if the key holds exactly
+    /// `expect` (none: nothing) at that instant. `value` is unique in the run like a written
+    /// value. An acknowledged compare-and-set returns `[value]` when it applied, and otherwise
+    /// the values the key held (which cannot contain `value`): see
+    /// [`crate::history::Operation::cas_applied`].
+    Cas {
+        key: Key,
+        expect: Option<Value>,
+        value: Value,
+    },
 }
 
 impl OpKind {
@@ -88,24 +99,30 @@ impl OpKind {
             | OpKind::Delete { key, .. }
             | OpKind::Increment { key, .. }
             | OpKind::Add { key, .. }
-            | OpKind::Remove { key, .. } => *key,
+            | OpKind::Remove { key, .. }
+            | OpKind::Cas { key, .. } => *key,
         }
     }
     /// Whether the operation changes data (everything but a read).
     pub fn is_write(&self) -> bool {
         !matches!(self, OpKind::Read { .. })
     }
-    /// Whether the operation treats its key as a register (read, write, delete), which is what
-    /// the register checkers (stale reads, sessions, lost writes, linearizability) understand.
+    /// Whether the operation treats its key as a register (read, write, delete,
+    /// compare-and-set), which is what the register checkers (stale reads, sessions, lost
+    /// writes, linearizability) understand.
     pub fn is_register(&self) -> bool {
-        matches!(self, OpKind::Read { .. } | OpKind::Write { .. } | OpKind::Delete { .. })
+        matches!(self, OpKind::Read { .. } | OpKind::Write { .. } | OpKind::Delete { .. } | OpKind::Cas { .. })
+    }
+    /// Whether this is a compare-and-set.
+    pub fn is_cas(&self) -> bool {
+        matches!(self, OpKind::Cas { .. })
     }
     /// The data type the operation needs its key to be.
     pub fn needs(&self) -> Option<KeyType> {
         match self {
             OpKind::Increment { .. } => Some(KeyType::Counter),
             OpKind::Add { .. } | OpKind::Remove { .. } => Some(KeyType::Set),
-            OpKind::Write { .. } | OpKind::Delete { .. } => Some(KeyType::Register),
+            OpKind::Write { .. } | OpKind::Delete { .. } | OpKind::Cas { .. } => Some(KeyType::Register),
             OpKind::Read { .. } => None,
         }
     }
@@ -118,6 +135,8 @@ impl OpKind {
             OpKind::Increment { key, by } => format!("increment k{key} by {by}"),
             OpKind::Add { key, element } => format!("add v{element} to k{key}"),
             OpKind::Remove { key, element } => format!("remove v{element} from k{key}"),
+            OpKind::Cas { key, expect: Some(e), value } => format!("set k{key} = v{value} if it holds v{e}"),
+            OpKind::Cas { key, expect: None, value } => format!("set k{key} = v{value} if it holds nothing"),
         }
     }
 }
@@ -315,6 +334,10 @@ pub enum FailReason {
     /// Region's write to the key was in progress, so this write was refused and nothing was
     /// written (`ReplicatedWriteConflictException`; the client may retry).
     ReplicatedWriteConflict { key: Key },
+    /// A compare-and-set (or serial read) kept losing its Paxos ballot to other coordinators of
+    /// the same key until it gave up (`attempts` prepare rounds); it proposed nothing, so
+    /// nothing was written (Cassandra's contention on a lightweight transaction).
+    Contention { key: Key, attempts: u32 },
 }
 
 impl std::fmt::Display for FailReason {
@@ -345,6 +368,10 @@ impl std::fmt::Display for FailReason {
             FailReason::ReplicatedWriteConflict { key } => {
                 write!(f, "replicated write conflict: another Region is writing k{key}; nothing was written")
             }
+            FailReason::Contention { key, attempts } => write!(
+                f,
+                "contention: {attempts} Paxos rounds on k{key} lost to other coordinators; nothing was proposed"
+            ),
         }
     }
 }

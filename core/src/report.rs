@@ -16,7 +16,7 @@ pub struct OpReport {
     pub id: OpId,
     pub client: ClientId,
     pub node: NodeId,
-    /// `read`, `write`, `delete`, `increment`, `add` or `remove`.
+    /// `read`, `write`, `delete`, `increment`, `add`, `remove` or `cas`.
     pub f: String,
     pub key: Key,
     /// The value written, the tombstone a delete wrote, or the element added or removed.
@@ -25,6 +25,14 @@ pub struct OpReport {
     /// How much an increment added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<i64>,
+    /// The value a compare-and-set required the key to hold (absent for a `cas`: that it held
+    /// nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Value>,
+    /// An acknowledged compare-and-set: whether it applied (otherwise `values` is what the key
+    /// held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<bool>,
     pub invoke_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complete_ms: Option<f64>,
@@ -50,11 +58,14 @@ impl From<&Operation> for OpReport {
             OpKind::Increment { by, .. } => ("increment", None, Some(by)),
             OpKind::Add { element, .. } => ("add", Some(element), None),
             OpKind::Remove { element, .. } => ("remove", Some(element), None),
+            OpKind::Cas { value, .. } => ("cas", Some(value), None),
         };
         let why = op.completion.as_ref().and_then(|c| c.why.as_ref().map(ToString::to_string));
         let (outcome, values, reason) = match op.completion.as_ref().map(|c| &c.outcome) {
             None => ("pending", None, None),
-            Some(Outcome::Ok { values }) => ("ok", if f == "read" { Some(values.clone()) } else { None }, None),
+            Some(Outcome::Ok { values }) => {
+                ("ok", if f == "read" || f == "cas" { Some(values.clone()) } else { None }, None)
+            }
             Some(Outcome::Fail { reason }) => ("fail", None, Some(reason.to_string())),
             Some(Outcome::Unknown) => ("unknown", None, why),
         };
@@ -66,6 +77,11 @@ impl From<&Operation> for OpReport {
             key: op.key(),
             value,
             by,
+            expect: match op.kind {
+                OpKind::Cas { expect, .. } => expect,
+                _ => None,
+            },
+            applied: op.cas_applied(),
             invoke_ms: to_ms(op.invoke),
             complete_ms: op.completion.as_ref().map(|c| to_ms(c.time)),
             outcome: outcome.into(),

@@ -328,6 +328,12 @@ pub struct WorkloadConfig {
     /// Of the updates to register keys, the share that are deletes (default none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub delete_fraction: f64,
+    /// Of the other updates to register keys, the share sent as compare-and-set (Cassandra's
+    /// lightweight transaction, leaderless only): each client sets a fresh value if the key
+    /// still holds what that client last saw of it (nothing, if it has seen nothing). Default
+    /// none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cas_fraction: f64,
     /// Number of keys (keys are `0..keys`).
     #[serde(default = "ten")]
     pub keys: u32,
@@ -770,10 +776,13 @@ impl Scenario {
                 ms_ok(&format!("clients[{i}].reroute.reconnect_ms"), r.reconnect_ms, 3_600_000.0)?;
             }
             let lf = matches!(self.protocol, ProtocolConfig::LeaderFollower(_));
-            if !lf && !c.session.read_concern.is_local() {
+            let ll = matches!(self.protocol, ProtocolConfig::Leaderless(_));
+            let serial = c.session.read_concern == ReadConcern::Linearizable;
+            let allowed = lf || c.session.read_concern.is_local() || (ll && serial);
+            if !allowed {
                 return Err(ScenarioError::new(
                     format!("clients[{i}].session.read_concern"),
-                    "only leader-follower replication has read concerns",
+                    "only leader-follower replication has read concerns (leaderless has `linearizable`: serial reads by Paxos)",
                 ));
             }
             if c.timeout_ms < 0.001 {
@@ -783,6 +792,7 @@ impl Scenario {
         let client_ok = |path: &str, id: ClientId| check_client(clients.len(), path, id);
         if let Some(w) = &self.workload {
             validate_workload("workload", w, &client_ok)?;
+            self.validate_cas("workload", w)?;
         }
         if self.sources.len() > 32 || self.sources.iter().any(|u| u.len() > 2_000) {
             return Err(ScenarioError::new("sources", "at most 32 sources of at most 2000 characters each"));
@@ -903,7 +913,10 @@ impl Scenario {
                     node_ok(&format!("{p}.node"), *node)?;
                 }
             }
-            Command::Workload(w) => validate_workload(&p, w, &client_ok)?,
+            Command::Workload(w) => {
+                validate_workload(&p, w, &client_ok)?;
+                self.validate_cas(&p, w)?;
+            }
             Command::Session { client, session } => {
                 client_ok(&format!("{p}.client"), *client)?;
                 validate_session(&format!("{p}.session"), session)?;
@@ -942,6 +955,26 @@ fn validate_link(l: &LinkConfig) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
+impl Scenario {
+    /// Compare-and-set runs as a lightweight transaction: leaderless, last write wins.
+    fn validate_cas(&self, path: &str, w: &WorkloadConfig) -> Result<(), ScenarioError> {
+        if w.cas_fraction == 0.0 {
+            return Ok(());
+        }
+        match &self.protocol {
+            ProtocolConfig::Leaderless(cfg) if cfg.resolution == crate::conflict::ConflictResolution::Lww => Ok(()),
+            ProtocolConfig::Leaderless(_) => Err(ScenarioError::new(
+                format!("{path}.cas_fraction"),
+                "compare-and-set (a lightweight transaction) needs last-write-wins keys; this cluster keeps siblings",
+            )),
+            _ => Err(ScenarioError::new(
+                format!("{path}.cas_fraction"),
+                "compare-and-set is modelled for the leaderless family only (Cassandra's lightweight transactions)",
+            )),
+        }
+    }
+}
+
 fn validate_workload(
     path: &str,
     w: &WorkloadConfig,
@@ -957,6 +990,8 @@ fn validate_workload(
         .map_err(|m| ScenarioError::new(format!("{path}.read_fraction"), m))?;
     validate_probability(w.delete_fraction, "delete_fraction")
         .map_err(|m| ScenarioError::new(format!("{path}.delete_fraction"), m))?;
+    validate_probability(w.cas_fraction, "cas_fraction")
+        .map_err(|m| ScenarioError::new(format!("{path}.cas_fraction"), m))?;
     if w.keys == 0 || w.keys > 1_000_000 {
         return Err(ScenarioError::new(
             format!("{path}.keys"),

@@ -39,6 +39,7 @@ pub fn lf_scenario(n: usize, ack: AckPolicy, seed: u64, rate: f64) -> Scenario {
             rate_per_s: rate,
             read_fraction: 0.3,
             delete_fraction: 0.0,
+            cas_fraction: 0.0,
             keys: 5,
             key_distribution: Default::default(),
             arrivals: Default::default(),

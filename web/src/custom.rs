@@ -123,6 +123,7 @@ impl Settings {
             rate_per_s: self.rate_per_s,
             read_fraction: self.read_percent / 100.0,
             delete_fraction: 0.0,
+            cas_fraction: 0.0,
             keys: self.keys.max(1),
             key_distribution: Default::default(),
             arrivals: Default::default(),

@@ -5,8 +5,8 @@ use super::*;
 
 impl<P: Protocol> Sim<P> {
     pub(super) fn send_reply(&mut self, node: NodeId, op: OpId, reply: Reply) {
-        let Some(o) = self.history.get(op) else { return };
-        let home = self.clients[o.client].node;
+        let Some((client, _)) = self.op_of(op) else { return };
+        let home = self.clients[client].node;
         let delay = self.path_delay(node, home);
         self.trace.record(self.now, WorldEvent::Replied { op, node, client_node: home, arrives: delay.is_some() });
         if let Some(d) = delay {
@@ -92,6 +92,14 @@ impl<P: Protocol> Sim<P> {
                     self.deletes.entry(op.key()).or_default().push(id);
                 }
                 self.sessions.on_write_invoked(client, id);
+                self.last_disturbance = self.now;
+            }
+            OpKind::Cas { key, value, .. } => {
+                // A write if it applies, a read of what the key holds if not: the session
+                // checker is ready for either.
+                self.writer.insert(value, id);
+                self.sessions.on_write_invoked(client, id);
+                self.sessions.on_read_invoked(client, id, key);
                 self.last_disturbance = self.now;
             }
             _ => self.last_disturbance = self.now,
@@ -268,7 +276,12 @@ impl<P: Protocol> Sim<P> {
         let now = self.now;
         let Some(o) = self.history.get_mut(op) else { return };
         let latency = now - o.invoke;
-        let is_write = o.kind.is_write();
+        // A compare-and-set acknowledged as not applied was a read.
+        let not_applied = match (&o.kind, &outcome) {
+            (OpKind::Cas { value, .. }, Outcome::Ok { values }) => !values.contains(value),
+            _ => false,
+        };
+        let is_write = o.kind.is_write() && !not_applied;
         match &outcome {
             Outcome::Ok { .. } => {
                 self.metrics.ok += 1;
@@ -295,6 +308,20 @@ impl<P: Protocol> Sim<P> {
             }
         }
         let Some(o) = self.history.get(op) else { return };
+        if let Some(Completion { outcome: Outcome::Ok { values }, .. }) = &o.completion {
+            // What the client now believes the key holds.
+            let seen = match (&o.kind, &values[..]) {
+                (OpKind::Write { value, .. }, _) => Some(Some(*value)),
+                (OpKind::Delete { .. }, _) => Some(None),
+                (OpKind::Cas { value, .. }, _) if values.contains(value) => Some(Some(*value)),
+                (OpKind::Read { .. } | OpKind::Cas { .. }, []) => Some(None),
+                (OpKind::Read { .. } | OpKind::Cas { .. }, [v]) => Some(Some(*v)),
+                _ => None,
+            };
+            if let Some(seen) = seen {
+                self.clients[o.client].seen.insert(o.key(), seen);
+            }
+        }
         let model = RegisterModel { history: &self.history, writer: &self.writer, deletes: &self.deletes };
         let mut found = Vec::new();
         // Counters and sets are not registers: the register checkers leave their keys alone.
@@ -308,6 +335,10 @@ impl<P: Protocol> Sim<P> {
                 found.extend(self.sessions.on_read_ok(o.client, op, o.key(), o.node, now, &model));
             }
         } else if register && !is_write {
+            self.sessions.on_read_failed(op);
+        }
+        if register && is_write && o.kind.is_cas() {
+            // It wrote, or may have: not a read after all.
             self.sessions.on_read_failed(op);
         }
         if register && !is_write {

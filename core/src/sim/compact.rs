@@ -118,6 +118,12 @@ impl<P: Protocol> Sim<P> {
                 }
             }
         }
+        // Who asked what, for the answers that may still come.
+        let n = self.history.compactable_before(cutoff);
+        let accepted = self.accepted.iter().copied().chain(std::iter::repeat(None));
+        self.late.extend(self.history.ops[..n].iter().zip(accepted).map(|(o, a)| (o.client, o.kind.clone(), a)));
+        let excess = self.late.len().saturating_sub(LATE_OPS);
+        self.late.drain(..excess);
         let n = self.history.compact_before(cutoff);
         let first = self.history.first_id();
         self.accepted.drain(..n.min(self.accepted.len()));

@@ -30,6 +30,10 @@ use crate::scenario::{
     TimedCommand, WorkloadConfig,
 };
 use crate::time::{from_ms, to_ms, Dur, Time, SEC};
+
+/// How many dropped operations the simulator still knows the client and kind of (see
+/// `Sim::late`).
+const LATE_OPS: usize = 16_384;
 use crate::trace::{Trace, TraceEntry};
 use crate::view::{ClientView, Health, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
 
@@ -129,6 +133,9 @@ struct Client {
     reconnect: Option<Dur>,
     /// Nodes its driver holds down.
     down: BTreeSet<NodeId>,
+    /// What this client last saw each register key hold (none: nothing), from its own
+    /// acknowledged operations: what its next compare-and-set of the key expects.
+    seen: BTreeMap<Key, Option<Value>>,
 }
 
 #[derive(Clone)]
@@ -215,6 +222,11 @@ pub struct Sim<P: Protocol> {
     leadership: LeadershipMonitor,
     /// When each operation's request reached a node (`None`: not yet, or never).
     accepted: Vec<Option<Time>>,
+    /// The client and kind of the operations compaction dropped most recently (the first is
+    /// op `history.first_id() - late.len()`): a node paused or cut off for longer than the
+    /// horizon can still answer one, and its answer must travel, and count, as it would had
+    /// nothing been dropped. At most [`LATE_OPS`].
+    late: std::collections::VecDeque<(ClientId, OpKind, Option<Time>)>,
     sessions: SessionChecker,
     /// Linearizability of what compaction dropped, settled key by key.
     linearizability: crate::checkers::linearizability::monitor::LinearizabilityMonitor,
@@ -338,6 +350,7 @@ impl<P: Protocol> Sim<P> {
                 epoch: 0,
                 reconnect: c.reroute.as_ref().map(|r| from_ms(r.reconnect_ms).max(1)),
                 down: BTreeSet::new(),
+                seen: BTreeMap::new(),
             })
             .collect();
         let mut sim = Sim {
@@ -375,6 +388,7 @@ impl<P: Protocol> Sim<P> {
             out: Out::default(),
             leadership: LeadershipMonitor::new(n),
             accepted: Vec::new(),
+            late: std::collections::VecDeque::new(),
             sessions: SessionChecker::new(),
             linearizability: Default::default(),
             linearizability_checked: false,
@@ -679,11 +693,28 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
+    /// The client and kind of an operation, retained or dropped not long ago.
+    pub(super) fn op_of(&self, op: OpId) -> Option<(ClientId, &OpKind)> {
+        if let Some(o) = self.history.get(op) {
+            return Some((o.client, &o.kind));
+        }
+        let first_late = self.history.first_id().checked_sub(self.late.len() as OpId)?;
+        let (client, kind, _) = self.late.get(op.checked_sub(first_late)? as usize)?;
+        Some((*client, kind))
+    }
+
     /// When a write's request reached its node (now, if unknown).
     fn accepted_at(&self, op: OpId) -> Time {
-        op.checked_sub(self.history.first_id())
-            .and_then(|i| self.accepted.get(i as usize).copied().flatten())
-            .unwrap_or(self.now)
+        let first = self.history.first_id();
+        let accepted = match op.checked_sub(first) {
+            Some(i) => self.accepted.get(i as usize).copied().flatten(),
+            None => first
+                .checked_sub(self.late.len() as OpId)
+                .and_then(|f| op.checked_sub(f))
+                .and_then(|i| self.late.get(i as usize))
+                .and_then(|l| l.2),
+        };
+        accepted.unwrap_or(self.now)
     }
 
     /// A node goes down: it crashed, or node `by` powered it off.
@@ -760,7 +791,12 @@ impl<P: Protocol> Sim<P> {
                 self.slots[node].timers.retain(|(_, t)| *t != timer);
             }
             Effect::Reply { op, reply } => {
-                if matches!(reply, Reply::Ok { .. }) && self.history.get(op).is_some_and(|o| o.kind.is_write()) {
+                let wrote = |kind: &OpKind| match (kind, &reply) {
+                    (OpKind::Cas { value, .. }, Reply::Ok { values, .. }) => values.contains(value),
+                    (kind, Reply::Ok { .. }) => kind.is_write(),
+                    _ => false,
+                };
+                if self.op_of(op).is_some_and(|(_, kind)| wrote(kind)) {
                     let accepted = self.accepted_at(op);
                     self.emit(WorldEvent::WriteAcked { node, op, accepted });
                 }

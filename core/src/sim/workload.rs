@@ -93,8 +93,12 @@ impl<P: Protocol> Sim<P> {
                 }
                 KeyType::Register => {
                     let value = self.fresh_value();
+                    let cas_ppm = self.workload.as_ref().map_or(0, |w| probability_ppm(w.cfg.cas_fraction));
                     if delete_ppm > 0 && self.rng.chance_ppm(delete_ppm) {
                         self.invoke(client, OpKind::Delete { key, value }, leader);
+                    } else if cas_ppm > 0 && self.rng.chance_ppm(cas_ppm) {
+                        let expect = self.clients[client].seen.get(&key).copied().flatten();
+                        self.invoke(client, OpKind::Cas { key, expect, value }, leader);
                     } else {
                         self.invoke(client, OpKind::Write { key, value }, leader);
                     }

@@ -87,6 +87,24 @@ pub(crate) fn register_op(op: &Operation) -> Converted {
             TimedOp::done(call, *time, RegisterOp::Write { value: None })
         }
         (OpKind::Delete { .. }, _) => TimedOp::unknown(call, RegisterOp::Write { value: None }),
+        // A compare-and-set that applied swapped `expect` for its value; one that did not read
+        // what the key held (which must then differ from `expect`).
+        (OpKind::Cas { expect, value, .. }, Some(Completion { time, outcome: Outcome::Ok { values }, .. })) => {
+            let (from, to) = (expect.map(reg), Some(reg(*value)));
+            match values[..] {
+                _ if values.contains(value) => TimedOp::done(call, *time, RegisterOp::Cas { from, to, swapped: true }),
+                [] if from.is_none() => TimedOp::done(call, *time, RegisterOp::Cas { from, to, swapped: false }),
+                [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
+                [v] if Some(reg(v)) == from => TimedOp::done(call, *time, RegisterOp::Cas { from, to, swapped: false }),
+                [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
+                _ => return Converted::Siblings(siblings(op, *time, values)),
+            }
+        }
+        (OpKind::Cas { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. }))
+        | (OpKind::Cas { .. }, Some(Completion { undelivered: true, .. })) => return Converted::Skip,
+        (OpKind::Cas { expect, value, .. }, _) => {
+            TimedOp::unknown(call, RegisterOp::Cas { from: expect.map(reg), to: Some(reg(*value)), swapped: true })
+        }
         _ => return Converted::Skip,
     };
     Converted::Op(timed)

@@ -86,6 +86,12 @@ impl LeaderFollowerNode {
                     ),
                 },
             ),
+            OpKind::Cas { key, .. } => out.fail(
+                req.op,
+                FailReason::Unavailable {
+                    why: format!("compare-and-set of k{key} is modelled for the leaderless family only (Paxos)"),
+                },
+            ),
             OpKind::Write { key, value } | OpKind::Delete { key, value } => {
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
                 if self.volatile.role == Role::Leader && !self.lease_holds(ctx) {

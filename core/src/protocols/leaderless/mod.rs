@@ -23,12 +23,14 @@
 //! (Riak).
 
 mod config;
+mod paxos;
 
 use crate::note::Note;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 pub use config::LeaderlessConfig;
+pub use paxos::{Ballot, Proposal};
 
 use crate::conflict::{last_write_wins, ConflictResolution};
 use crate::crdt::DvvSet;
@@ -94,13 +96,59 @@ pub enum Msg {
         buckets: Vec<u32>,
         reply: bool,
     },
+    /// Paxos (lightweight transactions), phase 1: promise not to accept lower ballots.
+    Prepare {
+        op: OpId,
+        key: Key,
+        ballot: Ballot,
+    },
+    /// The answer to a prepare: promised (`ok`) or not, the replica's highest promise, the
+    /// proposal it accepted last, its most recent commit and its data for the key.
+    Promise {
+        op: OpId,
+        ballot: Ballot,
+        ok: bool,
+        promised: Ballot,
+        accepted: Option<Proposal>,
+        committed: Option<Proposal>,
+        state: State,
+    },
+    /// Phase 2: accept this proposal.
+    Propose {
+        op: OpId,
+        key: Key,
+        proposal: Proposal,
+    },
+    Accepted {
+        op: OpId,
+        ballot: Ballot,
+        ok: bool,
+        promised: Ballot,
+    },
+    /// Phase 3: the proposal is chosen; apply it.
+    Commit {
+        op: OpId,
+        key: Key,
+        proposal: Proposal,
+    },
+    Committed {
+        op: OpId,
+        ballot: Ballot,
+    },
 }
 
 impl Message for Msg {
     fn class(&self) -> MessageClass {
         match self {
-            Msg::Put { .. } | Msg::Repair { .. } | Msg::Handoff { .. } | Msg::Exchange { .. } => MessageClass::Data,
-            Msg::PutAck { .. } | Msg::HandoffAck { .. } => MessageClass::Ack,
+            Msg::Put { .. }
+            | Msg::Repair { .. }
+            | Msg::Handoff { .. }
+            | Msg::Exchange { .. }
+            | Msg::Propose { .. }
+            | Msg::Commit { .. } => MessageClass::Data,
+            Msg::PutAck { .. } | Msg::HandoffAck { .. } | Msg::Accepted { .. } | Msg::Committed { .. } => {
+                MessageClass::Ack
+            }
             _ => MessageClass::Other,
         }
     }
@@ -118,14 +166,31 @@ impl Message for Msg {
             Msg::HandoffAck { key } => format!("handoff ack k{key}"),
             Msg::Digest { .. } => "merkle digest".into(),
             Msg::Exchange { states, .. } => format!("anti-entropy {} keys", states.len()),
+            Msg::Prepare { op, key, .. } => format!("prepare k{key} op{op}"),
+            Msg::Promise { op, ok: true, .. } => format!("promise op{op}"),
+            Msg::Promise { op, ok: false, .. } => format!("refuse op{op}"),
+            Msg::Propose { op, key, proposal: Proposal { update: Some(u), .. } } => {
+                format!("propose k{key} = v{} op{op}", u.value)
+            }
+            Msg::Propose { op, key, .. } => format!("propose k{key} unchanged op{op}"),
+            Msg::Accepted { op, ok: true, .. } => format!("accept op{op}"),
+            Msg::Accepted { op, ok: false, .. } => format!("reject op{op}"),
+            Msg::Commit { op, key, .. } => format!("commit k{key} op{op}"),
+            Msg::Committed { op, .. } => format!("committed op{op}"),
         }
     }
 
     fn kind(&self) -> MessageKind {
         match self {
             Msg::Forward { .. } => MessageKind::Forward,
-            Msg::Put { .. } | Msg::Get { .. } => MessageKind::Ask,
-            Msg::PutAck { .. } | Msg::GetResp { .. } => MessageKind::Answer,
+            Msg::Put { .. } | Msg::Get { .. } | Msg::Prepare { .. } | Msg::Propose { .. } | Msg::Commit { .. } => {
+                MessageKind::Ask
+            }
+            Msg::PutAck { .. }
+            | Msg::GetResp { .. }
+            | Msg::Promise { .. }
+            | Msg::Accepted { .. }
+            | Msg::Committed { .. } => MessageKind::Answer,
             _ => MessageKind::Other,
         }
     }
@@ -133,7 +198,16 @@ impl Message for Msg {
     fn op(&self) -> Option<OpId> {
         match self {
             Msg::Forward { req } => Some(req.op),
-            Msg::Put { op, .. } | Msg::Get { op, .. } | Msg::PutAck { op } | Msg::GetResp { op, .. } => Some(*op),
+            Msg::Put { op, .. }
+            | Msg::Get { op, .. }
+            | Msg::PutAck { op }
+            | Msg::GetResp { op, .. }
+            | Msg::Prepare { op, .. }
+            | Msg::Promise { op, .. }
+            | Msg::Propose { op, .. }
+            | Msg::Accepted { op, .. }
+            | Msg::Commit { op, .. }
+            | Msg::Committed { op, .. } => Some(*op),
             _ => None,
         }
     }
@@ -149,6 +223,8 @@ pub enum Timer {
     Compact,
     /// Periodic fsync: what was written so far becomes durable.
     Flush,
+    /// A lightweight transaction's next Paxos round, after a lost one.
+    PaxosRetry(OpId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,6 +271,12 @@ pub struct LeaderlessNode {
     /// any message from them (the hint window's failure detector).
     silent_since: BTreeMap<NodeId, Time>,
     ae_turn: usize,
+    /// Paxos state per key (durable, like Cassandra's `system.paxos`).
+    paxos: BTreeMap<Key, paxos::Acceptor>,
+    /// The highest ballot time this node has used or seen (durable with it).
+    last_ballot: Time,
+    /// Lightweight transactions this node coordinates (volatile).
+    rounds: BTreeMap<OpId, paxos::Round>,
 }
 
 fn same(a: &State, b: &State) -> bool {
@@ -220,6 +302,9 @@ impl LeaderlessNode {
             coordinating: BTreeMap::new(),
             silent_since: BTreeMap::new(),
             ae_turn: 0,
+            paxos: BTreeMap::new(),
+            last_ballot: 0,
+            rounds: BTreeMap::new(),
         }
     }
 
@@ -365,6 +450,13 @@ impl LeaderlessNode {
             out.send(prefs[0], Msg::Forward { req });
             return;
         }
+        match req.kind {
+            OpKind::Cas { key, expect, value } => return self.start_lwt(ctx, out, req.op, key, Some((expect, value))),
+            OpKind::Read { key } if req.read_concern == crate::protocol::ReadConcern::Linearizable => {
+                return self.start_lwt(ctx, out, req.op, key, None)
+            }
+            _ => {}
+        }
         let others: Vec<NodeId> = prefs.iter().copied().filter(|&p| p != self.id).collect();
         let (needed, pending) = match req.kind {
             OpKind::Increment { .. } | OpKind::Add { .. } | OpKind::Remove { .. } => {
@@ -396,6 +488,7 @@ impl LeaderlessNode {
                 }
                 (self.cfg.w, Pending::Write { state })
             }
+            OpKind::Cas { .. } => return,
             OpKind::Read { .. } => {
                 for &p in &others {
                     out.send(p, Msg::Get { op: req.op, key });
@@ -708,8 +801,21 @@ impl Protocol for LeaderlessNode {
                     }
                 }
                 Msg::Exchange { states, buckets, reply } => self.on_exchange(out, from, states, buckets, reply),
+                Msg::Prepare { key, .. } | Msg::Propose { key, .. } | Msg::Commit { key, .. } => {
+                    if let Some(reply) = self.acceptor(out, key, msg) {
+                        out.send(from, reply);
+                    }
+                }
+                Msg::Promise { .. } | Msg::Accepted { .. } | Msg::Committed { .. } => {
+                    self.on_paxos_reply(ctx, out, from, msg)
+                }
             },
-            Input::Timer(Timer::RequestTimeout(op)) => self.on_timeout(ctx, out, op),
+            Input::Timer(Timer::RequestTimeout(op)) => {
+                if !self.lwt_timeout(out, op) {
+                    self.on_timeout(ctx, out, op)
+                }
+            }
+            Input::Timer(Timer::PaxosRetry(op)) => self.prepare(ctx, out, op),
             Input::Timer(Timer::Sloppy(op)) => self.on_sloppy(out, op),
             Input::Timer(Timer::Handoff) => {
                 for ((intended, key), state) in &self.hints {
@@ -750,6 +856,7 @@ impl Protocol for LeaderlessNode {
 
     fn crash(&mut self) {
         self.coordinating.clear();
+        self.rounds.clear();
         self.silent_since.clear();
         // What was written since the last flush is gone.
         for (key, before) in std::mem::take(&mut self.undo) {
@@ -771,8 +878,12 @@ impl Protocol for LeaderlessNode {
         if !self.hints.is_empty() {
             flags.push(format!("{} hinted writes held for others", self.hints.len()));
         }
-        if !self.coordinating.is_empty() {
-            flags.push(format!("coordinating {} requests", self.coordinating.len()));
+        if !self.coordinating.is_empty() || !self.rounds.is_empty() {
+            flags.push(format!("coordinating {} requests", self.coordinating.len() + self.rounds.len()));
+        }
+        let in_progress = self.in_progress();
+        if in_progress > 0 {
+            flags.push(format!("{in_progress} Paxos proposals accepted, not yet committed"));
         }
         NodeView {
             role: Role::Replica,
@@ -810,6 +921,7 @@ impl Protocol for LeaderlessNode {
                 f(*key, v.value);
             }
         }
+        self.for_each_accepted(f);
     }
 
     fn keeps_history() -> bool {

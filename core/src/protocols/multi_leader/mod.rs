@@ -147,6 +147,11 @@ struct Peer {
     /// The position a gap report last rewound the stream to: a duplicate of that report is
     /// ignored (if the resend is lost too, the heartbeat resends).
     rewound_to: Option<usize>,
+    /// Whether this node knows where the peer's stream stands. A node back from a crash does
+    /// not: it asks (an empty message at the end of its log, which the peer answers with its
+    /// position) and ships nothing to the peer until it hears. Resending from the start of its
+    /// log instead would make what it sends depend on how much of the log compaction kept.
+    known: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -374,6 +379,10 @@ impl MultiLeaderNode {
     }
 
     fn ship(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize, force: bool) {
+        if !self.peers[i].known {
+            // Back from a crash: nothing until the peer says where it stands.
+            return;
+        }
         let mut updates = Vec::new();
         // Every peer has acknowledged the compacted prefix: start after it at the earliest.
         let start = self.peers[i].next.max(self.log_base);
@@ -398,11 +407,19 @@ impl MultiLeaderNode {
         out.send(to, Msg::Ship { start: start as u64, end: idx as u64, updates });
     }
 
+    /// Asks a peer where its stream stands: an empty message at the end of the log, which it
+    /// answers with its position.
+    fn probe(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>, i: usize) {
+        let len = self.log_len() as u64;
+        self.peers[i].last_sent = Some(ctx.clock);
+        out.send(self.peers[i].node, Msg::Ship { start: len, end: len, updates: Vec::new() });
+    }
+
     /// Sends the newest log entry to the peers whose stream is caught up.
     fn ship_new(&mut self, ctx: &Ctx, out: &mut Out<Msg, Timer>) {
         for i in 0..self.peers.len() {
             let p = &self.peers[i];
-            if p.next == p.acked && p.next < self.shippable() {
+            if p.known && p.next == p.acked && p.next < self.shippable() {
                 self.ship(ctx, out, i, false);
             }
         }
@@ -414,8 +431,9 @@ impl MultiLeaderNode {
     }
 
     /// Compaction: drops the log prefix every peer has acknowledged, written by operations
-    /// before `before_op` (those the history has dropped: a restarted node then reships from
-    /// the end of that prefix, where it would have resent them to peers that have them).
+    /// before `before_op` (those the history has dropped). A restarted node asks its peers
+    /// where they stand before it ships anything, so what it sends does not depend on how
+    /// much of the log was kept.
     fn compact_log(&mut self, before_op: OpId) {
         // (A node that ships to nobody needs none of its log; a crashed one has forgotten
         // what its peers acknowledged, so it keeps everything until they say again.)
@@ -613,6 +631,12 @@ impl MultiLeaderNode {
                     }
                 }
             }
+            OpKind::Cas { key, .. } => out.fail(
+                req.op,
+                FailReason::Unavailable {
+                    why: format!("compare-and-set of k{key} is modelled for the leaderless family only (Paxos)"),
+                },
+            ),
             OpKind::Write { key, .. } | OpKind::Delete { key, .. }
                 if self.cfg.consistency == Consistency::Strong && self.is_leader() =>
             {
@@ -785,11 +809,26 @@ impl Protocol for MultiLeaderNode {
     fn step(&mut self, ctx: &Ctx, input: Input<Msg, Timer>, out: &mut Out<Msg, Timer>) {
         match input {
             Input::Start => {
+                // Back from a crash with a log: where each peer stands is not known.
+                let restarted = self.log_len() > 0;
+                let (base, len) = (self.log_base, self.log_len());
                 self.peers = self
                     .peer_ids()
                     .into_iter()
-                    .map(|node| Peer { node, next: 0, acked: 0, last_sent: None, rewound_to: None })
+                    .map(|node| Peer {
+                        node,
+                        next: if restarted { len } else { 0 },
+                        acked: if restarted { base } else { 0 },
+                        last_sent: None,
+                        rewound_to: None,
+                        known: !restarted,
+                    })
                     .collect();
+                if restarted {
+                    for i in 0..self.peers.len() {
+                        self.probe(ctx, out, i);
+                    }
+                }
                 if let Some(every) = self.fsync_every {
                     out.set_timer(Timer::Flush, every, every);
                 }
@@ -806,6 +845,13 @@ impl Protocol for MultiLeaderNode {
                     if let Some(i) = self.peers.iter().position(|p| p.node == from) {
                         let end = (end as usize).min(self.log_len());
                         let p = &mut self.peers[i];
+                        if !p.known {
+                            // The answer to the question after a restart: ship from there.
+                            p.known = true;
+                            p.acked = end;
+                            p.next = end;
+                            p.rewound_to = None;
+                        }
                         if end > p.acked {
                             p.rewound_to = None;
                         }
@@ -870,7 +916,9 @@ impl Protocol for MultiLeaderNode {
                     // (A send stamped in the future means the clock was set back: resend rather than
                     // wait for the clock to catch up.)
                     let quiet = p.last_sent.is_none_or(|s| s > ctx.clock || ctx.clock - s >= hb);
-                    if quiet && p.acked < len {
+                    if quiet && !p.known {
+                        self.probe(ctx, out, i);
+                    } else if quiet && p.acked < len {
                         p.next = p.acked;
                         self.ship(ctx, out, i, true);
                     }
