@@ -105,7 +105,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
     };
     let running = matches!(*run, Run::Running { .. });
     html! {
-        <details class="compare card" data-testid="compare">
+        <details class="compare card" id="compare" data-testid="compare">
             <summary>{"Compare the four approaches"}</summary>
             <p class="muted">{"The same workload and fault schedule against single-leader sync, single-leader async, multi-leader and leaderless, side by side: the seed article's table, with measured numbers next to its words."}</p>
             <div class="button-row">

@@ -428,11 +428,16 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
     if props.marked {
         extra.push("marked for a partition".into());
     }
+    let crashed = node.health == Health::Crashed;
+    // A crashed node has no role: what is left of it is its durable log.
+    let shown_role = if crashed { "crashed" } else { role };
+    let state = if crashed {
+        format!("crashed, its durable log holds {} entries", p.position)
+    } else {
+        format!("{role}, {health}, term {}, log position {}, commit {}", p.term, p.position, p.commit)
+    };
     let label = format!(
-        "Node {id}: {role}, {health}, term {}, log position {}, commit {}{}{}. Enter for actions, X to crash or restart, M to mark.",
-        p.term,
-        p.position,
-        p.commit,
+        "n{id}: {state}{}{}. Enter for actions, X to crash or restart, M to mark.",
         node.lag
             .filter(|l| l.positions > 0)
             .map(|l| format!(", {} behind ({})", l.positions, format_duration(l.time)))
@@ -450,7 +455,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             data-term={p.term.to_string()} data-position={p.position.to_string()} data-commit={p.commit.to_string()}
             data-selected={props.selected.then_some("true")}
             tabindex="0" role="button" aria-label={label} aria-pressed={props.selected.to_string()} {onclick} {onkeydown}>
-            <title>{format!("n{id} — {role}, {health}: click for actions")}</title>
+            <title>{format!("n{id}: {shown_role}. Click for actions")}</title>
             if let Some(g) = props.group {
                 <circle class={format!("group-halo group-{}", g % 4)} r={(r + 9.0).to_string()} />
             }
@@ -467,7 +472,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             }
             <text class="node-id" y={if *r >= 20.0 { "-2" } else { "4" }}>{format!("n{id}")}</text>
             if *r >= 20.0 {
-                <text class="node-role" y="12">{role}</text>
+                <text class="node-role" y="12">{shown_role}</text>
             }
             if let Some(text) = lag_text {
                 <g class="lag-badge" data-testid="lag" transform={format!("translate({} {})", r * 0.75, -r * 0.85)}>
@@ -476,7 +481,9 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
                 </g>
             }
             if *show_labels {
-                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{&p.summary}</text>
+                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>
+                    { if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() } }
+                </text>
                 <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
                     {format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default())}
                 </text>

@@ -172,6 +172,25 @@ pub fn Anomalies(props: &PanelProps) -> Html {
     html! {
         <section class="anomaly-list" aria-label="Anomalies">
             <h2>{"Anomalies "}<span class="count" data-testid="anomaly-count">{s.anomalies_total}</span></h2>
+            if !s.panels.anomaly_counts.is_empty() {
+                <ul class="headlines" data-testid="anomaly-headlines">
+                    { for s.panels.anomaly_counts.iter().map(|&(kind, n)| {
+                        let (title, why) = crate::narration::headline(kind, n);
+                        let latest = s.panels.anomalies.iter().rev().find(|(_, a)| a.kind == kind).map(|(i, _)| *i);
+                        let select = latest.map(|i| { let cb = cb.clone(); Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Anomaly(i)))) });
+                        html! {
+                            <li data-kind={kind.name()} data-count={n.to_string()}>
+                                if let Some(onclick) = select {
+                                    <button type="button" class="link-button headline" {onclick} title="Go to the latest one">{title}</button>
+                                } else {
+                                    <strong class="headline">{title}</strong>
+                                }
+                                <span class="why">{format!(": {why}.")}</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
             if s.panels.anomalies.is_empty() {
                 <p class="none" data-testid="anomalies-none">{"None so far."}</p>
             } else {
