@@ -163,8 +163,8 @@ describe('the story as it happens', () => {
     await page.click('[data-testid=act-crash]');
     const node = page.locator('[data-node="0"][data-health=crashed]');
     await node.waitFor();
-    assert.equal(await node.locator('.node-role').textContent(), 'crashed');
-    assert.match(await node.getAttribute('aria-label'), /^n0: crashed, its durable log holds \d+ entries/);
+    assert.equal((await node.locator('.node-role').textContent()).trim(), 'crashed');
+    assert.match(await node.getAttribute('aria-label'), /^n0 crashed down · durable log: \d+ entries.*n0: crashed, its durable log holds \d+ entries/);
     assert.deepEqual(problems, []);
     await context.close();
   });

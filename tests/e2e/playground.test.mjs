@@ -312,7 +312,7 @@ describe('the playground', () => {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=events]').textContent) === n + 1, before);
 
     // Digits select a node and focus it; X crashes it, M marks it, P partitions, H heals.
-    await page.keyboard.press('3');
+    await page.keyboard.press('2');
     await page.locator('[data-testid=node-actions][data-node="2"]').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.node), '2');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('.focus-ring')).visibility);

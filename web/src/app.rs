@@ -194,6 +194,16 @@ pub fn App() -> Html {
             </li>
         }
     });
+    // The fragment holds the share link: the skip link moves the focus without touching it.
+    let skip = Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        if let Some(stage) = gloo::utils::document().get_element_by_id("stage") {
+            if let Ok(stage) = stage.dyn_into::<web_sys::HtmlElement>() {
+                let _ = stage.focus();
+                stage.scroll_into_view();
+            }
+        }
+    });
     let open_panel = |id: &'static str| {
         Callback::from(move |_: MouseEvent| {
             if let Some(el) = gloo::utils::document().get_element_by_id(id) {
@@ -216,7 +226,7 @@ pub fn App() -> Html {
     });
     html! {
         <div class="app">
-            <a class="skip-link" href="#stage">{"Skip to the simulation"}</a>
+            <a class="skip-link" href="#stage" onclick={skip}>{"Skip to the simulation"}</a>
             <header class="top">
                 <h1>{"replicalab"}</h1>
                 <p class="tagline">{"Break a replicated database and watch what its clients see."}</p>
@@ -311,7 +321,7 @@ pub fn App() -> Html {
                     <kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" back / forward 10 ms ("}<kbd>{"Shift"}</kbd>{" 100 ms) · "}
                     <kbd>{"Home"}</kbd>{" "}<kbd>{"End"}</kbd>{" start / end of the timeline · "}
                     <kbd>{"+"}</kbd>{" "}<kbd>{"-"}</kbd>{" speed · "}<kbd>{"R"}</kbd>{" reset · "}
-                    <kbd>{"1"}</kbd>{"–"}<kbd>{"9"}</kbd>{" select a node · on a node: "}<kbd>{"Enter"}</kbd>{" actions, "}
+                    <kbd>{"0"}</kbd>{"–"}<kbd>{"9"}</kbd>{" select that node (2: n2) · on a node: "}<kbd>{"Enter"}</kbd>{" actions, "}
                     <kbd>{"X"}</kbd>{" crash / restart, "}<kbd>{"M"}</kbd>{" mark · "}<kbd>{"P"}</kbd>{" partition the marked nodes off · "}
                     <kbd>{"H"}</kbd>{" heal · "}<kbd>{"W"}</kbd>{" workload · "}<kbd>{"Esc"}</kbd>{" clear the selection"}
                 </p>

@@ -312,13 +312,22 @@ fn Links(props: &LinksProps) -> Html {
             e.stop_propagation();
             cb.emit(Action::Select(Selection::Link(a, b)));
         });
+        // Links are reachable by Tab too: Enter or Space selects one (its actions open).
+        let cb = props.on_action.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if matches!(e.key().as_str(), "Enter" | " ") {
+                e.prevent_default();
+                e.stop_propagation();
+                cb.emit(Action::Select(Selection::Link(a, b)));
+            }
+        });
         html! {
             <g key={format!("{a}-{b}")}>
                 <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
                 <line class="link-hit" data-link={format!("{a}-{b}")} x1={p.x.to_string()} y1={p.y.to_string()}
-                    x2={q.x.to_string()} y2={q.y.to_string()} {onclick}>
-                    <title>{format!("link n{a} – n{b}: click for actions")}</title>
-                </line>
+                    x2={q.x.to_string()} y2={q.y.to_string()} tabindex="0" role="button"
+                    aria-label={format!("link n{a} – n{b}: Enter for its actions")} aria-pressed={selected.to_string()}
+                    {onclick} {onkeydown} />
             </g>
         }
     });
@@ -436,8 +445,22 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
     } else {
         format!("{role}, {health}, term {}, log position {}, commit {}", p.term, p.position, p.commit)
     };
+    // The accessible name starts with the text the node shows, in the order it shows it (each
+    // text ends with a space, so the shown words do not run together for assistive technology).
+    let term_line = format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default());
+    let summary_line = if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() };
+    let mut visible = vec![format!("n{id}")];
+    if *r >= 20.0 {
+        visible.push(shown_role.to_string());
+    }
+    visible.extend(lag_text.clone());
+    if *show_labels {
+        visible.push(summary_line.clone());
+        visible.push(term_line.clone());
+    }
     let label = format!(
-        "n{id}: {state}{}{}. Enter for actions, X to crash or restart, M to mark.",
+        "{}. n{id}: {state}{}{}. Enter for actions, X to crash or restart, M to mark.",
+        visible.join(" "),
         node.lag
             .filter(|l| l.positions > 0)
             .map(|l| format!(", {} behind ({})", l.positions, format_duration(l.time)))
@@ -455,7 +478,6 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             data-term={p.term.to_string()} data-position={p.position.to_string()} data-commit={p.commit.to_string()}
             data-selected={props.selected.then_some("true")}
             tabindex="0" role="button" aria-label={label} aria-pressed={props.selected.to_string()} {onclick} {onkeydown}>
-            <title>{format!("n{id}: {shown_role}. Click for actions")}</title>
             if let Some(g) = props.group {
                 <circle class={format!("group-halo group-{}", g % 4)} r={(r + 9.0).to_string()} />
             }
@@ -470,23 +492,19 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
                     <rect x={(k * 0.2).to_string()} y={(-k).to_string()} width={(k * 0.4).to_string()} height={(2.0 * k).to_string()} />
                 </g>
             }
-            <text class="node-id" y={if *r >= 20.0 { "-2" } else { "4" }}>{format!("n{id}")}</text>
+            <text class="node-id" y={if *r >= 20.0 { "-2" } else { "4" }}>{format!("n{id} ")}</text>
             if *r >= 20.0 {
-                <text class="node-role" y="12">{shown_role}</text>
+                <text class="node-role" y="12">{format!("{shown_role} ")}</text>
             }
             if let Some(text) = lag_text {
                 <g class="lag-badge" data-testid="lag" transform={format!("translate({} {})", r * 0.75, -r * 0.85)}>
                     <rect x="-2" y="-10" width={(text.len() as f64 * 5.6 + 6.0).to_string()} height="14" rx="7" />
-                    <text x="1" y="1">{text}</text>
+                    <text x="1" y="1">{format!("{text} ")}</text>
                 </g>
             }
             if *show_labels {
-                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>
-                    { if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() } }
-                </text>
-                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
-                    {format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default())}
-                </text>
+                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{format!("{summary_line} ")}</text>
+                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>{term_line}</text>
             }
         </g>
     }
