@@ -93,6 +93,29 @@ describe('the first screen', () => {
     });
   }
 
+  for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    test(`${name}: "Start with lesson 1" opens the lesson beside the graph (desktop) or as a sheet below it (phone)`, { timeout: WAIT * 2 }, async () => {
+      const { context, page, problems } = await openPage(browser, server, '', { viewport });
+      await page.click('[data-testid=start-lesson]');
+      const step = page.locator('[data-testid=lesson-step]');
+      await step.waitFor();
+      assert.equal(await step.getAttribute('data-step'), '1');
+      const lesson = await inView(page, '[data-testid=lessons]');
+      assert.ok(lesson.inside, `the lesson is not in view: ${JSON.stringify(lesson.box)}`);
+      const graph = await inView(page, '[data-testid=graph]');
+      if (name === 'desktop') {
+        assert.ok(graph.inside, `the lesson pushed the graph out of view: ${JSON.stringify(graph.box)}`);
+        assert.ok(lesson.box.left >= graph.box.right, `the lesson covers the graph: ${JSON.stringify({ lesson: lesson.box, graph: graph.box })}`);
+      } else {
+        assert.ok(graph.box.top >= 0 && lesson.box.top > graph.box.top + (graph.box.bottom - graph.box.top) / 2,
+          `the sheet covers the top of the graph: ${JSON.stringify({ lesson: lesson.box, graph: graph.box })}`);
+      }
+      await page.screenshot({ path: `${ARTIFACTS}lesson-${name}.png` });
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+
   test('embed: the split-brain player shows two leaders and names split brain within 15 s of autoplay', { timeout: WAIT * 2 }, async () => {
     const context = await browser.newContext({ viewport: { width: 720, height: 560 } });
     const page = await context.newPage();

@@ -179,7 +179,7 @@ pub fn App() -> Html {
         });
     }
     if crate::embed::is_embed() {
-        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} /> };
+        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} live={AttrValue::from((*live).clone())} /> };
     }
     let options = snapshot.view_options.clone();
     let show = |name: &str| crate::share::shows(&options, name);

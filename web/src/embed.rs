@@ -92,6 +92,8 @@ pub struct EmbedProps {
     pub sim: SimState,
     pub on_action: Callback<Action>,
     pub reduced_motion: bool,
+    /// The narration's screen-reader announcement (rate-limited by the app).
+    pub live: AttrValue,
 }
 
 #[function_component]
@@ -257,6 +259,7 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
                 <span class="sr-only" data-testid="embed-now" data-us={snapshot.view.now.to_string()}>{format_time(snapshot.view.now)}</span>
                 <a href={(*open_full).clone()} target="_blank" rel="noopener" data-testid="open-full">{"Open in replicalab ↗"}</a>
             </header>
+            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{props.live.clone()}</div>
             if let Some(notice) = &snapshot.notice {
                 <p class="notice" role="status" data-testid="notice">{notice}</p>
             }
