@@ -68,6 +68,27 @@ describe('the first screen', () => {
       assert.ok(play.inside, `Play is not in the first screen: ${JSON.stringify(play.box)}`);
       const start = await inView(page, '[data-testid=start-lesson]');
       assert.ok(start.box.top < viewport.height, 'the first-visit entry is next to the graph');
+      // Message labels overlap neither a node nor each other (at t = 0 the leader's first
+      // heartbeats are leaving it).
+      const clashes = await page.evaluate(() => {
+        const boxes = (sel) => [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
+        const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        const labels = boxes('.msg-label');
+        const discs = boxes('.node .disc');
+        const found = [];
+        labels.forEach((l, i) => {
+          discs.forEach((d) => {
+            const [cx, cy, r] = [(d.left + d.right) / 2, (d.top + d.bottom) / 2, d.width / 2];
+            const dx = Math.max(l.left - cx, 0, cx - l.right);
+            const dy = Math.max(l.top - cy, 0, cy - l.bottom);
+            if (dx * dx + dy * dy < r * r) found.push(`label ${i} covers a node`);
+          });
+          labels.slice(i + 1).forEach((m, j) => meet(l, m) && found.push(`labels ${i} and ${i + j + 1} overlap`));
+        });
+        return { found, labels: labels.length };
+      });
+      assert.ok(clashes.labels > 0, 'messages in flight are labelled');
+      assert.deepEqual(clashes.found, []);
       // Sharing and export: one menu, closed.
       assert.equal(await page.locator('[data-testid=copy-link]').isVisible(), false);
       await openShareMenu(page);

@@ -136,14 +136,20 @@ pub fn Graph(props: &GraphProps) -> Html {
             let count = points.len();
             html! { <path key={class.clone()} class={classes!(class, "msg-crowd")} data-count={count.to_string()} d={geometry::dots_path(points, 4.0)} /> }
         });
-        let singles = marked.into_iter().map(|(m, p, hot, chosen)| {
+        // Labels go where they overlap neither a node nor each other (hot ones placed first).
+        marked.sort_by_key(|&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
+        let anchors: Vec<(Point, usize)> = marked.iter().map(|(m, p, ..)| (*p, m.label.chars().count())).collect();
+        let spots = geometry::place_labels(&anchors, &centres, r);
+        let singles = marked.into_iter().zip(spots).map(|((m, p, hot, chosen), spot)| {
             html! {
                 <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
                     if hot {
                         <circle class={message_class(m.class)} data-msg={m.id.to_string()}
                             cx={p.x.to_string()} cy={p.y.to_string()} r="6" />
                     }
-                    <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
+                    if let Some(at) = spot {
+                        <text class="msg-label" x={at.x.to_string()} y={at.y.to_string()}>{&m.label}</text>
+                    }
                 </g>
             }
         });
