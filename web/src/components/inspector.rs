@@ -135,8 +135,16 @@ pub fn Conflicts(props: &PanelProps) -> Html {
                                     let k = n.protocol.data.iter().find(|k| k.key == *key);
                                     html! {
                                         <td class={classes!(k.is_some_and(|k| k.values.len() > 1).then_some("siblings"))}>
-                                            { k.map(|k| k.values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(" ‖ ")).unwrap_or_else(|| "—".into()) }
-                                            if let Some(k) = k { <br /><code class="version">{&k.version}</code> }
+                                            { match k {
+                                                None => "—".to_string(),
+                                                Some(k) if k.values.is_empty() => "no value (deleted)".to_string(),
+                                                Some(k) if k.values.len() > 1 => format!("{} versions: {}", k.values.len(),
+                                                    k.values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(" ‖ ")),
+                                                Some(k) => format!("v{}", k.values[0]),
+                                            } }
+                                            if let Some(k) = k.filter(|k| !k.version.is_empty() && k.version != "[]") {
+                                                <br /><code class="version" title="The version (vector) this replica holds">{format!("version {}", k.version)}</code>
+                                            }
                                         </td>
                                     }
                                 }) }
