@@ -88,6 +88,14 @@ impl Narrator {
         self.after = Some(now);
     }
 
+    /// Reads what is left to read, then takes everything recorded after this as new, even at
+    /// the instant a rewound copy was restored to (a command applied there).
+    pub fn settle(&mut self, sim: &Simulation) {
+        self.catch_up(sim);
+        self.after = None;
+        self.seen = sim.trace().recorded();
+    }
+
     /// Adds a line of the playground's own (a fork of the timeline).
     pub fn say(&mut self, time: Time, importance: Importance, text: String) {
         self.push(time, importance, text, None);

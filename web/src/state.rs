@@ -730,9 +730,10 @@ impl Playground {
             self.checkpoints.retain(|c| c.time <= now && c.applied <= applied);
             self.playback.head = now;
             self.forks += 1;
-            self.narrator.catch_up(&self.sim);
+            self.narrator.settle(&self.sim);
             self.narrator.say(now, Importance::Fault, format!("Forked a new future at {}.", format_time(now)));
         }
+        self.narrator.settle(&self.sim);
         self.session.push(Recorded { at: now, command: command.clone() });
         // (`act` is called with a command `check` accepted: the core takes it.)
         let _ = self.sim.apply(command);
@@ -1194,6 +1195,22 @@ mod tests {
         pg.update(Action::Do(Command::Heal {}));
         play_to(&mut pg, 1_500 * MS);
         pg
+    }
+
+    #[test]
+    fn a_crash_after_a_fork_is_told_once_and_seeking_back_forgets_the_future() {
+        let mut pg = busy_session();
+        pg.update(Action::Seek(600 * MS));
+        assert!(
+            !pg.snapshot().narration.iter().any(|l| l.time > 600 * MS),
+            "lines after the playhead are gone: {:?}",
+            pg.snapshot().narration
+        );
+        pg.update(Action::Do(Command::Crash { node: 2 }));
+        play_to(&mut pg, 700 * MS);
+        let texts: Vec<String> = pg.snapshot().narration.iter().map(|l| l.text.clone()).collect();
+        assert_eq!(texts.iter().filter(|t| t.contains("n2 crashed")).count(), 1, "{texts:#?}");
+        assert_eq!(texts.iter().filter(|t| t.starts_with("Forked")).count(), 1, "{texts:#?}");
     }
 
     #[test]
