@@ -252,6 +252,21 @@ pub fn place_labels(anchors: &[(Point, usize)], discs: &[Point], radius: f64) ->
         .collect()
 }
 
+/// How many typical message trips the space-time diagram shows above the playhead.
+pub const SPACETIME_TRIPS: u64 = 12;
+
+/// The window of simulated time the space-time diagram shows: up to the playhead `now`, from
+/// [`SPACETIME_TRIPS`] typical (median) trips earlier, or from the oldest message when that is
+/// later. `trips` are the messages' (sent, arrived) instants.
+pub fn spacetime_window(trips: &[(u64, Option<u64>)], now: u64) -> (u64, u64) {
+    let mut durations: Vec<u64> = trips.iter().filter_map(|&(s, a)| a.map(|a| a.saturating_sub(s))).collect();
+    durations.sort_unstable();
+    let typical = durations.get(durations.len() / 2).copied().unwrap_or(1_000).max(100);
+    let oldest = trips.iter().map(|&(s, _)| s).min().unwrap_or(now).min(now);
+    let t0 = oldest.max(now.saturating_sub(typical * SPACETIME_TRIPS));
+    (t0, now.max(t0 + 1))
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -461,5 +476,16 @@ mod tests {
         assert!(spots[1].is_some() && spots[2].is_some());
         assert_ne!(spots[1], spots[2]);
         assert!(spots[3].is_some());
+    }
+
+    #[test]
+    fn the_space_time_window_follows_the_playhead() {
+        // Messages of 2 ms every ms for a second: the window is 12 trips (24 ms) up to now.
+        let trips: Vec<(u64, Option<u64>)> = (0..1000u64).map(|i| (i * 1000, Some(i * 1000 + 2000))).collect();
+        assert_eq!(spacetime_window(&trips, 1_000_000), (1_000_000 - 24_000, 1_000_000));
+        // Few messages, recent: from the oldest.
+        assert_eq!(spacetime_window(&[(900, Some(2900))], 3_000), (900, 3_000));
+        // None at all: an empty window at the playhead.
+        assert_eq!(spacetime_window(&[], 5_000), (5_000, 5_001));
     }
 }
