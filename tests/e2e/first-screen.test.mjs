@@ -171,6 +171,8 @@ describe('the story as it happens', () => {
     await page.click('[data-testid=play]');
     await page.waitForFunction(() => [...window.__caption].some((t) => /threw away \d+ writes/.test(t)));
     await page.click('[data-testid=play]');
+    // Once reached, the key moment is marked on the timeline.
+    assert.equal(await page.getAttribute('#key-moments option', 'value'), '2337');
     const seen = await page.evaluate(() => [...window.__caption]);
     const find = (re) => seen.find((t) => re.test(t));
     assert.ok(find(/partition: n0 can no longer reach n1 and n2/i), seen.join('\n'));

@@ -115,9 +115,15 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="scrub-row">
                 <label for="scrub">{"Timeline"}</label>
                 <input id="scrub" type="range" data-testid="scrub" min="0" max={format!("{head_ms}")} step="1"
-                    value={format!("{now_ms}")} disabled={pb.head == 0}
+                    value={format!("{now_ms}")} disabled={pb.head == 0} list="key-moments"
                     aria-valuetext={format!("{} of {}", format_time(pb.now), format_time(pb.head))}
                     title="Drag to go back and forth in time (← → step 10 ms, Shift for 100 ms, Home / End)" oninput={on_scrub} />
+                // The key moment, marked on the timeline once it is reached.
+                <datalist id="key-moments">
+                    if let Some(key) = pb.key_moment.filter(|&k| k <= pb.head) {
+                        <option value={format!("{}", key as f64 / 1000.0)} label="key moment" />
+                    }
+                </datalist>
                 <output for="scrub" data-testid="playhead">{format!("{} / {}", format_time(pb.now), format_time(pb.head))}</output>
             </div>
             if pb.at_end {
