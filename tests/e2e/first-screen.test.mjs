@@ -176,7 +176,8 @@ describe('the story as it happens', () => {
     const seen = await page.evaluate(() => [...window.__caption]);
     const find = (re) => seen.find((t) => re.test(t));
     assert.ok(find(/partition: n0 can no longer reach n1 and n2/i), seen.join('\n'));
-    assert.ok(find(/n1 .*promoted itself.*two leaders now accept writes/), seen.join('\n'));
+    assert.ok(find(/n1 .*promoted itself.*n0 and n1 both believe they lead/), seen.join('\n'));
+    assert.ok(find(/^\S+ s Split brain: n1 and n0 both act as leader and acknowledge writes/), seen.join('\n'));
     assert.match(find(/threw away/), /n0 rejoined and threw away 105 writes; 105 of them had been acknowledged/);
     // The anomaly panel leads with the concept: split brain first, then the lost writes with a count.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=anomaly-headlines] li').length >= 2);

@@ -3,7 +3,7 @@
 //! [`Narrator`] reads the core's typed world events (commands, leadership changes, protocol
 //! notes, anomalies) as the simulation produces them and turns the few that tell the story
 //! into [`Line`]s: "n0 can no longer reach n1 and n2", "n1 stopped hearing the leader and
-//! promoted itself: two leaders now accept writes", "n0 rejoined and threw away 105 writes".
+//! promoted itself: n0 and n1 both believe they lead", "n0 rejoined and threw away 105 writes".
 //! Each line keeps the instant it happened (the caption seeks there) and an importance, which
 //! the screen-reader [`Announcer`] uses to say the most important first, at most once every
 //! [`ANNOUNCE_EVERY_MS`]. Nothing here reads prose: every line is built from event fields.
@@ -127,8 +127,8 @@ impl Narrator {
         if fresh.is_empty() {
             return;
         }
-        // Counting leaders costs a view: only when leadership changed.
-        let leaders_up = if fresh.iter().any(|e| matches!(e.event, WorldEvent::LeaderElected { .. })) {
+        // Finding the leaders costs a view: only when leadership changed.
+        let leaders: Vec<NodeId> = if fresh.iter().any(|e| matches!(e.event, WorldEvent::LeaderElected { .. })) {
             sim.view()
                 .nodes
                 .iter()
@@ -136,28 +136,29 @@ impl Narrator {
                     n.protocol.role == replicalab_core::view::Role::Leader
                         && n.health == replicalab_core::view::Health::Up
                 })
-                .count()
+                .map(|n| n.id)
+                .collect()
         } else {
-            0
+            Vec::new()
         };
-        self.read(&fresh, leaders_up);
+        self.read(&fresh, &leaders);
     }
 
-    /// Narrates a batch of events (those of one frame). `leaders_up` is the number of running
-    /// leaders after the batch.
-    pub fn read(&mut self, batch: &[&TraceEntry], leaders_up: usize) {
+    /// Narrates a batch of events (those of one frame). `leaders` are the running nodes that
+    /// believe they lead after the batch.
+    pub fn read(&mut self, batch: &[&TraceEntry], leaders: &[NodeId]) {
         let mut i = 0;
         while i < batch.len() {
             // Events of one instant are read together (a promotion and its cause, a discarded
             // suffix and the lost writes it makes).
             let t = batch[i].time;
             let j = batch[i..].iter().position(|e| e.time != t).map_or(batch.len(), |k| i + k);
-            self.read_instant(t, &batch[i..j], leaders_up);
+            self.read_instant(t, &batch[i..j], leaders);
             i = j;
         }
     }
 
-    fn read_instant(&mut self, t: Time, events: &[&TraceEntry], leaders_up: usize) {
+    fn read_instant(&mut self, t: Time, events: &[&TraceEntry], leaders: &[NodeId]) {
         let notes: Vec<(NodeId, &Note)> = events
             .iter()
             .filter_map(|e| match &e.event {
@@ -193,11 +194,13 @@ impl Narrator {
                         _ => None,
                     });
                     let how = how.unwrap_or_else(|| format!("n{node} became leader (term {term})"));
-                    if leaders_up >= 2 {
+                    // Two nodes may believe they lead without both acknowledging writes (a cut-off
+                    // leader that needs a majority): "split brain" is said by its anomaly.
+                    if leaders.len() >= 2 {
                         self.push(
                             t,
-                            Importance::SplitBrain,
-                            format!("{how}: two leaders now accept writes (split brain)."),
+                            Importance::Leadership,
+                            format!("{how}: {} both believe they lead now.", names(leaders)),
                             None,
                         );
                     } else {
@@ -491,8 +494,11 @@ mod tests {
         let partition = find("n0 can no longer reach n1 and n2");
         assert_eq!(partition.time, 2000 * MS);
         let second = find("promoted itself");
-        assert!(second.text.contains("two leaders"), "{}", second.text);
-        assert_eq!(second.importance, Importance::SplitBrain);
+        assert!(second.text.contains("n0 and n1 both believe they lead"), "{}", second.text);
+        assert_eq!(second.importance, Importance::Leadership);
+        let split = find("Split brain:");
+        assert_eq!(split.importance, Importance::SplitBrain);
+        assert!(second.time <= split.time);
         let discarded = find("threw away 105 writes");
         assert!(discarded.text.contains("105 of them had been acknowledged"), "{}", discarded.text);
         assert!(partition.time < second.time && second.time < discarded.time);
