@@ -861,43 +861,6 @@ fn resolution(scenario: &Scenario) -> String {
     }
 }
 
-/// One line describing a user command, for the live region.
-pub fn describe(command: &Command) -> String {
-    match command {
-        Command::Crash { node } => format!("Crashed n{node}."),
-        Command::Restart { node } => format!("Restarted n{node}."),
-        Command::Pause { node } => format!("Paused n{node}."),
-        Command::Resume { node } => format!("Resumed n{node}."),
-        Command::Slow { node, factor } => format!("n{node} runs ×{factor} slower."),
-        Command::Clock { node, skew_ms, .. } => format!("n{node}'s clock is {skew_ms:+} ms off."),
-        Command::Partition { groups } => format!(
-            "Partitioned: {}.",
-            groups
-                .iter()
-                .map(|g| g.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(" "))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ),
-        Command::Cut { from, to, both: true } => format!("Cut the link n{from} ↔ n{to}."),
-        Command::Cut { from, to, .. } => format!("Cut the link n{from} → n{to}."),
-        Command::Heal {} => "Healed every link.".into(),
-        Command::Uncut { from, to, both: true } => format!("Restored the link n{from} ↔ n{to}."),
-        Command::Uncut { from, to, .. } => format!("Restored the link n{from} → n{to}."),
-        Command::Link { from, to, loss, .. } => {
-            format!("Link n{from} – n{to}: {:.0}% loss.", loss.unwrap_or(0.0) * 100.0)
-        }
-        Command::Write { client, key, .. } => format!("Client {client} writes k{key}."),
-        Command::Read { client, key, .. } => format!("Client {client} reads k{key}."),
-        Command::Workload(w) => format!("Workload on: {} ops/s.", w.rate_per_s),
-        Command::StopWorkload {} => "Workload off.".into(),
-        Command::Promote { node } => format!("Asked n{node} to become leader."),
-        Command::Demote { node } => format!("Asked n{node} to step down."),
-        Command::Repair { node } => format!("Ran a repair of n{node} with its peers."),
-        Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
-        other => format!("Applied {}.", other.name().replace('_', " ")),
-    }
-}
-
 fn load(index: usize) -> Result<(&'static Preset, Scenario), String> {
     let preset = PRESETS.get(index).ok_or_else(|| format!("there is no preset number {index}"))?;
     let scenario = preset.scenario().map_err(|e| format!("the preset {} does not load: {e}", preset.name))?;
