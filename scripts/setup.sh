@@ -4,7 +4,7 @@
 #   - clippy and the wasm32-unknown-unknown target (rustup)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it also provides
 #     wasm-bindgen-test-runner), and Trunk (cargo install)
-#   - wasm-opt (npm binaryen) and playwright-core (npm ci, pinned in package-lock.json)
+#   - wasm-opt (npm binaryen), playwright-core and axe-core (npm ci, pinned in package-lock.json)
 #   - Chromium and ChromeDriver, and a C toolchain for the cargo installs (apt)
 # Works unattended (CI=true, no terminal) as root or with sudo.
 set -euo pipefail
@@ -64,7 +64,7 @@ if ! command -v trunk >/dev/null || ! trunk --version | grep -q " $TRUNK_VERSION
   cargo install trunk --locked --version "$TRUNK_VERSION" --force
 fi
 
-# npm packages (binaryen's wasm-opt, playwright-core), pinned in package-lock.json. Reinstall
+# npm packages (binaryen's wasm-opt, playwright-core, axe-core), pinned in package-lock.json. Reinstall
 # when anything installed differs from the lock.
 npm_in_sync() {
   node -e '
@@ -77,7 +77,7 @@ npm_in_sync() {
     }' 2>/dev/null
 }
 if ! npm_in_sync || [ ! -x node_modules/.bin/wasm-opt ]; then
-  log "installing npm packages from package-lock.json (binaryen, playwright-core)"
+  log "installing npm packages from package-lock.json (binaryen, playwright-core, axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

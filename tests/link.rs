@@ -42,6 +42,7 @@ fn random_view(rng: &mut SimRng, nodes: usize) -> ViewOptions {
         panels: (0..rng.below(4)).map(|_| PANELS[rng.below(6) as usize].to_string()).collect(),
         selected_node: if rng.below(2) == 0 { None } else { Some(rng.below(nodes as u64) as usize) },
         theme: [Theme::Auto, Theme::Light, Theme::Dark][rng.below(3) as usize],
+        speed_ms_per_s: if rng.below(2) == 0 { None } else { Some(1 + rng.below(10_000) as u32) },
     }
 }
 

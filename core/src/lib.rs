@@ -51,6 +51,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
+pub mod story;
 pub mod time;
 pub mod trace;
 pub mod view;

@@ -45,6 +45,8 @@ pub const MAX_LINK_CHARS: usize = 64 * 1024;
 /// Largest JSON a link may inflate to, in bytes. Inflation stops at this cap, so a small link
 /// that would inflate to gigabytes costs at most this much memory.
 pub const MAX_INFLATED_BYTES: usize = 1 << 20;
+/// Fastest playback speed a link may ask for, in simulated milliseconds per real second.
+pub const MAX_SPEED_MS_PER_S: u32 = 10_000;
 /// Most panels a view may name, and the longest panel name.
 pub const MAX_PANELS: usize = 32;
 const MAX_PANEL_NAME: usize = 32;
@@ -128,6 +130,10 @@ pub struct ViewOptions {
     pub selected_node: Option<NodeId>,
     #[serde(skip_serializing_if = "Theme::is_auto")]
     pub theme: Theme,
+    /// The playback speed: simulated milliseconds per real second (1 to 10,000; 500 is half
+    /// real time). Absent: the scenario's suggested speed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed_ms_per_s: Option<u32>,
 }
 
 impl ViewOptions {
@@ -152,6 +158,14 @@ impl ViewOptions {
                     format!(
                         "a panel name is 1 to {MAX_PANEL_NAME} lowercase letters, digits, `-` or `_`, got {name:?}"
                     ),
+                ));
+            }
+        }
+        if let Some(speed) = self.speed_ms_per_s {
+            if !(1..=MAX_SPEED_MS_PER_S).contains(&speed) {
+                return Err(LinkError::invalid(
+                    "view.speed_ms_per_s",
+                    format!("the speed is 1 to {MAX_SPEED_MS_PER_S} simulated milliseconds per second, got {speed}"),
                 ));
             }
         }
@@ -464,7 +478,12 @@ mod tests {
         for p in PRESETS {
             let s = Share {
                 at_ms: 1234.5,
-                view: ViewOptions { panels: vec!["graph".into()], selected_node: Some(0), theme: Theme::Dark },
+                view: ViewOptions {
+                    panels: vec!["graph".into()],
+                    selected_node: Some(0),
+                    theme: Theme::Dark,
+                    speed_ms_per_s: Some(500),
+                },
                 ..Share::new(p.scenario().unwrap())
             };
             let text = encode(&s).unwrap();

@@ -145,6 +145,10 @@ impl Simulation {
     pub fn anomalies_dropped(&self) -> usize {
         each!(self, s => s.anomalies_dropped())
     }
+    /// How many anomalies of each kind the run found (dropped ones included).
+    pub fn anomaly_counts(&self) -> std::collections::BTreeMap<crate::checkers::AnomalyKind, usize> {
+        each!(self, s => s.anomaly_counts())
+    }
     /// What the simulation holds that grows with the run.
     pub fn footprint(&self) -> crate::sim::Footprint {
         each!(self, s => s.footprint())

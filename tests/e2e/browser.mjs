@@ -57,3 +57,9 @@ export async function openPage(browser, server, path = '', options = {}) {
   await page.locator('[data-node]').first().waitFor({ state: 'visible' });
   return { context, page, problems };
 }
+
+/** Opens the Share menu (copy link, embed code, export, import) unless it is open already. */
+export async function openShareMenu(page) {
+  const menu = page.locator('[data-testid=share-menu]');
+  if (!(await menu.evaluate((d) => d.open))) await page.click('[data-testid=share-menu] summary');
+}

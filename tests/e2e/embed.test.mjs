@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 
-import { ARTIFACTS, DIST, WAIT, launch } from './browser.mjs';
+import { ARTIFACTS, DIST, WAIT, launch, openShareMenu } from './browser.mjs';
 
 let server;
 let browser;
@@ -58,6 +58,7 @@ describe('embed mode', () => {
   test('"copy embed code" gives an iframe snippet that opens the same scenario', { timeout: WAIT * 2 }, async () => {
     const { context, page, problems } = await open('?preset=ll-partial-quorum');
     await page.locator('[data-node]').first().waitFor();
+    await openShareMenu(page);
     await page.click('[data-testid=copy-embed]');
     const snippet = await page.locator('[data-testid=share-text]').inputValue();
     const src = snippet.match(/^<iframe src="([^"]+)"/)?.[1]?.replaceAll('&amp;', '&');

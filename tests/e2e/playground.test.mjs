@@ -312,7 +312,7 @@ describe('the playground', () => {
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid=events]').textContent) === n + 1, before);
 
     // Digits select a node and focus it; X crashes it, M marks it, P partitions, H heals.
-    await page.keyboard.press('3');
+    await page.keyboard.press('2');
     await page.locator('[data-testid=node-actions][data-node="2"]').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.node), '2');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('.focus-ring')).visibility);
@@ -325,7 +325,9 @@ describe('the playground', () => {
     await page.locator('[data-testid=marks]').waitFor();
     await page.keyboard.press('p');
     await page.locator('[data-testid=groups]').waitFor();
-    assert.match(await page.textContent('[data-testid=live]'), /Partitioned/);
+    assert.match(await page.textContent('[data-testid=narration]'), /Network partition: n2 can no longer reach n0 and n1/);
+    // The screen reader hears it too, in its turn (at most one announcement every two seconds).
+    await page.waitForFunction(() => /Network partition/.test(document.querySelector('[data-testid=live]').textContent));
     await page.keyboard.press('h');
     await page.locator('[data-testid=groups]').waitFor({ state: 'detached' });
 
@@ -361,8 +363,9 @@ describe('the playground', () => {
     await appReady(page);
     const first = await page.textContent('[data-testid=description]');
     const options = await page.locator('[data-testid=preset] option').allTextContents();
-    assert.ok(options.includes('lf-sync'), `presets: ${options}`);
-    await page.selectOption('[data-testid=preset]', { label: 'lf-sync' });
+    const label = options.find((o) => o.endsWith('(lf-sync)'));
+    assert.ok(label, `presets: ${options}`);
+    await page.selectOption('[data-testid=preset]', { label });
     await page.waitForFunction((d) => document.querySelector('[data-testid=description]').textContent !== d, first);
     assert.equal(await simTime(page), 0);
     assert.equal(await page.locator('[data-node][data-role=leader]').count(), 1);

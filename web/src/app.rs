@@ -5,19 +5,24 @@
 //! `?selftest=panic` panics on purpose (the end-to-end test checks the panic page with it).
 
 use replicalab_core::Scenario;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use crate::format::format_time;
 
 use crate::components::actions::Actions;
 use crate::components::bench::BenchPanel;
 use crate::components::charts::Charts;
-use crate::components::controls::Controls;
+use crate::components::controls::{Controls, ScenarioPicker};
 use crate::components::forms::{ClientPanel, SettingsForm};
 use crate::components::graph::Graph;
 use crate::components::inspector::{Anomalies, Conflicts, Inspector};
+use crate::components::share::{Extras, LessonAt, ShareMenu};
 use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
 use crate::components::view_menu::ViewMenu;
 use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
+use crate::narration::Announcer;
 use crate::state::{Action, Playground, Shared, SimState};
 
 /// While playing, the panels below the graph (timelines, charts, log, inspector, anomalies)
@@ -144,7 +149,26 @@ pub fn App() -> Html {
         let setter = drawing.setter();
         use_callback((), move |d: bool, _| setter.set(d))
     };
-    let live = snapshot.narration.last().map(|(_, t)| t.clone()).unwrap_or_default();
+    // The screen-reader voice: the narration, at most one line every two seconds, the most
+    // important first (polled by a timer, so a waiting line is said even while paused).
+    let announcer = use_mut_ref(Announcer::default);
+    announcer.borrow_mut().offer(snapshot.narration.iter());
+    let live = use_state(String::new);
+    {
+        let announcer = announcer.clone();
+        let live = live.setter();
+        use_effect_with((), move |_| {
+            let tick = gloo::timers::callback::Interval::new(250, move || {
+                let now = gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
+                if let Some(text) = announcer.borrow_mut().poll(now) {
+                    live.set(text.to_string());
+                }
+            });
+            move || drop(tick)
+        });
+    }
+    let lesson = use_state(|| None::<(usize, usize)>);
+    let lesson: UseStateHandle<LessonAt> = lesson;
     // The theme a link or the View menu chose (the embed player sets its own).
     {
         let theme = snapshot.view_options.theme;
@@ -155,35 +179,93 @@ pub fn App() -> Html {
         });
     }
     if crate::embed::is_embed() {
-        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} /> };
+        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} live={AttrValue::from((*live).clone())} /> };
     }
     let options = snapshot.view_options.clone();
     let show = |name: &str| crate::share::shows(&options, name);
+    let caption = snapshot.narration.iter().rev().take(3).map(|l| {
+        let at = l.time;
+        let onclick = on_action.reform(move |_: MouseEvent| Action::RunTo(at));
+        html! {
+            <li key={l.id} data-importance={(l.importance as u8).to_string()}>
+                <button type="button" class="caption-line" title="Go to this moment" {onclick}>
+                    <span class="caption-time">{format_time(l.time)}</span>{" "}{&l.text}
+                </button>
+            </li>
+        }
+    });
+    // The fragment holds the share link: the skip link moves the focus without touching it.
+    let skip = Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        if let Some(stage) = gloo::utils::document().get_element_by_id("stage") {
+            if let Ok(stage) = stage.dyn_into::<web_sys::HtmlElement>() {
+                let _ = stage.focus();
+                stage.scroll_into_view();
+            }
+        }
+    });
+    let open_panel = |id: &'static str| {
+        Callback::from(move |_: MouseEvent| {
+            if let Some(el) = gloo::utils::document().get_element_by_id(id) {
+                let _ = el.set_attribute("open", "");
+                el.scroll_into_view();
+                if let Some(summary) = el.query_selector("summary").ok().flatten() {
+                    if let Ok(summary) = summary.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = summary.focus();
+                    }
+                }
+            }
+        })
+    };
+    let first_lesson = use_memo((), |_| {
+        replicalab_core::lessons::lessons()
+            .lessons
+            .first()
+            .map(|l| format!("#{}", crate::share::lesson_fragment(&l.id, 0)))
+            .unwrap_or_default()
+    });
     html! {
         <div class="app">
+            <a class="skip-link" href="#stage" onclick={skip}>{"Skip to the simulation"}</a>
             <header class="top">
                 <h1>{"replicalab"}</h1>
-                <ViewMenu options={snapshot.view_options.clone()} on_action={on_action.clone()} />
-                <p class="tagline">{"Break a replicated database and watch what its clients see: crash nodes, cut links, partition the cluster, rewind and try again."}</p>
+                <p class="tagline">{"Break a replicated database and watch what its clients see."}</p>
+                <nav class="top-menus" aria-label="Menus">
+                    <button type="button" data-testid="open-lessons" onclick={open_panel("lessons")}>{"Lessons"}</button>
+                    <button type="button" data-testid="open-compare" onclick={open_panel("compare")}>{"Compare"}</button>
+                    <ShareMenu sim={(*sim).clone()} on_action={on_action.clone()} lesson={lesson.clone()} />
+                    <ViewMenu options={snapshot.view_options.clone()} on_action={on_action.clone()} />
+                </nav>
             </header>
-            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{live}</div>
+            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{(*live).clone()}</div>
             if params.bench {
                 <BenchPanel on_action={on_action.clone()} frames={frames.clone()} in_flight={snapshot.view.messages.len()} />
             }
             if let Some(notice) = &snapshot.notice {
                 <p class="notice" role="status" data-testid="notice">{notice}</p>
             }
-            <crate::components::share::Extras sim={(*sim).clone()} on_action={on_action.clone()} />
             <main class="layout">
-                <section class="stage" aria-label="Simulation">
-                    if show("controls") {
-                        <Controls playback={sim.playback} description={AttrValue::from(snapshot.description.clone())} on_action={on_action.clone()} />
-                    }
-                    if show("settings") {
-                        <SettingsForm on_action={on_action.clone()} />
-                    }
+                <section class="stage" id="stage" tabindex="-1" aria-label="Simulation">
+                    <ScenarioPicker playback={sim.playback} name={AttrValue::from(snapshot.preset_name.clone())} on_action={on_action.clone()} />
+                    <div class="hero">
+                        if show("graph") {
+                            <div class="hero-graph">
+                                <Graph snapshot={snapshot.clone()} {reduced_motion} drawing={*drawing} on_action={on_action.clone()} />
+                            </div>
+                        }
+                        <div class="hero-side">
+                            if show("controls") {
+                                <Controls playback={sim.playback} on_action={on_action.clone()} />
+                            }
+                            if lesson.is_none() {
+                                <a class="button start" data-testid="start-lesson" href={(*first_lesson).clone()}>{"New here? Start with lesson 1"}</a>
+                            }
+                        </div>
+                    </div>
+                    <ol class="caption" data-testid="narration" aria-label="What just happened">
+                        { for caption }
+                    </ol>
                     if show("graph") {
-                        <Graph snapshot={snapshot.clone()} {reduced_motion} drawing={*drawing} on_action={on_action.clone()} />
                         <p class="legend">
                             <span><span class="swatch leader"></span>{"leader"}</span>
                             <span><span class="swatch follower"></span>{"follower"}</span>
@@ -192,19 +274,20 @@ pub fn App() -> Html {
                             <span><span class="swatch lossy"></span>{"lossy link"}</span>
                         </p>
                     }
+                    <p class="description" data-testid="description">{snapshot.description.clone()}</p>
+                    if show("settings") {
+                        <SettingsForm on_action={on_action.clone()} />
+                    }
                     if show("actions") {
                         <Actions snapshot={slow[0].clone()} on_action={on_action.clone()} drawing={*drawing} {on_drawing} />
                     }
-                    <ol class="narration" aria-hidden="true" data-testid="narration">
-                        { for snapshot.narration.iter().rev().take(3).map(|(k, t)| html! { <li key={*k}>{t}</li> }) }
-                    </ol>
                 </section>
                 <aside class="panel">
-                    if show("status") {
-                        <Status snapshot={snapshot.clone()} frames={frame_summary} />
-                    }
                     if show("anomalies") {
                         <Anomalies snapshot={slow[ANOMALIES].clone()} on_action={on_action.clone()} />
+                    }
+                    if show("status") {
+                        <Status snapshot={snapshot.clone()} frames={frame_summary} />
                     }
                     if show("inspector") {
                         <Inspector snapshot={slow[2].clone()} on_action={on_action.clone()} />
@@ -214,6 +297,7 @@ pub fn App() -> Html {
                     }
                 </aside>
             </main>
+            <Extras sim={(*sim).clone()} on_action={on_action.clone()} lesson={lesson.clone()} />
             <section class="views" aria-label="Timelines and charts">
                 if show("timeline") {
                     <div class="card"><OpTimeline snapshot={slow[4].clone()} on_action={on_action.clone()} /></div>
@@ -237,7 +321,7 @@ pub fn App() -> Html {
                     <kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" back / forward 10 ms ("}<kbd>{"Shift"}</kbd>{" 100 ms) · "}
                     <kbd>{"Home"}</kbd>{" "}<kbd>{"End"}</kbd>{" start / end of the timeline · "}
                     <kbd>{"+"}</kbd>{" "}<kbd>{"-"}</kbd>{" speed · "}<kbd>{"R"}</kbd>{" reset · "}
-                    <kbd>{"1"}</kbd>{"–"}<kbd>{"9"}</kbd>{" select a node · on a node: "}<kbd>{"Enter"}</kbd>{" actions, "}
+                    <kbd>{"0"}</kbd>{"–"}<kbd>{"9"}</kbd>{" select that node (2: n2) · on a node: "}<kbd>{"Enter"}</kbd>{" actions, "}
                     <kbd>{"X"}</kbd>{" crash / restart, "}<kbd>{"M"}</kbd>{" mark · "}<kbd>{"P"}</kbd>{" partition the marked nodes off · "}
                     <kbd>{"H"}</kbd>{" heal · "}<kbd>{"W"}</kbd>{" workload · "}<kbd>{"Esc"}</kbd>{" clear the selection"}
                 </p>

@@ -92,6 +92,8 @@ pub struct EmbedProps {
     pub sim: SimState,
     pub on_action: Callback<Action>,
     pub reduced_motion: bool,
+    /// The narration's screen-reader announcement (rate-limited by the app).
+    pub live: AttrValue,
 }
 
 #[function_component]
@@ -203,10 +205,31 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
             }
         })
     };
+    let on_speed = on_action.reform(|e: InputEvent| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        Action::SetSpeed(input.value().parse::<i32>().unwrap_or(0))
+    });
+    let pace = crate::format::format_pace(pb.speed_step);
+    let caption = props.sim.snapshot.narration.iter().rev().take(2).map(|l| {
+        let at = l.time;
+        let onclick = on_action.reform(move |_: MouseEvent| Action::RunTo(at));
+        html! {
+            <li key={l.id} data-importance={(l.importance as u8).to_string()}>
+                <button type="button" class="caption-line" title="Go to this moment" {onclick}>
+                    <span class="caption-time">{format_time(l.time)}</span>{" "}{&l.text}
+                </button>
+            </li>
+        }
+    });
+    let caption =
+        html! { <ol class="caption" data-testid="narration" aria-label="What just happened">{ for caption }</ol> };
     let panel = |p: Panel| -> Html {
         match p {
             Panel::Graph => html! {
-                <div class="embed-graph"><Graph snapshot={snapshot.clone()} reduced_motion={props.reduced_motion} drawing={false} on_action={on_action.clone()} /></div>
+                <>
+                    <div class="embed-graph"><Graph snapshot={snapshot.clone()} reduced_motion={props.reduced_motion} drawing={false} on_action={on_action.clone()} /></div>
+                    { caption.clone() }
+                </>
             },
             Panel::Controls => html! {
                 <div class="embed-controls button-row">
@@ -216,6 +239,11 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
                     <input type="range" data-testid="scrub" aria-label="Timeline" min="0" max={format!("{}", pb.head as f64 / 1000.0)}
                         step="1" value={format!("{}", pb.now as f64 / 1000.0)} disabled={pb.head == 0} oninput={on_scrub.clone()} />
                     <output data-testid="embed-time" data-us={pb.now.to_string()}>{format_time(pb.now)}</output>
+                    <label class="embed-speed">{"Speed "}
+                        <input type="range" data-testid="speed" min={crate::format::MIN_SPEED_STEP.to_string()} max={crate::format::MAX_SPEED_STEP.to_string()}
+                            step="1" value={pb.speed_step.to_string()} aria-valuetext={pace.clone()} oninput={on_speed.clone()} />
+                    </label>
+                    <output class="embed-pace" data-testid="speed-value">{pace.clone()}</output>
                 </div>
             },
             Panel::Status => html! { <Status snapshot={snapshot.clone()} frames={None::<crate::stats::Summary>} /> },
@@ -225,16 +253,17 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
         }
     };
     html! {
-        <div class="embed" data-testid="embed" data-scenario={snapshot.preset_name.clone()}>
+        <main class="embed" data-testid="embed" data-scenario={snapshot.preset_name.clone()}>
             <header class="embed-top">
-                <strong>{&snapshot.preset_name}</strong>
+                <h1 class="embed-title">{replicalab_core::story::title(&snapshot.preset_name)}</h1>
                 <span class="sr-only" data-testid="embed-now" data-us={snapshot.view.now.to_string()}>{format_time(snapshot.view.now)}</span>
                 <a href={(*open_full).clone()} target="_blank" rel="noopener" data-testid="open-full">{"Open in replicalab ↗"}</a>
             </header>
+            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{props.live.clone()}</div>
             if let Some(notice) = &snapshot.notice {
                 <p class="notice" role="status" data-testid="notice">{notice}</p>
             }
             { for setup.0.panels.iter().map(|&p| panel(p)) }
-        </div>
+        </main>
     }
 }

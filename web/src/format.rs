@@ -42,6 +42,35 @@ pub fn format_speed(step: i32) -> String {
     format!("{text}×")
 }
 
+/// The speed in human terms: "1 simulated second takes 4 real seconds", "real time",
+/// "1 real second shows 10 simulated seconds".
+pub fn format_pace(step: i32) -> String {
+    let s = speed(step);
+    let two = |x: f64| {
+        if x >= 10.0 {
+            format!("{x:.0}")
+        } else {
+            trim(format!("{x:.1}"))
+        }
+    };
+    let plural = |n: &str| if n == "1" { "" } else { "s" };
+    if step == 0 {
+        "real time: 1 simulated second takes 1 real second".into()
+    } else if s < 1.0 {
+        let real = 1.0 / s;
+        if real >= 60.0 {
+            let n = two(real);
+            format!("1 simulated millisecond takes {n} real millisecond{}", plural(&n))
+        } else {
+            let n = two(real);
+            format!("1 simulated second takes {n} real second{}", plural(&n))
+        }
+    } else {
+        let n = two(s);
+        format!("1 real second shows {n} simulated second{}", plural(&n))
+    }
+}
+
 fn trim(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -140,6 +169,17 @@ mod tests {
         assert_eq!(format_speed(-20), "0.01×");
         assert_eq!(format_speed(-22), "0.0063×");
         assert_eq!(format_speed(-30), "0.001×");
+    }
+
+    #[test]
+    fn paces_read_in_human_terms() {
+        assert_eq!(format_pace(-3), "1 simulated second takes 2 real seconds");
+        assert_eq!(format_pace(-6), "1 simulated second takes 4 real seconds");
+        assert_eq!(format_pace(-12), "1 simulated second takes 16 real seconds");
+        assert_eq!(format_pace(-19), "1 simulated millisecond takes 79 real milliseconds");
+        assert_eq!(format_pace(0), "real time: 1 simulated second takes 1 real second");
+        assert_eq!(format_pace(10), "1 real second shows 10 simulated seconds");
+        assert_eq!(format_pace(3), "1 real second shows 2 simulated seconds");
     }
 
     #[test]

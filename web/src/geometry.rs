@@ -215,6 +215,58 @@ pub fn nearest<T: Copy>(items: impl IntoIterator<Item = (T, Point)>, p: Point, m
     best.map(|(_, item)| item)
 }
 
+/// Width of one character of a message label, and the label's height, in view-box units.
+pub const LABEL_CHAR_W: f64 = 4.7;
+pub const LABEL_H: f64 = 10.0;
+
+/// Where to write each label so that no two overlap and none covers a node: for each anchor
+/// (a message dot) and label length in characters, the text's start (left end of its
+/// baseline), trying right-above, right-below, left-above and left-below the dot in turn; `None`
+/// when every place is taken (the label is left out, the dot still shows).
+pub fn place_labels(anchors: &[(Point, usize)], discs: &[Point], radius: f64) -> Vec<Option<Point>> {
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let clear_of_discs = |b: (f64, f64, f64, f64)| {
+        discs.iter().all(|c| {
+            // Distance from the disc's centre to the box.
+            let dx = (b.0 - c.x).max(0.0).max(c.x - b.2);
+            let dy = (b.1 - c.y).max(0.0).max(c.y - b.3);
+            dx * dx + dy * dy > (radius + 2.0) * (radius + 2.0)
+        })
+    };
+    anchors
+        .iter()
+        .map(|&(p, chars)| {
+            let w = chars as f64 * LABEL_CHAR_W;
+            let tries = [(6.0, -5.0), (6.0, 12.0), (-6.0 - w, -5.0), (-6.0 - w, 12.0)];
+            let spot = tries.iter().find_map(|&(dx, dy)| {
+                let start = Point::new(p.x + dx, p.y + dy);
+                let b = (start.x, start.y - LABEL_H + 2.0, start.x + w, start.y + 2.0);
+                let free = placed.iter().all(|o| b.2 < o.0 || o.2 < b.0 || b.3 < o.1 || o.3 < b.1);
+                (free && clear_of_discs(b)).then_some((start, b))
+            });
+            spot.map(|(start, b)| {
+                placed.push(b);
+                start
+            })
+        })
+        .collect()
+}
+
+/// How many typical message trips the space-time diagram shows above the playhead.
+pub const SPACETIME_TRIPS: u64 = 12;
+
+/// The window of simulated time the space-time diagram shows: up to the playhead `now`, from
+/// [`SPACETIME_TRIPS`] typical (median) trips earlier, or from the oldest message when that is
+/// later. `trips` are the messages' (sent, arrived) instants.
+pub fn spacetime_window(trips: &[(u64, Option<u64>)], now: u64) -> (u64, u64) {
+    let mut durations: Vec<u64> = trips.iter().filter_map(|&(s, a)| a.map(|a| a.saturating_sub(s))).collect();
+    durations.sort_unstable();
+    let typical = durations.get(durations.len() / 2).copied().unwrap_or(1_000).max(100);
+    let oldest = trips.iter().map(|&(s, _)| s).min().unwrap_or(now).min(now);
+    let t0 = oldest.max(now.saturating_sub(typical * SPACETIME_TRIPS));
+    (t0, now.max(t0 + 1))
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -391,5 +443,49 @@ mod tests {
         assert_eq!(distance_to_segment(Point::new(5.0, 3.0), a, b), 3.0);
         assert_eq!(distance_to_segment(Point::new(-4.0, 3.0), a, b), 5.0);
         assert_eq!(distance_to_segment(Point::new(1.0, 1.0), a, a), 2f64.sqrt());
+    }
+
+    #[test]
+    fn labels_never_overlap_each_other_or_a_node() {
+        let discs = [Point::new(0.0, 0.0), Point::new(100.0, 0.0)];
+        // A dot just leaving node 0, two dots at the same place, a dot in open space.
+        let anchors = [
+            (Point::new(20.0, 0.0), 12),
+            (Point::new(50.0, 40.0), 10),
+            (Point::new(50.0, 40.0), 10),
+            (Point::new(50.0, 80.0), 4),
+        ];
+        let spots = place_labels(&anchors, &discs, 18.0);
+        assert_eq!(spots.len(), 4);
+        let boxes: Vec<(f64, f64, f64, f64)> = spots
+            .iter()
+            .zip(&anchors)
+            .filter_map(|(s, a)| s.map(|s| (s.x, s.y - LABEL_H + 2.0, s.x + a.1 as f64 * LABEL_CHAR_W, s.y + 2.0)))
+            .collect();
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(a.2 < b.0 || b.2 < a.0 || a.3 < b.1 || b.3 < a.1, "{a:?} overlaps {b:?}");
+            }
+            for c in &discs {
+                let dx = (a.0 - c.x).max(0.0).max(c.x - a.2);
+                let dy = (a.1 - c.y).max(0.0).max(c.y - a.3);
+                assert!(dx * dx + dy * dy > 18.0 * 18.0, "{a:?} covers the node at {c:?}");
+            }
+        }
+        // The two labels at one place both find room (one above, one below).
+        assert!(spots[1].is_some() && spots[2].is_some());
+        assert_ne!(spots[1], spots[2]);
+        assert!(spots[3].is_some());
+    }
+
+    #[test]
+    fn the_space_time_window_follows_the_playhead() {
+        // Messages of 2 ms every ms for a second: the window is 12 trips (24 ms) up to now.
+        let trips: Vec<(u64, Option<u64>)> = (0..1000u64).map(|i| (i * 1000, Some(i * 1000 + 2000))).collect();
+        assert_eq!(spacetime_window(&trips, 1_000_000), (1_000_000 - 24_000, 1_000_000));
+        // Few messages, recent: from the oldest.
+        assert_eq!(spacetime_window(&[(900, Some(2900))], 3_000), (900, 3_000));
+        // None at all: an empty window at the playhead.
+        assert_eq!(spacetime_window(&[], 5_000), (5_000, 5_001));
     }
 }

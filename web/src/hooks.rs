@@ -151,8 +151,9 @@ pub fn use_shortcuts(on_action: Callback<Action>, speed_step: i32) {
                 "p" | "P" if !e.repeat() => Action::PartitionMarked,
                 "w" | "W" if !e.repeat() => Action::ToggleWorkload,
                 "Escape" => Action::Select(crate::state::Selection::None),
-                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
-                    let node = (d.as_bytes()[0] - b'1') as usize;
+                // A digit selects the node of that name: 2 selects n2.
+                d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() => {
+                    let node = (d.as_bytes()[0] - b'0') as usize;
                     // The node is an SVG element: `focus` exists on it as on HTML elements.
                     if let Some(el) =
                         gloo::utils::document().query_selector(&format!("[data-node=\"{node}\"]")).ok().flatten()

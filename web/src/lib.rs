@@ -21,6 +21,7 @@ pub mod custom;
 pub mod derive;
 pub mod format;
 pub mod geometry;
+pub mod narration;
 pub mod share;
 pub mod state;
 pub mod stats;

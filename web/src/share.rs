@@ -36,6 +36,8 @@ pub fn share_of(pg: &Playground) -> Share {
     if let Selection::Node(n) = pg.snapshot().selection {
         share.view.selected_node = Some(n);
     }
+    let ms_per_s = (crate::format::speed(pg.playback().speed_step) * 1000.0).round();
+    share.view.speed_ms_per_s = Some(ms_per_s.clamp(1.0, link::MAX_SPEED_MS_PER_S as f64) as u32);
     share
 }
 
@@ -67,6 +69,9 @@ pub fn open_actions(share: &Share) -> Vec<Action> {
         Action::RunTo(at),
         Action::SetView(share.view.clone()),
     ];
+    if let Some(ms_per_s) = share.view.speed_ms_per_s {
+        actions.push(Action::SetSpeed(crate::format::speed_step(ms_per_s as f64 / 1000.0)));
+    }
     if let Some(node) = share.view.selected_node {
         actions.push(Action::Select(Selection::Node(node)));
     }
@@ -340,6 +345,7 @@ pub fn view_of(params: &EmbedParams) -> ViewOptions {
         panels: params.panels.iter().map(|p| p.name().to_string()).collect(),
         selected_node: None,
         theme: params.theme,
+        speed_ms_per_s: None,
     }
 }
 
@@ -699,8 +705,12 @@ mod tests {
     #[test]
     fn the_view_options_travel_in_the_link() {
         let mut pg = Playground::new_named(Some("lf-async"));
-        let view =
-            ViewOptions { panels: vec!["graph".into(), "anomalies".into()], theme: Theme::Dark, selected_node: None };
+        let view = ViewOptions {
+            panels: vec!["graph".into(), "anomalies".into()],
+            theme: Theme::Dark,
+            selected_node: None,
+            speed_ms_per_s: None,
+        };
         pg.update(Action::SetView(view.clone()));
         let link = link_of(&pg).unwrap();
         let share = link::decode(&link).unwrap();

@@ -26,11 +26,13 @@ use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::WorkloadConfig;
 use replicalab_core::time::{from_ms, to_ms, Time, MS};
 use replicalab_core::trace::TraceEntry;
-use replicalab_core::view::{Health, Role};
+use replicalab_core::view::Health;
 use replicalab_core::{Command, Scenario, Simulation, TimedCommand, View};
 
 use crate::derive::{self, Flight, LagChart, OpRow};
-use crate::format::{default_speed_step, format_time, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use crate::format::{default_speed_step, format_time, speed, speed_step, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use crate::narration::{Importance, Line, Narrator};
+use replicalab_core::story;
 
 /// Trace entries kept as text: the event log and the space-time diagram read them.
 pub const TRACE_CAPACITY: usize = 600;
@@ -46,6 +48,8 @@ pub const CHECKPOINT_OPS_BUDGET: usize = 400_000;
 pub const CHECKPOINT_EVERY: Time = 250 * MS;
 /// Anomalies kept in a snapshot (the newest).
 pub const MAX_ANOMALIES: usize = 100;
+/// Longest stretch of simulated time run without reading the events for the narration.
+pub const NARRATION_STEP: Time = 25 * MS;
 /// Lines of narration kept for the live region.
 pub const MAX_NARRATION: usize = 6;
 /// While playing, the panels' projections are rebuilt at most once per this much wall time
@@ -57,6 +61,8 @@ pub const PANELS_EVERY_MS: f64 = 200.0;
 pub struct Panels {
     /// The newest anomalies with their index in the run.
     pub anomalies: Vec<(usize, Anomaly)>,
+    /// How many of each kind the run found, the most important kind first.
+    pub anomaly_counts: Vec<(replicalab_core::checkers::AnomalyKind, usize)>,
     pub ops: Vec<OpRow>,
     pub log: Vec<TraceEntry>,
     pub flights: Vec<Flight>,
@@ -78,6 +84,14 @@ impl Panels {
         let dropped = sim.anomalies_dropped();
         Panels {
             anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (dropped + start + i, a)).collect(),
+            anomaly_counts: {
+                let counts = sim.anomaly_counts();
+                crate::narration::HEADLINE_ORDER
+                    .iter()
+                    .filter_map(|k| counts.get(k).map(|&n| (*k, n)))
+                    .filter(|&(_, n)| n > 0)
+                    .collect()
+            },
             ops: derive::recent_ops(sim),
             log: derive::recent_events(sim),
             flights: derive::flights(sim.messages().iter(), selected_op),
@@ -170,6 +184,8 @@ pub struct Playback {
     pub now: Time,
     /// The furthest instant reached on this timeline (the end of the scrubber).
     pub head: Time,
+    /// When the scenario's point arrives (presets and scenarios made from them).
+    pub key_moment: Option<Time>,
 }
 
 impl Playback {
@@ -205,8 +221,8 @@ pub struct Snapshot {
     pub forks: u32,
     pub selection: Selection,
     pub marks: Vec<NodeId>,
-    /// Recent narration, newest last, with a running number.
-    pub narration: Vec<(u64, String)>,
+    /// Recent narration, newest last.
+    pub narration: Vec<Line>,
     /// How the family resolves conflicts, in words (for the conflicts panel).
     pub resolution: String,
     /// Leaderless families: the configured (N, W, R).
@@ -263,8 +279,7 @@ pub struct Playground {
     notice: Option<String>,
     selection: Selection,
     marks: Vec<NodeId>,
-    narration: Vec<(u64, String)>,
-    narrated: u64,
+    narrator: Narrator,
     /// Wall time ticked since the panels were last rebuilt.
     panels_wall: f64,
     /// The panels shown and the theme (a share link carries them).
@@ -289,11 +304,14 @@ impl Playground {
             preset: None,
             playing: false,
             hidden: false,
-            speed_step: default_speed_step(&scenario.cluster.network.latency),
+            speed_step: story::of(&scenario.name)
+                .map(|s| speed_step(s.speed))
+                .unwrap_or_else(|| default_speed_step(&scenario.cluster.network.latency)),
             at_end: false,
             duration: from_ms(scenario.duration_ms),
             now: 0,
             head: 0,
+            key_moment: story::of(&scenario.name).map(|s| s.key_moment()),
         };
         let checkpoints = vec![Checkpoint { time: 0, applied: 0, sim: sim.clone() }];
         let placeholder = Rc::new(take_snapshot_parts(&sim, &scenario, None, Selection::None));
@@ -310,8 +328,7 @@ impl Playground {
             notice: None,
             selection: Selection::None,
             marks: Vec::new(),
-            narration: Vec::new(),
-            narrated: 0,
+            narrator: Narrator::default(),
             panels_wall: 0.0,
             view_options: ViewOptions::default(),
             snapshot: placeholder,
@@ -392,8 +409,11 @@ impl Playground {
                 Err(e) => self.notice = Some(e),
             },
             Action::LoadScenario(scenario) => {
+                // A preset's scenario, unchanged (a share link of it), is that preset again.
+                let preset =
+                    PRESETS.iter().position(|p| p.name == scenario.name && p.scenario().is_ok_and(|s| s == *scenario));
                 self.replace(*scenario);
-                self.playback.preset = None;
+                self.playback.preset = preset;
             }
             Action::Reset => {
                 let scenario = self.scenario.clone();
@@ -552,6 +572,7 @@ impl Playground {
             Action::Notice(notice) => self.notice = notice,
             Action::SetView(mut options) => {
                 options.selected_node = None;
+                options.speed_ms_per_s = None;
                 if options == self.view_options {
                     return false;
                 }
@@ -594,12 +615,12 @@ impl Playground {
     fn replace(&mut self, scenario: Scenario) {
         let hidden = self.playback.hidden;
         let playing = self.playback.playing;
-        let narrated = self.narrated;
         let view_options = std::mem::take(&mut self.view_options);
+        let narrator = self.narrator.fresh();
         *self = Playground::with_scenario(scenario);
+        self.narrator = narrator;
         self.playback.hidden = hidden;
         self.playback.playing = playing;
-        self.narrated = narrated;
         self.view_options = view_options;
     }
 
@@ -619,13 +640,24 @@ impl Playground {
                 break;
             }
             let (at, command) = (r.at, r.command.clone());
-            self.sim.run_until(at);
+            self.run_narrated(at);
             // (Recorded commands were checked when they were made: none is refused.)
             let _ = self.sim.apply(command);
             self.applied += 1;
         }
-        self.sim.run_until(target);
+        self.run_narrated(target);
         self.note_progress();
+    }
+
+    /// Runs the simulation to `target` in steps short enough that the narrator reads every
+    /// event worth telling before the trace's window drops it (a long seek ahead included).
+    fn run_narrated(&mut self, target: Time) {
+        while self.sim.now() + NARRATION_STEP < target {
+            let next = self.sim.now() + NARRATION_STEP;
+            self.sim.run_until(next);
+            self.narrator.catch_up(&self.sim);
+        }
+        self.sim.run_until(target);
     }
 
     fn note_progress(&mut self) {
@@ -675,6 +707,8 @@ impl Playground {
                 .rev()
                 .find(|c| c.time <= t && c.applied <= self.session.len())
                 .unwrap_or(&self.checkpoints[0]);
+            self.narrator.catch_up(&self.sim);
+            self.narrator.rewound(now.min(t), t);
             self.sim = cp.sim.clone();
             self.applied = cp.applied;
             self.run_to(t);
@@ -696,9 +730,10 @@ impl Playground {
             self.checkpoints.retain(|c| c.time <= now && c.applied <= applied);
             self.playback.head = now;
             self.forks += 1;
-            self.narrate(format!("Forked a new future at {}.", format_time(now)));
+            self.narrator.settle(&self.sim);
+            self.narrator.say(now, Importance::Fault, format!("Forked a new future at {}.", format_time(now)));
         }
-        self.narrate(describe(&command));
+        self.narrator.settle(&self.sim);
         self.session.push(Recorded { at: now, command: command.clone() });
         // (`act` is called with a command `check` accepted: the core takes it.)
         let _ = self.sim.apply(command);
@@ -733,40 +768,6 @@ impl Playground {
         self.refresh();
     }
 
-    fn narrate(&mut self, text: String) {
-        self.narrated += 1;
-        self.narration.push((self.narrated, text));
-        let extra = self.narration.len().saturating_sub(MAX_NARRATION);
-        self.narration.drain(..extra);
-    }
-
-    /// What changed since the last snapshot that a listener should hear about.
-    fn narrate_changes(&mut self, before: &Snapshot, after: &View) {
-        if before.view.nodes.len() != after.nodes.len() {
-            return;
-        }
-        for (old, new) in before.view.nodes.iter().zip(&after.nodes) {
-            if new.protocol.role == Role::Leader && old.protocol.role != Role::Leader && new.health == Health::Up {
-                self.narrate(format!("n{} became leader (term {}).", new.id, new.protocol.term));
-            }
-            if old.health != new.health && new.health == Health::Crashed && old.health == Health::Up {
-                self.narrate(format!("n{} is down.", new.id));
-            }
-        }
-        let total = anomalies_total(&self.sim);
-        if total > before.anomalies_total && after.now >= before.view.now {
-            if let Some(a) = self.sim.anomalies().last() {
-                let more = total - before.anomalies_total;
-                let text = if more > 1 {
-                    format!("{more} new anomalies; latest: {}", a.kind.name().replace('_', " "))
-                } else {
-                    format!("Anomaly: {}", a.kind.name().replace('_', " "))
-                };
-                self.narrate(text);
-            }
-        }
-    }
-
     /// A new snapshot with every panel rebuilt.
     fn refresh(&mut self) {
         self.panels_wall = 0.0;
@@ -782,8 +783,7 @@ impl Playground {
     fn rebuild(&mut self, panels: Option<Rc<Panels>>) {
         self.playback.now = self.sim.now();
         let mut s = take_snapshot_parts(&self.sim, &self.scenario, panels, self.selection);
-        let before = Rc::clone(&self.snapshot);
-        self.narrate_changes(&before, &s.view);
+        self.narrator.catch_up(&self.sim);
         s.preset_name = match self.playback.preset {
             Some(i) => PRESETS[i].name.to_string(),
             None => self.scenario.name.clone(),
@@ -797,7 +797,7 @@ impl Playground {
         self.selection = self.valid(self.selection);
         s.selection = self.selection;
         s.marks = self.marks.clone();
-        s.narration = self.narration.clone();
+        s.narration = self.narrator.recent(MAX_NARRATION);
         s.view_options = self.view_options.clone();
         self.snapshot = Rc::new(s);
     }
@@ -858,43 +858,6 @@ fn resolution(scenario: &Scenario) -> String {
             "Replicas accept writes independently; concurrent versions are resolved by {}.",
             cfg.resolution.label()
         ),
-    }
-}
-
-/// One line describing a user command, for the live region.
-pub fn describe(command: &Command) -> String {
-    match command {
-        Command::Crash { node } => format!("Crashed n{node}."),
-        Command::Restart { node } => format!("Restarted n{node}."),
-        Command::Pause { node } => format!("Paused n{node}."),
-        Command::Resume { node } => format!("Resumed n{node}."),
-        Command::Slow { node, factor } => format!("n{node} runs ×{factor} slower."),
-        Command::Clock { node, skew_ms, .. } => format!("n{node}'s clock is {skew_ms:+} ms off."),
-        Command::Partition { groups } => format!(
-            "Partitioned: {}.",
-            groups
-                .iter()
-                .map(|g| g.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(" "))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ),
-        Command::Cut { from, to, both: true } => format!("Cut the link n{from} ↔ n{to}."),
-        Command::Cut { from, to, .. } => format!("Cut the link n{from} → n{to}."),
-        Command::Heal {} => "Healed every link.".into(),
-        Command::Uncut { from, to, both: true } => format!("Restored the link n{from} ↔ n{to}."),
-        Command::Uncut { from, to, .. } => format!("Restored the link n{from} → n{to}."),
-        Command::Link { from, to, loss, .. } => {
-            format!("Link n{from} – n{to}: {:.0}% loss.", loss.unwrap_or(0.0) * 100.0)
-        }
-        Command::Write { client, key, .. } => format!("Client {client} writes k{key}."),
-        Command::Read { client, key, .. } => format!("Client {client} reads k{key}."),
-        Command::Workload(w) => format!("Workload on: {} ops/s.", w.rate_per_s),
-        Command::StopWorkload {} => "Workload off.".into(),
-        Command::Promote { node } => format!("Asked n{node} to become leader."),
-        Command::Demote { node } => format!("Asked n{node} to step down."),
-        Command::Repair { node } => format!("Ran a repair of n{node} with its peers."),
-        Command::Session { client, .. } => format!("Client {client} changed its session guarantees."),
-        other => format!("Applied {}.", other.name().replace('_', " ")),
     }
 }
 
@@ -994,7 +957,7 @@ mod tests {
     use replicalab_core::checkers::AnomalyKind;
     use replicalab_core::choices::{FailoverChoice, FencingChoice};
     use replicalab_core::time::MS;
-    use replicalab_core::view::{Family, MessageFate};
+    use replicalab_core::view::{Family, MessageFate, Role};
 
     use super::*;
     use crate::custom::Settings;
@@ -1198,6 +1161,22 @@ mod tests {
     }
 
     #[test]
+    fn a_crash_after_a_fork_is_told_once_and_seeking_back_forgets_the_future() {
+        let mut pg = busy_session();
+        pg.update(Action::Seek(600 * MS));
+        assert!(
+            !pg.snapshot().narration.iter().any(|l| l.time > 600 * MS),
+            "lines after the playhead are gone: {:?}",
+            pg.snapshot().narration
+        );
+        pg.update(Action::Do(Command::Crash { node: 2 }));
+        play_to(&mut pg, 700 * MS);
+        let texts: Vec<String> = pg.snapshot().narration.iter().map(|l| l.text.clone()).collect();
+        assert_eq!(texts.iter().filter(|t| t.contains("n2 crashed")).count(), 1, "{texts:#?}");
+        assert_eq!(texts.iter().filter(|t| t.starts_with("Forked")).count(), 1, "{texts:#?}");
+    }
+
+    #[test]
     fn the_session_is_a_scenario_that_replays_to_the_same_trace() {
         let pg = busy_session();
         let session = pg.session_scenario();
@@ -1219,7 +1198,7 @@ mod tests {
         let l = leaders(&pg);
         assert_eq!(l.len(), 1);
         assert_ne!(l[0], 0);
-        let narration: Vec<_> = pg.snapshot().narration.iter().map(|(_, t)| t.clone()).collect();
+        let narration: Vec<_> = pg.snapshot().narration.iter().map(|l| l.text.clone()).collect();
         assert!(narration.iter().any(|t| t.contains("became leader")), "{narration:?}");
     }
 
@@ -1268,7 +1247,7 @@ mod tests {
         assert_eq!(s.forks, 1);
         assert_eq!(s.session_commands, 4, "the future's three commands are gone, the new one recorded");
         assert_eq!(pg.playback().head, 600 * MS);
-        assert!(s.narration.iter().any(|(_, t)| t.starts_with("Forked")));
+        assert!(s.narration.iter().any(|l| l.text.starts_with("Forked")));
         // The forked session is still a scenario that replays exactly.
         play_to(&mut pg, 1_000 * MS);
         let mut replay = Simulation::new(&pg.session_scenario());

@@ -56,10 +56,11 @@ fn now_ms() -> f64 {
 
 fn consistency(r: &ComparisonRow) -> String {
     let a = &r.anomalies;
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![
-        format!("{} lost writes", r.lost_writes),
-        format!("{} stale reads", a.stale_reads),
-        format!("{} session violations", a.session_violations),
+        count(r.lost_writes, "lost write", "lost writes"),
+        count(a.stale_reads, "stale read", "stale reads"),
+        count(a.session_violations, "session violation", "session violations"),
     ];
     if a.split_brain > 0 {
         parts.push(format!("{} split brain", a.split_brain));
@@ -68,9 +69,16 @@ fn consistency(r: &ComparisonRow) -> String {
         parts.push(format!("{} diverged", a.divergence));
     }
     if a.not_linearizable > 0 {
-        parts.push(format!("{} keys not linearizable", a.not_linearizable));
+        parts.push(count(a.not_linearizable, "key not linearizable", "keys not linearizable"));
     }
     parts.join(", ")
+}
+
+/// Whether the run contradicts a claim of strong consistency.
+fn contradicts_strong(r: &ComparisonRow) -> bool {
+    let a = &r.anomalies;
+    r.article.consistency == "Strong"
+        && (r.lost_writes > 0 || a.stale_reads > 0 || a.split_brain > 0 || a.not_linearizable > 0)
 }
 
 #[function_component]
@@ -105,7 +113,7 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
     };
     let running = matches!(*run, Run::Running { .. });
     html! {
-        <details class="compare card" data-testid="compare">
+        <details class="compare card" id="compare" data-testid="compare">
             <summary>{"Compare the four approaches"}</summary>
             <p class="muted">{"The same workload and fault schedule against single-leader sync, single-leader async, multi-leader and leaderless, side by side: the seed article's table, with measured numbers next to its words."}</p>
             <div class="button-row">
@@ -143,8 +151,11 @@ pub fn ComparePanel(props: &CompareProps) -> Html {
                         { for comparison.rows.iter().map(|r| html! {
                             <tr data-contender={r.contender.key()}>
                                 <th scope="row" title={r.settings.clone()}>{&r.title}</th>
-                                <td><span class="word">{&r.article.consistency}</span>
-                                    <span class="measured" data-testid="measured-consistency">{consistency(r)}</span></td>
+                                <td><span class="word">{format!("claimed: {}", r.article.consistency)}</span>
+                                    <span class="measured" data-testid="measured-consistency">{format!("measured: {}", consistency(r))}</span>
+                                    if contradicts_strong(r) {
+                                        <span class="measured contradicted" data-testid="contradicted">{"not strong in this run"}</span>
+                                    }</td>
                                 <td><span class="word">{&r.article.availability}</span>
                                     <span class="measured" data-testid="measured-availability" data-ok-share={format!("{:.4}", r.ok_share)}>
                                         {format!("{:.1}% ok ({} failed, {} unknown)", r.ok_share * 100.0, r.ops_failed, r.ops_unknown)}</span></td>

@@ -1,19 +1,55 @@
-//! Playback controls: the preset picker with its description, play / pause, single step,
-//! reset, the speed slider (logarithmic) and the timeline scrubber.
+//! Playback controls: the scenario picker (human titles, the identifier as secondary text),
+//! play / pause, single step, reset, the speed slider (logarithmic, read in human terms), the
+//! key moment and the timeline scrubber.
 
 use replicalab_core::presets::PRESETS;
+use replicalab_core::story;
 use yew::prelude::*;
 
 use super::icons;
 use replicalab_core::time::from_ms;
 
-use crate::format::{format_speed, format_time, speed, MAX_SPEED_STEP, MIN_SPEED_STEP};
+use crate::format::{format_pace, format_speed, format_time, MAX_SPEED_STEP, MIN_SPEED_STEP};
 use crate::state::{Action, Playback};
+
+#[derive(Properties, PartialEq)]
+pub struct PickerProps {
+    pub playback: Playback,
+    /// The scenario's name (a preset's identifier, or a custom scenario's name).
+    pub name: AttrValue,
+    pub on_action: Callback<Action>,
+}
+
+/// The scenario picker: presets by their human title; the identifier shows beside it.
+#[function_component]
+pub fn ScenarioPicker(props: &PickerProps) -> Html {
+    let pb = props.playback;
+    let on_action = props.on_action.clone();
+    let on_preset = Callback::from(move |e: Event| {
+        let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        if let Ok(i) = select.value().parse::<usize>() {
+            on_action.emit(Action::SelectPreset(i));
+        }
+    });
+    html! {
+        <div class="preset-row">
+            <label for="preset">{"Scenario"}</label>
+            <select id="preset" data-testid="preset" onchange={on_preset}>
+                if pb.preset.is_none() {
+                    <option value="custom" selected=true>{format!("Custom: {}", story::title(&props.name))}</option>
+                }
+                { for PRESETS.iter().enumerate().map(|(i, p)| html! {
+                    <option value={i.to_string()} selected={Some(i) == pb.preset}>{format!("{} ({})", story::title(p.name), p.name)}</option>
+                }) }
+            </select>
+            <code class="scenario-id" data-testid="scenario-id" title="The scenario's identifier (replicalab run --preset NAME)">{props.name.clone()}</code>
+        </div>
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     pub playback: Playback,
-    pub description: AttrValue,
     pub on_action: Callback<Action>,
 }
 
@@ -23,15 +59,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let act = |a: Action| {
         let cb = props.on_action.clone();
         Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
-    };
-    let on_preset = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Ok(i) = select.value().parse::<usize>() {
-                cb.emit(Action::SelectPreset(i));
-            }
-        })
     };
     let on_speed = {
         let cb = props.on_action.clone();
@@ -43,6 +70,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let speed_text = format_speed(pb.speed_step);
+    let pace = format_pace(pb.speed_step);
     let on_scrub = {
         let cb = props.on_action.clone();
         Callback::from(move |e: InputEvent| {
@@ -57,18 +85,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let (play_label, play_icon) = if pb.playing { ("Pause", icons::pause()) } else { ("Play", icons::play()) };
     html! {
         <section class="controls" aria-label="Playback">
-            <div class="preset-row">
-                <label for="preset">{"Scenario"}</label>
-                <select id="preset" data-testid="preset" onchange={on_preset}>
-                    if pb.preset.is_none() {
-                        <option value="custom" selected=true>{"custom"}</option>
-                    }
-                    { for PRESETS.iter().enumerate().map(|(i, p)| html! {
-                        <option value={i.to_string()} selected={Some(i) == pb.preset}>{p.name}</option>
-                    }) }
-                </select>
-            </div>
-            <p class="description" data-testid="description">{props.description.clone()}</p>
             <div class="button-row">
                 <button type="button" class="primary" data-testid="play" aria-pressed={pb.playing.to_string()}
                     title="Play or pause (Space)" onclick={act(Action::TogglePlay)}>
@@ -80,22 +96,34 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button type="button" data-testid="reset" title="Start the scenario again (R)" onclick={act(Action::Reset)}>
                     {icons::reset()}{"Reset"}
                 </button>
-                <label class="speed" for="speed">
-                    <span>{"Speed"}</span>
-                    <input id="speed" type="range" data-testid="speed"
-                        min={MIN_SPEED_STEP.to_string()} max={MAX_SPEED_STEP.to_string()} step="1"
-                        value={pb.speed_step.to_string()} aria-valuetext={speed_text.clone()}
-                        title={format!("{} simulated seconds per second", speed(pb.speed_step))}
-                        oninput={on_speed} />
-                    <output for="speed" data-testid="speed-value">{speed_text}</output>
-                </label>
             </div>
+            <div class="speed">
+                <label for="speed">{"Speed"}</label>
+                <input id="speed" type="range" data-testid="speed"
+                    min={MIN_SPEED_STEP.to_string()} max={MAX_SPEED_STEP.to_string()} step="1"
+                    value={pb.speed_step.to_string()} aria-valuetext={pace.clone()}
+                    title={format!("{speed_text} ({pace})")}
+                    oninput={on_speed} />
+                <output for="speed" data-testid="speed-value" data-speed={speed_text}>{pace}</output>
+            </div>
+            if let Some(key) = pb.key_moment {
+                <button type="button" class="link-button key-moment" data-testid="key-moment" data-us={key.to_string()}
+                    title="Go to the moment this scenario is about" onclick={act(Action::RunTo(key))}>
+                    {format!("Jump to the key moment ({})", format_time(key))}
+                </button>
+            }
             <div class="scrub-row">
                 <label for="scrub">{"Timeline"}</label>
                 <input id="scrub" type="range" data-testid="scrub" min="0" max={format!("{head_ms}")} step="1"
-                    value={format!("{now_ms}")} disabled={pb.head == 0}
+                    value={format!("{now_ms}")} disabled={pb.head == 0} list="key-moments"
                     aria-valuetext={format!("{} of {}", format_time(pb.now), format_time(pb.head))}
                     title="Drag to go back and forth in time (← → step 10 ms, Shift for 100 ms, Home / End)" oninput={on_scrub} />
+                // The key moment, marked on the timeline once it is reached.
+                <datalist id="key-moments">
+                    if let Some(key) = pb.key_moment.filter(|&k| k <= pb.head) {
+                        <option value={format!("{}", key as f64 / 1000.0)} label="key moment" />
+                    }
+                </datalist>
                 <output for="scrub" data-testid="playhead">{format!("{} / {}", format_time(pb.now), format_time(pb.head))}</output>
             </div>
             if pb.at_end {

@@ -136,14 +136,20 @@ pub fn Graph(props: &GraphProps) -> Html {
             let count = points.len();
             html! { <path key={class.clone()} class={classes!(class, "msg-crowd")} data-count={count.to_string()} d={geometry::dots_path(points, 4.0)} /> }
         });
-        let singles = marked.into_iter().map(|(m, p, hot, chosen)| {
+        // Labels go where they overlap neither a node nor each other (hot ones placed first).
+        marked.sort_by_key(|&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
+        let anchors: Vec<(Point, usize)> = marked.iter().map(|(m, p, ..)| (*p, m.label.chars().count())).collect();
+        let spots = geometry::place_labels(&anchors, &centres, r);
+        let singles = marked.into_iter().zip(spots).map(|((m, p, hot, chosen), spot)| {
             html! {
                 <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
                     if hot {
                         <circle class={message_class(m.class)} data-msg={m.id.to_string()}
                             cx={p.x.to_string()} cy={p.y.to_string()} r="6" />
                     }
-                    <text class="msg-label" x={(p.x + 6.0).to_string()} y={(p.y - 5.0).to_string()}>{&m.label}</text>
+                    if let Some(at) = spot {
+                        <text class="msg-label" x={at.x.to_string()} y={at.y.to_string()}>{&m.label}</text>
+                    }
                 </g>
             }
         });
@@ -312,13 +318,22 @@ fn Links(props: &LinksProps) -> Html {
             e.stop_propagation();
             cb.emit(Action::Select(Selection::Link(a, b)));
         });
+        // Links are reachable by Tab too: Enter or Space selects one (its actions open).
+        let cb = props.on_action.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if matches!(e.key().as_str(), "Enter" | " ") {
+                e.prevent_default();
+                e.stop_propagation();
+                cb.emit(Action::Select(Selection::Link(a, b)));
+            }
+        });
         html! {
             <g key={format!("{a}-{b}")}>
                 <line class={classes!("link", selected.then_some("selected"))} x1={p.x.to_string()} y1={p.y.to_string()} x2={q.x.to_string()} y2={q.y.to_string()} />
                 <line class="link-hit" data-link={format!("{a}-{b}")} x1={p.x.to_string()} y1={p.y.to_string()}
-                    x2={q.x.to_string()} y2={q.y.to_string()} {onclick}>
-                    <title>{format!("link n{a} – n{b}: click for actions")}</title>
-                </line>
+                    x2={q.x.to_string()} y2={q.y.to_string()} tabindex="0" role="button"
+                    aria-label={format!("link n{a} – n{b}: Enter for its actions")} aria-pressed={selected.to_string()}
+                    {onclick} {onkeydown} />
             </g>
         }
     });
@@ -428,11 +443,30 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
     if props.marked {
         extra.push("marked for a partition".into());
     }
+    let crashed = node.health == Health::Crashed;
+    // A crashed node has no role: what is left of it is its durable log.
+    let shown_role = if crashed { "crashed" } else { role };
+    let state = if crashed {
+        format!("crashed, its durable log holds {} entries", p.position)
+    } else {
+        format!("{role}, {health}, term {}, log position {}, commit {}", p.term, p.position, p.commit)
+    };
+    // The accessible name starts with the text the node shows, in the order it shows it (each
+    // text ends with a space, so the shown words do not run together for assistive technology).
+    let term_line = format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default());
+    let summary_line = if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() };
+    let mut visible = vec![format!("n{id}")];
+    if *r >= 20.0 {
+        visible.push(shown_role.to_string());
+    }
+    visible.extend(lag_text.clone());
+    if *show_labels {
+        visible.push(summary_line.clone());
+        visible.push(term_line.clone());
+    }
     let label = format!(
-        "Node {id}: {role}, {health}, term {}, log position {}, commit {}{}{}. Enter for actions, X to crash or restart, M to mark.",
-        p.term,
-        p.position,
-        p.commit,
+        "{}. n{id}: {state}{}{}. Enter for actions, X to crash or restart, M to mark.",
+        visible.join(" "),
         node.lag
             .filter(|l| l.positions > 0)
             .map(|l| format!(", {} behind ({})", l.positions, format_duration(l.time)))
@@ -450,7 +484,6 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             data-term={p.term.to_string()} data-position={p.position.to_string()} data-commit={p.commit.to_string()}
             data-selected={props.selected.then_some("true")}
             tabindex="0" role="button" aria-label={label} aria-pressed={props.selected.to_string()} {onclick} {onkeydown}>
-            <title>{format!("n{id} — {role}, {health}: click for actions")}</title>
             if let Some(g) = props.group {
                 <circle class={format!("group-halo group-{}", g % 4)} r={(r + 9.0).to_string()} />
             }
@@ -465,21 +498,19 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
                     <rect x={(k * 0.2).to_string()} y={(-k).to_string()} width={(k * 0.4).to_string()} height={(2.0 * k).to_string()} />
                 </g>
             }
-            <text class="node-id" y={if *r >= 20.0 { "-2" } else { "4" }}>{format!("n{id}")}</text>
+            <text class="node-id" y={if *r >= 20.0 { "-2" } else { "4" }}>{format!("n{id} ")}</text>
             if *r >= 20.0 {
-                <text class="node-role" y="12">{role}</text>
+                <text class="node-role" y="12">{format!("{shown_role} ")}</text>
             }
             if let Some(text) = lag_text {
                 <g class="lag-badge" data-testid="lag" transform={format!("translate({} {})", r * 0.75, -r * 0.85)}>
                     <rect x="-2" y="-10" width={(text.len() as f64 * 5.6 + 6.0).to_string()} height="14" rx="7" />
-                    <text x="1" y="1">{text}</text>
+                    <text x="1" y="1">{format!("{text} ")}</text>
                 </g>
             }
             if *show_labels {
-                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{&p.summary}</text>
-                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
-                    {format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default())}
-                </text>
+                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{format!("{summary_line} ")}</text>
+                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>{term_line}</text>
             }
         </g>
     }

@@ -135,8 +135,16 @@ pub fn Conflicts(props: &PanelProps) -> Html {
                                     let k = n.protocol.data.iter().find(|k| k.key == *key);
                                     html! {
                                         <td class={classes!(k.is_some_and(|k| k.values.len() > 1).then_some("siblings"))}>
-                                            { k.map(|k| k.values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(" ‖ ")).unwrap_or_else(|| "—".into()) }
-                                            if let Some(k) = k { <br /><code class="version">{&k.version}</code> }
+                                            { match k {
+                                                None => "—".to_string(),
+                                                Some(k) if k.values.is_empty() => "no value (deleted)".to_string(),
+                                                Some(k) if k.values.len() > 1 => format!("{} versions: {}", k.values.len(),
+                                                    k.values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(" ‖ ")),
+                                                Some(k) => format!("v{}", k.values[0]),
+                                            } }
+                                            if let Some(k) = k.filter(|k| !k.version.is_empty() && k.version != "[]") {
+                                                <br /><code class="version" title="The version (vector) this replica holds">{format!("version {}", k.version)}</code>
+                                            }
                                         </td>
                                     }
                                 }) }
@@ -172,6 +180,25 @@ pub fn Anomalies(props: &PanelProps) -> Html {
     html! {
         <section class="anomaly-list" aria-label="Anomalies">
             <h2>{"Anomalies "}<span class="count" data-testid="anomaly-count">{s.anomalies_total}</span></h2>
+            if !s.panels.anomaly_counts.is_empty() {
+                <ul class="headlines" data-testid="anomaly-headlines">
+                    { for s.panels.anomaly_counts.iter().map(|&(kind, n)| {
+                        let (title, why) = crate::narration::headline(kind, n);
+                        let latest = s.panels.anomalies.iter().rev().find(|(_, a)| a.kind == kind).map(|(i, _)| *i);
+                        let select = latest.map(|i| { let cb = cb.clone(); Callback::from(move |_: MouseEvent| cb.emit(Action::Select(Selection::Anomaly(i)))) });
+                        html! {
+                            <li data-kind={kind.name()} data-count={n.to_string()}>
+                                if let Some(onclick) = select {
+                                    <button type="button" class="link-button headline" {onclick} title="Go to the latest one">{title}</button>
+                                } else {
+                                    <strong class="headline">{title}</strong>
+                                }
+                                <span class="why">{format!(": {why}.")}</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
             if s.panels.anomalies.is_empty() {
                 <p class="none" data-testid="anomalies-none">{"None so far."}</p>
             } else {

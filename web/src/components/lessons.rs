@@ -41,7 +41,7 @@ pub fn LessonsPanel(props: &LessonsProps) -> Html {
         .at
         .and_then(|(l, s)| all.lessons.get(l).and_then(|lesson| lesson.steps.get(s).map(|st| (l, s, lesson, st))));
     html! {
-        <details class="lessons card" data-testid="lessons" open={current.is_some()}>
+        <details class="lessons card" id="lessons" data-testid="lessons" open={current.is_some()}>
             <summary>{"Guided lessons"}</summary>
             <div class="lesson-pick">
                 <label for="lesson">{"Lesson"}</label>

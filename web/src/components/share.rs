@@ -24,6 +24,8 @@ use crate::state::{Action, SimState};
 pub struct ExtrasProps {
     pub sim: SimState,
     pub on_action: Callback<Action>,
+    /// The open lesson step (shared with the share menu: importing a file closes it).
+    pub lesson: UseStateHandle<LessonAt>,
 }
 
 /// An open lesson: its index and the step's index.
@@ -79,8 +81,7 @@ pub fn open_fragment(hash: &str, all: &Lessons, on_action: &Callback<Action>) ->
 #[function_component]
 pub fn Extras(props: &ExtrasProps) -> Html {
     let all = use_memo((), |_| lessons());
-    let lesson = use_state(|| None::<(usize, usize)>);
-    let shown_link = use_state(|| None::<(String, String)>);
+    let lesson = props.lesson.clone();
     let checker_open = use_state(|| false);
     let on_action = props.on_action.clone();
 
@@ -146,6 +147,45 @@ pub fn Extras(props: &ExtrasProps) -> Html {
         });
     }
 
+    // Callbacks that live as long as the page, so the lessons and comparison panels do not
+    // re-render on every frame; the comparison reads the session when it starts.
+    let on_lesson = {
+        let lesson = lesson.setter();
+        let all = Rc::clone(&all);
+        let on_action = on_action.clone();
+        use_callback((), move |at: LessonAt, _| {
+            lesson.set(at);
+            if let Some(at) = at {
+                open_step(&all, at, &on_action);
+            }
+        })
+    };
+    let latest = use_mut_ref(|| props.sim.clone());
+    *latest.borrow_mut() = props.sim.clone();
+    let current_scenario =
+        use_callback((), move |_: (), _| latest.borrow().with_playground(|pg| pg.session_scenario()));
+    html! {
+        <section class="extras" aria-label="Lessons, comparison and history checker">
+            <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson} />
+            <ComparePanel current={current_scenario} />
+            <CheckerPanel open={*checker_open} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ShareMenuProps {
+    pub sim: SimState,
+    pub on_action: Callback<Action>,
+    pub lesson: UseStateHandle<LessonAt>,
+}
+
+/// Sharing and export in one menu: copy a link, copy embed code, export and import a file.
+#[function_component]
+pub fn ShareMenu(props: &ShareMenuProps) -> Html {
+    let shown_link = use_state(|| None::<(String, String)>);
+    let on_action = props.on_action.clone();
+    let lesson = props.lesson.clone();
     let copy_link = {
         let sim = props.sim.clone();
         let shown = shown_link.clone();
@@ -240,23 +280,6 @@ pub fn Extras(props: &ExtrasProps) -> Html {
             });
         })
     };
-    // Callbacks that live as long as the page, so the lessons and comparison panels do not
-    // re-render on every frame; the comparison reads the session when it starts.
-    let on_lesson = {
-        let lesson = lesson.setter();
-        let all = Rc::clone(&all);
-        let on_action = on_action.clone();
-        use_callback((), move |at: LessonAt, _| {
-            lesson.set(at);
-            if let Some(at) = at {
-                open_step(&all, at, &on_action);
-            }
-        })
-    };
-    let latest = use_mut_ref(|| props.sim.clone());
-    *latest.borrow_mut() = props.sim.clone();
-    let current_scenario =
-        use_callback((), move |_: (), _| latest.borrow().with_playground(|pg| pg.session_scenario()));
     let on_select_text = Callback::from(|e: FocusEvent| {
         if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
             t.select();
@@ -264,8 +287,9 @@ pub fn Extras(props: &ExtrasProps) -> Html {
     });
 
     html! {
-        <section class="extras" aria-label="Share, lessons, comparison and history checker">
-            <div class="button-row share-row">
+        <details class="menu share-menu" data-testid="share-menu">
+            <summary>{"Share"}</summary>
+            <div class="share-menu-body">
                 <button type="button" data-testid="copy-link" onclick={copy_link}
                     title="A link to exactly this: the scenario, your actions and the playhead">{"Copy link"}</button>
                 <button type="button" data-testid="copy-embed" onclick={copy_embed}
@@ -289,9 +313,6 @@ pub fn Extras(props: &ExtrasProps) -> Html {
                     <textarea readonly=true rows="2" data-testid="share-text" value={text.clone()} onfocus={on_select_text} />
                 </div>
             }
-            <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson} />
-            <ComparePanel current={current_scenario} />
-            <CheckerPanel open={*checker_open} />
-        </section>
+        </details>
     }
 }

@@ -1,5 +1,5 @@
-//! The status panel: simulated time, events processed, trace hash, client operations, frame
-//! times and the session (recorded commands, forks, checkpoints).
+//! The status panel: simulated time, client operations and messages in flight; the telemetry
+//! (events processed, trace hash, session, frame times) in a details panel below.
 
 use yew::prelude::*;
 
@@ -26,10 +26,6 @@ pub fn Status(props: &StatusProps) -> Html {
             <dl class="stats">
                 <div><dt>{"Simulated time"}</dt>
                     <dd data-testid="sim-time" data-us={v.now.to_string()}>{format_time(v.now)}</dd></div>
-                <div><dt>{"Events processed"}</dt>
-                    <dd data-testid="events">{s.events}</dd></div>
-                <div><dt>{"Trace hash"}</dt>
-                    <dd><code data-testid="trace-hash" title="Identical runs have identical hashes, natively and in the browser">{&s.trace_hash}</code></dd></div>
                 <div><dt>{"Operations"}</dt>
                     <dd data-testid="ops">
                         <span class="ok" data-testid="ops-ok">{format!("{} ok", s.ops_ok)}</span>{" · "}
@@ -38,11 +34,20 @@ pub fn Status(props: &StatusProps) -> Html {
                     </dd></div>
                 <div><dt>{"In flight"}</dt>
                     <dd data-testid="in-flight">{format!("{} messages", v.messages.len())}</dd></div>
-                <div><dt>{"Session"}</dt>
-                    <dd data-testid="session">{format!("{} commands · {} forks · {} checkpoints", s.session_commands, s.forks, s.checkpoints)}</dd></div>
-                <div><dt>{"Frames"}</dt>
-                    <dd data-testid="frame-times">{frames}</dd></div>
             </dl>
+            <details class="telemetry" data-testid="telemetry">
+                <summary>{"Telemetry"}</summary>
+                <dl class="stats">
+                    <div><dt>{"Events processed"}</dt>
+                        <dd data-testid="events">{s.events}</dd></div>
+                    <div><dt>{"Trace hash"}</dt>
+                        <dd><code data-testid="trace-hash" title="Identical runs have identical hashes, natively and in the browser">{&s.trace_hash}</code></dd></div>
+                    <div><dt>{"Session"}</dt>
+                        <dd data-testid="session">{format!("{} commands · {} forks · {} checkpoints", s.session_commands, s.forks, s.checkpoints)}</dd></div>
+                    <div><dt>{"Frames"}</dt>
+                        <dd data-testid="frame-times">{frames}</dd></div>
+                </dl>
+            </details>
         </section>
     }
 }

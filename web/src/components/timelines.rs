@@ -132,9 +132,11 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
     let s = &props.snapshot;
     let now = s.view.now;
     let n = s.view.nodes.len().min(MAX_COLUMNS);
-    let flights: Vec<_> = s.panels.flights.iter().filter(|f| f.from < n && f.to < n).collect();
-    let t0 = flights.first().map_or(now, |f| f.sent).min(now);
-    let t1 = now.max(t0 + 1);
+    let all: Vec<_> = s.panels.flights.iter().filter(|f| f.from < n && f.to < n).collect();
+    // A window around the playhead, a dozen typical trips tall, so messages stay apart.
+    let trips: Vec<(Time, Option<Time>)> = all.iter().map(|f| (f.sent, f.arrived)).collect();
+    let (t0, t1) = crate::geometry::spacetime_window(&trips, now);
+    let flights: Vec<_> = all.into_iter().filter(|f| f.arrived.unwrap_or(f.sent).max(f.sent) >= t0).collect();
     let height = 260.0;
     let col = |i: usize| if n <= 1 { W / 2.0 } else { 30.0 + i as f64 * (W - 60.0) / (n - 1) as f64 };
     let y = |t: Time| scale(t, t0, t1, 14.0, height - 4.0);
@@ -148,6 +150,7 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
             <g key={i}>
                 <line class="lifeline" x1={x.to_string()} y1="12" x2={x.to_string()} y2={height.to_string()} />
                 <text class="col-label" x={x.to_string()} y="10">{format!("n{i}")}</text>
+                <text class="col-label lane-foot" x={x.to_string()} y={(height + 10.0).to_string()}>{format!("n{i}")}</text>
             </g>
         }
     });
@@ -186,7 +189,8 @@ pub fn SpaceTime(props: &TimelineProps) -> Html {
     html! {
         <section class="spacetime" aria-label="Space-time diagram">
             <h2>{"Messages over time"}</h2>
-            <svg class="spacetime-svg" viewBox={format!("0 0 {W} {height}")} data-testid="spacetime"
+            <p class="axis"><span>{format_time(t0)}</span><span>{"time flows down · the playhead at the bottom"}</span><span>{format_time(t1)}</span></p>
+            <svg class="spacetime-svg" viewBox={format!("0 0 {W} {}", height + 14.0)} data-testid="spacetime"
                 role="img" aria-label={format!("Space-time diagram: {} messages between {} and {}", flights.len(), format_time(t0), format_time(t1))}>
                 { fault_rects(&s.view.faults, t0, t1, 14.0, height - 4.0, W, true) }
                 { for columns }
