@@ -234,6 +234,12 @@ pub const STORIES: &[Story] = &[
         key_ms: 1666,
         speed: 0.25,
     },
+    Story {
+        preset: "cassandra-lwt",
+        title: "Cassandra lightweight transactions (Paxos compare-and-set)",
+        key_ms: 3000,
+        speed: 0.5,
+    },
     Story { preset: "riak-sloppy-quorum", title: "Riak sloppy quorum", key_ms: 1800, speed: 0.50 },
     Story { preset: "riak-siblings", title: "Riak siblings (allow_mult)", key_ms: 228, speed: 0.063 },
     Story { preset: "riak-allow-mult-false", title: "Riak without siblings loses writes", key_ms: 140, speed: 0.10 },
