@@ -183,17 +183,7 @@ pub fn App() -> Html {
     }
     let options = snapshot.view_options.clone();
     let show = |name: &str| crate::share::shows(&options, name);
-    let caption = snapshot.narration.iter().rev().take(3).map(|l| {
-        let at = l.time;
-        let onclick = on_action.reform(move |_: MouseEvent| Action::RunTo(at));
-        html! {
-            <li key={l.id} data-importance={(l.importance as u8).to_string()}>
-                <button type="button" class="caption-line" title="Go to this moment" {onclick}>
-                    <span class="caption-time">{format_time(l.time)}</span>{" "}{&l.text}
-                </button>
-            </li>
-        }
-    });
+    let caption = crate::components::status::caption(&snapshot.narration, 3, &on_action);
     // The fragment holds the share link: the skip link moves the focus without touching it.
     let skip = Callback::from(|e: MouseEvent| {
         e.prevent_default();
@@ -262,9 +252,7 @@ pub fn App() -> Html {
                             }
                         </div>
                     </div>
-                    <ol class="caption" data-testid="narration" aria-label="What just happened">
-                        { for caption }
-                    </ol>
+                    { caption }
                     if show("graph") {
                         <p class="legend">
                             <span><span class="swatch leader"></span>{"leader"}</span>

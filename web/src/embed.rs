@@ -210,19 +210,7 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
         Action::SetSpeed(input.value().parse::<i32>().unwrap_or(0))
     });
     let pace = crate::format::format_pace(pb.speed_step);
-    let caption = props.sim.snapshot.narration.iter().rev().take(2).map(|l| {
-        let at = l.time;
-        let onclick = on_action.reform(move |_: MouseEvent| Action::RunTo(at));
-        html! {
-            <li key={l.id} data-importance={(l.importance as u8).to_string()}>
-                <button type="button" class="caption-line" title="Go to this moment" {onclick}>
-                    <span class="caption-time">{format_time(l.time)}</span>{" "}{&l.text}
-                </button>
-            </li>
-        }
-    });
-    let caption =
-        html! { <ol class="caption" data-testid="narration" aria-label="What just happened">{ for caption }</ol> };
+    let caption = crate::components::status::caption(&props.sim.snapshot.narration, 2, &on_action);
     let panel = |p: Panel| -> Html {
         match p {
             Panel::Graph => html! {

@@ -51,3 +51,20 @@ pub fn Status(props: &StatusProps) -> Html {
         </section>
     }
 }
+
+/// The caption under the graph: the newest `count` lines of narration, newest first, each a
+/// button that seeks to its instant.
+pub fn caption(lines: &[crate::narration::Line], count: usize, on_action: &Callback<crate::state::Action>) -> Html {
+    let items = lines.iter().rev().take(count).map(|l| {
+        let at = l.time;
+        let onclick = on_action.reform(move |_: MouseEvent| crate::state::Action::RunTo(at));
+        html! {
+            <li key={l.id} data-importance={(l.importance as u8).to_string()}>
+                <button type="button" class="caption-line" title="Go to this moment" {onclick}>
+                    <span class="caption-time">{format_time(l.time)}</span>{" "}{&l.text}
+                </button>
+            </li>
+        }
+    });
+    html! { <ol class="caption" data-testid="narration" aria-label="What just happened">{ for items }</ol> }
+}
