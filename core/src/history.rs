@@ -93,8 +93,8 @@ impl Operation {
     /// not (it returns what the key held). `None` for anything else.
     pub fn cas_applied(&self) -> Option<bool> {
         match (&self.kind, &self.completion) {
-            (OpKind::Cas { value, .. }, Some(Completion { outcome: Outcome::Ok { values }, .. })) => {
-                Some(values.contains(value))
+            (kind @ OpKind::Cas { .. }, Some(Completion { outcome: Outcome::Ok { values }, .. })) => {
+                Some(kind.wrote(values))
             }
             _ => None,
         }

@@ -117,6 +117,15 @@ impl OpKind {
     pub fn is_cas(&self) -> bool {
         matches!(self, OpKind::Cas { .. })
     }
+    /// Whether an acknowledged operation of this kind that returned `values` changed data:
+    /// every update, except a compare-and-set that did not apply (it returns what the key
+    /// held, never its own value).
+    pub fn wrote(&self, values: &[Value]) -> bool {
+        match self {
+            OpKind::Cas { value, .. } => values.contains(value),
+            kind => kind.is_write(),
+        }
+    }
     /// The data type the operation needs its key to be.
     pub fn needs(&self) -> Option<KeyType> {
         match self {

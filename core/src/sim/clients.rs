@@ -276,12 +276,11 @@ impl<P: Protocol> Sim<P> {
         let now = self.now;
         let Some(o) = self.history.get_mut(op) else { return };
         let latency = now - o.invoke;
-        // A compare-and-set acknowledged as not applied was a read.
-        let not_applied = match (&o.kind, &outcome) {
-            (OpKind::Cas { value, .. }, Outcome::Ok { values }) => !values.contains(value),
-            _ => false,
+        // (A compare-and-set acknowledged as not applied was a read.)
+        let is_write = match &outcome {
+            Outcome::Ok { values } => o.kind.wrote(values),
+            _ => o.kind.is_write(),
         };
-        let is_write = o.kind.is_write() && !not_applied;
         match &outcome {
             Outcome::Ok { .. } => {
                 self.metrics.ok += 1;

@@ -698,9 +698,13 @@ impl<P: Protocol> Sim<P> {
         if let Some(o) = self.history.get(op) {
             return Some((o.client, &o.kind));
         }
+        self.late_op(op).map(|(client, kind, _)| (*client, kind))
+    }
+
+    /// What is kept of an operation compaction dropped not long ago.
+    fn late_op(&self, op: OpId) -> Option<&(ClientId, OpKind, Option<Time>)> {
         let first_late = self.history.first_id().checked_sub(self.late.len() as OpId)?;
-        let (client, kind, _) = self.late.get(op.checked_sub(first_late)? as usize)?;
-        Some((*client, kind))
+        self.late.get(op.checked_sub(first_late)? as usize)
     }
 
     /// When a write's request reached its node (now, if unknown).
@@ -708,11 +712,7 @@ impl<P: Protocol> Sim<P> {
         let first = self.history.first_id();
         let accepted = match op.checked_sub(first) {
             Some(i) => self.accepted.get(i as usize).copied().flatten(),
-            None => first
-                .checked_sub(self.late.len() as OpId)
-                .and_then(|f| op.checked_sub(f))
-                .and_then(|i| self.late.get(i as usize))
-                .and_then(|l| l.2),
+            None => self.late_op(op).and_then(|l| l.2),
         };
         accepted.unwrap_or(self.now)
     }
@@ -791,11 +791,7 @@ impl<P: Protocol> Sim<P> {
                 self.slots[node].timers.retain(|(_, t)| *t != timer);
             }
             Effect::Reply { op, reply } => {
-                let wrote = |kind: &OpKind| match (kind, &reply) {
-                    (OpKind::Cas { value, .. }, Reply::Ok { values, .. }) => values.contains(value),
-                    (kind, Reply::Ok { .. }) => kind.is_write(),
-                    _ => false,
-                };
+                let wrote = |kind: &OpKind| matches!(&reply, Reply::Ok { values, .. } if kind.wrote(values));
                 if self.op_of(op).is_some_and(|(_, kind)| wrote(kind)) {
                     let accepted = self.accepted_at(op);
                     self.emit(WorldEvent::WriteAcked { node, op, accepted });

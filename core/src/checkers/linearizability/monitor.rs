@@ -206,59 +206,28 @@ fn piece_of(
     let deferrable = |t: &TimedOp<RegisterOp>| {
         !keep_all && t.ret.is_none() && matches!(t.op, RegisterOp::Write { .. } | RegisterOp::Cas { swapped: true, .. })
     };
-    // Only what stays in the piece observes: a deferred operation's expectation counts once
-    // it is brought back.
-    let mut observed: BTreeSet<RegValue> =
-        ops.iter().filter(|(_, t)| !deferrable(t)).filter_map(|(_, t)| observes(t)).collect();
+    // The deferrable operations join those deferred before; what stays in the piece brings
+    // back those whose value it observes, and they what they observe in turn.
     let mut piece = Vec::with_capacity(ops.len());
-    // Deferred operations whose value is observed come back, with what they observe in turn.
-    let mut todo: Vec<RegValue> = observed.iter().copied().collect();
-    let mut pull = |todo: &mut Vec<RegValue>, observed: &mut BTreeSet<RegValue>, piece: &mut Vec<_>| {
-        while let Some(v) = todo.pop() {
-            for op in unknown.remove(&v).unwrap_or_default() {
-                if let Some(o) = observes(&op.1) {
-                    if observed.insert(o) {
-                        todo.push(o);
-                    }
-                }
-                piece.push(op);
-            }
-        }
-    };
-    pull(&mut todo, &mut observed, &mut piece);
-    let mut deferred = Vec::new();
     for op in ops {
         match op.1.op {
             RegisterOp::Write { value } | RegisterOp::Cas { to: value, .. } if deferrable(&op.1) => {
-                deferred.push((value, op.clone()))
+                unknown.entry(value).or_default().push(op.clone())
             }
             _ => piece.push(op.clone()),
         }
     }
-    // A deferred operation observed by another one kept (or pulled back) stays too.
-    loop {
-        let before = deferred.len();
-        let mut still = Vec::new();
-        for (value, op) in deferred {
-            if observed.contains(&value) {
-                if let Some(o) = observes(&op.1) {
-                    if observed.insert(o) {
-                        todo.push(o);
-                    }
+    let mut observed: BTreeSet<RegValue> = piece.iter().filter_map(|(_, t)| observes(t)).collect();
+    let mut todo: Vec<RegValue> = observed.iter().copied().collect();
+    while let Some(v) = todo.pop() {
+        for op in unknown.remove(&v).unwrap_or_default() {
+            if let Some(o) = observes(&op.1) {
+                if observed.insert(o) {
+                    todo.push(o);
                 }
-                piece.push(op);
-            } else {
-                still.push((value, op));
             }
+            piece.push(op);
         }
-        pull(&mut todo, &mut observed, &mut piece);
-        deferred = still;
-        if deferred.len() == before {
-            break;
-        }
-    }
-    for (value, op) in deferred {
-        unknown.entry(value).or_default().push(op);
     }
     piece.sort_by_key(|(id, t)| (t.call, *id));
     piece

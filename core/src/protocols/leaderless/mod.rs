@@ -546,7 +546,7 @@ impl LeaderlessNode {
             }
             Pending::Read { responses } => {
                 let responses = responses.clone();
-                let merged = self.merge_all(&responses);
+                let merged = self.merge_all(responses.iter().map(|(_, s)| s));
                 out.note(Note::Quorum { op, key: c.key, read: true, by, needed: c.needed });
                 let context = crate::protocol::dots_to_version(&merged.join(), n);
                 out.ok_read(op, self.values_of(&merged), context.clone(), context);
@@ -575,7 +575,7 @@ impl LeaderlessNode {
         if !self.cfg.read_repair || responses.len() < 2 {
             return;
         }
-        let merged = self.merge_all(&responses);
+        let merged = self.merge_all(responses.iter().map(|(_, s)| s));
         for (node, state) in &responses {
             if same(state, &merged) {
                 continue;
@@ -652,9 +652,9 @@ impl LeaderlessNode {
     }
 
     /// Merges the states of a read's responses (without reporting: the replicas did that).
-    fn merge_all(&self, responses: &[(NodeId, State)]) -> State {
+    fn merge_all<'a>(&self, states: impl IntoIterator<Item = &'a State>) -> State {
         let mut quiet = Out::default();
-        responses.iter().fold(State::default(), |acc, (_, s)| self.merge(&mut quiet, 0, &acc, s))
+        states.into_iter().fold(State::default(), |acc, s| self.merge(&mut quiet, 0, &acc, s))
     }
 
     fn bucket_hashes(&self, peer: NodeId) -> Vec<u64> {

@@ -236,7 +236,7 @@ impl LeaderlessNode {
                     out.cancel_timer(Timer::PaxosRetry(op));
                     out.unknown(op, FailReason::Contention { key, attempts });
                 } else {
-                    self.lose_round(ctx, out, op);
+                    self.lose_round(out, op);
                 }
             }
             return;
@@ -259,7 +259,7 @@ impl LeaderlessNode {
     }
 
     /// The round lost to a higher ballot: pause at random, then prepare again.
-    fn lose_round(&mut self, _ctx: &Ctx, out: &mut Out<Msg, Timer>, op: OpId) {
+    fn lose_round(&mut self, out: &mut Out<Msg, Timer>, op: OpId) {
         let Some(r) = self.rounds.get_mut(&op) else { return };
         r.phase = Phase::Pause;
         let (key, attempt, by) = (r.key, r.attempts + 1, r.higher.map(|(_, n)| n));
@@ -300,7 +300,7 @@ impl LeaderlessNode {
                 (Proposal { ballot: r.ballot, op: p.op, update: p.update }, Vec::new())
             }
             _ => {
-                let states: Vec<(NodeId, State)> = promises.iter().map(|(_, _, s)| (me, s.clone())).collect();
+                let states: Vec<State> = promises.iter().map(|(_, _, s)| s.clone()).collect();
                 let (ballot, cas) = (r.ballot, r.cas);
                 let current = self.values_of(&self.merge_all(&states));
                 let applies = cas.is_some_and(|(expect, _)| match expect {
@@ -342,7 +342,7 @@ impl LeaderlessNode {
             self.rounds.remove(&op);
             out.cancel_timer(Timer::RequestTimeout(op));
             out.cancel_timer(Timer::PaxosRetry(op));
-            self.reply_lwt(out, op, result);
+            out.ok(op, result);
             self.broadcast(ctx, out, key, Msg::Commit { op, key, proposal });
             return;
         }
@@ -366,11 +366,7 @@ impl LeaderlessNode {
         self.rounds.remove(&op);
         out.cancel_timer(Timer::RequestTimeout(op));
         out.cancel_timer(Timer::PaxosRetry(op));
-        self.reply_lwt(out, op, value.into_iter().collect());
-    }
-
-    fn reply_lwt(&self, out: &mut Out<Msg, Timer>, op: OpId, values: Vec<Value>) {
-        out.ok(op, values);
+        out.ok(op, value.into_iter().collect());
     }
 
     /// The operation's time is up: unknown if its own value was proposed (a later round may
