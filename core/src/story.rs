@@ -280,6 +280,12 @@ pub fn of(name: &str) -> Option<&'static Story> {
     STORIES.iter().find(|s| s.preset == name)
 }
 
+/// The stories a newcomer is offered first (next to "Start with lesson 1"): one for each kind of
+/// thing that goes wrong — two leaders, acknowledged writes lost in a failover, stale reads
+/// from a partial quorum, and a conflict resolved by a skewed clock.
+pub const FIRST_STORIES: [&str; 4] =
+    ["split-brain-naive", "failover-async-loss", "ll-partial-quorum", "ml-lww-clock-skew"];
+
 /// The human title of a preset (its name when it has no story).
 pub fn title(name: &str) -> &str {
     of(name).map_or(name, |s| s.title)
@@ -302,6 +308,14 @@ mod tests {
             assert!(!s.title.is_empty() && s.title != p.name, "{}: no human title", p.name);
         }
         assert_eq!(STORIES.len(), PRESETS.len(), "a story for a preset that does not exist");
+    }
+
+    #[test]
+    fn the_first_stories_are_presets_with_stories() {
+        for name in FIRST_STORIES {
+            assert!(PRESETS.iter().any(|p| p.name == name), "{name} is not a preset");
+            assert!(of(name).is_some(), "{name} has no story");
+        }
     }
 
     #[test]

@@ -8,8 +8,6 @@ use replicalab_core::Scenario;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::format::format_time;
-
 use crate::components::actions::Actions;
 use crate::components::bench::BenchPanel;
 use crate::components::charts::Charts;
@@ -21,6 +19,7 @@ use crate::components::share::{Extras, LessonAt, ShareMenu};
 use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
 use crate::components::view_menu::ViewMenu;
+use crate::components::welcome::Welcome;
 use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
 use crate::narration::Announcer;
 use crate::state::{Action, Playground, Shared, SimState};
@@ -35,6 +34,8 @@ const ANOMALIES: usize = 1;
 
 /// Where the last session that rendered is kept, for the panic page's reload.
 const LAST_GOOD: &str = "replicalab:last-good";
+/// Set once the visitor has started a lesson, picked a story or hidden the first-visit entry.
+const WELCOMED: &str = "replicalab:welcomed";
 
 /// What the page's URL asks for.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -214,6 +215,26 @@ pub fn App() -> Html {
             .map(|l| format!("#{}", crate::share::lesson_fragment(&l.id, 0)))
             .unwrap_or_default()
     });
+    // The first-visit entry: until a lesson is started, a story picked or the entry hidden.
+    let welcomed = use_state(|| storage().and_then(|s| s.get_item(WELCOMED).ok().flatten()).is_some());
+    let on_welcomed = {
+        let welcomed = welcomed.setter();
+        Callback::from(move |_: ()| {
+            if let Some(s) = storage() {
+                let _ = s.set_item(WELCOMED, "1");
+            }
+            welcomed.set(true);
+        })
+    };
+    let on_story = {
+        let on_action = on_action.clone();
+        let on_welcomed = on_welcomed.clone();
+        Callback::from(move |index: usize| {
+            on_welcomed.emit(());
+            on_action.emit(Action::SelectPreset(index));
+            on_action.emit(Action::Play);
+        })
+    };
     html! {
         <div class="app">
             <a class="skip-link" href="#stage" onclick={skip}>{"Skip to the simulation"}</a>
@@ -247,8 +268,8 @@ pub fn App() -> Html {
                             if show("controls") {
                                 <Controls playback={sim.playback} on_action={on_action.clone()} />
                             }
-                            if lesson.is_none() {
-                                <a class="button start" data-testid="start-lesson" href={(*first_lesson).clone()}>{"New here? Start with lesson 1"}</a>
+                            if lesson.is_none() && !*welcomed {
+                                <Welcome lesson_href={AttrValue::from((*first_lesson).clone())} on_pick={on_story} on_done={on_welcomed} />
                             }
                         </div>
                     </div>

@@ -116,12 +116,13 @@ pub fn message_point(lane: (Point, Point), sent: Time, deliver: Time, now: Time)
 }
 
 /// Baseline of the first of the two text lines under (or, for nodes in the upper half, over)
-/// a node, centred horizontally on the node, so labels never cover the links in the middle.
+/// a node, centred horizontally on the node, so labels never cover the links in the middle,
+/// and clear of a partition group's halo round the disc (radius `r + 8`, 4 units wide).
 pub fn label_origin(centre: Point, r: f64) -> Point {
     if centre.y < -1.0 {
-        round2p(Point::new(centre.x, centre.y - r - 8.0 - LABEL_LINE))
+        round2p(Point::new(centre.x, centre.y - r - 14.0 - LABEL_LINE))
     } else {
-        round2p(Point::new(centre.x, centre.y + r + 14.0))
+        round2p(Point::new(centre.x, centre.y + r + 19.0))
     }
 }
 
@@ -219,31 +220,103 @@ pub fn nearest<T: Copy>(items: impl IntoIterator<Item = (T, Point)>, p: Point, m
 pub const LABEL_CHAR_W: f64 = 4.7;
 pub const LABEL_H: f64 = 10.0;
 
-/// Where to write each label so that no two overlap and none covers a node: for each anchor
-/// (a message dot) and label length in characters, the text's start (left end of its
-/// baseline), trying right-above, right-below, left-above and left-below the dot in turn; `None`
-/// when every place is taken (the label is left out, the dot still shows).
-pub fn place_labels(anchors: &[(Point, usize)], discs: &[Point], radius: f64) -> Vec<Option<Point>> {
-    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
-    let clear_of_discs = |b: (f64, f64, f64, f64)| {
-        discs.iter().all(|c| {
+/// A text's box in drawing units: `(left, top, right, bottom)`.
+pub type Rect = (f64, f64, f64, f64);
+
+/// Width of one character of a node's label lines (the `.node-label` font, larger on phones), in
+/// view-box units.
+pub const NODE_LABEL_CHAR_W: f64 = 7.0;
+
+/// The box of a node's label lines (up to two, of `chars` characters each, centred on the
+/// node at [`label_origin`]), so message labels can keep out of it.
+pub fn node_label_box(centre: Point, r: f64, chars: &[usize]) -> Option<Rect> {
+    let lines = chars.iter().filter(|&&c| c > 0).count();
+    let widest = chars.iter().copied().max().unwrap_or(0);
+    if lines == 0 {
+        return None;
+    }
+    let o = label_origin(centre, r);
+    let half = widest as f64 * NODE_LABEL_CHAR_W / 2.0;
+    Some((o.x - half, o.y - LABEL_LINE, o.x + half, o.y + LABEL_LINE * (chars.len() as f64 - 1.0) + 4.0))
+}
+
+/// Whether the segment `a`–`b` passes through the box `b` (Liang–Barsky clipping).
+pub fn segment_crosses(a: Point, b: Point, rect: Rect) -> bool {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [(-dx, a.x - rect.0), (dx, rect.2 - a.x), (-dy, a.y - rect.1), (dy, rect.3 - a.y)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// What labels must keep clear of: the nodes' discs, boxes already taken (the nodes' own label
+/// lines) and, where there is a choice, the links.
+pub struct Obstacles<'a> {
+    pub discs: &'a [Point],
+    pub radius: f64,
+    pub boxes: &'a [Rect],
+    pub links: &'a [(Point, Point)],
+}
+
+/// Where to write each label so that no two overlap and none covers a node or a node's label
+/// lines: for each anchor (a message dot) and label length in characters, the text's start
+/// (left end of its baseline). Eight places around the dot are tried in turn, first for one
+/// that crosses no link, then for any free one; `None` when every place is taken (the label is
+/// left out, the dot still shows).
+pub fn place_labels(anchors: &[(Point, usize)], obstacles: &Obstacles) -> Vec<Option<Point>> {
+    let mut placed: Vec<Rect> = obstacles.boxes.to_vec();
+    let clear_of_discs = |b: Rect| {
+        obstacles.discs.iter().all(|c| {
             // Distance from the disc's centre to the box.
             let dx = (b.0 - c.x).max(0.0).max(c.x - b.2);
             let dy = (b.1 - c.y).max(0.0).max(c.y - b.3);
-            dx * dx + dy * dy > (radius + 2.0) * (radius + 2.0)
+            dx * dx + dy * dy > (obstacles.radius + 2.0) * (obstacles.radius + 2.0)
         })
     };
+    let inside = |b: Rect| b.0 >= -HALF_SIZE && b.1 >= -HALF_SIZE && b.2 <= HALF_SIZE && b.3 <= HALF_SIZE;
     anchors
         .iter()
         .map(|&(p, chars)| {
             let w = chars as f64 * LABEL_CHAR_W;
-            let tries = [(6.0, -5.0), (6.0, 12.0), (-6.0 - w, -5.0), (-6.0 - w, 12.0)];
-            let spot = tries.iter().find_map(|&(dx, dy)| {
-                let start = Point::new(p.x + dx, p.y + dy);
-                let b = (start.x, start.y - LABEL_H + 2.0, start.x + w, start.y + 2.0);
-                let free = placed.iter().all(|o| b.2 < o.0 || o.2 < b.0 || b.3 < o.1 || o.3 < b.1);
-                (free && clear_of_discs(b)).then_some((start, b))
-            });
+            let tries = [
+                (6.0, -5.0),
+                (6.0, 12.0),
+                (-6.0 - w, -5.0),
+                (-6.0 - w, 12.0),
+                (-w / 2.0, -9.0),
+                (-w / 2.0, 18.0),
+                (10.0, 4.0),
+                (-10.0 - w, 4.0),
+            ];
+            let boxes: Vec<(Point, Rect)> = tries
+                .iter()
+                .map(|&(dx, dy)| {
+                    let start = Point::new(p.x + dx, p.y + dy);
+                    (start, (start.x, start.y - LABEL_H + 2.0, start.x + w, start.y + 2.0))
+                })
+                .filter(|&(_, b)| {
+                    inside(b)
+                        && clear_of_discs(b)
+                        && placed.iter().all(|o| b.2 < o.0 || o.2 < b.0 || b.3 < o.1 || o.3 < b.1)
+                })
+                .collect();
+            let off_links = |b: &Rect| obstacles.links.iter().all(|&(a, c)| !segment_crosses(a, c, *b));
+            let spot = boxes.iter().find(|(_, b)| off_links(b)).or_else(|| boxes.first()).copied();
             spot.map(|(start, b)| {
                 placed.push(b);
                 start
@@ -455,7 +528,7 @@ mod tests {
             (Point::new(50.0, 40.0), 10),
             (Point::new(50.0, 80.0), 4),
         ];
-        let spots = place_labels(&anchors, &discs, 18.0);
+        let spots = place_labels(&anchors, &Obstacles { discs: &discs, radius: 18.0, boxes: &[], links: &[] });
         assert_eq!(spots.len(), 4);
         let boxes: Vec<(f64, f64, f64, f64)> = spots
             .iter()
@@ -476,6 +549,43 @@ mod tests {
         assert!(spots[1].is_some() && spots[2].is_some());
         assert_ne!(spots[1], spots[2]);
         assert!(spots[3].is_some());
+    }
+
+    #[test]
+    fn segments_crossing_boxes() {
+        let b = (0.0, 0.0, 10.0, 10.0);
+        assert!(segment_crosses(Point::new(-5.0, 5.0), Point::new(15.0, 5.0), b));
+        assert!(segment_crosses(Point::new(2.0, 2.0), Point::new(3.0, 3.0), b), "inside");
+        assert!(!segment_crosses(Point::new(-5.0, -1.0), Point::new(15.0, -1.0), b));
+        assert!(!segment_crosses(Point::new(-5.0, 20.0), Point::new(20.0, 12.0), b));
+        assert!(segment_crosses(Point::new(-5.0, 15.0), Point::new(15.0, -5.0), b), "diagonal");
+    }
+
+    #[test]
+    fn labels_keep_clear_of_node_labels_and_prefer_to_keep_off_links() {
+        let discs = [Point::new(0.0, 0.0)];
+        let node_box = node_label_box(discs[0], 18.0, &[20, 6]).unwrap();
+        // A dot right under the node's label lines, with a link running just above and to the
+        // right of it.
+        let dot = Point::new(0.0, node_box.3 + 4.0);
+        let link = (Point::new(-100.0, dot.y - 6.0), Point::new(100.0, dot.y - 6.0));
+        let obstacles = Obstacles { discs: &discs, radius: 18.0, boxes: &[node_box], links: &[link] };
+        let spot = place_labels(&[(dot, 8)], &obstacles)[0].expect("a free place");
+        let b = (spot.x, spot.y - LABEL_H + 2.0, spot.x + 8.0 * LABEL_CHAR_W, spot.y + 2.0);
+        let o = node_box;
+        assert!(b.2 < o.0 || o.2 < b.0 || b.3 < o.1 || o.3 < b.1, "{b:?} overlaps the node's label {o:?}");
+        assert!(!segment_crosses(link.0, link.1, b), "{b:?} sits on the link although a place off it was free");
+        assert!(b.0 >= -HALF_SIZE && b.3 <= HALF_SIZE);
+    }
+
+    #[test]
+    fn node_label_boxes_hold_both_lines() {
+        let c = Point::new(0.0, 100.0);
+        let b = node_label_box(c, 20.0, &[10, 4]).unwrap();
+        let o = label_origin(c, 20.0);
+        assert!(b.1 < o.y && b.3 > o.y + LABEL_LINE, "{b:?} around {o:?}");
+        assert_eq!(b.2 - b.0, 10.0 * NODE_LABEL_CHAR_W);
+        assert_eq!(node_label_box(c, 20.0, &[0, 0]), None);
     }
 
     #[test]

@@ -247,6 +247,25 @@ impl Narrator {
                         format!("Deleted data of k{key} came back at n{node} (its tombstone was purged)."),
                         None,
                     ),
+                    // Only an operation's first lost round is told: under contention the
+                    // retries would crowd out everything else.
+                    Note::PaxosRetry { op, key, attempt: 2, by, .. } => self.push(
+                        t,
+                        Importance::Low,
+                        format!(
+                            "Contention on k{key}: n{node}'s lightweight transaction op{op} lost its Paxos round to a higher ballot{}; it pauses and tries again.",
+                            by.map(|b| format!(" (n{b} had promised another coordinator)")).unwrap_or_default()
+                        ),
+                        None,
+                    ),
+                    Note::PaxosFinish { op, key, finished, .. } => self.push(
+                        t,
+                        Importance::Low,
+                        format!(
+                            "n{node}, preparing op{op} on k{key}, found op{finished} accepted but not committed: it commits op{finished} first, since a majority may have chosen it."
+                        ),
+                        None,
+                    ),
                     _ => {}
                 },
                 WorldEvent::Anomaly { kind, nodes, .. } => {
@@ -504,6 +523,19 @@ mod tests {
         assert!(partition.time < second.time && second.time < discarded.time);
         // Stale reads are counted on one line, not one line each.
         assert!(lines.iter().filter(|l| l.text.contains("stale read")).count() < 6, "{texts:#?}");
+    }
+
+    #[test]
+    fn paxos_contention_is_told_once_per_operation() {
+        let lines = story_of("cassandra-lwt", 10_000, 20);
+        let contention: Vec<&Line> = lines.iter().filter(|l| l.text.starts_with("Contention on k")).collect();
+        assert!(!contention.is_empty(), "{:#?}", lines.iter().map(|l| &l.text).collect::<Vec<_>>());
+        let ops: Vec<&str> =
+            contention.iter().filter_map(|l| l.text.split_whitespace().find(|w| w.starts_with("op"))).collect();
+        let mut unique = ops.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ops.len(), "an operation's contention told twice: {ops:?}");
     }
 
     #[test]

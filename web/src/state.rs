@@ -59,6 +59,9 @@ pub const PANELS_EVERY_MS: f64 = 200.0;
 /// What the panels below the graph draw: rebuilt less often than the graph while playing.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Panels {
+    /// The simulated instant they show: the timelines draw up to it, not up to the graph's
+    /// newer instant (at 10× the panels can be two simulated seconds behind the graph).
+    pub now: Time,
     /// The newest anomalies with their index in the run.
     pub anomalies: Vec<(usize, Anomaly)>,
     /// How many of each kind the run found, the most important kind first.
@@ -83,6 +86,7 @@ impl Panels {
         // Indices count from the start of the run (compaction drops the oldest anomalies).
         let dropped = sim.anomalies_dropped();
         Panels {
+            now: sim.now(),
             anomalies: anomalies[start..].iter().cloned().enumerate().map(|(i, a)| (dropped + start + i, a)).collect(),
             anomaly_counts: {
                 let counts = sim.anomaly_counts();
@@ -1286,6 +1290,37 @@ mod tests {
         assert_eq!(pg.snapshot().view.now, 1_000 * MS);
         pg.update(Action::Seek(now));
         assert_eq!(pg.snapshot().trace_hash, hash);
+    }
+
+    #[test]
+    fn the_panels_draw_up_to_their_own_instant_however_fast_the_play() {
+        // At 10× with 16 ms frames the panels are rebuilt every 200 ms of wall time, two
+        // simulated seconds apart: drawn up to the graph's instant, the space-time window
+        // would hold none of their messages.
+        let mut pg = playground("lf-async");
+        pg.update(Action::SetSpeed(MAX_SPEED_STEP));
+        pg.update(Action::Play);
+        for frame in 0..200 {
+            pg.update(Action::Tick { wall_ms: 16.0 });
+            let s = pg.snapshot();
+            let p = &s.panels;
+            assert!(p.now <= s.view.now);
+            if frame < 20 || p.flights.is_empty() {
+                continue;
+            }
+            assert!(
+                p.flights.iter().all(|f| f.sent <= p.now),
+                "frame {frame}: a message from after the panels' instant"
+            );
+            let trips: Vec<(Time, Option<Time>)> = p.flights.iter().map(|f| (f.sent, f.arrived)).collect();
+            let (t0, t1) = crate::geometry::spacetime_window(&trips, p.now);
+            assert!(
+                p.flights.iter().any(|f| f.arrived.unwrap_or(f.sent).max(f.sent) >= t0),
+                "frame {frame}: no message in the window {t0}..{t1} (graph at {}, panels at {})",
+                s.view.now,
+                p.now
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn Charts(props: &ChartsProps) -> Html {
     let s = &props.snapshot;
     let lag = &s.panels.lag;
     let t0 = 0;
-    let t1 = s.view.now.max(lag.times.last().copied().unwrap_or(0)).max(1);
+    let t1 = s.panels.now.max(lag.times.last().copied().unwrap_or(0)).max(1);
     let x = |t: u64| t.min(t1) as f64 / t1 as f64 * W;
     let max = lag.max_ms.max(1.0);
     let y = |ms: f64| H - 4.0 - ms / max * (H - 12.0);

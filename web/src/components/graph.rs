@@ -80,6 +80,46 @@ pub fn Graph(props: &GraphProps) -> Html {
         }
     });
 
+    // Leaderless: which replicas the operation asked, which answered, and whether its quorum
+    // was met — for the selected operation, or else the newest one with messages in view.
+    let quorum = (view.family == Family::Leaderless).then(|| leaderless_quorum(s, selected_op)).flatten();
+    // Each replica's part in it: a ring round the disc, and a word in the node's label lines.
+    let quorum_part = |i: NodeId| -> Option<QuorumPart> {
+        let q = &quorum.as_ref()?.view;
+        if q.coordinator == Some(i) {
+            Some(QuorumPart::Coordinator)
+        } else if q.answered.contains(&i) {
+            Some(QuorumPart::Answered)
+        } else if q.asked.contains(&i) {
+            Some(QuorumPart::Waiting)
+        } else {
+            None
+        }
+    };
+    let show_labels = n <= 8;
+    let texts: Vec<NodeText> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| node_text(node, s.marks.contains(&i), view.family != Family::Leaderless, quorum_part(i)))
+        .collect();
+    let label_boxes: Vec<geometry::Rect> = if show_labels {
+        texts
+            .iter()
+            .zip(&centres)
+            .filter_map(|(t, &c)| geometry::node_label_box(c, r, &[t.summary.chars().count(), t.second_chars()]))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let link_lines: Vec<(Point, Point)> = if n <= MAX_LINK_TARGETS {
+        (0..n)
+            .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
+            .map(|(a, b)| geometry::link_line(centres[a], centres[b], r))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
     let lanes_only = props.reduced_motion || in_flight.len() > MAX_DOTS;
     // Where each moving dot is this frame: drawn below, and matched to a press on the graph
@@ -136,10 +176,12 @@ pub fn Graph(props: &GraphProps) -> Html {
             let count = points.len();
             html! { <path key={class.clone()} class={classes!(class, "msg-crowd")} data-count={count.to_string()} d={geometry::dots_path(points, 4.0)} /> }
         });
-        // Labels go where they overlap neither a node nor each other (hot ones placed first).
+        // Labels go where they overlap neither a node, nor a node's label lines, nor each other,
+        // and off the links where there is room (hot ones placed first).
         marked.sort_by_key(|&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
         let anchors: Vec<(Point, usize)> = marked.iter().map(|(m, p, ..)| (*p, m.label.chars().count())).collect();
-        let spots = geometry::place_labels(&anchors, &centres, r);
+        let obstacles = geometry::Obstacles { discs: &centres, radius: r, boxes: &label_boxes, links: &link_lines };
+        let spots = geometry::place_labels(&anchors, &obstacles);
         let singles = marked.into_iter().zip(spots).map(|((m, p, hot, chosen), spot)| {
             html! {
                 <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
@@ -156,44 +198,34 @@ pub fn Graph(props: &GraphProps) -> Html {
         html! { <>{ for paths }{ for singles }</> }
     };
 
-    // Leaderless: which replicas the operation asked, which answered, and whether its quorum
-    // was met — for the selected operation, or else the newest one with messages in view.
-    let quorum = (view.family == Family::Leaderless).then(|| leaderless_quorum(s, selected_op)).flatten();
     let quorum_marks = quorum.as_ref().map(|q| {
-        let rings = q.view.asked.iter().chain(q.view.coordinator.iter()).filter(|&&i| i < n).map(|&i| {
+        let rings = q.view.asked.iter().chain(q.view.coordinator.iter()).filter(|&&i| i < n).filter_map(|&i| {
             let c = centres[i];
-            let answered = q.view.answered.contains(&i);
-            let coordinator = q.view.coordinator == Some(i);
-            let (class, mark) = if coordinator {
-                ("q-coordinator", "coordinator")
-            } else if answered {
-                ("q-answered", "✓ answered")
-            } else {
-                ("q-waiting", "… no answer")
-            };
-            html! {
-                <g key={format!("q-{i}-{class}")} class={classes!("q-ring", class)} data-q={class.trim_start_matches("q-").to_string()} data-q-node={i.to_string()}
+            let part = quorum_part(i)?;
+            Some(html! {
+                <g key={format!("q-{i}-{}", part.class())} class={classes!("q-ring", part.class())} data-q={part.class().trim_start_matches("q-")} data-q-node={i.to_string()}
                     transform={format!("translate({} {})", c.x, c.y)}>
                     <circle r={(r + 4.0).to_string()} />
-                    <text y={(-r - 7.0).to_string()}>{mark}</text>
                 </g>
-            }
+            })
         });
         html! { <g class="quorum-marks" aria-hidden="true">{ for rings }</g> }
     });
     let quorum_caption = quorum.as_ref().map(|q| {
         html! {
-            <text class="quorum-caption" x="-196" y="-186" data-testid="graph-quorum" data-op={q.op.to_string()} data-state={q.state}>
-                {&q.caption}
+            <text class="quorum-caption" x="-196" y="-190" data-testid="graph-quorum" data-op={q.op.to_string()} data-state={q.state}>
+                { for q.caption.iter().enumerate().map(|(k, line)| html! {
+                    <tspan x="-196" dy={if k == 0 { "0" } else { "11" }}>{format!("{line} ")}</tspan>
+                }) }
             </text>
         }
     });
 
     let partitioned = s.view.groups.len() > 1;
     let group_of = |id: NodeId| s.view.groups.iter().position(|g| g.contains(&id)).unwrap_or(0);
-    let nodes = view.nodes.iter().enumerate().map(|(i, node)| {
+    let nodes = view.nodes.iter().zip(texts).enumerate().map(|(i, (node, text))| {
         html! {
-            <NodeGlyph key={i} node={node.clone()} centre={centres[i]} radius={r} show_labels={n <= 8}
+            <NodeGlyph key={i} node={node.clone()} {text} centre={centres[i]} radius={r} {show_labels}
                 selected={s.selection == Selection::Node(i)} marked={s.marks.contains(&i)}
                 highlighted={highlighted_nodes.contains(&i)}
                 group={partitioned.then(|| group_of(i))} on_action={props.on_action.clone()} />
@@ -346,7 +378,8 @@ struct QuorumMarks {
     view: QuorumView,
     /// "met", "pending" or "not-met".
     state: &'static str,
-    caption: String,
+    /// Short lines for the drawing's top-left corner, clear of the nodes' labels.
+    caption: Vec<String>,
 }
 
 fn leaderless_quorum(s: &Snapshot, selected: Option<u64>) -> Option<QuorumMarks> {
@@ -375,21 +408,19 @@ fn leaderless_quorum(s: &Snapshot, selected: Option<u64>) -> Option<QuorumMarks>
             v.iter().map(|i| format!("n{i}")).collect::<Vec<_>>().join(" ")
         }
     };
-    let caption = format!(
-        "op{} {} · {}={needed} of N={n} · asked {} · answered {} · quorum {}",
-        op.id,
-        op.text.trim_end_matches(" …"),
-        if op.write { "W" } else { "R" },
-        names(&q.asked),
-        names(&q.answered),
-        state.replace('-', " "),
-    );
+    let caption = vec![
+        format!("op{} {}", op.id, op.text.trim_end_matches(" …")),
+        format!("{}={needed} of N={n} · quorum {}", if op.write { "W" } else { "R" }, state.replace('-', " ")),
+        format!("asked {}", names(&q.asked)),
+        format!("answered {}", names(&q.answered)),
+    ];
     Some(QuorumMarks { op: op.id, view: q, state, caption })
 }
 
 #[derive(Properties, PartialEq)]
 struct NodeGlyphProps {
     node: NodeState,
+    text: NodeText,
     centre: Point,
     radius: f64,
     show_labels: bool,
@@ -432,17 +463,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             _ => {}
         })
     };
-    let lag_text = node.lag.filter(|l| l.positions > 0).map(|l| format!("lag {}", l.positions));
-    let mut extra = Vec::new();
-    if node.slow_permille != 1000 {
-        extra.push(format!("slowed ×{}", node.slow_permille as f64 / 1000.0));
-    }
-    if node.clock_offset != 0 {
-        extra.push(format!("clock {:+.0} ms", node.clock_offset as f64 / 1000.0));
-    }
-    if props.marked {
-        extra.push("marked for a partition".into());
-    }
+    let NodeText { summary, second, lag, extra } = &props.text;
     let crashed = node.health == Health::Crashed;
     // A crashed node has no role: what is left of it is its durable log.
     let shown_role = if crashed { "crashed" } else { role };
@@ -453,16 +474,15 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
     };
     // The accessible name starts with the text the node shows, in the order it shows it (each
     // text ends with a space, so the shown words do not run together for assistive technology).
-    let term_line = format!("term {}{}", p.term, extra.first().map(|e| format!(" · {e}")).unwrap_or_default());
-    let summary_line = if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() };
     let mut visible = vec![format!("n{id}")];
     if *r >= 20.0 {
         visible.push(shown_role.to_string());
     }
-    visible.extend(lag_text.clone());
     if *show_labels {
-        visible.push(summary_line.clone());
-        visible.push(term_line.clone());
+        visible.push(summary.clone());
+        visible.extend(second.iter().map(|(text, _)| text.clone()));
+    } else {
+        visible.extend(lag.clone());
     }
     let label = format!(
         "{}. n{id}: {state}{}{}. Enter for actions, X to crash or restart, M to mark.",
@@ -485,7 +505,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             data-selected={props.selected.then_some("true")}
             tabindex="0" role="button" aria-label={label} aria-pressed={props.selected.to_string()} {onclick} {onkeydown}>
             if let Some(g) = props.group {
-                <circle class={format!("group-halo group-{}", g % 4)} r={(r + 9.0).to_string()} />
+                <circle class={format!("group-halo group-{}", g % 4)} r={(r + 8.0).to_string()} />
             }
             <circle class="focus-ring" r={(r + 6.0).to_string()} />
             <circle class="disc" r={r.to_string()} />
@@ -502,18 +522,100 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
             if *r >= 20.0 {
                 <text class="node-role" y="12">{format!("{shown_role} ")}</text>
             }
-            if let Some(text) = lag_text {
-                <g class="lag-badge" data-testid="lag" transform={format!("translate({} {})", r * 0.75, -r * 0.85)}>
-                    <rect x="-2" y="-10" width={(text.len() as f64 * 5.6 + 6.0).to_string()} height="14" rx="7" />
-                    <text x="1" y="1">{format!("{text} ")}</text>
-                </g>
+            if !*show_labels {
+                if let Some(text) = lag {
+                    <g class="lag-badge" data-testid="lag" transform={format!("translate({} {})", r * 0.75, -r * 0.85)}>
+                        <rect x="-2" y="-10" width={(text.len() as f64 * 5.6 + 6.0).to_string()} height="14" rx="7" />
+                        <text x="1" y="1">{format!("{text} ")}</text>
+                    </g>
+                }
             }
             if *show_labels {
-                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{format!("{summary_line} ")}</text>
-                <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>{term_line}</text>
+                <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{format!("{summary} ")}</text>
+                if !second.is_empty() {
+                    <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
+                        { for second.iter().enumerate().map(|(k, (text, class))| html! {
+                            <tspan class={*class} data-testid={(*class == Some("lag")).then_some("lag")}>{format!("{}{text} ", if k > 0 { "· " } else { "" })}</tspan>
+                        }) }
+                    </text>
+                }
             }
         </g>
     }
+}
+
+/// The words a node shows beside its disc: what it holds, then a second line of parts (each
+/// with its style) — its term (not in the leaderless family, which has none), its part in the
+/// quorum shown (leaderless), its lag behind the leader, and the first of its extras.
+#[derive(Clone, Debug, PartialEq)]
+struct NodeText {
+    summary: String,
+    second: Vec<(String, Option<&'static str>)>,
+    lag: Option<String>,
+    /// Slowed, clock offset, marked for a partition: for the accessible name.
+    extra: Vec<String>,
+}
+
+impl NodeText {
+    /// Characters in the second line, with its separators.
+    fn second_chars(&self) -> usize {
+        self.second.iter().map(|(t, _)| t.chars().count() + 3).sum::<usize>().saturating_sub(3)
+    }
+}
+
+/// A replica's part in the leaderless operation the graph shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum QuorumPart {
+    Coordinator,
+    Answered,
+    Waiting,
+}
+
+impl QuorumPart {
+    fn class(self) -> &'static str {
+        match self {
+            QuorumPart::Coordinator => "q-coordinator",
+            QuorumPart::Answered => "q-answered",
+            QuorumPart::Waiting => "q-waiting",
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            QuorumPart::Coordinator => "coordinator",
+            QuorumPart::Answered => "✓ answered",
+            QuorumPart::Waiting => "… no answer",
+        }
+    }
+}
+
+fn node_text(node: &NodeState, marked: bool, terms: bool, quorum: Option<QuorumPart>) -> NodeText {
+    let p = &node.protocol;
+    let crashed = node.health == Health::Crashed;
+    let lag = node.lag.filter(|l| l.positions > 0).map(|l| format!("lag {}", l.positions));
+    let mut extra = Vec::new();
+    if node.slow_permille != 1000 {
+        extra.push(format!("slowed ×{}", node.slow_permille as f64 / 1000.0));
+    }
+    if node.clock_offset != 0 {
+        extra.push(format!("clock {:+.0} ms", node.clock_offset as f64 / 1000.0));
+    }
+    if marked {
+        extra.push("marked for a partition".into());
+    }
+    let mut second = Vec::new();
+    if terms {
+        second.push((format!("term {}", p.term), None));
+    }
+    if let Some(part) = quorum {
+        second.push((part.word().to_string(), Some(part.class())));
+    }
+    if !crashed {
+        second.extend(lag.clone().map(|l| (l, Some("lag"))));
+    }
+    second.extend(extra.first().map(|e| (e.clone(), None)));
+    let summary = if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() };
+    NodeText { summary, second, lag, extra }
 }
 
 pub fn role_name(role: Role) -> &'static str {

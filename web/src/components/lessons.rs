@@ -17,6 +17,10 @@ pub struct LessonsProps {
     pub lessons: Rc<Lessons>,
     pub at: LessonAt,
     pub on_pick: Callback<LessonAt>,
+    /// Whether the simulation is playing, and how to play or pause it from the lesson (on a
+    /// phone the lesson is a sheet over the lower part of the screen, where Play is).
+    pub playing: bool,
+    pub on_toggle_play: Callback<()>,
 }
 
 #[function_component]
@@ -56,7 +60,11 @@ pub fn LessonsPanel(props: &LessonsProps) -> Html {
             </div>
             if let Some((l, s, lesson, step)) = current {
                 <article class="lesson-step" data-testid="lesson-step" data-lesson={lesson.id.clone()} data-step={(s + 1).to_string()}>
-                    <p class="lesson-chapter">{format!("{} · step {} of {}", lesson.chapter, s + 1, lesson.steps.len())}</p>
+                    <div class="lesson-head">
+                        <p class="lesson-chapter">{format!("{} · step {} of {}", lesson.chapter, s + 1, lesson.steps.len())}</p>
+                        <button type="button" data-testid="lesson-play" aria-pressed={props.playing.to_string()}
+                            onclick={props.on_toggle_play.reform(|_: MouseEvent| ())}>{if props.playing { "⏸ Pause" } else { "▶ Play" }}</button>
+                    </div>
                     <h3 data-testid="lesson-title">{&step.title}</h3>
                     <p data-testid="lesson-text">{&step.text}</p>
                     if let Some(t) = &step.try_it {

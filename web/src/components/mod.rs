@@ -15,3 +15,4 @@ pub mod share;
 pub mod status;
 pub mod timelines;
 pub mod view_menu;
+pub mod welcome;

@@ -166,7 +166,8 @@ pub fn Extras(props: &ExtrasProps) -> Html {
         use_callback((), move |_: (), _| latest.borrow().with_playground(|pg| pg.session_scenario()));
     html! {
         <section class="extras" aria-label="Lessons, comparison and history checker">
-            <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson} />
+            <LessonsPanel lessons={Rc::clone(&all)} at={*lesson} on_pick={on_lesson}
+                playing={props.sim.playback.playing} on_toggle_play={props.on_action.reform(|_: ()| Action::TogglePlay)} />
             <ComparePanel current={current_scenario} />
             <CheckerPanel open={*checker_open} />
         </section>

@@ -50,7 +50,7 @@ fn fault_rects(faults: &[FaultSpan], t0: Time, t1: Time, x0: f64, x1: f64, heigh
 #[function_component]
 pub fn OpTimeline(props: &TimelineProps) -> Html {
     let s = &props.snapshot;
-    let now = s.view.now;
+    let now = s.panels.now;
     let ops = &s.panels.ops;
     let t0 = ops.first().map_or(now, |o| o.invoke).min(now);
     let t1 = now.max(t0 + 1);
@@ -130,7 +130,7 @@ fn list(nodes: &[usize]) -> String {
 #[function_component]
 pub fn SpaceTime(props: &TimelineProps) -> Html {
     let s = &props.snapshot;
-    let now = s.view.now;
+    let now = s.panels.now;
     let n = s.view.nodes.len().min(MAX_COLUMNS);
     let all: Vec<_> = s.panels.flights.iter().filter(|f| f.from < n && f.to < n).collect();
     // A window around the playhead, a dozen typical trips tall, so messages stay apart.
