@@ -37,6 +37,7 @@ pub mod faults;
 pub mod formats;
 pub mod hash;
 pub mod history;
+pub mod json_path;
 pub mod lessons;
 pub mod link;
 pub mod metrics;

@@ -445,10 +445,8 @@ fn parse_payload(text: &str) -> Result<Share, LinkError> {
     if !text.trim_start().starts_with('{') {
         return Err(LinkError::Json { message: "a share is a JSON object".into() });
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let envelope: Envelope = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
+    let envelope: Envelope = crate::json_path::from_str(text).map_err(|e| {
+        let (path, inner) = (e.path, e.inner);
         if inner.is_syntax() || inner.is_eof() {
             LinkError::Json { message: format!("not valid JSON: {inner}") }
         } else if path == "." {
@@ -457,7 +455,6 @@ fn parse_payload(text: &str) -> Result<Share, LinkError> {
             LinkError::invalid(path, inner.to_string())
         }
     })?;
-    de.end().map_err(|e| LinkError::Json { message: format!("not valid JSON: {e}") })?;
     let scenario = Scenario::from_json(envelope.scenario.get())?;
     let share = Share { scenario, at_ms: envelope.at_ms, view: envelope.view };
     share.validate_playhead_and_view()?;

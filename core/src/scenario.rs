@@ -584,9 +584,13 @@ impl<'de> Deserialize<'de> for TimedCommand {
                 "a command object has `at_ms` and exactly one command name, found {keys:?}"
             )));
         }
-        let command: Command = serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
-            let inner = e.inner().to_string();
-            match e.path().to_string().as_str() {
+        // Read from its text, so an error inside the command says where.
+        let text = serde_json::Value::Object(map).to_string();
+        let command: Command = crate::json_path::from_str(&text).map_err(|e| {
+            let inner = e.inner.to_string();
+            // serde_json's place ("at line 1 column 9") means nothing to the scenario's reader.
+            let inner = inner.split(" at line ").next().unwrap_or(&inner).to_string();
+            match e.path.as_str() {
                 // The command's own name is wrong: say so in the scenario's words.
                 "." => D::Error::custom(inner.replacen("unknown variant", "unknown command", 1)),
                 path => D::Error::custom(format!("{path}: {inner}")),
@@ -685,9 +689,8 @@ impl Scenario {
             Some(v) => return Err(ScenarioError::new("version", format!("unsupported format version {v}"))),
             None => return Err(ScenarioError::new("version", "missing or not a whole number")),
         }
-        let mut de = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| ScenarioError::new(e.path().to_string(), e.inner().to_string()))?;
+        let scenario: Scenario =
+            crate::json_path::from_str(text).map_err(|e| ScenarioError::new(e.path, e.inner.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
