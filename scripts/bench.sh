@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Measures the simulator natively and as WebAssembly (in Node) on the same presets and seed,
-# by CPU time, plus PBS trials per second and the download sizes.
+# by CPU time, plus PBS trials per second (wall time on every core, and per CPU-second), a check
+# that the PBS estimator gives the same numbers natively and in WebAssembly, and the download
+# sizes.
 #   scripts/bench.sh            a table
 #   scripts/bench.sh --json     {"sim": [{"preset", "native_events_per_cpu_s", "wasm_events_per_cpu_s",
 #                                "wasm_over_native", "wasm_speed_events_per_cpu_s", ...}],
-#                                "pbs_trials_per_s", "app_gz_bytes", "embed_gz_bytes", "load"}
+#                                "pbs_trials_per_s", "pbs_trials_per_cpu_s", "pbs_digest", "app_gz_bytes",
+#                                "embed_gz_bytes", "load"}
 # Environment: BENCH_PRESETS (default "lf-async ll-strict-quorum ml-siblings"), BENCH_UNTIL_MS
 # (default 600000: ten simulated minutes), BENCH_SEED (default 1), BENCH_PBS_TRIALS (5000000).
 # The WebAssembly core is built twice: for size (profile wasm-release, what the playground
@@ -64,18 +67,27 @@ done
 log "PBS: $PBS_TRIALS trials, lnkd-ssd N=3 R=W=1, every core"
 pbs_cpu=$(cpu_of "$T/release/replicalab" staleness --n 3 --r 1 --w 1 --latency lnkd-ssd --trials "$PBS_TRIALS" --timing)
 pbs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["trials_per_second"])' "$OUT")
+log "PBS: the same estimates natively and in WebAssembly (seed $SEED, every profile)"
+pbs_native=$("$NATIVE" pbs "$SEED" 100000)
+pbs_wasm=$(node scripts/pbs-wasm.mjs "$WASM_SIZE" "$SEED" 100000)
+if [ "$pbs_native" != "$pbs_wasm" ]; then
+  echo "PBS estimates differ: native $pbs_native, WebAssembly $pbs_wasm" >&2
+  exit 1
+fi
+pbs_digest=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pbs_digest"])' "$pbs_native")
 
 gz() { [ -f "$1" ] && gzip -9c "$1" | wc -c || echo null; }
 app=$(ls dist/*.wasm 2>/dev/null | head -1 || true)
 app_gz=null
 [ -n "$app" ] && app_gz=$(gz "$app")
 
-python3 - "$pbs" "$pbs_cpu" "$PBS_TRIALS" "$app_gz" "$(gz "$WASM_SIZE")" "$(gz "$WASM_SPEED")" "$(cut -d' ' -f1-3 /proc/loadavg)" "$JSON" "${rows[@]}" <<'PY'
+python3 - "$pbs" "$pbs_cpu" "$PBS_TRIALS" "$pbs_digest" "$app_gz" "$(gz "$WASM_SIZE")" "$(gz "$WASM_SPEED")" "$(cut -d' ' -f1-3 /proc/loadavg)" "$JSON" "${rows[@]}" <<'PY'
 import json, sys
-pbs, pbs_cpu, trials, app_gz, core_gz, core_speed_gz, load, as_json = sys.argv[1:9]
-sim = [json.loads(r) for r in sys.argv[9:]]
+pbs, pbs_cpu, trials, pbs_digest, app_gz, core_gz, core_speed_gz, load, as_json = sys.argv[1:10]
+sim = [json.loads(r) for r in sys.argv[10:]]
 num = lambda v: None if v == "null" else int(v)
 out = {"sim": sim, "pbs_trials_per_s": round(float(pbs)), "pbs_trials_per_cpu_s": round(int(trials) / max(float(pbs_cpu), 1e-9)),
+       "pbs_digest": pbs_digest,
        "app_gz_bytes": num(app_gz), "embed_gz_bytes": None,
        "core_wasm_gz_bytes": {"size": num(core_gz), "speed": num(core_speed_gz)}, "load": load}
 if as_json:
@@ -84,7 +96,7 @@ else:
     print(f"{'preset':<20} {'events':>9} {'native ev/CPU-s':>16} {'wasm (size)':>12} {'ratio':>6} {'wasm (speed)':>13} {'ratio':>6}")
     for s in sim:
         print(f"{s['preset']:<20} {s['events']:>9} {s['native_events_per_cpu_s']:>16,} {s['wasm_events_per_cpu_s']:>12,} {s['wasm_over_native']:>6} {s['wasm_speed_events_per_cpu_s']:>13,} {s['wasm_speed_over_native']:>6}")
-    print(f"PBS: {out['pbs_trials_per_s']:,} trials/s (wall, every core), {out['pbs_trials_per_cpu_s']:,} per CPU-s")
+    print(f"PBS: {out['pbs_trials_per_s']:,} trials/s (wall, every core), {out['pbs_trials_per_cpu_s']:,} per CPU-s; same estimates natively and in WebAssembly ({pbs_digest})")
     print(f"playground wasm gzipped: {out['app_gz_bytes']} bytes (dist/; build it with trunk first); embed player: none yet")
     print(f"core alone as WebAssembly, gzipped: {core_gz} (size build), {core_speed_gz} (speed build)")
     print(f"load average: {load}")

@@ -2,9 +2,13 @@
 //! running (its scheduled faults still happen) for a given simulated time, every checker on,
 //! then the report (which runs the end-of-run checks). The WebAssembly build exports it as
 //! plain functions of numbers (no JavaScript glue), so Node can load it as is.
+//!
+//! [`pbs_digest`] does the same for the PBS estimator: a digest of its estimates for every
+//! latency profile, which must be the same natively and in WebAssembly for the same seed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use replicalab_core::pbs::{self, Profile, WarsConfig};
 use replicalab_core::presets::PRESETS;
 use replicalab_core::time::from_ms;
 use replicalab_core::{Command, Simulation};
@@ -74,4 +78,41 @@ pub extern "C" fn bench_run(index: u32, seed: u64, until_ms: u64) -> u64 {
 #[no_mangle]
 pub extern "C" fn bench_last_hash() -> u64 {
     LAST_HASH.load(Ordering::Relaxed)
+}
+
+/// A digest of the PBS estimates, `trials` trials from `seed`, for every latency profile at
+/// N = 3, R = W = 1 and at N = 5, R = 2, W = 1: every count, and the bits of every reported
+/// quantile, minimum and maximum. Runs the sequential path, the one the browser has.
+pub fn pbs_digest(seed: u64, trials: u64) -> u64 {
+    let profiles = [
+        Profile::LnkdSsd,
+        Profile::LnkdDisk,
+        Profile::Ymmr,
+        Profile::YmmrPrintedAlpha,
+        Profile::Wan,
+        Profile::Exponential { w_lambda: 0.1, ars_lambda: 1.0 },
+    ];
+    let mut digest = 0u64;
+    let mut mix = |v: u64| digest = (digest ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    for profile in profiles {
+        for (n, r, w) in [(3, 1, 1), (5, 2, 1)] {
+            let cfg = WarsConfig::new(n, r, w, profile).expect("valid configuration");
+            let est = pbs::estimate(cfg, &[0.0, 1.0, 5.0, 100.0], trials.max(1), seed).expect("valid times");
+            est.points.iter().for_each(|p| mix(p.consistent));
+            for h in [&est.write_latency, &est.read_latency, &est.window] {
+                mix(h.min().to_bits());
+                mix(h.max().to_bits());
+                for p in [0.5, 0.9, 0.99, 0.999] {
+                    mix(h.quantile(p).unwrap_or(0.0).to_bits());
+                }
+            }
+        }
+    }
+    digest
+}
+
+/// WebAssembly export: [`pbs_digest`].
+#[no_mangle]
+pub extern "C" fn bench_pbs_digest(seed: u64, trials: u64) -> u64 {
+    pbs_digest(seed, trials)
 }

@@ -50,47 +50,6 @@ pub struct StalenessArgs {
     threads: Option<usize>,
 }
 
-/// [`pbs::estimate`] with the run's chunks spread over `threads` threads (contiguous ranges of
-/// chunks, merged in order): the same estimate as one thread.
-fn estimate_on_threads(
-    cfg: WarsConfig,
-    ts: &[f64],
-    trials: u64,
-    seed: u64,
-    threads: usize,
-) -> Result<pbs::Estimate, PbsError> {
-    if trials == 0 {
-        return Err(PbsError::Trials);
-    }
-    let chunks = trials.div_ceil(pbs::CHUNK_TRIALS);
-    let threads = (threads as u64).min(chunks);
-    if threads <= 1 {
-        return pbs::estimate(cfg, ts, trials, seed);
-    }
-    let per = chunks.div_ceil(threads);
-    let parts: Vec<Result<pbs::Estimate, PbsError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let first = i * per;
-                let last = ((i + 1) * per).min(chunks);
-                let count = (last * pbs::CHUNK_TRIALS).min(trials).saturating_sub(first * pbs::CHUNK_TRIALS);
-                scope.spawn(move || {
-                    let mut e = pbs::Estimator::from_chunk(cfg, ts, seed, first)?;
-                    e.step(count);
-                    Ok(e.into_estimate())
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a trial thread panicked")).collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut total = parts.next().expect("at least one part")?;
-    for part in parts {
-        total.merge(&part?);
-    }
-    Ok(total)
-}
-
 #[derive(Serialize)]
 struct Output {
     n: usize,
@@ -175,7 +134,7 @@ pub fn run(args: StalenessArgs) -> Result<(), String> {
 
     let started = Instant::now();
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let est = estimate_on_threads(cfg, &ts, args.trials, args.seed, threads).map_err(|e| e.to_string())?;
+    let est = pbs::estimate_on_threads(cfg, &ts, args.trials, args.seed, threads).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed().as_secs_f64();
 
     let out = Output {

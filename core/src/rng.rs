@@ -19,6 +19,15 @@ impl SimRng {
         SimRng(ChaCha8Rng::seed_from_u64(seed))
     }
 
+    /// Stream `stream` of the generator seeded from `seed`: ChaCha's 64-bit stream number
+    /// (its nonce) selects one of 2^64 independent sequences for the same key; stream 0 is
+    /// [`SimRng::new`]'s.
+    pub fn with_stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        SimRng(rng)
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
@@ -74,10 +83,15 @@ mod tests {
         let mut rng = SimRng::new(7);
         let draws: Vec<u64> = (0..6).map(|_| rng.below(10)).collect();
         assert_eq!(draws, GOLDEN_BELOW_10_SEED_7);
+        let mut rng = SimRng::with_stream(42, 0);
+        assert_eq!(rng.next_u64(), GOLDEN_SEED_42[0], "stream 0 is the seed's own");
+        let mut rng = SimRng::with_stream(42, 1);
+        assert_eq!(rng.next_u64(), GOLDEN_SEED_42_STREAM_1, "ChaCha8 stream 1 for seed 42 changed");
     }
 
     const GOLDEN_SEED_42: [u64; 4] =
         [12578764544318200737, 17529487244874322312, 7886285670807131020, 11572758976476374866];
+    const GOLDEN_SEED_42_STREAM_1: u64 = 13222472167927179408;
     const GOLDEN_BELOW_10_SEED_7: [u64; 6] = [5, 4, 5, 3, 0, 8];
 
     #[test]

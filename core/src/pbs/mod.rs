@@ -65,7 +65,10 @@ pub mod dist;
 pub mod histogram;
 pub mod k_staleness;
 pub mod profiles;
+#[cfg(not(target_arch = "wasm32"))]
+mod threads;
 pub mod wars;
+pub mod ziggurat;
 
 #[cfg(test)]
 mod tests;
@@ -73,6 +76,9 @@ mod tests;
 pub use histogram::Histogram;
 pub use profiles::{Latencies, Profile, PROFILE_NAMES};
 pub use wars::{Trial, Wars, WarsConfig};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use threads::estimate_on_threads;
 
 use crate::rng::SimRng;
 
@@ -162,25 +168,42 @@ pub struct Estimate {
     pub window: Histogram,
 }
 
-/// Trials per chunk. Chunk `i` draws from its own random stream ([`chunk_rng`]), so chunks
-/// can run on any number of threads and the result is the same.
+/// Trials per chunk. Chunk `i` of a run draws from its own random stream ([`chunk_rng`]), so
+/// the chunks can run in any grouping, on any number of threads, and give the same estimate.
 pub const CHUNK_TRIALS: u64 = 1 << 16;
 
-/// The random stream of chunk `i` of a run seeded with `seed` (chunk 0 is the seed's own
-/// stream).
+/// The random stream of chunk `chunk` of a run seeded with `seed`: ChaCha8 stream `chunk`
+/// of the seed (so chunk 0 is the seed's own stream).
 pub fn chunk_rng(seed: u64, chunk: u64) -> SimRng {
-    if chunk == 0 {
-        return SimRng::new(seed);
-    }
-    // SplitMix64 of (seed, chunk): well-spread seeds for neighbouring chunks.
-    let mut z = seed ^ chunk.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    SimRng::new(z ^ (z >> 31))
+    SimRng::with_stream(seed, chunk)
+}
+
+/// The number of chunks of a run of `trials` trials.
+pub fn chunks(trials: u64) -> u64 {
+    trials.div_ceil(CHUNK_TRIALS)
+}
+
+/// The trials of chunk `chunk` in a run of `trials` trials: [`CHUNK_TRIALS`], fewer in the
+/// last chunk, 0 past it.
+pub fn chunk_trials(trials: u64, chunk: u64) -> u64 {
+    trials.saturating_sub(chunk.saturating_mul(CHUNK_TRIALS)).min(CHUNK_TRIALS)
 }
 
 impl Estimate {
-    /// Adds another part of the same run (the same `t`s), as if its trials had run here.
+    /// No trials yet at the times `ts_ms`.
+    fn empty(ts_ms: &[f64]) -> Estimate {
+        Estimate {
+            trials: 0,
+            points: ts_ms.iter().map(|&t_ms| Point { t_ms, consistent: 0, trials: 0 }).collect(),
+            write_latency: Histogram::new(),
+            read_latency: Histogram::new(),
+            window: Histogram::new(),
+        }
+    }
+
+    /// Adds another part of the same run (the same `t`s), as if its trials had run here. Every
+    /// field is a count, a minimum or a maximum, so merging is exact and parts can be merged in
+    /// any order and grouping.
     pub fn merge(&mut self, other: &Estimate) {
         debug_assert_eq!(self.points.len(), other.points.len());
         self.trials += other.trials;
@@ -194,73 +217,41 @@ impl Estimate {
     }
 }
 
-/// A Monte Carlo run that can advance in steps (a UI can spread it over frames); the result
-/// depends only on the configuration, the times, the seed and the total number of trials.
+/// The unit of work of a run: adds whole chunks, each from its own stream, to one estimate.
+/// A run's estimate is the merge of its chunks' tallies whatever the grouping: one tally per
+/// thread, each taking any chunks, merged at the end, equals [`estimate`].
 #[derive(Clone, Debug)]
-pub struct Estimator {
+pub struct Tally {
     model: Wars,
-    seed: u64,
-    /// The chunk being run and how many of its trials have run.
-    chunk: u64,
-    in_chunk: u64,
-    rng: SimRng,
     estimate: Estimate,
 }
 
-impl Estimator {
+impl Tally {
     /// Checks every `t` (finite, `>= 0`).
-    pub fn new(cfg: WarsConfig, ts_ms: &[f64], seed: u64) -> Result<Self, PbsError> {
-        Self::from_chunk(cfg, ts_ms, seed, 0)
-    }
-
-    /// An estimator that starts at chunk `chunk` of the run (to run a run's chunks in
-    /// parallel and [`Estimate::merge`] the parts).
-    pub fn from_chunk(cfg: WarsConfig, ts_ms: &[f64], seed: u64, chunk: u64) -> Result<Self, PbsError> {
+    pub fn new(cfg: WarsConfig, ts_ms: &[f64]) -> Result<Self, PbsError> {
         if let Some(&bad) = ts_ms.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
             return Err(PbsError::Time(bad));
         }
-        Ok(Estimator {
-            model: Wars::new(cfg),
-            seed,
-            chunk,
-            in_chunk: 0,
-            rng: chunk_rng(seed, chunk),
-            estimate: Estimate {
-                trials: 0,
-                points: ts_ms.iter().map(|&t_ms| Point { t_ms, consistent: 0, trials: 0 }).collect(),
-                write_latency: Histogram::new(),
-                read_latency: Histogram::new(),
-                window: Histogram::new(),
-            },
-        })
+        Ok(Tally { model: Wars::new(cfg), estimate: Estimate::empty(ts_ms) })
     }
 
-    /// Runs `trials` more trials.
-    pub fn step(&mut self, mut trials: u64) {
-        while trials > 0 {
-            let take = trials.min(CHUNK_TRIALS - self.in_chunk);
-            self.run(take);
-            trials -= take;
-            self.in_chunk += take;
-            if self.in_chunk == CHUNK_TRIALS {
-                self.chunk += 1;
-                self.in_chunk = 0;
-                self.rng = chunk_rng(self.seed, self.chunk);
-            }
-        }
+    /// Runs the first `trials` trials of chunk `chunk` of the run seeded with `seed` (all of
+    /// them for [`chunk_trials`]) and adds them.
+    pub fn run_chunk(&mut self, seed: u64, chunk: u64, trials: u64) {
+        debug_assert!(trials <= CHUNK_TRIALS);
+        self.run(&mut chunk_rng(seed, chunk), trials);
     }
 
-    fn run(&mut self, trials: u64) {
-        let Estimator { model, rng, estimate, .. } = self;
+    /// Runs `trials` trials from `rng` and adds them.
+    fn run(&mut self, rng: &mut SimRng, trials: u64) {
+        let Tally { model, estimate } = self;
         for _ in 0..trials {
             let trial = model.trial(rng);
             estimate.write_latency.record(trial.write_ms);
             estimate.read_latency.record(trial.read_ms);
             estimate.window.record(trial.window_ms());
             for p in estimate.points.iter_mut() {
-                if trial.consistent_at(p.t_ms) {
-                    p.consistent += 1;
-                }
+                p.consistent += trial.consistent_at(p.t_ms) as u64;
             }
         }
         estimate.trials += trials;
@@ -275,6 +266,49 @@ impl Estimator {
 
     pub fn into_estimate(self) -> Estimate {
         self.estimate
+    }
+}
+
+/// A Monte Carlo run that can advance in steps of any size (a UI can spread it over frames);
+/// the result depends only on the configuration, the times, the seed and the total number of
+/// trials, and equals [`estimate`] for that total.
+#[derive(Clone, Debug)]
+pub struct Estimator {
+    tally: Tally,
+    seed: u64,
+    /// The chunk being run, its stream, and how many of its trials have run.
+    chunk: u64,
+    rng: SimRng,
+    in_chunk: u64,
+}
+
+impl Estimator {
+    /// Checks every `t` (finite, `>= 0`).
+    pub fn new(cfg: WarsConfig, ts_ms: &[f64], seed: u64) -> Result<Self, PbsError> {
+        Ok(Estimator { tally: Tally::new(cfg, ts_ms)?, seed, chunk: 0, rng: chunk_rng(seed, 0), in_chunk: 0 })
+    }
+
+    /// Runs `trials` more trials.
+    pub fn step(&mut self, mut trials: u64) {
+        while trials > 0 {
+            let take = trials.min(CHUNK_TRIALS - self.in_chunk);
+            self.tally.run(&mut self.rng, take);
+            trials -= take;
+            self.in_chunk += take;
+            if self.in_chunk == CHUNK_TRIALS {
+                self.chunk += 1;
+                self.in_chunk = 0;
+                self.rng = chunk_rng(self.seed, self.chunk);
+            }
+        }
+    }
+
+    pub fn estimate(&self) -> &Estimate {
+        self.tally.estimate()
+    }
+
+    pub fn into_estimate(self) -> Estimate {
+        self.tally.into_estimate()
     }
 }
 

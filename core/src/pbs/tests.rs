@@ -93,8 +93,8 @@ fn golden_samples() {
 }
 
 const GOLDEN_LNKD_SSD_SEED_42: [u64; 4] =
-    [4598529720733649139, 4599841680269781931, 4598181352633006080, 4598427562651993615];
-const GOLDEN_WAN_COUNTS_SEED_7: [u64; 3] = [3412, 7241, 9995];
+    [4598317677608354575, 4601070132964931689, 4598215694381371365, 4598634322564426067];
+const GOLDEN_WAN_COUNTS_SEED_7: [u64; 3] = [3370, 7224, 9997];
 
 #[test]
 fn same_seed_same_estimate_and_steps_do_not_matter() {
@@ -193,14 +193,17 @@ fn bad_arguments_say_what_is_wrong() {
     assert_eq!(estimate(cfg, &[0.0], 0, 1).unwrap_err(), PbsError::Trials);
 }
 
-/// A run split into chunks, the chunks run apart and merged, equals the run in one go: the
-/// command line runs chunks on every core and gets the same estimate on any machine.
+/// A run split into chunks, the chunks run apart and merged in any order, equals the run in
+/// one go and in steps of any size.
 #[test]
 fn chunks_run_apart_and_merged_equal_one_run() {
-    use super::{Estimator, CHUNK_TRIALS};
     let cfg = WarsConfig::new(3, 1, 1, Profile::LnkdSsd).unwrap();
     let ts = [0.0, 1.0, 5.0];
     let total = 2 * CHUNK_TRIALS + 1234;
+    assert_eq!(
+        (chunks(total), chunk_trials(total, 1), chunk_trials(total, 2), chunk_trials(total, 3)),
+        (3, CHUNK_TRIALS, 1234, 0)
+    );
     let whole = estimate(cfg, &ts, total, 5).unwrap();
     // Stepping across chunk boundaries in odd sizes changes nothing.
     let mut stepped = Estimator::new(cfg, &ts, 5).unwrap();
@@ -208,18 +211,62 @@ fn chunks_run_apart_and_merged_equal_one_run() {
         stepped.step(part);
     }
     assert_eq!(*stepped.estimate(), whole);
-    // Chunks 0, 1 and 2 on three "threads", merged in any order.
-    let parts: Vec<_> = (0..3)
+    // Chunks 0, 1 and 2 tallied apart, merged in any order; chunks 2 and 0 in one tally.
+    let parts: Vec<Estimate> = (0..3)
         .map(|c| {
-            let mut e = Estimator::from_chunk(cfg, &ts, 5, c).unwrap();
-            e.step(if c == 2 { 1234 } else { CHUNK_TRIALS });
-            e.into_estimate()
+            let mut t = Tally::new(cfg, &ts).unwrap();
+            t.run_chunk(5, c, chunk_trials(total, c));
+            t.into_estimate()
         })
         .collect();
     let mut merged = parts[2].clone();
     merged.merge(&parts[0]);
     merged.merge(&parts[1]);
     assert_eq!(merged, whole);
+    let mut two = Tally::new(cfg, &ts).unwrap();
+    two.run_chunk(5, 2, 1234);
+    two.run_chunk(5, 0, CHUNK_TRIALS);
+    let mut merged = parts[1].clone();
+    merged.merge(two.estimate());
+    assert_eq!(merged, whole);
     // The chunks are different streams.
     assert_ne!(parts[0].write_latency, parts[1].write_latency);
+}
+
+/// The estimate is the same, bit for bit, on 1, 2 and 3 threads (and on more threads than
+/// chunks).
+#[test]
+fn threads_do_not_change_the_estimate() {
+    let cfg = WarsConfig::new(3, 1, 1, Profile::LnkdSsd).unwrap();
+    let ts = [0.0, 1.0, 5.0];
+    let total = 4 * CHUNK_TRIALS + 99;
+    let one = estimate(cfg, &ts, total, 11).unwrap();
+    for threads in [1, 2, 3, 8] {
+        assert_eq!(estimate_on_threads(cfg, &ts, total, 11, threads).unwrap(), one, "{threads} threads");
+    }
+    assert_eq!(estimate_on_threads(cfg, &ts, 0, 11, 2).unwrap_err(), PbsError::Trials);
+}
+
+/// Property: over random configurations, seeds, trial counts and thread counts, the threaded
+/// estimate equals the sequential one. A failure prints what to rerun.
+#[test]
+fn threads_never_change_the_estimate() {
+    let mut pick = SimRng::new(2024);
+    for case in 0..12 {
+        let seed = pick.next_u64();
+        let profile = ALL[pick.below(ALL.len() as u64) as usize];
+        let n = pick.between(1, 7) as i64;
+        let (r, w) = (pick.between(1, n as u64) as i64, pick.between(1, n as u64) as i64);
+        let trials = pick.between(1, 3 * CHUNK_TRIALS / 2);
+        let threads = pick.between(2, 4) as usize;
+        let ts = [0.0, pick.unit() * 10.0];
+        let cfg = WarsConfig::new(n, r, w, profile).unwrap();
+        let one = estimate(cfg, &ts, trials, seed).unwrap();
+        let many = estimate_on_threads(cfg, &ts, trials, seed, threads).unwrap();
+        assert!(
+            one == many,
+            "case {case}: {profile} N={n} R={r} W={w}, {trials} trials, seed {seed}, t {ts:?}: \
+             {threads} threads differ from one"
+        );
+    }
 }

@@ -8,6 +8,23 @@ use super::{PbsError, Profile};
 /// Largest replica count accepted.
 pub const MAX_REPLICAS: usize = 1000;
 
+/// Up to this many replicas, a trial orders its round trips by counting ranks without
+/// branches (`N²` comparisons; random data makes a branching sort mispredict about once per
+/// comparison); beyond, by selection.
+const RANK_UP_TO: usize = 8;
+
+/// `order[k]` = the index of the `k`-th smallest of `xs`, ties by index (`xs.len() <=`
+/// [`RANK_UP_TO`]; samples are finite and `>= 0`, so `<` orders them as `total_cmp` does).
+#[inline]
+fn order_by_rank(xs: &[f64], order: &mut [u32; RANK_UP_TO]) {
+    for (i, &x) in xs.iter().enumerate() {
+        // Those before `i` go first when equal; those after only when smaller.
+        let before = xs[..i].iter().filter(|&&y| y <= x).count();
+        let after = xs[i + 1..].iter().filter(|&&y| y < x).count();
+        order[before + after] = i as u32;
+    }
+}
+
 /// A validated quorum configuration: `N` replicas, reads wait for `R`, writes for `W`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WarsConfig {
@@ -95,12 +112,14 @@ impl Trial<'_> {
 pub struct Wars {
     cfg: WarsConfig,
     lat: Latencies,
-    /// `W[i]`, `R[i]` per replica.
+    /// `W[i]`, `A[i]`, `R[i]`, `S[i]` per replica.
     w: Vec<f64>,
+    a: Vec<f64>,
     r: Vec<f64>,
-    /// `W[i] + A[i]`, selected in place.
+    s: Vec<f64>,
+    /// `W[i] + A[i]` and `(R[i] + S[i], i)`, selected in place (more than [`RANK_UP_TO`]
+    /// replicas).
     write_rtt: Vec<f64>,
-    /// `(R[i] + S[i], i)`, selected in place.
     read_rtt: Vec<(f64, u32)>,
     responders: Vec<Responder>,
 }
@@ -112,7 +131,9 @@ impl Wars {
             lat: cfg.profile.latencies(),
             cfg,
             w: vec![0.0; n],
+            a: vec![0.0; n],
             r: vec![0.0; n],
+            s: vec![0.0; n],
             write_rtt: vec![0.0; n],
             read_rtt: vec![(0.0, 0); n],
             responders: Vec::with_capacity(cfg.r),
@@ -124,47 +145,57 @@ impl Wars {
     }
 
     /// Runs one trial. Random draws, in order: for `wan`, the write's local replica then the
-    /// read's (each uniform in `0..N`); then for each replica `i` in `0..N`: `W[i]`, `A[i]`,
-    /// `R[i]`, `S[i]`.
+    /// read's (each uniform in `0..N`); then `W[i]` for each replica `i` in `0..N`, then
+    /// `A[i]`, `R[i]` and `S[i]` likewise.
     pub fn trial(&mut self, rng: &mut SimRng) -> Trial<'_> {
         let n = self.cfg.n;
-        let (remote, write_local, read_local) = match self.lat.remote_one_way_ms {
-            Some(d) => (d, rng.below(n as u64) as usize, rng.below(n as u64) as usize),
-            None => (0.0, usize::MAX, usize::MAX),
-        };
-        for i in 0..n {
-            let mut w = self.lat.w.sample(rng);
-            let mut a = self.lat.a.sample(rng);
-            let mut r = self.lat.r.sample(rng);
-            let mut s = self.lat.s.sample(rng);
-            if write_local != usize::MAX {
-                if i != write_local {
-                    w += remote;
-                    a += remote;
-                }
-                if i != read_local {
-                    r += remote;
-                    s += remote;
-                }
+        let local = self.lat.remote_one_way_ms.map(|d| (d, rng.below(n as u64) as usize, rng.below(n as u64) as usize));
+        self.lat.w.fill(rng, &mut self.w);
+        self.lat.a.fill(rng, &mut self.a);
+        self.lat.r.fill(rng, &mut self.r);
+        self.lat.s.fill(rng, &mut self.s);
+        if let Some((remote, write_local, read_local)) = local {
+            for i in (0..n).filter(|&i| i != write_local) {
+                self.w[i] += remote;
+                self.a[i] += remote;
             }
-            self.w[i] = w;
-            self.r[i] = r;
-            self.write_rtt[i] = w + a;
-            self.read_rtt[i] = (r + s, i as u32);
+            for i in (0..n).filter(|&i| i != read_local) {
+                self.r[i] += remote;
+                self.s[i] += remote;
+            }
         }
-
-        // w_t: the W-th smallest W[i] + A[i].
-        let (_, &mut write_ms, _) = self.write_rtt.select_nth_unstable_by(self.cfg.w - 1, f64::total_cmp);
-
-        // The first R responders by R[i] + S[i] (ties by replica index); the read completes with
-        // the R-th.
-        let (first, &mut (read_ms, last), _) =
-            self.read_rtt.select_nth_unstable_by(self.cfg.r - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // w_t: the W-th smallest W[i] + A[i]. The first R responders by R[i] + S[i] (ties by
+        // replica index); the read completes with the R-th.
+        let (w, r) = (self.cfg.w, self.cfg.r);
         self.responders.clear();
-        for &(_, i) in first.iter() {
-            self.responders.push(Responder { w_ms: self.w[i as usize], r_ms: self.r[i as usize] });
-        }
-        self.responders.push(Responder { w_ms: self.w[last as usize], r_ms: self.r[last as usize] });
+        let (write_ms, read_ms) = if n <= RANK_UP_TO {
+            let mut write_rtt = [0.0; RANK_UP_TO];
+            let mut read_rtt = [0.0; RANK_UP_TO];
+            for i in 0..n {
+                write_rtt[i] = self.w[i] + self.a[i];
+                read_rtt[i] = self.r[i] + self.s[i];
+            }
+            let mut order = [0u32; RANK_UP_TO];
+            order_by_rank(&write_rtt[..n], &mut order);
+            let write_ms = write_rtt[order[w - 1] as usize];
+            order_by_rank(&read_rtt[..n], &mut order);
+            for &i in &order[..r] {
+                self.responders.push(Responder { w_ms: self.w[i as usize], r_ms: self.r[i as usize] });
+            }
+            (write_ms, read_rtt[order[r - 1] as usize])
+        } else {
+            for i in 0..n {
+                self.write_rtt[i] = self.w[i] + self.a[i];
+                self.read_rtt[i] = (self.r[i] + self.s[i], i as u32);
+            }
+            let by_time_then_index = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            let (_, &mut write_ms, _) = self.write_rtt.select_nth_unstable_by(w - 1, f64::total_cmp);
+            let (_, &mut (read_ms, _), _) = self.read_rtt.select_nth_unstable_by(r - 1, by_time_then_index);
+            for &(_, i) in &self.read_rtt[..r] {
+                self.responders.push(Responder { w_ms: self.w[i as usize], r_ms: self.r[i as usize] });
+            }
+            (write_ms, read_ms)
+        };
 
         Trial { write_ms, read_ms, responders: &self.responders }
     }
