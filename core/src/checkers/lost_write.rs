@@ -333,9 +333,9 @@ impl LostWriteMonitor {
     }
 
     /// After compaction: forgets what no longer matters (`kept`: dropped writes a node still
-    /// holds, which stay archived).
-    pub fn compact(&mut self, history: &History, kept: &BTreeSet<OpId>) {
-        self.at_risk_dropped.retain(|op| kept.contains(op));
+    /// holds, which stay archived; sorted).
+    pub fn compact(&mut self, history: &History, kept: &[OpId]) {
+        self.at_risk_dropped.retain(|op| kept.binary_search(op).is_ok());
         self.reported.retain(|&op| history.get(op).is_some());
     }
 
