@@ -129,9 +129,7 @@ fn held_where<P: crate::protocol::Protocol>(nodes: &[P], keep: impl Fn(Key) -> b
 
 /// Whether a node holds a given write.
 pub fn holds<P: crate::protocol::Protocol>(node: &P, key: Key, value: Value) -> bool {
-    let mut found = false;
-    node.for_each_write(&mut |k, v| found |= (k, v) == (key, value));
-    found
+    node.holds_write(key, value)
 }
 
 /// What each node holds of one key, in the form [`check`] takes.

@@ -841,6 +841,13 @@ impl Protocol for LeaderFollowerNode {
         }
     }
 
+    /// The newest entries first: the write asked about is usually recent.
+    fn holds_write(&self, key: Key, value: Value) -> bool {
+        let log = &self.durable.log;
+        log.base_kv().get(&key).is_some_and(|&(v, _)| v == Some(value))
+            || log.entries().iter().rev().chain(&self.durable.set_aside).any(|e| (e.key, e.value) == (key, value))
+    }
+
     fn compact_logs(nodes: &mut [Self], before_op: OpId, dropped: &mut dyn FnMut(Key, Value)) {
         // What a node holds durably and has applied (and, a leader reading committed data, has
         // made visible: followers serve what they applied).
