@@ -674,11 +674,22 @@ pub trait Protocol: Sized + Clone {
     /// overwritten. The lost-write checker uses it to decide what survived.
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value));
 
+    /// Whether [`Protocol::for_each_write`] lists this write. A family whose node can find it
+    /// without listing everything says so faster.
+    fn holds_write(&self, key: Key, value: Value) -> bool {
+        let mut found = false;
+        self.for_each_write(&mut |k, v| found |= (k, v) == (key, value));
+        found
+    }
+
     /// Compaction (see [`crate::sim::Sim::set_compaction`]): the family may forget what every
     /// node holds alike and no longer needs one by one, written by operations before
     /// `before_op`. Leader-follower compacts the common log prefix; the others keep only
-    /// current data and have nothing to compact.
-    fn compact_logs(_nodes: &mut [Self], _before_op: OpId)
+    /// current data and have nothing to compact. `dropped` hears every write that a node may
+    /// have stopped listing in [`Protocol::for_each_write`] (it may hear more: writes some
+    /// node still lists, or one write several times), so that a caller need not compare
+    /// everything the nodes hold before and after.
+    fn compact_logs(_nodes: &mut [Self], _before_op: OpId, _dropped: &mut dyn FnMut(Key, Value))
     where
         Self: Sized,
     {

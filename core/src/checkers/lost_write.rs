@@ -129,9 +129,7 @@ fn held_where<P: crate::protocol::Protocol>(nodes: &[P], keep: impl Fn(Key) -> b
 
 /// Whether a node holds a given write.
 pub fn holds<P: crate::protocol::Protocol>(node: &P, key: Key, value: Value) -> bool {
-    let mut found = false;
-    node.for_each_write(&mut |k, v| found |= (k, v) == (key, value));
-    found
+    node.holds_write(key, value)
 }
 
 /// What each node holds of one key, in the form [`check`] takes.
@@ -333,9 +331,9 @@ impl LostWriteMonitor {
     }
 
     /// After compaction: forgets what no longer matters (`kept`: dropped writes a node still
-    /// holds, which stay archived).
-    pub fn compact(&mut self, history: &History, kept: &BTreeSet<OpId>) {
-        self.at_risk_dropped.retain(|op| kept.contains(op));
+    /// holds, which stay archived; sorted).
+    pub fn compact(&mut self, history: &History, kept: &[OpId]) {
+        self.at_risk_dropped.retain(|op| kept.binary_search(op).is_ok());
         self.reported.retain(|&op| history.get(op).is_some());
     }
 

@@ -298,7 +298,14 @@ impl RegisterModel<'_> {
 
 impl Model for RegisterModel<'_> {
     fn reflects(&self, read: OpId, write: OpId) -> bool {
-        self.sources(read).iter().any(|&s| s == write || !self.before(s, write))
+        // `sources` without collecting them: a read checks every write its session observed.
+        let explains = |s: OpId| s == write || !self.before(s, write);
+        let Some(op) = self.history.get(read) else { return false };
+        match op.read_values() {
+            Some([]) => self.deletes.get(&op.key()).is_some_and(|d| d.iter().any(|&s| explains(s))),
+            Some(values) => values.iter().filter_map(|v| self.writer.get(v).copied()).any(explains),
+            None => false,
+        }
     }
     fn sources(&self, read: OpId) -> Vec<OpId> {
         let Some(op) = self.history.get(read) else { return vec![] };

@@ -9,27 +9,35 @@ impl<P: Protocol> Sim<P> {
     /// would never report it without compaction.
     pub(super) fn compact_logs(&mut self) {
         let first = self.history.first_id();
-        let watched = self.lost.watched_before(first, &self.history);
-        if watched.is_empty() {
-            P::compact_logs(&mut self.nodes, first);
+        // What the nodes may have stopped holding; only a value the dirty-read watch follows
+        // matters, and only if no node holds it any more.
+        let dropped = &mut self.dropped;
+        dropped.clear();
+        P::compact_logs(&mut self.nodes, first, &mut |k, v| dropped.push((k, v)));
+        if self.dropped.is_empty() {
             return;
         }
-        let watched: BTreeSet<(Key, Value)> = watched.into_iter().collect();
-        let held = |nodes: &[P]| -> BTreeSet<(Key, Value)> {
-            let mut held = BTreeSet::new();
-            for n in nodes {
-                n.for_each_write(&mut |k, v| {
-                    if watched.contains(&(k, v)) {
-                        held.insert((k, v));
-                    }
-                });
-            }
-            held
-        };
-        let before = held(&self.nodes);
-        P::compact_logs(&mut self.nodes, first);
-        let after = held(&self.nodes);
-        self.lost.trimmed(before.difference(&after).map(|&(_, v)| v));
+        let mut watched = self.lost.watched_before(first, &self.history);
+        if watched.is_empty() {
+            return;
+        }
+        watched.sort_unstable();
+        let mut gone: Vec<(Key, Value)> =
+            self.dropped.iter().copied().filter(|kv| watched.binary_search(kv).is_ok()).collect();
+        if gone.is_empty() {
+            return;
+        }
+        gone.sort_unstable();
+        gone.dedup();
+        let mut still_held = vec![false; gone.len()];
+        for n in &self.nodes {
+            n.for_each_write(&mut |k, v| {
+                if let Ok(i) = gone.binary_search(&(k, v)) {
+                    still_held[i] = true;
+                }
+            });
+        }
+        self.lost.trimmed(gone.iter().zip(&still_held).filter(|(_, &held)| !held).map(|(&(_, v), _)| v));
     }
 
     /// Turns compaction on or off (it is on, with [`Compaction::default`], from the start, so
@@ -129,16 +137,31 @@ impl<P: Protocol> Sim<P> {
         self.accepted.drain(..n.min(self.accepted.len()));
         self.redirected = self.redirected.split_off(&first);
         self.compact_logs();
-        // A dropped write's value stays known while some node still holds it.
-        let mut held: Vec<Value> = Vec::new();
-        for node in &self.nodes {
-            node.for_each_write(&mut |_, v| held.push(v));
+        // A dropped write's value stays known while some node still holds it: only the values
+        // of dropped writes are looked up (in value order, as the map keeps them).
+        let old: Vec<(Value, OpId)> =
+            self.writer.iter().filter(|(_, &op)| op < first).map(|(&v, &op)| (v, op)).collect();
+        let mut held = vec![false; old.len()];
+        if !old.is_empty() {
+            for node in &self.nodes {
+                node.for_each_write(&mut |_, v| {
+                    if let Ok(i) = old.binary_search_by_key(&v, |&(v, _)| v) {
+                        held[i] = true;
+                    }
+                });
+            }
         }
-        held.sort_unstable();
-        held.dedup();
-        self.writer.retain(|v, op| *op >= first || held.binary_search(v).is_ok());
-        let kept: BTreeSet<OpId> = self.writer.values().copied().filter(|&op| op < first).collect();
-        let keep = |op: OpId| op >= first || kept.contains(&op);
+        let mut kept: Vec<OpId> = Vec::new();
+        for (&(v, op), &held) in old.iter().zip(&held) {
+            if held {
+                kept.push(op);
+            } else {
+                self.writer.remove(&v);
+            }
+        }
+        kept.sort_unstable();
+        kept.dedup();
+        let keep = |op: OpId| op >= first || kept.binary_search(&op).is_ok();
         for d in self.deletes.values_mut() {
             d.retain(|&op| keep(op));
         }
@@ -155,11 +178,13 @@ impl<P: Protocol> Sim<P> {
             .min(cutoff);
         self.stale.compact(from, &keep);
         self.sessions.compact(&keep);
-        let mut needed: Vec<OpId> = kept.iter().copied().collect();
         self.lost.compact(&self.history, &kept);
+        // Only the archive (operations before `first`) is pruned by what is referenced.
+        let mut needed = kept;
         self.stale.referenced(&mut needed);
         self.sessions.referenced(&mut needed);
         self.lost.referenced(&mut needed);
+        needed.retain(|&op| op < first);
         needed.sort_unstable();
         needed.dedup();
         self.history.prune_archive(|o| needed.binary_search(&o.id).is_ok());

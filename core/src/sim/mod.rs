@@ -250,6 +250,8 @@ pub struct Sim<P: Protocol> {
     faults: FaultLog,
     /// Compaction settings (`None`: keep everything). See [`Sim::set_compaction`].
     compaction: Option<Compaction>,
+    /// What the last log compaction may have dropped (a buffer kept between compactions).
+    dropped: Vec<(Key, Value)>,
 }
 
 /// How a simulation compacts what it holds (see [`Sim::set_compaction`]).
@@ -401,6 +403,7 @@ impl<P: Protocol> Sim<P> {
             next_quorum: None,
             faults: FaultLog::default(),
             compaction: Some(Compaction::default()),
+            dropped: Vec::new(),
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));

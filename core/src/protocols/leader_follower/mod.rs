@@ -841,7 +841,14 @@ impl Protocol for LeaderFollowerNode {
         }
     }
 
-    fn compact_logs(nodes: &mut [Self], before_op: OpId) {
+    /// The newest entries first: the write asked about is usually recent.
+    fn holds_write(&self, key: Key, value: Value) -> bool {
+        let log = &self.durable.log;
+        log.base_kv().get(&key).is_some_and(|&(v, _)| v == Some(value))
+            || log.entries().iter().rev().chain(&self.durable.set_aside).any(|e| (e.key, e.value) == (key, value))
+    }
+
+    fn compact_logs(nodes: &mut [Self], before_op: OpId, dropped: &mut dyn FnMut(Key, Value)) {
         // What a node holds durably and has applied (and, a leader reading committed data, has
         // made visible: followers serve what they applied).
         let settled = |n: &Self| {
@@ -874,6 +881,15 @@ impl Protocol for LeaderFollowerNode {
         }
         upto = k;
         for &i in &data {
+            // What the node stops listing: the compacted entries, and the values they replace
+            // in the compacted prefix's data (the last of each key stays listed).
+            let log = &nodes[i].durable.log;
+            for e in log.entries().iter().take(upto.saturating_sub(log.base())) {
+                dropped(e.key, e.value);
+                if let Some(&(Some(v), _)) = log.base_kv().get(&e.key) {
+                    dropped(e.key, v);
+                }
+            }
             nodes[i].compact_log(upto);
         }
     }

@@ -53,7 +53,7 @@ const BUCKETS: u32 = 16;
 pub enum Msg {
     /// A request arrived at a node that does not replicate its key.
     Forward {
-        req: Request,
+        req: Box<Request>,
     },
     /// Store this state; `hint` names the intended replica when sent to a stand-in.
     Put {
@@ -109,9 +109,8 @@ pub enum Msg {
         ballot: Ballot,
         ok: bool,
         promised: Ballot,
-        accepted: Option<Proposal>,
-        committed: Option<Proposal>,
-        state: State,
+        /// Boxed, so that every message is not as large as this rare one.
+        data: Box<PromiseData>,
     },
     /// Phase 2: accept this proposal.
     Propose {
@@ -135,6 +134,14 @@ pub enum Msg {
         op: OpId,
         ballot: Ballot,
     },
+}
+
+/// The bulk of a [`Msg::Promise`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PromiseData {
+    pub accepted: Option<Proposal>,
+    pub committed: Option<Proposal>,
+    pub state: State,
 }
 
 impl Message for Msg {
@@ -447,7 +454,7 @@ impl LeaderlessNode {
         // version the write, so the request is forwarded to the key's first replica (Riak).
         let replica = prefs.contains(&self.id);
         if !replica && self.siblings() {
-            out.send(prefs[0], Msg::Forward { req });
+            out.send(prefs[0], Msg::Forward { req: Box::new(req) });
             return;
         }
         match req.kind {
@@ -735,7 +742,7 @@ impl Protocol for LeaderlessNode {
             }
             Input::Request(req) => self.coordinate(ctx, out, req),
             Input::Message { from, msg } => match msg {
-                Msg::Forward { req } => self.coordinate(ctx, out, req),
+                Msg::Forward { req } => self.coordinate(ctx, out, *req),
                 Msg::Put { op, key, state, hint } => {
                     match hint.filter(|&h| h != self.id) {
                         Some(intended) => {

@@ -165,7 +165,13 @@ impl LeaderlessNode {
                 }
                 let (promised, accepted, committed) = (a.promised, a.accepted, a.committed);
                 let state = self.data.get(&key).cloned().unwrap_or_default();
-                Some(Msg::Promise { op, ballot, ok, promised, accepted, committed, state })
+                Some(Msg::Promise {
+                    op,
+                    ballot,
+                    ok,
+                    promised,
+                    data: Box::new(PromiseData { accepted, committed, state }),
+                })
             }
             Msg::Propose { op, proposal, .. } => {
                 let ok = proposal.ballot >= a.promised;
@@ -242,7 +248,8 @@ impl LeaderlessNode {
             return;
         }
         r.yes.push(from);
-        if let (Phase::Prepare { promises }, Msg::Promise { accepted, committed, state, .. }) = (&mut r.phase, msg) {
+        if let (Phase::Prepare { promises }, Msg::Promise { data, .. }) = (&mut r.phase, msg) {
+            let PromiseData { accepted, committed, state } = *data;
             promises.push((accepted, committed, state));
         }
         self.report_round(out, op);

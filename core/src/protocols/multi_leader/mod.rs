@@ -1033,7 +1033,8 @@ impl Protocol for MultiLeaderNode {
         self.cfg.conflicts_of(key).key_type()
     }
 
-    fn compact_logs(nodes: &mut [Self], before_op: OpId) {
+    /// The log is not among what [`Protocol::for_each_write`] lists: nothing is dropped.
+    fn compact_logs(nodes: &mut [Self], before_op: OpId, _dropped: &mut dyn FnMut(Key, Value)) {
         for n in nodes {
             n.compact_log(before_op);
         }
