@@ -100,6 +100,13 @@ pub fn link_line(a: Point, b: Point, r: f64) -> (Point, Point) {
     (round2p(a.lerp(b, t)), round2p(b.lerp(a, t)))
 }
 
+/// The full mesh of links between `centres` (discs of radius `r`): each pair once, lower index
+/// first, with its rim-to-rim line.
+pub fn mesh(centres: &[Point], r: f64) -> Vec<(usize, usize, (Point, Point))> {
+    let n = centres.len();
+    (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b, link_line(centres[a], centres[b], r)))).collect()
+}
+
 /// How far along its lane a message is at `now`: 0 when sent, 1 when delivered, clamped.
 /// A message sent and delivered at the same instant is drawn at its destination.
 pub fn progress(sent: Time, deliver: Time, now: Time) -> f64 {
@@ -549,6 +556,19 @@ mod tests {
         assert!(spots[1].is_some() && spots[2].is_some());
         assert_ne!(spots[1], spots[2]);
         assert!(spots[3].is_some());
+    }
+
+    #[test]
+    fn the_mesh_has_each_pair_once_rim_to_rim() {
+        let centres = node_positions(4);
+        let mesh = mesh(&centres, 20.0);
+        assert_eq!(
+            mesh.iter().map(|&(a, b, _)| (a, b)).collect::<Vec<_>>(),
+            [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+        );
+        for &(a, b, line) in &mesh {
+            assert_eq!(line, link_line(centres[a], centres[b], 20.0));
+        }
     }
 
     #[test]

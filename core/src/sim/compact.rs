@@ -29,14 +29,7 @@ impl<P: Protocol> Sim<P> {
         }
         gone.sort_unstable();
         gone.dedup();
-        let mut still_held = vec![false; gone.len()];
-        for n in &self.nodes {
-            n.for_each_write(&mut |k, v| {
-                if let Ok(i) = gone.binary_search(&(k, v)) {
-                    still_held[i] = true;
-                }
-            });
-        }
+        let still_held = held_by_some(&self.nodes, gone.len(), |k, v| gone.binary_search(&(k, v)).ok());
         self.lost.trimmed(gone.iter().zip(&still_held).filter(|(_, &held)| !held).map(|(&(_, v), _)| v));
     }
 
@@ -141,16 +134,7 @@ impl<P: Protocol> Sim<P> {
         // of dropped writes are looked up (in value order, as the map keeps them).
         let old: Vec<(Value, OpId)> =
             self.writer.iter().filter(|(_, &op)| op < first).map(|(&v, &op)| (v, op)).collect();
-        let mut held = vec![false; old.len()];
-        if !old.is_empty() {
-            for node in &self.nodes {
-                node.for_each_write(&mut |_, v| {
-                    if let Ok(i) = old.binary_search_by_key(&v, |&(v, _)| v) {
-                        held[i] = true;
-                    }
-                });
-            }
-        }
+        let held = held_by_some(&self.nodes, old.len(), |_, v| old.binary_search_by_key(&v, |&(v, _)| v).ok());
         let mut kept: Vec<OpId> = Vec::new();
         for (&(v, op), &held) in old.iter().zip(&held) {
             if held {
@@ -190,4 +174,20 @@ impl<P: Protocol> Sim<P> {
         self.history.prune_archive(|o| needed.binary_search(&o.id).is_ok());
         self.metrics.fold_latencies();
     }
+}
+
+/// Which of `len` writes some node still holds, `find` giving a held write's index among them
+/// (`None` for a write not among them). Nothing is listed when there are none to look for.
+fn held_by_some<P: Protocol>(nodes: &[P], len: usize, find: impl Fn(Key, Value) -> Option<usize>) -> Vec<bool> {
+    let mut held = vec![false; len];
+    if len > 0 {
+        for node in nodes {
+            node.for_each_write(&mut |k, v| {
+                if let Some(i) = find(k, v) {
+                    held[i] = true;
+                }
+            });
+        }
+    }
+    held
 }

@@ -103,23 +103,6 @@ pub fn Graph(props: &GraphProps) -> Html {
         .enumerate()
         .map(|(i, node)| node_text(node, s.marks.contains(&i), view.family != Family::Leaderless, quorum_part(i)))
         .collect();
-    let label_boxes: Vec<geometry::Rect> = if show_labels {
-        texts
-            .iter()
-            .zip(&centres)
-            .filter_map(|(t, &c)| geometry::node_label_box(c, r, &[t.summary.chars().count(), t.second_chars()]))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let link_lines: Vec<(Point, Point)> = if n <= MAX_LINK_TARGETS {
-        (0..n)
-            .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
-            .map(|(a, b)| geometry::link_line(centres[a], centres[b], r))
-            .collect()
-    } else {
-        Vec::new()
-    };
     let in_flight: Vec<_> = view.messages.iter().filter(|m| m.from < n && m.to < n && m.from != m.to).collect();
     let lanes_only = props.reduced_motion || in_flight.len() > MAX_DOTS;
     // Where each moving dot is this frame: drawn below, and matched to a press on the graph
@@ -180,8 +163,30 @@ pub fn Graph(props: &GraphProps) -> Html {
         // and off the links where there is room (hot ones placed first).
         marked.sort_by_key(|&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
         let anchors: Vec<(Point, usize)> = marked.iter().map(|(m, p, ..)| (*p, m.label.chars().count())).collect();
-        let obstacles = geometry::Obstacles { discs: &centres, radius: r, boxes: &label_boxes, links: &link_lines };
-        let spots = geometry::place_labels(&anchors, &obstacles);
+        let spots = if anchors.is_empty() {
+            Vec::new()
+        } else {
+            let boxes: Vec<geometry::Rect> = if show_labels {
+                texts
+                    .iter()
+                    .zip(&centres)
+                    .filter_map(|(t, &c)| {
+                        geometry::node_label_box(c, r, &[t.summary.chars().count(), t.second_chars()])
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let links: Vec<(Point, Point)> = if n <= MAX_LINK_TARGETS {
+                geometry::mesh(&centres, r).into_iter().map(|(.., line)| line).collect()
+            } else {
+                Vec::new()
+            };
+            geometry::place_labels(
+                &anchors,
+                &geometry::Obstacles { discs: &centres, radius: r, boxes: &boxes, links: &links },
+            )
+        };
         let singles = marked.into_iter().zip(spots).map(|((m, p, hot, chosen), spot)| {
             html! {
                 <g key={m.id.to_string()} class={classes!("msg-dot", hot.then_some("hot"), chosen.then_some("chosen"))}>
@@ -341,9 +346,8 @@ fn Links(props: &LinksProps) -> Html {
     let n = props.n;
     let centres = geometry::node_positions(n);
     let r = geometry::node_radius(n);
-    let mesh = if n <= MAX_LINK_TARGETS { n } else { 0 };
-    let links = (0..mesh).flat_map(|a| (a + 1..mesh).map(move |b| (a, b))).map(|(a, b)| {
-        let (p, q) = geometry::link_line(centres[a], centres[b], r);
+    let mesh = if n <= MAX_LINK_TARGETS { geometry::mesh(&centres, r) } else { Vec::new() };
+    let links = mesh.into_iter().map(|(a, b, (p, q))| {
         let selected = props.selected == Some((a, b));
         let cb = props.on_action.clone();
         let onclick = Callback::from(move |e: MouseEvent| {
@@ -534,8 +538,8 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
                 <text class="node-label" x={lx.to_string()} y={ly.to_string()}>{format!("{summary} ")}</text>
                 if !second.is_empty() {
                     <text class="node-label node-term" x={lx.to_string()} y={(ly + LABEL_LINE).to_string()}>
-                        { for second.iter().enumerate().map(|(k, (text, class))| html! {
-                            <tspan class={*class} data-testid={(*class == Some("lag")).then_some("lag")}>{format!("{}{text} ", if k > 0 { "· " } else { "" })}</tspan>
+                        { for second.iter().enumerate().map(|(k, (text, style))| html! {
+                            <tspan class={style.class()} data-testid={(*style == PartStyle::Lag).then_some("lag")}>{format!("{}{text} ", if k > 0 { "· " } else { "" })}</tspan>
                         }) }
                     </text>
                 }
@@ -550,7 +554,7 @@ fn NodeGlyph(props: &NodeGlyphProps) -> Html {
 #[derive(Clone, Debug, PartialEq)]
 struct NodeText {
     summary: String,
-    second: Vec<(String, Option<&'static str>)>,
+    second: Vec<(String, PartStyle)>,
     lag: Option<String>,
     /// Slowed, clock offset, marked for a partition: for the accessible name.
     extra: Vec<String>,
@@ -560,6 +564,24 @@ impl NodeText {
     /// Characters in the second line, with its separators.
     fn second_chars(&self) -> usize {
         self.second.iter().map(|(t, _)| t.chars().count() + 3).sum::<usize>().saturating_sub(3)
+    }
+}
+
+/// How one part of a node's second label line is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PartStyle {
+    Plain,
+    Quorum(QuorumPart),
+    Lag,
+}
+
+impl PartStyle {
+    fn class(self) -> Option<&'static str> {
+        match self {
+            PartStyle::Plain => None,
+            PartStyle::Quorum(part) => Some(part.class()),
+            PartStyle::Lag => Some("lag"),
+        }
     }
 }
 
@@ -605,15 +627,15 @@ fn node_text(node: &NodeState, marked: bool, terms: bool, quorum: Option<QuorumP
     }
     let mut second = Vec::new();
     if terms {
-        second.push((format!("term {}", p.term), None));
+        second.push((format!("term {}", p.term), PartStyle::Plain));
     }
     if let Some(part) = quorum {
-        second.push((part.word().to_string(), Some(part.class())));
+        second.push((part.word().to_string(), PartStyle::Quorum(part)));
     }
     if !crashed {
-        second.extend(lag.clone().map(|l| (l, Some("lag"))));
+        second.extend(lag.clone().map(|l| (l, PartStyle::Lag)));
     }
-    second.extend(extra.first().map(|e| (e.clone(), None)));
+    second.extend(extra.first().map(|e| (e.clone(), PartStyle::Plain)));
     let summary = if crashed { format!("down · durable log: {} entries", p.position) } else { p.summary.clone() };
     NodeText { summary, second, lag, extra }
 }

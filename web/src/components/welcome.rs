@@ -25,21 +25,14 @@ pub fn Welcome(props: &WelcomeProps) -> Html {
             <li><button type="button" class="link-button" data-testid="story" data-preset={name} {onclick}>{story::title(name)}</button></li>
         })
     });
-    let on_lesson = {
-        let done = props.on_done.clone();
-        Callback::from(move |_: MouseEvent| done.emit(()))
-    };
-    let on_hide = {
-        let done = props.on_done.clone();
-        Callback::from(move |_: MouseEvent| done.emit(()))
-    };
+    let done = props.on_done.reform(|_: MouseEvent| ());
     html! {
         <section class="welcome" data-testid="welcome" aria-labelledby="welcome-title">
             <h2 id="welcome-title">{"New here?"}</h2>
-            <a class="button start" data-testid="start-lesson" href={props.lesson_href.clone()} onclick={on_lesson}>{"Start with lesson 1"}</a>
+            <a class="button start" data-testid="start-lesson" href={props.lesson_href.clone()} onclick={done.clone()}>{"Start with lesson 1"}</a>
             <p class="welcome-or">{"or pick a story:"}</p>
             <ul class="stories">{ for stories }</ul>
-            <button type="button" class="link-button welcome-hide" data-testid="welcome-hide" onclick={on_hide}>{"Hide this"}</button>
+            <button type="button" class="link-button welcome-hide" data-testid="welcome-hide" onclick={done}>{"Hide this"}</button>
         </section>
     }
 }
