@@ -1,6 +1,8 @@
 //! The history of client operations: each one an invocation and, later, a completion (ok,
 //! failed, or unknown when the client gave up waiting and cannot tell whether it took effect).
 
+use std::collections::VecDeque;
+
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ClientId, FailReason, Key, NodeId, OpId, OpKind, Value};
@@ -132,8 +134,9 @@ impl Operation {
 /// on, and [`History::dropped`] counts what went.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
-    /// The retained operations, in id order: `ops[i].id == first_id() + i`.
-    pub ops: Vec<Operation>,
+    /// The retained operations, in id order: `ops[i].id == first_id() + i`. A ring, so that
+    /// compaction drops the oldest without moving the rest.
+    pub ops: VecDeque<Operation>,
     /// How many operations compaction has dropped (the id of the first retained one).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dropped: u64,
@@ -202,7 +205,7 @@ impl History {
     }
     pub fn push(&mut self, op: Operation) {
         debug_assert_eq!(op.id, self.next_id());
-        self.ops.push(op);
+        self.ops.push_back(op);
     }
 
     /// How many operations [`History::compact_before`] would drop.
@@ -215,8 +218,7 @@ impl History {
     /// [`History::prune_archive`] finds them unneeded. Returns how many were dropped.
     pub fn compact_before(&mut self, cutoff: Time) -> usize {
         let n = self.compactable_before(cutoff);
-        let gone: Vec<Operation> = self.ops.drain(..n).collect();
-        for o in &gone {
+        for o in self.ops.drain(..n) {
             match o.completion.as_ref().map(|c| &c.outcome) {
                 Some(Outcome::Ok { .. }) => self.dropped_counts.ok += 1,
                 Some(Outcome::Fail { .. }) => self.dropped_counts.failed += 1,
@@ -224,10 +226,10 @@ impl History {
             }
             if o.kind.is_write() {
                 self.dropped_counts.writes += 1;
+                self.archive.insert(o.id, o);
             }
         }
         self.dropped += n as u64;
-        self.archive.extend(gone.into_iter().filter(|o| o.kind.is_write()).map(|o| (o.id, o)));
         n
     }
 

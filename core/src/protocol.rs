@@ -674,6 +674,13 @@ pub trait Protocol: Sized + Clone {
     /// overwritten. The lost-write checker uses it to decide what survived.
     fn for_each_write(&self, f: &mut dyn FnMut(Key, Value));
 
+    /// Calls `f` for every write this node may still pass on to a peer that has not had it,
+    /// which [`Protocol::for_each_write`] need not list because the node itself no longer holds
+    /// it (multi-leader: a superseded update still in the replication log for a peer, or one
+    /// waiting for its dependencies). Such a write may yet be applied elsewhere and read there,
+    /// so compaction keeps what names it (it may hear a write several times).
+    fn for_each_write_in_transit(&self, _f: &mut dyn FnMut(Key, Value)) {}
+
     /// Whether [`Protocol::for_each_write`] lists this write. A family whose node can find it
     /// without listing everything says so faster.
     fn holds_write(&self, key: Key, value: Value) -> bool {

@@ -127,11 +127,6 @@ fn held_where<P: crate::protocol::Protocol>(nodes: &[P], keep: impl Fn(Key) -> b
         .collect()
 }
 
-/// Whether a node holds a given write.
-pub fn holds<P: crate::protocol::Protocol>(node: &P, key: Key, value: Value) -> bool {
-    node.holds_write(key, value)
-}
-
 /// What each node holds of one key, in the form [`check`] takes.
 pub fn held_of_key<P: crate::protocol::Protocol>(nodes: &[P], key: Key) -> Vec<BTreeSet<(Key, Value)>> {
     held_where(nodes, |k| k == key)

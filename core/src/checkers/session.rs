@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use super::{Anomaly, AnomalyKind};
-use crate::protocol::{Key, NodeId, OpId};
+use crate::protocol::{Key, NodeId, OpId, Value};
 use crate::time::{to_ms, Time};
 
 /// How a session came to know a write.
@@ -49,8 +49,8 @@ impl Origin {
 pub trait Model {
     /// Whether the (acknowledged) read reflects the write.
     fn reflects(&self, read: OpId, write: OpId) -> bool;
-    /// The writes whose effects the read returned.
-    fn sources(&self, read: OpId) -> Vec<OpId>;
+    /// Appends to `out` (a buffer the caller reuses) the writes whose effects the read returned.
+    fn sources(&self, read: OpId, out: &mut Vec<OpId>);
     /// Whether `older` certainly took effect before `newer` and `newer` overwrites it, so that
     /// observing `newer` makes `older` redundant. Only an optimisation; `false` is always safe.
     fn covers(&self, _newer: OpId, _older: OpId) -> bool {
@@ -101,13 +101,23 @@ impl Session {
 }
 
 impl SessionChecker {
-    /// Compaction: drops the causal context of writes not `kept`, and from the front of each
-    /// session's log the observations of writes not kept (a causal dependency that old is no
-    /// longer inherited).
+    /// Compaction: drops the causal context of writes not `kept`, and from each session's log
+    /// the observations of writes not kept (a causal dependency that old is no longer
+    /// inherited) — unless some session still counts the write among what it observed or a
+    /// pending read started from it: a newer write may then still be asked whether its causal
+    /// past includes that one, and the answer must not change because of compaction.
     pub fn compact(&mut self, kept: &dyn Fn(OpId) -> bool) {
-        self.context.retain(|op, _| kept(*op));
+        let mut live: Vec<OpId> = Vec::new();
+        for s in self.sessions.values() {
+            live.extend(s.observed.values().flatten().map(|&(op, _)| op));
+        }
+        live.extend(self.pending_reads.values().flatten().map(|&(op, _)| op));
+        live.sort_unstable();
+        live.dedup();
+        let keep = |op: OpId| kept(op) || live.binary_search(&op).is_ok();
+        self.context.retain(|&op, _| keep(op));
         for s in self.sessions.values_mut() {
-            s.log.retain(|&(_, _, op)| kept(op));
+            s.log.retain(|&(_, _, op)| keep(op));
         }
     }
 
@@ -133,6 +143,12 @@ pub struct SessionChecker {
     pending_reads: BTreeMap<OpId, Vec<(OpId, Origin)>>,
     /// Most entries kept per session and key (older ones are dropped first).
     limit: usize,
+    /// Emptied lists of `pending_reads`, reused by the next reads.
+    spare: Vec<Vec<(OpId, Origin)>>,
+    /// Buffers reused by every read (nothing in them outlives one call): its sources, and the
+    /// causal past one of them brings.
+    sources: Vec<OpId>,
+    inherited: Vec<(Key, OpId)>,
 }
 
 impl SessionChecker {
@@ -141,7 +157,10 @@ impl SessionChecker {
     }
 
     pub fn on_read_invoked(&mut self, session: usize, read: OpId, key: Key) {
-        let seen = self.sessions.get(&session).and_then(|s| s.observed.get(&key)).cloned().unwrap_or_default();
+        let mut seen = self.spare.pop().unwrap_or_default();
+        if let Some(list) = self.sessions.get(&session).and_then(|s| s.observed.get(&key)) {
+            seen.extend_from_slice(list);
+        }
         self.pending_reads.insert(read, seen);
     }
 
@@ -157,7 +176,16 @@ impl SessionChecker {
 
     /// A read that did not complete successfully.
     pub fn on_read_failed(&mut self, read: OpId) {
-        self.pending_reads.remove(&read);
+        if let Some(seen) = self.pending_reads.remove(&read) {
+            self.recycle(seen);
+        }
+    }
+
+    fn recycle(&mut self, mut seen: Vec<(OpId, Origin)>) {
+        if seen.capacity() > 0 {
+            seen.clear();
+            self.spare.push(seen);
+        }
     }
 
     /// Checks an acknowledged read, then records what it observed.
@@ -193,26 +221,26 @@ impl SessionChecker {
                 ),
             }
         });
+        self.recycle(seen);
         let limit = self.limit.max(1);
-        for s in model.sources(read) {
+        let mut sources = std::mem::take(&mut self.sources);
+        let mut inherited = std::mem::take(&mut self.inherited);
+        sources.clear();
+        model.sources(read, &mut sources);
+        for &s in &sources {
             // The write's causal past: the prefix of its writer's log not merged here yet.
-            let inherited: Vec<(Key, OpId)> = match self.context.get(&s) {
-                Some(&(writer, len)) if writer != session => {
-                    let from = self.sessions.get(&session).and_then(|me| me.merged.get(&writer)).copied().unwrap_or(0);
-                    match self.sessions.get(&writer) {
-                        Some(w) if from < len => {
-                            let a = w.log.partition_point(|&(pos, _, _)| pos < from);
-                            let b = w.log.partition_point(|&(pos, _, _)| pos < len);
-                            w.log[a..b].iter().map(|&(_, k, op)| (k, op)).collect()
-                        }
-                        _ => Vec::new(),
-                    }
+            inherited.clear();
+            if let Some(&(writer, len)) = self.context.get(&s).filter(|&&(writer, _)| writer != session) {
+                let from = self.sessions.get(&session).and_then(|me| me.merged.get(&writer)).copied().unwrap_or(0);
+                if let Some(w) = self.sessions.get(&writer).filter(|_| from < len) {
+                    let a = w.log.partition_point(|&(pos, _, _)| pos < from);
+                    let b = w.log.partition_point(|&(pos, _, _)| pos < len);
+                    inherited.extend(w.log[a..b].iter().map(|&(_, k, op)| (k, op)));
                 }
-                _ => Vec::new(),
-            };
+            }
             let me = self.sessions.entry(session).or_default();
             me.observe(key, s, Origin::Read, model, limit);
-            for (k, w) in inherited {
+            for &(k, w) in &inherited {
                 me.observe(k, w, Origin::Causal, model, limit);
             }
             if let Some(&(writer, len)) = self.context.get(&s) {
@@ -222,6 +250,8 @@ impl SessionChecker {
                 }
             }
         }
+        self.sources = sources;
+        self.inherited = inherited;
         anomaly
     }
 }
@@ -278,7 +308,7 @@ pub fn check(ops: &[SessionOp], model: &dyn Model) -> Vec<Anomaly> {
 pub struct RegisterModel<'a> {
     pub history: &'a crate::history::History,
     /// Which write wrote each value (and which delete each tombstone).
-    pub writer: &'a BTreeMap<crate::protocol::Value, OpId>,
+    pub writer: &'a BTreeMap<Value, OpId>,
     /// The deletes of each key.
     pub deletes: &'a BTreeMap<Key, Vec<OpId>>,
 }
@@ -294,26 +324,26 @@ impl RegisterModel<'_> {
     fn before(&self, a: OpId, b: OpId) -> bool {
         self.ack(a).is_some_and(|t| t < self.invoke(b))
     }
+    /// The writes whose effects the read returned: the writers of its values, or for a read of
+    /// nothing the deletes of its key.
+    fn each_source(&self, read: OpId) -> impl Iterator<Item = OpId> + '_ {
+        let (deletes, values): (Option<&Vec<OpId>>, &[Value]) =
+            match self.history.get(read).and_then(|o| Some((o, o.read_values()?))) {
+                Some((o, [])) => (self.deletes.get(&o.key()), &[]),
+                Some((_, values)) => (None, values),
+                None => (None, &[]),
+            };
+        deletes.into_iter().flatten().copied().chain(values.iter().filter_map(|v| self.writer.get(v).copied()))
+    }
 }
 
 impl Model for RegisterModel<'_> {
     fn reflects(&self, read: OpId, write: OpId) -> bool {
-        // `sources` without collecting them: a read checks every write its session observed.
-        let explains = |s: OpId| s == write || !self.before(s, write);
-        let Some(op) = self.history.get(read) else { return false };
-        match op.read_values() {
-            Some([]) => self.deletes.get(&op.key()).is_some_and(|d| d.iter().any(|&s| explains(s))),
-            Some(values) => values.iter().filter_map(|v| self.writer.get(v).copied()).any(explains),
-            None => false,
-        }
+        // Without collecting the sources: a read checks every write its session observed.
+        self.each_source(read).any(|s| s == write || !self.before(s, write))
     }
-    fn sources(&self, read: OpId) -> Vec<OpId> {
-        let Some(op) = self.history.get(read) else { return vec![] };
-        match op.read_values() {
-            Some([]) => self.deletes.get(&op.key()).cloned().unwrap_or_default(),
-            Some(values) => values.iter().filter_map(|v| self.writer.get(v).copied()).collect(),
-            None => vec![],
-        }
+    fn sources(&self, read: OpId, out: &mut Vec<OpId>) {
+        out.extend(self.each_source(read));
     }
     fn covers(&self, newer: OpId, older: OpId) -> bool {
         self.before(older, newer)
@@ -382,7 +412,10 @@ mod tests {
     }
 
     fn kinds(ops: Vec<Operation>) -> Vec<(AnomalyKind, OpId)> {
-        check_history(&History { ops, ..Default::default() }).into_iter().map(|a| (a.kind, a.ops[0])).collect()
+        check_history(&History { ops: ops.into(), ..Default::default() })
+            .into_iter()
+            .map(|a| (a.kind, a.ops[0]))
+            .collect()
     }
 
     /// A named history and the anomalies it must show.
@@ -474,6 +507,17 @@ pub mod kv {
         fn before(&self, a: usize, b: usize) -> bool {
             self.ops[a].done.is_some_and(|d| d < self.ops[b].invoke)
         }
+        fn each_source(&self, read: OpId) -> impl Iterator<Item = OpId> + '_ {
+            let r = &self.ops[read as usize];
+            self.ops
+                .iter()
+                .enumerate()
+                // A write invoked after the read completed cannot be what it returned, even when
+                // it wrote the same text.
+                .filter(move |(_, w)| w.f != "get" && w.key == r.key && !w.text.is_empty() && r.text.contains(&w.text))
+                .filter(move |(_, w)| r.done.is_none_or(|d| w.invoke < d))
+                .map(|(i, _)| i as OpId)
+        }
     }
 
     impl Model for KvModel {
@@ -483,21 +527,10 @@ pub mod kv {
             if r.text.contains(&w.text) {
                 return true;
             }
-            self.sources(read)
-                .iter()
-                .any(|&s| self.ops[s as usize].f == "put" && !self.before(s as usize, write as usize))
+            self.each_source(read).any(|s| self.ops[s as usize].f == "put" && !self.before(s as usize, write as usize))
         }
-        fn sources(&self, read: OpId) -> Vec<OpId> {
-            let r = &self.ops[read as usize];
-            self.ops
-                .iter()
-                .enumerate()
-                // A write invoked after the read completed cannot be what it returned, even when
-                // it wrote the same text.
-                .filter(|(_, w)| w.f != "get" && w.key == r.key && !w.text.is_empty() && r.text.contains(&w.text))
-                .filter(|(_, w)| r.done.is_none_or(|d| w.invoke < d))
-                .map(|(i, _)| i as OpId)
-                .collect()
+        fn sources(&self, read: OpId, out: &mut Vec<OpId>) {
+            out.extend(self.each_source(read));
         }
         fn describe(&self, op: OpId) -> String {
             let o = &self.ops[op as usize];

@@ -44,6 +44,10 @@ pub struct StaleReadChecker {
     deletes: BTreeMap<Key, Vec<OpId>>,
     /// When a read first returned each value whose write was not acknowledged at the time.
     observed: BTreeMap<Value, Time>,
+    /// Buffers reused by every read (nothing in them outlives one call): the effect bounds of
+    /// the values read, and the writes the read observed.
+    bounds: Vec<Option<Time>>,
+    sources: Vec<Option<OpId>>,
 }
 
 impl StaleReadChecker {
@@ -108,11 +112,29 @@ impl StaleReadChecker {
 
     /// Checks an acknowledged read against the writes acknowledged before it began.
     pub fn on_read_done(&mut self, read: &Operation, history: &History) -> Option<Anomaly> {
+        let mut bounds = std::mem::take(&mut self.bounds);
+        let mut sources = std::mem::take(&mut self.sources);
+        bounds.clear();
+        sources.clear();
+        let found = self.judge_read(read, history, &mut bounds, &mut sources);
+        self.bounds = bounds;
+        self.sources = sources;
+        found
+    }
+
+    /// [`StaleReadChecker::on_read_done`] with its buffers.
+    fn judge_read(
+        &mut self,
+        read: &Operation,
+        history: &History,
+        bounds: &mut Vec<Option<Time>>,
+        sources: &mut Vec<Option<OpId>>,
+    ) -> Option<Anomaly> {
         let values = read.read_values()?;
         let done = read.completion.as_ref().map_or(read.invoke, |c| c.time);
         // Bound first, then remember this read as the first observation of the values it
         // returned (so that it does not bound itself).
-        let bounds: Vec<Option<Time>> = values.iter().map(|&v| self.effect_bound(v, history)).collect();
+        bounds.extend(values.iter().map(|&v| self.effect_bound(v, history)));
         for &v in values {
             if self.writer.contains_key(&v) {
                 self.observed.entry(v).or_insert(done);
@@ -128,24 +150,17 @@ impl StaleReadChecker {
         // The latest acknowledgement among the values returned (None: one of them is not
         // acknowledged, so it may be the newest write of all).
         let mut seen_ack: Option<Time> = Some(0);
-        let mut seen_ops = Vec::new();
         // The writes the read observed: those of its values, or for a read of nothing the
         // deletes of the key (the newest of them may be the one it saw).
-        let sources: Vec<Option<OpId>> = if values.is_empty() {
-            self.deletes.get(&read.key()).map(|d| d.iter().map(|&id| Some(id)).collect()).unwrap_or_default()
+        if values.is_empty() {
+            sources.extend(self.deletes.get(&read.key()).into_iter().flatten().map(|&id| Some(id)));
         } else {
-            values.iter().map(|v| self.writer.get(v).copied()).collect()
-        };
+            sources.extend(values.iter().map(|v| self.writer.get(v).copied()));
+        }
         let mut best: Option<Time> = None;
         for (i, id) in sources.iter().enumerate() {
-            let ack = id.and_then(|id| {
-                seen_ops.push(id);
-                if values.is_empty() {
-                    history.get(id).and_then(|w| w.ok_time())
-                } else {
-                    bounds[i]
-                }
-            });
+            let ack =
+                id.and_then(|id| if values.is_empty() { history.get(id).and_then(|w| w.ok_time()) } else { bounds[i] });
             if values.is_empty() {
                 // Any one delete explains a read of nothing: the latest acknowledged one counts,
                 // and one not yet acknowledged may be the newest write of all.
@@ -173,7 +188,7 @@ impl StaleReadChecker {
             values.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", ")
         };
         let mut ops = vec![read.id, newest_op];
-        ops.extend(seen_ops);
+        ops.extend(sources.iter().flatten());
         // What the read missed: a write, or a delete whose data came back.
         let (missed_what, coda) = if missed.is_delete() {
             (
@@ -185,7 +200,7 @@ impl StaleReadChecker {
         };
         // A value whose write was never acknowledged is stale only because it had been read
         // before: say so.
-        let earlier = values.iter().zip(&bounds).find_map(|(&v, b)| {
+        let earlier = values.iter().zip(bounds.iter()).find_map(|(&v, b)| {
             let acked = self.writer.get(&v).and_then(|&id| history.get(id)).and_then(|w| w.ok_time());
             match (acked, b) {
                 (None, Some(t)) => Some(format!(
@@ -286,7 +301,7 @@ mod tests {
             ),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
-            let h = History { ops, ..Default::default() };
+            let h = History { ops: ops.into(), ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
         }
@@ -335,7 +350,7 @@ mod tests {
             (vec![unknown(0, 9, 0, 50), r(1, vec![9], 20, 30), w(2, 11, 25, 35), r(3, vec![9], 40, 42)], vec![]),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
-            let h = History { ops, ..Default::default() };
+            let h = History { ops: ops.into(), ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
         }
@@ -389,7 +404,7 @@ mod tests {
                     ops.push(r(id, vec![v], inv, done));
                 }
             }
-            let h = History { ops, ..Default::default() };
+            let h = History { ops: ops.into(), ..Default::default() };
             let mut got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             got.sort();
             assert_eq!(got, brute(&h), "seed {seed}: {:#?}", h.ops);
@@ -422,7 +437,7 @@ mod tests {
             (vec![w(0, 10, 0, 5), d(1, 11, 6, 11), r(2, vec![10], 10, 12)], vec![]),
         ];
         for (i, (ops, expected)) in cases.into_iter().enumerate() {
-            let h = History { ops, ..Default::default() };
+            let h = History { ops: ops.into(), ..Default::default() };
             let got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
             assert_eq!(got, expected, "case {i}");
         }

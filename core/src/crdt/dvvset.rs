@@ -45,7 +45,6 @@
 //! unchanged, where Erlang crashes. [`DvvSet::update`] on a client clock without exactly one
 //! anonymous value is API misuse: `try_update` reports it as [`DvvSetError`], `update` panics.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::de::Error as _;
@@ -73,17 +72,63 @@ impl<V> Entry<V> {
 ///
 /// Serialised as `{"entries": [[id, counter, [values newest first]], …], "anon": [values]}`,
 /// the layout of the Erlang reference.
+///
+/// Both parts are sorted vectors rather than B-trees: a key has a handful of writers and
+/// siblings, and a B-tree node costs a 368-byte allocation even for one value (allocation was
+/// a quarter of a leaderless run's time). Equality and hashing are those of the sorted
+/// sequences, as they were of the B-trees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DvvSet<A, V> {
-    entries: BTreeMap<A, Entry<V>>,
-    anon: BTreeSet<V>,
+    /// Sorted by id, one entry per id.
+    entries: Vec<(A, Entry<V>)>,
+    /// Sorted, no duplicates.
+    anon: Vec<V>,
 }
 
 impl<A, V> Default for DvvSet<A, V> {
     /// No history and no values (the identity of [`DvvSet::sync`]).
     fn default() -> Self {
-        DvvSet { entries: BTreeMap::new(), anon: BTreeSet::new() }
+        DvvSet { entries: Vec::new(), anon: Vec::new() }
     }
+}
+
+/// Sorts `values` and drops repeats: a set as a sorted vector.
+fn sorted_set<V: Ord>(mut values: Vec<V>) -> Vec<V> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// Merges two lists sorted by `cmp` into one: each element once, `both` making the one for an
+/// element in both lists.
+fn merge_sorted<T: Clone>(
+    a: &[T],
+    b: &[T],
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+    both: impl Fn(&T, &T) -> T,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match cmp(&a[i], &b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i].clone());
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j].clone());
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(both(&a[i], &b[j]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// A malformed clock, or a call the caller should not have made.
@@ -120,12 +165,29 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// what the client read) and the new `values`, anonymous. A repeated id keeps its highest
     /// counter.
     pub fn new(vv: impl IntoIterator<Item = (A, u64)>, values: impl IntoIterator<Item = V>) -> Self {
-        let mut entries: BTreeMap<A, Entry<V>> = BTreeMap::new();
+        let mut set = DvvSet { entries: Vec::new(), anon: sorted_set(values.into_iter().collect()) };
         for (id, n) in vv {
-            let e = entries.entry(id).or_insert(Entry { counter: 0, values: vec![] });
+            let e = set.entry_or_empty(id);
             e.counter = e.counter.max(n);
         }
-        DvvSet { entries, anon: values.into_iter().collect() }
+        set
+    }
+
+    /// The entry of `id`, added without history if missing.
+    fn entry_or_empty(&mut self, id: A) -> &mut Entry<V> {
+        let i = match self.entries.binary_search_by(|(x, _)| x.cmp(&id)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.entries.insert(i, (id, Entry { counter: 0, values: vec![] }));
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// The entry of `id`, if any.
+    fn get(&self, id: &A) -> Option<&Entry<V>> {
+        self.entries.binary_search_by(|(x, _)| x.cmp(id)).ok().map(|i| &self.entries[i].1)
     }
 
     /// A client clock without history holding one value: `new([], [v])`.
@@ -139,16 +201,17 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         entries: impl IntoIterator<Item = (A, u64, Vec<V>)>,
         anon: impl IntoIterator<Item = V>,
     ) -> Result<Self, DvvSetError> {
-        let mut map = BTreeMap::new();
+        let mut set: Self = DvvSet { entries: Vec::new(), anon: sorted_set(anon.into_iter().collect()) };
         for (position, (id, counter, values)) in entries.into_iter().enumerate() {
             if values.len() as u64 > counter {
                 return Err(DvvSetError::TooManyValues { position, counter, values: values.len() });
             }
-            if map.insert(id, Entry { counter, values }).is_some() {
-                return Err(DvvSetError::DuplicateId { position });
+            match set.entries.binary_search_by(|(x, _)| x.cmp(&id)) {
+                Ok(_) => return Err(DvvSetError::DuplicateId { position }),
+                Err(i) => set.entries.insert(i, (id, Entry { counter, values })),
             }
         }
-        Ok(DvvSet { entries: map, anon: anon.into_iter().collect() })
+        Ok(set)
     }
 
     /// The entries `(id, counter, values newest first)`, sorted by id.
@@ -173,14 +236,14 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     }
 
     fn event_in_place(&mut self, actor: A, value: V) {
-        let e = self.entries.entry(actor).or_insert(Entry { counter: 0, values: vec![] });
+        let e = self.entry_or_empty(actor);
         e.counter = e.counter.checked_add(1).expect("DvvSet counter overflow");
         e.values.insert(0, value);
     }
 
     fn the_anonymous_value(&self) -> Result<&V, DvvSetError> {
         match self.anon.len() {
-            1 => Ok(self.anon.iter().next().expect("one value")),
+            1 => Ok(&self.anon[0]),
             found => Err(DvvSetError::NotOneAnonymousValue { found }),
         }
     }
@@ -189,7 +252,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// consulting any server state (Erlang's `update/2`).
     pub fn try_update(&self, actor: A) -> Result<Self, DvvSetError> {
         let v = self.the_anonymous_value()?.clone();
-        let mut next = DvvSet { entries: self.entries.clone(), anon: BTreeSet::new() };
+        let mut next = DvvSet { entries: self.entries.clone(), anon: Vec::new() };
         next.event_in_place(actor, v);
         Ok(next)
     }
@@ -208,7 +271,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// than both arguments.
     pub fn try_update_with(&self, server: &Self, actor: A) -> Result<Self, DvvSetError> {
         let v = self.the_anonymous_value()?.clone();
-        let context = DvvSet { entries: self.entries.clone(), anon: BTreeSet::new() };
+        let context = DvvSet { entries: self.entries.clone(), anon: Vec::new() };
         let mut next = context.sync(server);
         next.event_in_place(actor, v);
         Ok(next)
@@ -231,16 +294,14 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         } else if other.less(self) {
             self.anon.clone()
         } else {
-            self.anon.union(&other.anon).cloned().collect()
+            merge_sorted(&self.anon, &other.anon, V::cmp, |v, _| v.clone())
         };
-        let mut entries = self.entries.clone();
-        for (id, theirs) in &other.entries {
-            let merged = match entries.get(id) {
-                Some(ours) => merge_entry(ours, theirs),
-                None => theirs.clone(),
-            };
-            entries.insert(id.clone(), merged);
-        }
+        let entries = merge_sorted(
+            &self.entries,
+            &other.entries,
+            |(a, _), (b, _)| a.cmp(b),
+            |(id, ours), (_, theirs)| (id.clone(), merge_entry(ours, theirs)),
+        );
         DvvSet { entries, anon }
     }
 
@@ -266,23 +327,28 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
 
     /// The ids with an entry, sorted.
     pub fn ids(&self) -> Vec<A> {
-        self.entries.keys().cloned().collect()
+        self.entries.iter().map(|(id, _)| id.clone()).collect()
     }
 
     /// Every value: the anonymous ones (sorted), then each entry's, by id, newest first.
     pub fn values(&self) -> Vec<V> {
-        self.anon.iter().chain(self.entries.values().flat_map(|e| e.values.iter())).cloned().collect()
+        self.iter_values().cloned().collect()
+    }
+
+    /// [`DvvSet::values`] without collecting them.
+    pub fn iter_values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.anon.iter().chain(self.entries.iter().flat_map(|(_, e)| e.values.iter()))
     }
 
     /// The number of values, anonymous ones included.
     pub fn size(&self) -> usize {
-        self.anon.len() + self.entries.values().map(|e| e.values.len()).sum::<usize>()
+        self.anon.len() + self.entries.iter().map(|(_, e)| e.values.len()).sum::<usize>()
     }
 
     /// The causal history of `self` is strictly contained in that of `other`: every value of
     /// `self` is outdated by `other`. Values are ignored.
     pub fn less(&self, other: &Self) -> bool {
-        let counter = |c: &Self, id: &A| c.entries.get(id).map_or(0, |e| e.counter);
+        let counter = |c: &Self, id: &A| c.get(id).map_or(0, |e| e.counter);
         self.entries.iter().all(|(id, e)| e.counter <= counter(other, id))
             && other.entries.iter().any(|(id, e)| e.counter > counter(self, id))
     }
@@ -308,7 +374,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
                     (id.clone(), Entry { counter: e.counter, values: e.values.iter().map(&mut f).collect() })
                 })
                 .collect(),
-            anon: self.anon.iter().map(f).collect(),
+            anon: sorted_set(self.anon.iter().map(f).collect()),
         }
     }
 
@@ -349,7 +415,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
                         (id.clone(), Entry { counter: e.counter, values })
                     })
                     .collect(),
-                anon: BTreeSet::new(),
+                anon: Vec::new(),
             },
         }
     }
@@ -379,7 +445,7 @@ impl<A: Serialize, V: Serialize> Serialize for DvvSet<A, V> {
         #[derive(Serialize)]
         struct Repr<'a, A, V> {
             entries: Vec<(&'a A, u64, &'a [V])>,
-            anon: &'a BTreeSet<V>,
+            anon: &'a [V],
         }
         Repr {
             entries: self.entries.iter().map(|(id, e)| (id, e.counter, e.values.as_slice())).collect(),

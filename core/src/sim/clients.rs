@@ -352,7 +352,7 @@ impl<P: Protocol> Sim<P> {
             // is it lost?
             // Usually some node holds it, and then there is nothing to judge.
             let (key, value) = self.history.get(op).map(|o| (o.key(), o.written())).unwrap_or_default();
-            let held_somewhere = value.is_some_and(|v| self.nodes.iter().any(|n| lost_write::holds(n, key, v)));
+            let held_somewhere = value.is_some_and(|v| self.nodes.iter().any(|n| n.holds_write(key, v)));
             if !held_somewhere {
                 let held = lost_write::held_of_key(&self.nodes, key);
                 for a in self.lost.check_write(op, &self.history, &held, now, P::keeps_history()) {

@@ -27,9 +27,9 @@ impl<P: Protocol> Sim<P> {
         if gone.is_empty() {
             return;
         }
-        gone.sort_unstable();
+        gone.sort_unstable_by_key(|&(_, v)| v);
         gone.dedup();
-        let still_held = held_by_some(&self.nodes, gone.len(), |k, v| gone.binary_search(&(k, v)).ok());
+        let still_held = held_by_some(&self.nodes, &gone, |&(_, v)| v);
         self.lost.trimmed(gone.iter().zip(&still_held).filter(|(_, &held)| !held).map(|(&(_, v), _)| v));
     }
 
@@ -103,7 +103,7 @@ impl<P: Protocol> Sim<P> {
             self.lost.before_dropping(&risk, last);
             let horizon = self.history.ops.get(n).map_or(self.now, |o| o.invoke);
             let found = self.linearizability.absorb(
-                &self.history.ops[..n],
+                self.history.ops.range(..n),
                 horizon,
                 &self.history,
                 &super::checks::linearizability_config(),
@@ -122,7 +122,7 @@ impl<P: Protocol> Sim<P> {
         // Who asked what, for the answers that may still come.
         let n = self.history.compactable_before(cutoff);
         let accepted = self.accepted.iter().copied().chain(std::iter::repeat(None));
-        self.late.extend(self.history.ops[..n].iter().zip(accepted).map(|(o, a)| (o.client, o.kind.clone(), a)));
+        self.late.extend(self.history.ops.range(..n).zip(accepted).map(|(o, a)| (o.client, o.kind.clone(), a)));
         let excess = self.late.len().saturating_sub(LATE_OPS);
         self.late.drain(..excess);
         let n = self.history.compact_before(cutoff);
@@ -130,17 +130,26 @@ impl<P: Protocol> Sim<P> {
         self.accepted.drain(..n.min(self.accepted.len()));
         self.redirected = self.redirected.split_off(&first);
         self.compact_logs();
-        // A dropped write's value stays known while some node still holds it: only the values
-        // of dropped writes are looked up (in value order, as the map keeps them).
+        // A dropped write's value stays known while some node still holds it or may still pass
+        // it on (a read may yet return it): only the values of dropped writes are looked up (in
+        // value order, as the map keeps them).
         let old: Vec<(Value, OpId)> =
             self.writer.iter().filter(|(_, &op)| op < first).map(|(&v, &op)| (v, op)).collect();
-        let held = held_by_some(&self.nodes, old.len(), |_, v| old.binary_search_by_key(&v, |&(v, _)| v).ok());
+        let held = held_by_some(&self.nodes, &old, |&(v, _)| v);
+        // The earliest invocation a check can still start from: an outstanding operation's.
+        let outstanding = self.history.ops.iter().filter(|o| o.completion.is_none()).map(|o| o.invoke).min();
         let mut kept: Vec<OpId> = Vec::new();
         for (&(v, op), &held) in old.iter().zip(&held) {
-            if held {
+            // A value no node holds keeps its writer while an operation begun before it was
+            // first found so is in progress (that one may have read it).
+            let awaited = !held && outstanding.is_some_and(|t| t <= *self.unheld_since.entry(v).or_insert(self.now));
+            if held || awaited {
                 kept.push(op);
             } else {
                 self.writer.remove(&v);
+            }
+            if !awaited {
+                self.unheld_since.remove(&v);
             }
         }
         kept.sort_unstable();
@@ -150,16 +159,7 @@ impl<P: Protocol> Sim<P> {
             d.retain(|&op| keep(op));
         }
         self.deletes.retain(|_, d| !d.is_empty());
-        // The earliest invocation a check can still start from: an outstanding operation's.
-        let from = self
-            .history
-            .ops
-            .iter()
-            .filter(|o| o.completion.is_none())
-            .map(|o| o.invoke)
-            .min()
-            .unwrap_or(self.now)
-            .min(cutoff);
+        let from = outstanding.unwrap_or(self.now).min(cutoff);
         self.stale.compact(from, &keep);
         self.sessions.compact(&keep);
         self.lost.compact(&self.history, &kept);
@@ -176,18 +176,25 @@ impl<P: Protocol> Sim<P> {
     }
 }
 
-/// Which of `len` writes some node still holds, `find` giving a held write's index among them
-/// (`None` for a write not among them). Nothing is listed when there are none to look for.
-fn held_by_some<P: Protocol>(nodes: &[P], len: usize, find: impl Fn(Key, Value) -> Option<usize>) -> Vec<bool> {
-    let mut held = vec![false; len];
-    if len > 0 {
-        for node in nodes {
-            node.for_each_write(&mut |k, v| {
-                if let Some(i) = find(k, v) {
-                    held[i] = true;
-                }
-            });
+/// Which of `writes` (sorted by value; a value names one write in a run) some node still
+/// holds or may still pass on to a peer ([`Protocol::for_each_write_in_transit`]): a read may
+/// yet return those. Nothing is listed when there are none to look for.
+fn held_by_some<P: Protocol, T>(nodes: &[P], writes: &[T], value: impl Fn(&T) -> Value) -> Vec<bool> {
+    let mut held = vec![false; writes.len()];
+    let (Some(oldest), Some(newest)) = (writes.first().map(&value), writes.last().map(&value)) else {
+        return held;
+    };
+    let mut mark = |_: Key, v: Value| {
+        // Most writes the nodes hold are newer than any looked for: one comparison rules them out.
+        if (oldest..=newest).contains(&v) {
+            if let Ok(i) = writes.binary_search_by_key(&v, &value) {
+                held[i] = true;
+            }
         }
+    };
+    for node in nodes {
+        node.for_each_write(&mut mark);
+        node.for_each_write_in_transit(&mut mark);
     }
     held
 }

@@ -238,6 +238,10 @@ pub struct Sim<P: Protocol> {
     linearizability_overflow: BTreeMap<AnomalyKind, usize>,
     /// Which write wrote each value.
     writer: BTreeMap<Value, OpId>,
+    /// Compaction: when each value of a dropped write was first found held by no node. Its
+    /// writer is forgotten only once every operation still in progress began after that (one
+    /// begun before may have read the value and not returned yet).
+    unheld_since: BTreeMap<Value, Time>,
     /// The deletes of each key.
     deletes: BTreeMap<Key, Vec<OpId>>,
     /// Reads already redirected to the leader once.
@@ -397,6 +401,7 @@ impl<P: Protocol> Sim<P> {
             linearizability_found: Vec::new(),
             linearizability_overflow: BTreeMap::new(),
             writer: BTreeMap::new(),
+            unheld_since: BTreeMap::new(),
             deletes: BTreeMap::new(),
             redirected: BTreeSet::new(),
             last_disturbance: 0,

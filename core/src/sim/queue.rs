@@ -20,10 +20,17 @@ impl PartialOrd for Entry {
         Some(self.cmp(other))
     }
 }
+impl Entry {
+    /// (time, order) as one number: one comparison without branches when sifting.
+    fn key(&self) -> u128 {
+        (self.time as u128) << 64 | self.order as u128
+    }
+}
+
 impl Ord for Entry {
     /// Reversed, so that the max-heap pops the earliest entry.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.order).cmp(&(self.time, self.order))
+        other.key().cmp(&self.key())
     }
 }
 

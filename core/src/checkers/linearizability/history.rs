@@ -251,7 +251,8 @@ mod tests {
                 // Another key, fine.
                 w(4, 2, 20, 0, 5),
                 r(5, 2, vec![20], 6, 7),
-            ],
+            ]
+            .into(),
             ..Default::default()
         };
         let a = check_history(&h);
@@ -272,7 +273,10 @@ mod tests {
     #[test]
     fn unknown_writes_may_land_late_and_failed_ones_never() {
         let timed_out = op(0, OpKind::Write { key: 1, value: 7 }, 0, Some((3, Outcome::Unknown)));
-        let h = History { ops: vec![timed_out, r(1, 1, vec![], 4, 5), r(2, 1, vec![7], 6, 7)], ..Default::default() };
+        let h = History {
+            ops: vec![timed_out, r(1, 1, vec![], 4, 5), r(2, 1, vec![7], 6, 7)].into(),
+            ..Default::default()
+        };
         assert!(check_history(&h).is_empty());
         let refused = op(
             0,
@@ -280,20 +284,21 @@ mod tests {
             0,
             Some((3, Outcome::Fail { reason: crate::protocol::FailReason::Unavailable { why: "no".into() } })),
         );
-        let h = History { ops: vec![refused, r(1, 1, vec![7], 6, 7)], ..Default::default() };
+        let h = History { ops: vec![refused, r(1, 1, vec![7], 6, 7)].into(), ..Default::default() };
         let a = check_history(&h);
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].ops, vec![1]);
         assert!(a[0].explanation.contains("which no write could have produced"), "{}", a[0].explanation);
         // Still outstanding: may take effect.
         let pending = op(0, OpKind::Write { key: 1, value: 7 }, 0, None);
-        assert!(check_history(&History { ops: vec![pending, r(1, 1, vec![7], 6, 7)], ..Default::default() }).is_empty());
+        assert!(check_history(&History { ops: vec![pending, r(1, 1, vec![7], 6, 7)].into(), ..Default::default() })
+            .is_empty());
     }
 
     #[test]
     fn siblings_are_not_a_register() {
         let h = History {
-            ops: vec![w(0, 1, 10, 0, 5), w(1, 1, 11, 0, 5), r(2, 1, vec![10, 11], 6, 8)],
+            ops: vec![w(0, 1, 10, 0, 5), w(1, 1, 11, 0, 5), r(2, 1, vec![10, 11], 6, 8)].into(),
             ..Default::default()
         };
         let a = check_history(&h);

@@ -52,15 +52,15 @@ impl LinearizabilityMonitor {
     /// Takes operations compaction is about to drop (all completed, in id order), and settles
     /// every key up to its latest isolated read that ends before `horizon` (the earliest call
     /// among the operations still kept). Returns what the settled pieces show.
-    pub fn absorb(
+    pub fn absorb<'a>(
         &mut self,
-        dropped: &[Operation],
+        dropped: impl IntoIterator<Item = &'a Operation> + Clone,
         horizon: Time,
         history: &History,
         config: &CheckConfig,
     ) -> Vec<Anomaly> {
         let mut out = Vec::new();
-        for op in dropped {
+        for op in dropped.clone() {
             if !op.kind.is_register() {
                 self.merged.insert(op.key());
                 self.keys.remove(&op.key());
@@ -280,7 +280,7 @@ mod tests {
     }
 
     fn verdict(ops: Vec<Operation>) -> Vec<Anomaly> {
-        let history = History { ops, ..Default::default() };
+        let history = History { ops: ops.into(), ..Default::default() };
         let mut m = LinearizabilityMonitor::default();
         let config = CheckConfig::default();
         // Settle everything as compaction would, then finish.

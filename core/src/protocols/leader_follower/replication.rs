@@ -245,11 +245,18 @@ impl LeaderFollowerNode {
         if self.volatile.role != Role::Leader {
             return;
         }
-        let acks = self.follower_acks(ctx);
         let by_policy = if self.cfg.synchronous_mode.is_some() {
             self.sync_commit_point()
         } else {
-            commit_point(&self.ack_policy(), self.last(), &acks, &self.priority())
+            // (Asynchronous replication commits at once: no need to gather the followers'
+            // acknowledgements, two allocations on every acknowledgement received.)
+            match self.ack_policy() {
+                AckPolicy::Async => self.last(),
+                policy => {
+                    let priority = if matches!(policy, AckPolicy::SemiSync(_)) { self.priority() } else { Vec::new() };
+                    commit_point(&policy, self.last(), &self.follower_acks(ctx), &priority)
+                }
+            }
         };
         if self.volatile.fallback && by_policy == self.last() {
             self.volatile.fallback = false;

@@ -287,6 +287,9 @@ pub struct LeaderlessNode {
 }
 
 fn same(a: &State, b: &State) -> bool {
+    if a == b {
+        return true;
+    }
     let mut va = a.values();
     let mut vb = b.values();
     va.sort();
@@ -358,7 +361,9 @@ impl LeaderlessNode {
         if self.siblings() {
             return a.sync(b);
         }
-        let Some(merged) = last_write_wins(a.values().into_iter().chain(b.values())) else { return State::default() };
+        let Some(merged) = last_write_wins(a.iter_values().chain(b.iter_values()).copied()) else {
+            return State::default();
+        };
         for v in &merged.discarded {
             out.superseded(key, v.value, merged.winner.value);
         }
@@ -404,9 +409,10 @@ impl LeaderlessNode {
     }
 
     fn store(&mut self, out: &mut Out<Msg, Timer>, key: Key, incoming: &State) -> bool {
-        let current = self.data.get(&key).cloned().unwrap_or_default();
-        let merged = self.merge(out, key, &current, incoming);
-        let changed = !same(&merged, &current);
+        let empty = State::default();
+        let current = self.data.get(&key).unwrap_or(&empty);
+        let merged = self.merge(out, key, current, incoming);
+        let changed = !same(&merged, current);
         if changed {
             self.maybe_note_resurrection(out, key, &merged);
         }
@@ -552,7 +558,6 @@ impl LeaderlessNode {
                 out.ok_at(op, vec![], vec![]);
             }
             Pending::Read { responses } => {
-                let responses = responses.clone();
                 let merged = self.merge_all(responses.iter().map(|(_, s)| s));
                 out.note(Note::Quorum { op, key: c.key, read: true, by, needed: c.needed });
                 let context = crate::protocol::dots_to_version(&merged.join(), n);

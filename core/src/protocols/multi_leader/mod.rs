@@ -1029,6 +1029,22 @@ impl Protocol for MultiLeaderNode {
         }
     }
 
+    fn for_each_write_in_transit(&self, f: &mut dyn FnMut(Key, Value)) {
+        // What some peer has not acknowledged (after a crash the node does not know where its
+        // peers stand: the whole log), and the updates waiting for their dependencies.
+        let from = if self.peers.is_empty() && !self.peer_ids().is_empty() {
+            self.log_base
+        } else {
+            self.peers.iter().map(|p| p.acked).min().unwrap_or(self.log_len()).max(self.log_base)
+        };
+        for u in self.log[from - self.log_base..].iter().chain(&self.held) {
+            f(u.key, u.value.value);
+            if let Some(CrdtUpdate::State(c)) = &u.crdt {
+                c.written().into_iter().for_each(|v| f(u.key, v));
+            }
+        }
+    }
+
     fn key_type(&self, key: Key) -> KeyType {
         self.cfg.conflicts_of(key).key_type()
     }
