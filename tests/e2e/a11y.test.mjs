@@ -42,7 +42,7 @@ const PAGES = [
     await page.click('[data-testid=open-compare]');
     await page.waitForFunction(() => document.querySelector('[data-testid=compare]').open);
   }],
-  ['the embed player', '?embed&preset=split-brain-naive', null],
+  ['the embed player', 'embed/?preset=split-brain-naive', null],
 ];
 
 describe('accessibility', () => {

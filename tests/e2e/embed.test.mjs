@@ -1,6 +1,6 @@
-// End-to-end tests of embed mode: the compact player's parameters, the "copy embed code"
-// button, and examples/blog-post.html with two players driven by postMessage. Every wait is on
-// a page condition.
+// End-to-end tests of the embed player (its own page, dist/embed/, and its own WebAssembly): its
+// parameters, the "copy embed code" button, old `?embed` links, and examples/blog-post.html with
+// two players driven by postMessage. Every wait is on a page condition.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ let browser;
 
 before(async () => {
   assert.ok(existsSync(`${DIST}/examples/blog-post.html`), 'the build copies examples/ into dist/');
+  assert.ok(existsSync(`${DIST}/embed/index.html`), 'the build puts the embed player in dist/embed/');
   ({ server, browser } = await launch());
 });
 
@@ -33,13 +34,17 @@ async function open(path, viewport = { width: 1280, height: 900 }) {
     p.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   };
   watch(page);
+  const wasm = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+  });
   await page.goto(server.url + path);
-  return { context, page, problems };
+  return { context, page, problems, wasm };
 }
 
-describe('embed mode', () => {
+describe('embed player', () => {
   test('parameters choose the scenario, the panels, the start time and the theme', { timeout: WAIT * 2 }, async () => {
-    const { context, page, problems } = await open('?embed&preset=lf-sync&t=1200&panels=graph,status&theme=dark', { width: 480, height: 600 });
+    const { context, page, problems, wasm } = await open('embed/?preset=lf-sync&t=1200&panels=graph,status&theme=dark', { width: 480, height: 600 });
     await page.locator('[data-testid=embed] [data-node]').first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=embed-now]')?.dataset.us === '1200000');
     assert.equal(await page.getAttribute('[data-testid=embed]', 'data-scenario'), 'lf-sync');
@@ -51,6 +56,43 @@ describe('embed mode', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: `${ARTIFACTS}embed-01-params.png` });
+    assert.equal(wasm.length, 1, `one WebAssembly download: ${wasm}`);
+    assert.match(wasm[0], /^\/embed\/replicalab-embed-[0-9a-f]+_bg\.wasm$/, 'the player, not the playground');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('an old `?embed` link of the playground opens the embed player with the same parameters and link', { timeout: WAIT * 2 }, async () => {
+    // A share link of the playground, then the same scenario as an old-style embed URL.
+    const full = await open('?preset=lf-semi-sync');
+    await full.page.locator('[data-node]').first().waitFor();
+    await openShareMenu(full.page);
+    await full.page.click('[data-testid=copy-link]');
+    const link = await full.page.locator('[data-testid=share-text]').inputValue();
+    const hash = new URL(link).hash;
+    assert.ok(hash.length > 10, link);
+    await full.context.close();
+    const { context, page, problems } = await open(`?embed&panels=graph,controls&t=900${hash}`);
+    await page.locator('[data-testid=embed][data-scenario=lf-semi-sync] [data-node]').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=embed-now]')?.dataset.us === '900000');
+    assert.equal(new URL(page.url()).pathname, '/embed/');
+    assert.equal(new URL(page.url()).hash, hash, 'the link is kept');
+    assert.equal(await page.locator('[data-testid=play]').count(), 1, 'the controls asked for are there');
+    assert.equal(await page.locator('[data-testid=notice]').count(), 0, 'no ignored parameters');
+    // "Open in replicalab" goes back to the playground with the session's link.
+    const openFull = await page.getAttribute('[data-testid=open-full]', 'href');
+    assert.ok(openFull.startsWith(`${server.url}#`), openFull);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a malformed link in the player says what is wrong and keeps a scenario running', { timeout: WAIT * 2 }, async () => {
+    const { context, page, problems } = await open('embed/?preset=lf-sync#v1.this-is-not-a-link');
+    await page.locator('[data-testid=embed][data-scenario=lf-sync] [data-node]').first().waitFor();
+    const notice = await page.locator('[data-testid=notice]').textContent();
+    assert.match(notice, /link/i, notice);
+    await page.click('[data-testid=play]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=embed-now]')?.dataset.us) > 0);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -62,7 +104,7 @@ describe('embed mode', () => {
     await page.click('[data-testid=copy-embed]');
     const snippet = await page.locator('[data-testid=share-text]').inputValue();
     const src = snippet.match(/^<iframe src="([^"]+)"/)?.[1]?.replaceAll('&amp;', '&');
-    assert.ok(src && src.includes('?embed&preset=ll-partial-quorum'), snippet);
+    assert.ok(src && src.startsWith(`${server.url}embed/?preset=ll-partial-quorum`), snippet);
     const player = await open(src.slice(server.url.length));
     await player.page.locator('[data-testid=embed][data-scenario=ll-partial-quorum]').waitFor();
     assert.deepEqual(player.problems, []);

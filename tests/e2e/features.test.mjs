@@ -252,7 +252,7 @@ describe('finer controls of the playground', () => {
   test('the dark embed\'s link to the full app is readable', { timeout: WAIT * 2 }, async () => {
     const context = await browser.newContext({ viewport: { width: 640, height: 480 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}?embed&preset=lf-async&theme=dark`);
+    await page.goto(`${server.url}embed/?preset=lf-async&theme=dark`);
     const link = page.locator('[data-testid=open-full]');
     await link.waitFor();
     const ratio = await link.evaluate((a) => {

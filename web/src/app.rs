@@ -20,9 +20,8 @@ use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline, SpaceTime};
 use crate::components::view_menu::ViewMenu;
 use crate::components::welcome::Welcome;
-use crate::hooks::{use_animation_frames, use_media_query, use_page_hidden, use_shortcuts, FrameStatsHandle};
-use crate::narration::Announcer;
-use crate::state::{Action, Playground, Shared, SimState};
+use crate::hooks::{use_media_query, use_running_playground};
+use crate::state::{Action, Playground, Shared};
 
 /// While playing, the panels below the graph (timelines, charts, log, inspector, anomalies)
 /// redraw at most this often; the graph and the status redraw every frame.
@@ -82,22 +81,9 @@ fn initial(params: &Params) -> Playground {
 #[function_component]
 pub fn App() -> Html {
     let params = use_memo((), |_| params());
-    let sim = use_reducer(|| SimState::new(initial(&params)));
+    let (sim, on_action, frames) = use_running_playground(|| initial(&params));
     let reduced_motion = use_media_query("(prefers-reduced-motion: reduce)");
     let drawing = use_state(|| false);
-    let frames = use_mut_ref(Default::default);
-    let frames = FrameStatsHandle(frames);
-
-    // One callback for the page's lifetime: a callback compares by identity, so a new one each
-    // frame would re-render every component that takes it (the slow panels included).
-    let on_action: Callback<Action> = {
-        let dispatch = sim.dispatcher();
-        (*use_memo((), move |_| Callback::from(move |a: Action| dispatch.dispatch(a)))).clone()
-    };
-    let on_frame = on_action.reform(|wall_ms| Action::Tick { wall_ms });
-    use_animation_frames(sim.playback.running(), on_frame, frames.clone());
-    use_page_hidden(on_action.reform(Action::SetHidden));
-    use_shortcuts(on_action.clone(), sim.playback.speed_step);
     {
         // Save the session whenever it changes, so a crash can offer to reload it.
         let s = &sim.snapshot;
@@ -150,37 +136,16 @@ pub fn App() -> Html {
         let setter = drawing.setter();
         use_callback((), move |d: bool, _| setter.set(d))
     };
-    // The screen-reader voice: the narration, at most one line every two seconds, the most
-    // important first (polled by a timer, so a waiting line is said even while paused).
-    let announcer = use_mut_ref(Announcer::default);
-    announcer.borrow_mut().offer(snapshot.narration.iter());
-    let live = use_state(String::new);
-    {
-        let announcer = announcer.clone();
-        let live = live.setter();
-        use_effect_with((), move |_| {
-            let tick = gloo::timers::callback::Interval::new(250, move || {
-                let now = gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
-                if let Some(text) = announcer.borrow_mut().poll(now) {
-                    live.set(text.to_string());
-                }
-            });
-            move || drop(tick)
-        });
-    }
+    // The screen-reader voice: the narration, at most one line every two seconds.
+    let live = crate::hooks::use_live_narration(&snapshot.narration);
     let lesson = use_state(|| None::<(usize, usize)>);
     let lesson: UseStateHandle<LessonAt> = lesson;
-    // The theme a link or the View menu chose (the embed player sets its own).
+    // The theme a link or the View menu chose.
     {
         let theme = snapshot.view_options.theme;
         use_effect_with(theme, move |&theme| {
-            if !crate::embed::is_embed() {
-                crate::share::browser::set_theme(crate::share::theme_name(theme));
-            }
+            crate::share::browser::set_theme(crate::share::theme_name(theme));
         });
-    }
-    if crate::embed::is_embed() {
-        return html! { <crate::embed::EmbedPlayer sim={(*sim).clone()} on_action={on_action.clone()} {reduced_motion} live={AttrValue::from((*live).clone())} /> };
     }
     let options = snapshot.view_options.clone();
     let show = |name: &str| crate::share::shows(&options, name);
@@ -248,7 +213,7 @@ pub fn App() -> Html {
                     <ViewMenu options={snapshot.view_options.clone()} on_action={on_action.clone()} />
                 </nav>
             </header>
-            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{(*live).clone()}</div>
+            <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{live.clone()}</div>
             if params.bench {
                 <BenchPanel on_action={on_action.clone()} frames={frames.clone()} in_flight={snapshot.view.messages.len()} />
             }

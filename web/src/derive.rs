@@ -109,7 +109,7 @@ impl OpRow {
 /// The newest [`MAX_OPS`] operations, oldest first.
 pub fn recent_ops(sim: &Simulation) -> Vec<OpRow> {
     let ops = &sim.history().ops;
-    ops[ops.len().saturating_sub(MAX_OPS)..].iter().map(OpRow::of).collect()
+    ops.range(ops.len().saturating_sub(MAX_OPS)..).map(OpRow::of).collect()
 }
 
 /// The newest event-log lines, oldest first.
@@ -226,7 +226,7 @@ pub fn lag_chart(sim: &Simulation, max_nodes: usize) -> LagChart {
 pub fn latency_histogram(sim: &Simulation) -> Vec<(u32, u32)> {
     let mut buckets = vec![(0u32, 0u32); HISTOGRAM_BOUNDS_MS.len() + 1];
     let ops = &sim.history().ops;
-    for op in &ops[ops.len().saturating_sub(HISTOGRAM_OPS)..] {
+    for op in ops.range(ops.len().saturating_sub(HISTOGRAM_OPS)..) {
         if !op.is_ok() {
             continue;
         }

@@ -1,4 +1,9 @@
-//! Embed mode (`?embed`): a compact, responsive player for an `<iframe>` in a blog post.
+//! The embed player (`embed/`): a compact, responsive player for an `<iframe>` in a blog post.
+//! It is its own page and its own WebAssembly (`replicalab-embed`, built by
+//! `scripts/build-embed.sh` into `dist/embed/`): graph, controls, status, anomalies, timeline and
+//! log, with none of the playground's forms, comparison, lessons, history checker or staleness
+//! model, so a reader's browser downloads a fraction of the playground. The playground's old
+//! `?embed` links are sent here.
 //!
 //! Parameters (see `docs/embedding.md` and [`crate::share::EmbedParams`]): `preset=NAME` or a
 //! share link in the fragment choose the scenario; `panels=graph,controls,status,anomalies,
@@ -26,18 +31,36 @@ use crate::components::inspector::Anomalies;
 use crate::components::status::Status;
 use crate::components::timelines::{EventLog, OpTimeline};
 use crate::format::format_time;
+use crate::hooks::{use_live_narration, use_media_query, use_running_playground};
 use crate::share::{self, browser, EmbedParams, Inbound, Panel};
-use crate::state::{Action, Shared, SimState};
+use crate::state::{Action, Playground, Shared, SimState};
 
 /// Most often a `time` event is posted while playing, in wall-clock milliseconds.
 const TIME_EVENTS_EVERY_MS: f64 = 250.0;
 /// Most anomaly events posted at once (a burst after a seek forward is summarised by the last).
 const MAX_ANOMALY_EVENTS: usize = 20;
 
-/// Whether the page was opened as an embed (`?embed`).
-pub fn is_embed() -> bool {
-    let search = gloo::utils::window().location().search().unwrap_or_default();
-    web_sys::UrlSearchParams::new_with_str(&search).map(|q| q.has("embed")).unwrap_or(false)
+/// Sends a playground URL with `?embed` (links made before the embed player had its own page)
+/// to the embed player with the same parameters and link; true if it did.
+pub fn redirect_old_link() -> bool {
+    let location = gloo::utils::window().location();
+    let search = location.search().unwrap_or_default();
+    let embed = web_sys::UrlSearchParams::new_with_str(&search).map(|q| q.has("embed")).unwrap_or(false);
+    let hash = location.hash().unwrap_or_default();
+    embed && location.replace(&format!("{}{search}{hash}", share::EMBED_PATH)).is_ok()
+}
+
+/// The page's root: the reducer, the frame loop and the player.
+#[function_component]
+pub fn EmbedApp() -> Html {
+    let preset = use_memo((), |_| {
+        let search = gloo::utils::window().location().search().unwrap_or_default();
+        web_sys::UrlSearchParams::new_with_str(&search).ok().and_then(|q| q.get("preset"))
+    });
+    let (sim, on_action, _) = use_running_playground(|| Playground::new_named(preset.as_deref()));
+    let reduced_motion = use_media_query("(prefers-reduced-motion: reduce)");
+    let live = use_live_narration(&sim.snapshot.narration);
+    html! { <EmbedPlayer sim={(*sim).clone()} {on_action} {reduced_motion} {live} /> }
 }
 
 fn params() -> (EmbedParams, Vec<String>) {
@@ -197,8 +220,7 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
         let key = (s.session_commands, s.forks, s.preset_name.clone(), (!pb.playing).then_some(pb.now));
         let sim = props.sim.clone();
         use_memo(key, move |_| {
-            let base = browser::base_url();
-            let base = base.split('?').next().unwrap_or_default().to_string();
+            let base = share::playground_url(&browser::base_url());
             match sim.with_playground(share::link_of) {
                 Some(Ok(text)) => format!("{base}#{text}"),
                 _ => base,

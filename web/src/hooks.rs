@@ -11,7 +11,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent, MediaQueryList};
 use yew::prelude::*;
 
-use crate::state::Action;
+use crate::narration::{Announcer, Line};
+use crate::state::{Action, Playground, SimState};
 use crate::stats::Samples;
 
 /// Timings of recent animation frames, in milliseconds.
@@ -190,4 +191,47 @@ pub fn use_media_query(query: &'static str) -> bool {
 
 fn media_query(query: &str) -> Option<MediaQueryList> {
     gloo::utils::window().match_media(query).ok().flatten()
+}
+
+/// The screen-reader voice: what the page's polite live region says now. The narration's new
+/// lines are queued and said at most one every two seconds, the most important first (polled
+/// by a timer, so a waiting line is said even while paused).
+#[hook]
+pub fn use_live_narration(narration: &[Line]) -> AttrValue {
+    let announcer = use_mut_ref(Announcer::default);
+    announcer.borrow_mut().offer(narration.iter());
+    let live = use_state(|| AttrValue::Static(""));
+    {
+        let announcer = announcer.clone();
+        let live = live.setter();
+        use_effect_with((), move |_| {
+            let tick = gloo::timers::callback::Interval::new(250, move || {
+                if let Some(text) = announcer.borrow_mut().poll(now_ms()) {
+                    live.set(AttrValue::from(text.to_string()));
+                }
+            });
+            move || drop(tick)
+        });
+    }
+    (*live).clone()
+}
+
+/// A running playground: the reducer (started from `init`), one action callback for the page's
+/// lifetime, and the frame loop, page visibility and keyboard shortcuts wired to it. A callback
+/// compares by identity, so a new one each frame would re-render every component that takes it.
+#[hook]
+pub fn use_running_playground<F>(init: F) -> (UseReducerHandle<SimState>, Callback<Action>, FrameStatsHandle)
+where
+    F: FnOnce() -> Playground,
+{
+    let sim = use_reducer(|| SimState::new(init()));
+    let frames = FrameStatsHandle(use_mut_ref(Default::default));
+    let on_action: Callback<Action> = {
+        let dispatch = sim.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: Action| dispatch.dispatch(a)))).clone()
+    };
+    use_animation_frames(sim.playback.running(), on_action.reform(|wall_ms| Action::Tick { wall_ms }), frames.clone());
+    use_page_hidden(on_action.reform(Action::SetHidden));
+    use_shortcuts(on_action.clone(), sim.playback.speed_step);
+    (sim, on_action, frames)
 }

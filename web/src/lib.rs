@@ -37,12 +37,27 @@ mod hooks;
 #[cfg(target_arch = "wasm32")]
 mod panic;
 
-/// Mounts the playground into the page's `<body>`.
+/// Mounts the playground into the page's `<body>` (or sends an old `?embed` link to the embed
+/// player).
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
+    if !embed::redirect_old_link() {
+        mount::<app::App>();
+    }
+}
+
+/// Mounts the embed player (`embed/`, the `replicalab-embed` binary) into the page's `<body>`.
+#[cfg(target_arch = "wasm32")]
+pub fn start_embed() {
+    mount::<embed::EmbedApp>();
+}
+
+/// Installs the panic page, removes the loading notice and renders `C` into the `<body>`.
+#[cfg(target_arch = "wasm32")]
+fn mount<C: yew::BaseComponent<Properties = ()>>() {
     panic::install();
     if let Some(loading) = gloo::utils::document().get_element_by_id("loading") {
         loading.remove();
     }
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<C>::new().render();
 }

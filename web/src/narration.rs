@@ -50,8 +50,27 @@ pub struct Line {
     pub importance: Importance,
     pub text: String,
     /// Lines of one kind of anomaly in a row are counted on one line.
-    repeat: Option<(AnomalyKind, usize)>,
+    repeat: Option<Repeat>,
 }
+
+/// A line that counts anomalies of one kind: how many at each instant, so that a rewind can
+/// take back exactly those after the playhead.
+#[derive(Clone, Debug, PartialEq)]
+struct Repeat {
+    kind: AnomalyKind,
+    /// (instant, anomalies then), oldest first; at most [`MAX_REPEAT_INSTANTS`].
+    at: Vec<(Time, usize)>,
+}
+
+impl Repeat {
+    fn count(&self) -> usize {
+        self.at.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Instants one counting line remembers; past them, the next anomaly starts a new line (so a
+/// line's memory is bounded and its count always exact).
+const MAX_REPEAT_INSTANTS: usize = 1024;
 
 /// Turns the world's events into lines, keeping the newest [`MAX_LINES`].
 #[derive(Clone, Debug, Default)]
@@ -84,6 +103,13 @@ impl Narrator {
     pub fn rewound(&mut self, now: Time, to: Time) {
         while self.lines.back().is_some_and(|l| l.time > to) {
             self.lines.pop_back();
+        }
+        // The newest line may have counted anomalies after `to` too: take those back.
+        if let Some(last) = self.lines.back_mut() {
+            if let Some(r) = last.repeat.as_mut() {
+                r.at.retain(|&(t, _)| t <= to);
+                last.text = anomaly_line(r.kind, r.count());
+            }
         }
         self.after = Some(now);
     }
@@ -303,21 +329,29 @@ impl Narrator {
     /// Anomalies that recur (stale reads): one line counts them while nothing else happens.
     fn count_anomaly(&mut self, t: Time, kind: AnomalyKind, count: usize) {
         if let Some(last) = self.lines.back_mut() {
-            if let Some((k, n)) = last.repeat.filter(|(k, _)| *k == kind) {
-                let n = n + count;
-                last.repeat = Some((k, n));
-                last.text = anomaly_line(kind, n);
+            if let Some(r) = last.repeat.as_mut().filter(|r| r.kind == kind) {
+                let full = r.at.len() >= MAX_REPEAT_INSTANTS;
+                match r.at.last_mut() {
+                    Some((at, n)) if *at == t => *n += count,
+                    _ if !full => r.at.push((t, count)),
+                    _ => return self.start_count(t, kind, count),
+                }
+                last.text = anomaly_line(kind, r.count());
                 return;
             }
         }
+        self.start_count(t, kind, count)
+    }
+
+    fn start_count(&mut self, t: Time, kind: AnomalyKind, count: usize) {
         let importance = match kind {
             AnomalyKind::DirtyRead | AnomalyKind::Divergence => Importance::DataLoss,
             _ => Importance::Low,
         };
-        self.push(t, importance, anomaly_line(kind, count), Some((kind, count)));
+        self.push(t, importance, anomaly_line(kind, count), Some(Repeat { kind, at: vec![(t, count)] }));
     }
 
-    fn push(&mut self, time: Time, importance: Importance, text: String, repeat: Option<(AnomalyKind, usize)>) {
+    fn push(&mut self, time: Time, importance: Importance, text: String, repeat: Option<Repeat>) {
         self.next_id += 1;
         self.lines.push_back(Line { id: self.next_id, time, importance, text, repeat });
         while self.lines.len() > MAX_LINES {
@@ -574,6 +608,76 @@ mod tests {
         sim.run_until(2100 * MS);
         n.catch_up(&sim);
         assert_eq!(n.lines().filter(|l| l.text.contains("partition")).count(), 1);
+    }
+
+    /// Always: a seek changes how much of the story is kept, never what it says. Over six
+    /// presets × 8 random schedules of plays and seeks (back to a checkpoint, then forward to
+    /// the playhead, as the playground does), the narration at the end is a suffix of what a
+    /// straight run to the same instant tells, counts of repeated anomalies included (a line
+    /// counting stale reads used to keep the reads after the playhead it was rewound to).
+    #[test]
+    fn a_seek_never_changes_what_is_told() {
+        use replicalab_core::rng::SimRng;
+        const FRAME: Time = 20 * MS;
+        const CHECKPOINT_EVERY: Time = 500 * MS;
+        let said = |n: &Narrator| n.lines().map(|l| (l.time, l.importance, l.text.clone())).collect::<Vec<_>>();
+        let presets = [
+            "split-brain-naive",
+            "lf-async",
+            "ml-siblings",
+            "ryw-comment-disappears",
+            "failover-async-loss",
+            "ll-partial-quorum",
+        ];
+        let mut stale_counts_rewound = 0;
+        for (i, name) in presets.iter().enumerate() {
+            let scenario = find(name).unwrap_or_else(|| panic!("no preset {name}")).scenario().unwrap();
+            for seed in 0..8u64 {
+                let mut rng = SimRng::new(1000 * i as u64 + seed);
+                let mut sim = Simulation::new(&scenario);
+                sim.set_trace_capacity(600);
+                let mut checkpoints = vec![sim.clone()];
+                let mut n = Narrator::default();
+                let mut script = Vec::new();
+                let forward = |sim: &mut Simulation, n: &mut Narrator, to: Time, cps: &mut Vec<Simulation>| {
+                    while sim.now() < to {
+                        sim.run_until(sim.now() + FRAME);
+                        n.catch_up(sim);
+                        if sim.now() % CHECKPOINT_EVERY == 0 && sim.now() > cps.last().map_or(0, |c| c.now()) {
+                            cps.push(sim.clone());
+                        }
+                    }
+                };
+                for _ in 0..10 {
+                    let now = sim.now();
+                    if now > 0 && rng.below(2) == 0 {
+                        // Seek back to a frame boundary at or before the playhead.
+                        let t = rng.below(now / FRAME + 1) * FRAME;
+                        script.push(format!("seek {t}"));
+                        let before = n.lines().last().and_then(|l| l.repeat.clone());
+                        n.catch_up(&sim);
+                        n.rewound(now.min(t), t);
+                        stale_counts_rewound += (before != n.lines().last().and_then(|l| l.repeat.clone())) as usize;
+                        sim = checkpoints.iter().rev().find(|c| c.now() <= t).unwrap().clone();
+                        forward(&mut sim, &mut n, t, &mut Vec::new());
+                    } else {
+                        let to = now + (1 + rng.below(75)) * FRAME;
+                        script.push(format!("play to {to}"));
+                        forward(&mut sim, &mut n, to, &mut checkpoints);
+                    }
+                }
+                let mut straight = Simulation::new(&scenario);
+                straight.set_trace_capacity(600);
+                let mut m = Narrator::default();
+                forward(&mut straight, &mut m, sim.now(), &mut Vec::new());
+                let (got, want) = (said(&n), said(&m));
+                assert!(
+                    want.ends_with(&got),
+                    "{name}, seed {seed}, {script:?}: after the seeks\n{got:#?}\nstraight\n{want:#?}"
+                );
+            }
+        }
+        assert!(stale_counts_rewound > 5, "only {stale_counts_rewound} seeks took back counted anomalies");
     }
 
     #[test]

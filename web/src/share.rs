@@ -205,7 +205,8 @@ impl Panel {
     }
 }
 
-/// The embed player's query parameters: `?embed&preset=NAME&panels=graph,anomalies&autoplay&t=MS&theme=dark`.
+/// The embed player's query parameters: `embed/?preset=NAME&panels=graph,anomalies&autoplay&t=MS&theme=dark`
+/// (`embed`, which links made before the player had its own page carry, is accepted and ignored).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmbedParams {
     pub panels: Vec<Panel>,
@@ -266,30 +267,35 @@ impl EmbedParams {
         (p, ignored)
     }
 
-    /// The query string that gives these parameters (with `preset` when given), from `?`.
+    /// The query string that gives these parameters (with `preset` when given): empty, or from
+    /// `?`.
     pub fn query(&self, preset: Option<&str>) -> String {
-        let mut q = String::from("?embed");
+        let mut parts = Vec::new();
         if let Some(name) = preset {
-            q += &format!("&preset={name}");
+            parts.push(format!("preset={name}"));
         }
         if self.panels != Panel::DEFAULT {
-            q += &format!("&panels={}", self.panels.iter().map(|p| p.name()).collect::<Vec<_>>().join(","));
+            parts.push(format!("panels={}", self.panels.iter().map(|p| p.name()).collect::<Vec<_>>().join(",")));
         }
         if self.autoplay {
-            q += "&autoplay";
+            parts.push("autoplay".into());
         }
         if let Some(t) = self.t_ms {
-            q += &format!("&t={t}");
+            parts.push(format!("t={t}"));
         }
         if let Some(x) = self.speed {
-            q += &format!("&speed={x}");
+            parts.push(format!("speed={x}"));
         }
         match self.theme {
-            Theme::Dark => q += "&theme=dark",
-            Theme::Light => q += "&theme=light",
+            Theme::Dark => parts.push("theme=dark".into()),
+            Theme::Light => parts.push("theme=light".into()),
             Theme::Auto => {}
         }
-        q
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
     }
 }
 
@@ -347,6 +353,26 @@ pub fn view_of(params: &EmbedParams) -> ViewOptions {
         theme: params.theme,
         speed_ms_per_s: None,
     }
+}
+
+/// Where the embed player lives, relative to the playground's page.
+pub const EMBED_PATH: &str = "embed/";
+
+/// The folder of a page's address (`https://h/a/index.html?x` → `https://h/a/`).
+fn folder(page: &str) -> &str {
+    let page = page.split(['?', '#']).next().unwrap_or_default();
+    &page[..page.rfind('/').map_or(0, |i| i + 1)]
+}
+
+/// The embed player's address for the playground page at `page`, with `query` (empty or from `?`).
+pub fn embed_url(page: &str, query: &str) -> String {
+    format!("{}{EMBED_PATH}{query}", folder(page))
+}
+
+/// The playground's address, from the embed player's page at `page`.
+pub fn playground_url(page: &str) -> String {
+    let dir = folder(page);
+    dir.strip_suffix(EMBED_PATH).unwrap_or(dir).to_string()
 }
 
 /// The `<iframe>` snippet that embeds `url` (the player's full URL).
@@ -663,12 +689,20 @@ mod tests {
         assert_eq!(p.theme, Theme::Dark);
         assert_eq!(ignored.len(), 2, "{ignored:?}");
         let q = p.query(Some("lf-sync"));
-        assert_eq!(q, "?embed&preset=lf-sync&panels=graph,anomalies&autoplay&t=1500&speed=0.5&theme=dark");
+        assert_eq!(q, "?preset=lf-sync&panels=graph,anomalies&autoplay&t=1500&speed=0.5&theme=dark");
+        assert_eq!(EmbedParams::parse(q[1..].split('&').map(|kv| kv.split_once('=').unwrap_or((kv, "")))).0, p);
+        assert_eq!(EmbedParams::default().query(None), "");
+        for page in ["https://x.test/lab/", "https://x.test/lab/index.html", "https://x.test/lab/?preset=a#link"] {
+            let embed = embed_url(page, "?t=1");
+            assert_eq!(embed, "https://x.test/lab/embed/?t=1");
+            assert_eq!(playground_url(&embed), "https://x.test/lab/");
+            assert_eq!(playground_url(&format!("{embed}#abc")), "https://x.test/lab/");
+        }
         let (bad, ignored) = EmbedParams::parse([("t", "-1"), ("theme", "pink"), ("panels", ""), ("speed", "0")]);
         assert_eq!(bad, EmbedParams::default());
         assert_eq!(ignored.len(), 3);
-        let s = embed_snippet("https://x.test/?embed&preset=a\"b", "t<");
-        assert!(s.starts_with("<iframe src=\"https://x.test/?embed&amp;preset=a&quot;b\""), "{s}");
+        let s = embed_snippet("https://x.test/embed/?preset=a\"b&t=1", "t<");
+        assert!(s.starts_with("<iframe src=\"https://x.test/embed/?preset=a&quot;b&amp;t=1\""), "{s}");
     }
 
     #[test]

@@ -218,9 +218,7 @@ pub fn ShareMenu(props: &ShareMenuProps) -> Html {
             }) else {
                 return;
             };
-            let base = browser::base_url();
-            let base = base.split('?').next().unwrap_or_default().to_string();
-            let mut url = format!("{base}{}", EmbedParams::default().query(preset));
+            let mut url = share::embed_url(&browser::base_url(), &EmbedParams::default().query(preset));
             match link {
                 Some(Ok(text)) => url = format!("{url}#{text}"),
                 Some(Err(e)) => {
