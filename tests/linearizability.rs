@@ -718,5 +718,8 @@ fn mutated_histories_are_checked_or_refused_never_a_panic() {
             }
         }
     }
-    assert!(checked > 100 && refused > 100, "{checked} checked, {refused} refused");
+    // Both paths are exercised: at least 2% of the mutations each (with the external data 7
+    // texts, without it 2; the generated histories' mutations are mostly refused).
+    let total = checked + refused;
+    assert!(checked * 50 > total && refused * 50 > total, "{checked} checked, {refused} refused");
 }
