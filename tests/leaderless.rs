@@ -168,7 +168,6 @@ fn operations_carry_their_quorum() {
             let configured = if o.kind.is_write() { cfg.w } else { cfg.r } as u32;
             assert!((1..=cfg.replicas as u32).contains(&q.needed), "op{} {q:?}; {}", o.id, repro(&s));
             assert!(q.answered.iter().all(|n| q.asked.contains(n)), "op{} {q:?}; {}", o.id, repro(&s));
-            assert!(q.asked.windows(2).all(|w| w[0] < w[1]) && q.answered.windows(2).all(|w| w[0] < w[1]));
             if o.is_ok() {
                 assert!(q.answered.len() as u32 >= q.needed, "op{} ok with {q:?}; {}", o.id, repro(&s));
             }

@@ -163,12 +163,15 @@ pub struct LwwMerge {
 
 /// Last write wins over `versions` (duplicates count once): the greatest in the [`Stamped`]
 /// order wins. `None` when there are none.
-pub fn last_write_wins(versions: impl IntoIterator<Item = Stamped>) -> Option<LwwMerge> {
-    let mut versions: Vec<Stamped> = versions.into_iter().collect();
-    versions.sort_unstable();
-    versions.dedup();
-    let winner = versions.pop()?;
-    Some(LwwMerge { winner, discarded: versions })
+///
+/// Allocates only when something is discarded (replicas that agree, the common case, cost
+/// nothing).
+pub fn last_write_wins(versions: impl IntoIterator<Item = Stamped> + Clone) -> Option<LwwMerge> {
+    let winner = versions.clone().into_iter().max()?;
+    let mut discarded: Vec<Stamped> = versions.into_iter().filter(|v| *v != winner).collect();
+    discarded.sort_unstable();
+    discarded.dedup();
+    Some(LwwMerge { winner, discarded })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, FailReason, Key, NodeId, OpId, OpKind, Value};
+use crate::protocol::{ClientId, FailReason, Key, NodeId, NodeSet, OpId, OpKind, Value};
 use crate::time::Time;
 
 /// How an operation ended.
@@ -43,8 +43,8 @@ pub struct Operation {
 pub struct QuorumRecord {
     pub coordinator: NodeId,
     pub needed: u32,
-    pub asked: Vec<NodeId>,
-    pub answered: Vec<NodeId>,
+    pub asked: NodeSet,
+    pub answered: NodeSet,
 }
 
 /// When and how an operation completed.

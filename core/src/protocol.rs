@@ -17,6 +17,80 @@ use crate::view::{Lag, NodeView, Role};
 
 /// Index of a node in the cluster, `0..n`.
 pub type NodeId = usize;
+/// A set of nodes in one word (a cluster has at most [`crate::scenario::MAX_NODES`] = 64
+/// nodes), so that recording who was asked and who answered allocates nothing. Iterates in
+/// increasing order; in JSON it is the sorted list of ids.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NodeSet(u64);
+
+impl NodeSet {
+    /// Adds `node`; false if it was there already. Panics on a node beyond the cluster limit.
+    pub fn insert(&mut self, node: NodeId) -> bool {
+        assert!(node < 64, "node {node} is beyond the 64-node limit");
+        let had = self.contains(node);
+        self.0 |= 1 << node;
+        !had
+    }
+    pub fn contains(&self, node: NodeId) -> bool {
+        node < 64 && self.0 >> node & 1 == 1
+    }
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+    /// The nodes in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = NodeId> {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let i = rest.trailing_zeros() as NodeId;
+                rest &= rest - 1;
+                i
+            })
+        })
+    }
+}
+
+impl FromIterator<NodeId> for NodeSet {
+    fn from_iter<I: IntoIterator<Item = NodeId>>(nodes: I) -> Self {
+        let mut set = NodeSet::default();
+        for n in nodes {
+            set.insert(n);
+        }
+        set
+    }
+}
+
+impl<'a> FromIterator<&'a NodeId> for NodeSet {
+    fn from_iter<I: IntoIterator<Item = &'a NodeId>>(nodes: I) -> Self {
+        nodes.into_iter().copied().collect()
+    }
+}
+
+impl Debug for NodeSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for NodeSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let ids = Vec::<NodeId>::deserialize(d)?;
+        if let Some(bad) = ids.iter().find(|&&n| n >= 64) {
+            return Err(serde::de::Error::custom(format!("node {bad} is beyond the 64-node limit")));
+        }
+        Ok(ids.into_iter().collect())
+    }
+}
+
 /// Index of a client.
 pub type ClientId = usize;
 /// Identifier of a client operation (its index in the history).
@@ -469,8 +543,8 @@ pub enum Effect<M, T> {
     Quorum {
         op: OpId,
         needed: u32,
-        asked: Vec<NodeId>,
-        answered: Vec<NodeId>,
+        asked: NodeSet,
+        answered: NodeSet,
     },
     /// Conflict resolution threw away the write of `lost` in favour of the write of `by`
     /// (last write wins). The world decides whether that lost an acknowledged write.

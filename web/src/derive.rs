@@ -182,9 +182,11 @@ pub struct QuorumView {
 
 pub fn quorum_of(op: &OpRow) -> QuorumView {
     match &op.quorum {
-        Some(q) => {
-            QuorumView { coordinator: Some(q.coordinator), asked: q.asked.clone(), answered: q.answered.clone() }
-        }
+        Some(q) => QuorumView {
+            coordinator: Some(q.coordinator),
+            asked: q.asked.iter().collect(),
+            answered: q.answered.iter().collect(),
+        },
         None => QuorumView { coordinator: Some(op.node), ..Default::default() },
     }
 }
@@ -295,7 +297,12 @@ mod tests {
             quorum: None,
         };
         assert_eq!(quorum_of(&op), QuorumView { coordinator: Some(0), ..Default::default() });
-        op.quorum = Some(QuorumRecord { coordinator: 2, needed: 2, asked: vec![0, 1, 2], answered: vec![1, 2] });
+        op.quorum = Some(QuorumRecord {
+            coordinator: 2,
+            needed: 2,
+            asked: [0, 1, 2].iter().collect(),
+            answered: [1, 2].iter().collect(),
+        });
         assert_eq!(quorum_of(&op), QuorumView { coordinator: Some(2), asked: vec![0, 1, 2], answered: vec![1, 2] });
     }
 

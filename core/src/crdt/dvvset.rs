@@ -320,6 +320,13 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         self.entries.iter().map(|(id, e)| (id.clone(), e.counter)).collect()
     }
 
+    /// Whether `self` and `other` have the same causal history: `self.join() == other.join()`,
+    /// without building either.
+    pub fn same_history(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|((i1, e1), (i2, e2))| i1 == i2 && e1.counter == e2.counter)
+    }
+
     /// The causal history as a [`VClock`] (zero counters dropped).
     pub fn context(&self) -> VClock<A> {
         self.join().into_iter().collect()
@@ -336,7 +343,7 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     }
 
     /// [`DvvSet::values`] without collecting them.
-    pub fn iter_values(&self) -> impl Iterator<Item = &V> + '_ {
+    pub fn iter_values(&self) -> impl Iterator<Item = &V> + Clone + '_ {
         self.anon.iter().chain(self.entries.iter().flat_map(|(_, e)| e.values.iter()))
     }
 

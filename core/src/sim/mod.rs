@@ -424,12 +424,13 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn push(&mut self, time: Time, kind: EventKind<P>) {
+        // Timer ids count pushes too (they enter the trace).
         self.seq += 1;
         // Scheduled commands run after every other event of their instant, exactly as a
         // command applied interactively after `run_until(t)` does; so a recorded session
         // replays exactly.
         let late = matches!(kind, EventKind::Command(_));
-        self.queue.push(time, late, self.seq, kind);
+        self.queue.push(time, late, kind);
     }
 
     /// Current simulated time.

@@ -1,59 +1,46 @@
-//! The event queue: a binary heap of small entries (time, order, slot) over a slab that holds
-//! the events themselves, so that sifting moves 24 bytes instead of a whole event.
+//! The event queue: a heap of 16-byte keys over a slab that holds the events themselves, so
+//! that sifting moves and compares one 128-bit number instead of a whole event.
+//!
+//! A key is `time (64 bits) | late (1) | order (31) | slot (32)`: events run by time, then
+//! scheduled commands after everything else at their instant, then in the order they were
+//! scheduled; the slot only says where the event is. Orders are handed out by the queue; when
+//! they run out (after 2^31 pushes), the pending keys are renumbered in their current order,
+//! which changes no order between them.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::time::Time;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    time: Time,
-    /// `late` in the top bit, then the sequence number: ties at one instant run in order of
-    /// scheduling, late ones after all others.
-    order: u64,
-    slot: u32,
-}
+const LATE: u128 = 1 << 63;
+const ORDER_SHIFT: u32 = 32;
 
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Entry {
-    /// (time, order) as one number: one comparison without branches when sifting.
-    fn key(&self) -> u128 {
-        (self.time as u128) << 64 | self.order as u128
-    }
-}
-
-impl Ord for Entry {
-    /// Reversed, so that the max-heap pops the earliest entry.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
-}
-
-const LATE: u64 = 1 << 63;
-
-/// Events ordered by (time, late, sequence number).
+/// Events ordered by (time, late, order of scheduling).
 #[derive(Clone)]
 pub(super) struct EventQueue<K> {
-    heap: BinaryHeap<Entry>,
+    heap: BinaryHeap<Reverse<u128>>,
     slab: Vec<Option<(Time, K)>>,
     free: Vec<u32>,
+    /// The next order to hand out, below `orders`.
+    next: u64,
+    /// How many orders there are before renumbering (2^31; fewer in tests).
+    orders: u64,
 }
 
 impl<K> Default for EventQueue<K> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new() }
+        EventQueue::with_orders(1 << 31)
     }
 }
 
 impl<K> EventQueue<K> {
-    /// Schedules `kind` at `time`; `seq` must grow with every push.
-    pub(super) fn push(&mut self, time: Time, late: bool, seq: u64, kind: K) {
-        debug_assert!(seq < LATE);
+    fn with_orders(orders: u64) -> Self {
+        EventQueue { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), next: 0, orders }
+    }
+
+    /// Schedules `kind` at `time`, after everything already scheduled at that instant (with the
+    /// same `late`).
+    pub(super) fn push(&mut self, time: Time, late: bool, kind: K) {
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slab[s as usize] = Some((time, kind));
@@ -61,24 +48,40 @@ impl<K> EventQueue<K> {
             }
             None => {
                 self.slab.push(Some((time, kind)));
-                (self.slab.len() - 1) as u32
+                u32::try_from(self.slab.len() - 1).expect("fewer than 2^32 pending events")
             }
         };
-        let order = if late { LATE | seq } else { seq };
-        self.heap.push(Entry { time, order, slot });
+        if self.next == self.orders {
+            self.renumber();
+        }
+        let order = u128::from(self.next) << ORDER_SHIFT;
+        self.next += 1;
+        let late = if late { LATE } else { 0 };
+        self.heap.push(Reverse(u128::from(time) << 64 | late | order | u128::from(slot)));
+    }
+
+    /// Gives the pending keys the orders 0, 1, … in their current order.
+    fn renumber(&mut self) {
+        let mut keys: Vec<u128> = std::mem::take(&mut self.heap).into_iter().map(|Reverse(k)| k).collect();
+        keys.sort_unstable();
+        let keep = !(((1u128 << 31) - 1) << ORDER_SHIFT);
+        self.heap = keys.iter().zip(0u128..).map(|(&k, i)| Reverse(k & keep | i << ORDER_SHIFT)).collect();
+        self.next = keys.len() as u64;
+        assert!(self.next < self.orders, "fewer pending events than orders");
     }
 
     /// The earliest event and its time.
     pub(super) fn pop(&mut self) -> Option<(Time, K)> {
-        let e = self.heap.pop()?;
-        let event = self.slab[e.slot as usize].take().expect("a queued slot holds its event");
-        self.free.push(e.slot);
+        let Reverse(key) = self.heap.pop()?;
+        let slot = key as u32;
+        let event = self.slab[slot as usize].take().expect("a queued slot holds its event");
+        self.free.push(slot);
         Some(event)
     }
 
     /// The time of the earliest event.
     pub(super) fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|Reverse(k)| (k >> 64) as Time)
     }
 
     /// Every pending event with its time, in no particular order.
@@ -94,15 +97,48 @@ mod tests {
     #[test]
     fn pops_by_time_then_late_then_sequence() {
         let mut q = EventQueue::default();
-        q.push(5, false, 1, "a");
-        q.push(3, true, 2, "late at 3");
-        q.push(3, false, 3, "b");
-        q.push(3, false, 4, "c");
+        q.push(5, false, "a");
+        q.push(3, true, "late at 3");
+        q.push(3, false, "b");
+        q.push(3, false, "c");
         assert_eq!(q.pop(), Some((3, "b")));
-        q.push(3, false, 5, "d");
+        q.push(3, false, "d");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, [(3, "c"), (3, "d"), (3, "late at 3"), (5, "a")]);
         assert!(q.peek_time().is_none());
         assert_eq!(q.iter().count(), 0);
+    }
+
+    /// Renumbering when orders run out changes no order: random pushes and pops with very few
+    /// orders pop exactly what a queue with plenty of them pops.
+    #[test]
+    fn renumbering_changes_no_order() {
+        use crate::rng::SimRng;
+        for seed in 0..200 {
+            let mut rng = SimRng::new(seed);
+            let mut few = EventQueue::with_orders(40);
+            let mut many = EventQueue::default();
+            let (mut now, mut pending) = (0, 0);
+            for i in 0..2_000u32 {
+                if rng.below(3) == 0 || pending == 30 {
+                    pending -= usize::from(pending > 0);
+                    let (a, b) = (few.pop(), many.pop());
+                    assert_eq!(a, b, "seed {seed}, step {i}");
+                    if let Some((t, _)) = a {
+                        now = t;
+                    }
+                } else {
+                    // Ties are common: few distinct times.
+                    let (t, late) = (now + rng.below(3), rng.below(4) == 0);
+                    few.push(t, late, i);
+                    many.push(t, late, i);
+                    pending += 1;
+                }
+            }
+            while let Some(e) = many.pop() {
+                assert_eq!(few.pop(), Some(e), "seed {seed}");
+            }
+            assert_eq!(few.pop(), None);
+        }
     }
 }

@@ -286,15 +286,24 @@ pub struct LeaderlessNode {
     rounds: BTreeMap<OpId, paxos::Round>,
 }
 
+/// The same causal history and the same values (as multisets), wherever the values sit.
 fn same(a: &State, b: &State) -> bool {
     if a == b {
         return true;
+    }
+    if !a.same_history(b) || a.size() != b.size() {
+        return false;
+    }
+    if a.size() <= 16 {
+        // A handful of siblings: count each value on both sides, without allocating.
+        let count = |s: &State, v: &Stamped| s.iter_values().filter(|w| *w == v).count();
+        return a.iter_values().all(|v| count(a, v) == count(b, v));
     }
     let mut va = a.values();
     let mut vb = b.values();
     va.sort();
     vb.sort();
-    a.join() == b.join() && va == vb
+    va == vb
 }
 
 impl LeaderlessNode {
@@ -382,7 +391,7 @@ impl LeaderlessNode {
         if self.siblings() {
             state.values()
         } else {
-            last_write_wins(state.values()).map(|m| m.winner).into_iter().collect()
+            state.iter_values().max().copied().into_iter().collect()
         }
     }
 
@@ -531,17 +540,11 @@ impl LeaderlessNode {
     /// Tells the world what this coordinator needs, asked and heard for `op`.
     fn report_quorum(&self, out: &mut Out<Msg, Timer>, op: OpId) {
         let Some(c) = self.coordinating.get(&op) else { return };
-        let sorted = |v: &[NodeId]| {
-            let mut v = v.to_vec();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
         out.effects.push(Effect::Quorum {
             op,
             needed: c.needed as u32,
-            asked: sorted(&c.sent),
-            answered: sorted(&c.answered),
+            asked: c.sent.iter().collect(),
+            answered: c.answered.iter().collect(),
         });
     }
 

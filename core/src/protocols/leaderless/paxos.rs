@@ -398,17 +398,11 @@ impl LeaderlessNode {
     /// Tells the world what the round needs, asked and heard in its current phase.
     fn report_round(&self, out: &mut Out<Msg, Timer>, op: OpId) {
         let Some(r) = self.rounds.get(&op) else { return };
-        let mut answered = r.yes.clone();
-        answered.sort_unstable();
         out.effects.push(Effect::Quorum {
             op,
             needed: majority(self.cfg.replicas) as u32,
-            asked: {
-                let mut p = self.preference(r.key);
-                p.sort_unstable();
-                p
-            },
-            answered,
+            asked: self.preference(r.key).into_iter().collect(),
+            answered: r.yes.iter().collect(),
         });
     }
 
