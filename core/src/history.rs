@@ -145,8 +145,8 @@ pub struct History {
     pub dropped_counts: Dropped,
     /// Dropped operations that checkers may still need (a value some node still holds, a
     /// write a session has observed), by id; [`History::get`] finds them too.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub archive: std::collections::BTreeMap<OpId, Operation>,
+    #[serde(default, skip_serializing_if = "litemap::LiteMap::is_empty")]
+    pub archive: litemap::LiteMap<OpId, Operation>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -198,7 +198,13 @@ impl LostWriteMonitor {
     /// A read completed (`logs`: the family's nodes keep every write they applied): if it
     /// returned a value whose write is not acknowledged, remember it until the write is
     /// acknowledged (then it is [`check`]'s) or its value is gone.
-    pub fn read_completed(&mut self, read: &Operation, history: &History, writer: &BTreeMap<Value, OpId>, logs: bool) {
+    pub fn read_completed(
+        &mut self,
+        read: &Operation,
+        history: &History,
+        writer: &litemap::LiteMap<Value, OpId>,
+        logs: bool,
+    ) {
         let (true, Some(values)) = (logs && read.is_ok(), read.read_values()) else { return };
         for v in values {
             let Some(&w) = writer.get(v) else { continue };

@@ -18,6 +18,7 @@
 //! histories) when the returned string contains the appended text or comes from a later put.
 //! Events must be fed in time order (completions before invocations at equal times).
 
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 use super::{Anomaly, AnomalyKind};
@@ -138,7 +139,7 @@ pub struct SessionChecker {
     sessions: BTreeMap<usize, Session>,
     /// The causal past of each write: its writer session and that session's log length when
     /// the write was invoked.
-    context: BTreeMap<OpId, (usize, usize)>,
+    context: LiteMap<OpId, (usize, usize)>,
     /// What a read's session had observed of its key when the read was invoked.
     pending_reads: BTreeMap<OpId, Vec<(OpId, Origin)>>,
     /// Most entries kept per session and key (older ones are dropped first).
@@ -308,7 +309,7 @@ pub fn check(ops: &[SessionOp], model: &dyn Model) -> Vec<Anomaly> {
 pub struct RegisterModel<'a> {
     pub history: &'a crate::history::History,
     /// Which write wrote each value (and which delete each tombstone).
-    pub writer: &'a BTreeMap<Value, OpId>,
+    pub writer: &'a LiteMap<Value, OpId>,
     /// The deletes of each key.
     pub deletes: &'a BTreeMap<Key, Vec<OpId>>,
 }
@@ -364,7 +365,7 @@ impl Model for RegisterModel<'_> {
 
 /// Runs the session checker over the simulator's history (clients are sessions).
 pub fn check_history(history: &crate::history::History) -> Vec<Anomaly> {
-    let writer: BTreeMap<_, _> = history.ops.iter().filter_map(|o| o.written().map(|v| (v, o.id))).collect();
+    let writer: LiteMap<_, _> = history.ops.iter().filter_map(|o| o.written().map(|v| (v, o.id))).collect();
     let mut deletes: BTreeMap<Key, Vec<OpId>> = BTreeMap::new();
     for o in history.ops.iter().filter(|o| o.is_delete()) {
         deletes.entry(o.key()).or_default().push(o.id);

@@ -21,6 +21,7 @@
 //! keeps them sorted by acknowledgement time with a running maximum of invocation times, and
 //! answers each read with one binary search.
 
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 use super::{Anomaly, AnomalyKind};
@@ -39,11 +40,11 @@ struct KeyWrites {
 pub struct StaleReadChecker {
     keys: BTreeMap<Key, KeyWrites>,
     /// Which write wrote each value (and which delete wrote each tombstone).
-    writer: BTreeMap<Value, OpId>,
+    writer: LiteMap<Value, OpId>,
     /// The deletes of each key.
     deletes: BTreeMap<Key, Vec<OpId>>,
     /// When a read first returned each value whose write was not acknowledged at the time.
-    observed: BTreeMap<Value, Time>,
+    observed: LiteMap<Value, Time>,
     /// Buffers reused by every read (nothing in them outlives one call): the effect bounds of
     /// the values read, and the writes the read observed.
     bounds: Vec<Option<Time>>,

@@ -139,6 +139,8 @@ impl<P: Protocol> Sim<P> {
         // The earliest invocation a check can still start from: an outstanding operation's.
         let outstanding = self.history.ops.iter().filter(|o| o.completion.is_none()).map(|o| o.invoke).min();
         let mut kept: Vec<OpId> = Vec::new();
+        // Values whose writer is forgotten, in value order (removed in one sweep).
+        let mut gone: Vec<Value> = Vec::new();
         for (&(v, op), &held) in old.iter().zip(&held) {
             // A value no node holds keeps its writer while an operation begun before it was
             // first found so is in progress (that one may have read it).
@@ -146,11 +148,14 @@ impl<P: Protocol> Sim<P> {
             if held || awaited {
                 kept.push(op);
             } else {
-                self.writer.remove(&v);
+                gone.push(v);
             }
             if !awaited {
                 self.unheld_since.remove(&v);
             }
+        }
+        if !gone.is_empty() {
+            self.writer.retain(|v, _| gone.binary_search(v).is_err());
         }
         kept.sort_unstable();
         kept.dedup();

@@ -237,7 +237,7 @@ pub struct Sim<P: Protocol> {
     linearizability_found: Vec<Anomaly>,
     linearizability_overflow: BTreeMap<AnomalyKind, usize>,
     /// Which write wrote each value.
-    writer: BTreeMap<Value, OpId>,
+    writer: litemap::LiteMap<Value, OpId>,
     /// Compaction: when each value of a dropped write was first found held by no node. Its
     /// writer is forgotten only once every operation still in progress began after that (one
     /// begun before may have read the value and not returned yet).
@@ -400,7 +400,7 @@ impl<P: Protocol> Sim<P> {
             linearizability_checked: false,
             linearizability_found: Vec::new(),
             linearizability_overflow: BTreeMap::new(),
-            writer: BTreeMap::new(),
+            writer: litemap::LiteMap::new(),
             unheld_since: BTreeMap::new(),
             deletes: BTreeMap::new(),
             redirected: BTreeSet::new(),
