@@ -150,7 +150,7 @@ pub struct LostWriteMonitor {
     /// Values that an ok read returned while their write was not acknowledged, with the write
     /// and the first such read (families whose nodes keep every write they applied only: there
     /// a value no node holds was thrown away, not overwritten).
-    read_unacked: BTreeMap<Value, (OpId, OpId, NodeId)>,
+    read_unacked: litemap::LiteMap<Value, (OpId, OpId, NodeId)>,
 }
 
 impl LostWriteMonitor {

@@ -63,6 +63,8 @@ pub trait Model {
     fn describe_result(&self, read: OpId) -> String;
 }
 
+// Keyed by the workload's keys (up to a million): a B-tree, since keys arrive in any order and
+// a sorted vector's inserts would cost a move of everything after them.
 type Observed = BTreeMap<Key, Vec<(OpId, Origin)>>;
 
 /// What one session has observed.
@@ -77,7 +79,7 @@ struct Session {
     /// The position of the next observation.
     log_len: usize,
     /// Per other session, how much of its log has been merged into this one.
-    merged: BTreeMap<usize, usize>,
+    merged: LiteMap<usize, usize>,
 }
 
 impl Session {
@@ -117,7 +119,7 @@ impl SessionChecker {
         live.dedup();
         let keep = |op: OpId| kept(op) || live.binary_search(&op).is_ok();
         self.context.retain(|&op, _| keep(op));
-        for s in self.sessions.values_mut() {
+        for (_, s) in self.sessions.iter_mut() {
             s.log.retain(|&(_, _, op)| keep(op));
         }
     }
@@ -136,12 +138,12 @@ impl SessionChecker {
 /// Incremental session checker.
 #[derive(Clone, Debug, Default)]
 pub struct SessionChecker {
-    sessions: BTreeMap<usize, Session>,
+    sessions: LiteMap<usize, Session>,
     /// The causal past of each write: its writer session and that session's log length when
     /// the write was invoked.
     context: LiteMap<OpId, (usize, usize)>,
     /// What a read's session had observed of its key when the read was invoked.
-    pending_reads: BTreeMap<OpId, Vec<(OpId, Origin)>>,
+    pending_reads: LiteMap<OpId, Vec<(OpId, Origin)>>,
     /// Most entries kept per session and key (older ones are dropped first).
     limit: usize,
     /// Emptied lists of `pending_reads`, reused by the next reads.
