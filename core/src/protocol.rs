@@ -784,3 +784,31 @@ pub trait Protocol: Sized + Clone {
         vec![None; nodes.len()]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SimRng;
+
+    /// A node set behaves as a sorted set of ids would, over random inserts, and reads back
+    /// from its JSON (a sorted list) unchanged; ids beyond the cluster limit are refused.
+    #[test]
+    fn a_node_set_is_a_sorted_set_of_ids() {
+        for seed in 0..500 {
+            let mut rng = SimRng::new(seed);
+            let mut set = NodeSet::default();
+            let mut model = std::collections::BTreeSet::new();
+            for _ in 0..rng.below(80) {
+                let n = rng.below(64) as NodeId;
+                assert_eq!(set.insert(n), model.insert(n), "seed {seed}");
+            }
+            assert_eq!(set.iter().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>(), "seed {seed}");
+            assert_eq!((set.len(), set.is_empty()), (model.len(), model.is_empty()));
+            assert!((0..70).all(|n| set.contains(n) == model.contains(&n)));
+            let json = serde_json::to_string(&set).unwrap();
+            assert_eq!(json, serde_json::to_string(&model).unwrap());
+            assert_eq!(serde_json::from_str::<NodeSet>(&json).unwrap(), set);
+        }
+        assert!(serde_json::from_str::<NodeSet>("[3, 64]").unwrap_err().to_string().contains("64-node limit"));
+    }
+}
