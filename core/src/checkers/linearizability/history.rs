@@ -162,21 +162,15 @@ fn describe(op: &Operation) -> String {
 }
 
 fn siblings(op: &Operation, time: Time, values: &[Value]) -> Anomaly {
-    let vs: Vec<String> = values.iter().map(|v| format!("v{v}")).collect();
-    Anomaly {
-        kind: AnomalyKind::NotLinearizable,
-        time,
-        ops: vec![op.id],
-        nodes: vec![op.node],
-        explanation: format!(
-            "read op{} of k{} at n{} returned {} siblings ({}); a linearizable register holds one value",
-            op.id,
-            op.key(),
-            op.node,
-            values.len(),
-            vs.join(", ")
-        ),
+    use std::fmt::Write;
+    // One string written in place: a run with siblings has one of these per read.
+    let mut explanation = String::with_capacity(96 + 8 * values.len());
+    let _ = write!(explanation, "read op{} of k{} at n{} returned {} siblings (", op.id, op.key(), op.node, values.len());
+    for (i, v) in values.iter().enumerate() {
+        let _ = write!(explanation, "{}v{v}", if i == 0 { "" } else { ", " });
     }
+    explanation.push_str("); a linearizable register holds one value");
+    Anomaly { kind: AnomalyKind::NotLinearizable, time, ops: vec![op.id], nodes: vec![op.node], explanation }
 }
 
 pub(crate) fn anomaly(
