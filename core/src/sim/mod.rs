@@ -430,7 +430,12 @@ impl<P: Protocol> Sim<P> {
         // command applied interactively after `run_until(t)` does; so a recorded session
         // replays exactly.
         let late = matches!(kind, EventKind::Command(_));
-        self.queue.push(time, late, kind);
+        if matches!(kind, EventKind::ClientTimeout { .. }) {
+            // Always the client's timeout after now: mostly in time order.
+            self.queue.push_in_order(time, late, kind);
+        } else {
+            self.queue.push(time, late, kind);
+        }
     }
 
     /// Current simulated time.

@@ -165,7 +165,8 @@ fn siblings(op: &Operation, time: Time, values: &[Value]) -> Anomaly {
     use std::fmt::Write;
     // One string written in place: a run with siblings has one of these per read.
     let mut explanation = String::with_capacity(96 + 8 * values.len());
-    let _ = write!(explanation, "read op{} of k{} at n{} returned {} siblings (", op.id, op.key(), op.node, values.len());
+    let _ =
+        write!(explanation, "read op{} of k{} at n{} returned {} siblings (", op.id, op.key(), op.node, values.len());
     for (i, v) in values.iter().enumerate() {
         let _ = write!(explanation, "{}v{v}", if i == 0 { "" } else { ", " });
     }
