@@ -12,27 +12,30 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::MAX_NODES;
 use crate::time::{Dur, Time};
 use crate::view::{Lag, NodeView, Role};
 
 /// Index of a node in the cluster, `0..n`.
 pub type NodeId = usize;
-/// A set of nodes in one word (a cluster has at most [`crate::scenario::MAX_NODES`] = 64
-/// nodes), so that recording who was asked and who answered allocates nothing. Iterates in
-/// increasing order; in JSON it is the sorted list of ids.
+/// A set of nodes in one word (a cluster has at most [`MAX_NODES`] nodes), so that recording
+/// who was asked and who answered allocates nothing. Iterates in increasing order; in JSON it
+/// is the sorted list of ids.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct NodeSet(u64);
+
+const _: () = assert!(MAX_NODES <= u64::BITS as usize, "a node set is one 64-bit word");
 
 impl NodeSet {
     /// Adds `node`; false if it was there already. Panics on a node beyond the cluster limit.
     pub fn insert(&mut self, node: NodeId) -> bool {
-        assert!(node < 64, "node {node} is beyond the 64-node limit");
+        assert!(node < MAX_NODES, "node {node} is beyond the {MAX_NODES}-node limit");
         let had = self.contains(node);
         self.0 |= 1 << node;
         !had
     }
     pub fn contains(&self, node: NodeId) -> bool {
-        node < 64 && self.0 >> node & 1 == 1
+        node < MAX_NODES && self.0 >> node & 1 == 1
     }
     pub fn len(&self) -> usize {
         self.0.count_ones() as usize
@@ -84,8 +87,8 @@ impl Serialize for NodeSet {
 impl<'de> Deserialize<'de> for NodeSet {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let ids = Vec::<NodeId>::deserialize(d)?;
-        if let Some(bad) = ids.iter().find(|&&n| n >= 64) {
-            return Err(serde::de::Error::custom(format!("node {bad} is beyond the 64-node limit")));
+        if let Some(bad) = ids.iter().find(|&&n| n >= MAX_NODES) {
+            return Err(serde::de::Error::custom(format!("node {bad} is beyond the {MAX_NODES}-node limit")));
         }
         Ok(ids.into_iter().collect())
     }

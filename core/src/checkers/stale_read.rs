@@ -77,7 +77,7 @@ impl StaleReadChecker {
     /// acknowledged before `from` collapse into the newest of them (each entry carries the
     /// running maximum, so that one answers for all); values and deletes not `kept` go.
     pub fn compact(&mut self, from: Time, kept: &dyn Fn(OpId) -> bool) {
-        for (_, kw) in self.keys.iter_mut() {
+        for kw in self.keys.values_mut() {
             let n = kw.acked.partition_point(|&(ack, _, _)| ack < from);
             if n > 1 {
                 kw.acked.drain(..n - 1);
@@ -86,7 +86,7 @@ impl StaleReadChecker {
         self.writer.retain(|_, op| kept(*op));
         let writer = &self.writer;
         self.observed.retain(|v, _| writer.contains_key(v));
-        for (_, d) in self.deletes.iter_mut() {
+        for d in self.deletes.values_mut() {
             d.retain(|op| kept(*op));
         }
         self.deletes.retain(|_, d| !d.is_empty());

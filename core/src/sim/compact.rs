@@ -160,7 +160,7 @@ impl<P: Protocol> Sim<P> {
         kept.sort_unstable();
         kept.dedup();
         let keep = |op: OpId| op >= first || kept.binary_search(&op).is_ok();
-        for (_, d) in self.deletes.iter_mut() {
+        for d in self.deletes.values_mut() {
             d.retain(|&op| keep(op));
         }
         self.deletes.retain(|_, d| !d.is_empty());

@@ -21,6 +21,8 @@ use crate::time::Time;
 
 const LATE: u128 = 1 << 63;
 const ORDER_SHIFT: u32 = 32;
+/// The order's bits in a key.
+const ORDER_MASK: u128 = ((1 << 31) - 1) << ORDER_SHIFT;
 
 /// Events ordered by (time, late, order of scheduling).
 #[derive(Clone)]
@@ -28,7 +30,8 @@ pub(super) struct EventQueue<K> {
     heap: BinaryHeap<Reverse<u128>>,
     /// Keys in increasing order (see the module doc).
     lane: VecDeque<u128>,
-    slab: Vec<Option<(Time, K)>>,
+    /// The events, by slot (their times are in their keys).
+    slab: Vec<Option<K>>,
     free: Vec<u32>,
     /// The next order to hand out, below `orders`.
     next: u64,
@@ -76,11 +79,11 @@ impl<K> EventQueue<K> {
     fn key(&mut self, time: Time, late: bool, kind: K) -> u128 {
         let slot = match self.free.pop() {
             Some(s) => {
-                self.slab[s as usize] = Some((time, kind));
+                self.slab[s as usize] = Some(kind);
                 s
             }
             None => {
-                self.slab.push(Some((time, kind)));
+                self.slab.push(Some(kind));
                 u32::try_from(self.slab.len() - 1).expect("fewer than 2^32 pending events")
             }
         };
@@ -97,11 +100,10 @@ impl<K> EventQueue<K> {
     fn renumber(&mut self) {
         let mut keys: Vec<u128> = self.heap.iter().map(|&Reverse(k)| k).chain(self.lane.iter().copied()).collect();
         keys.sort_unstable();
-        let keep = !(((1u128 << 31) - 1) << ORDER_SHIFT);
         // A key's new order is its rank among all pending keys (which are distinct).
         let renumbered = |k: u128| {
             let rank = keys.binary_search(&k).expect("a pending key") as u128;
-            k & keep | rank << ORDER_SHIFT
+            k & !ORDER_MASK | rank << ORDER_SHIFT
         };
         self.heap = self.heap.iter().map(|&Reverse(k)| Reverse(renumbered(k))).collect();
         self.lane = self.lane.iter().map(|&k| renumbered(k)).collect();
@@ -128,7 +130,7 @@ impl<K> EventQueue<K> {
         let slot = key as u32;
         let event = self.slab[slot as usize].take().expect("a queued slot holds its event");
         self.free.push(slot);
-        Some(event)
+        Some(((key >> 64) as Time, event))
     }
 
     /// The time of the earliest event.
@@ -138,7 +140,11 @@ impl<K> EventQueue<K> {
 
     /// Every pending event with its time, in no particular order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (Time, &K)> {
-        self.slab.iter().flatten().map(|(t, k)| (*t, k))
+        self.heap
+            .iter()
+            .map(|&Reverse(k)| k)
+            .chain(self.lane.iter().copied())
+            .map(|k| ((k >> 64) as Time, self.slab[k as u32 as usize].as_ref().expect("a queued slot holds its event")))
     }
 }
 
