@@ -169,7 +169,7 @@ pub struct LwwMerge {
 pub fn last_write_wins(versions: impl IntoIterator<Item = Stamped> + Clone) -> Option<LwwMerge> {
     let winner = versions.clone().into_iter().max()?;
     let mut discarded: Vec<Stamped> = versions.into_iter().filter(|v| *v != winner).collect();
-    discarded.sort_unstable();
+    crate::sort::sort(&mut discarded);
     discarded.dedup();
     Some(LwwMerge { winner, discarded })
 }

@@ -240,7 +240,7 @@ pub fn apply(base: &Scenario, faults: &[Fault]) -> Scenario {
     if faults.iter().any(|f| matches!(f.kind, FaultKind::Partition { .. } | FaultKind::Cut { .. })) {
         s.commands.push(heal(Command::Heal {}));
     }
-    s.commands.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+    crate::sort::sort_by(&mut s.commands, |a, b| a.at_ms.total_cmp(&b.at_ms));
     s
 }
 

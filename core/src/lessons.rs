@@ -82,7 +82,7 @@ impl Step {
         let p = presets::find(&self.preset).ok_or_else(|| format!("no preset named `{}`", self.preset))?;
         let mut s = p.scenario().map_err(|e| format!("preset {}: {e}", self.preset))?;
         s.commands.extend(self.commands.iter().cloned());
-        s.commands.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        crate::sort::sort_by(&mut s.commands, |a, b| a.at_ms.total_cmp(&b.at_ms));
         if let Some(until) = self.until_ms {
             s.duration_ms = until;
         }

@@ -52,6 +52,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
+pub mod sort;
 pub mod story;
 pub mod time;
 pub mod trace;

@@ -217,7 +217,7 @@ impl Quantiles {
             return Quantiles::default();
         }
         let mut s = samples.to_vec();
-        s.sort_unstable();
+        crate::sort::sort(&mut s);
         let rank = |q: f64| -> f64 {
             let i = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
             to_ms(s[i])

@@ -312,7 +312,7 @@ impl Network {
                 }
                 i += 1;
             }
-            members.sort_unstable();
+            crate::sort::sort(&mut members);
             groups.push(members);
         }
         groups

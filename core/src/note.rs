@@ -570,7 +570,7 @@ mod tests {
         for k in NoteKind::ALL {
             assert_eq!(NoteKind::from_name(k.as_str()), Some(k));
         }
-        names.sort_unstable();
+        crate::sort::sort(&mut names);
         names.dedup();
         assert_eq!(names.len(), NoteKind::ALL.len(), "two kinds share a name");
         assert_eq!(NoteKind::from_name("no_such_note"), None);

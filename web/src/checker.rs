@@ -334,10 +334,10 @@ pub fn layout(report: &FileReport, range: Range, focus: Option<&ViolationRecord>
     if lanes.len() > MAX_LANES {
         let mut ranked: Vec<(std::cmp::Reverse<Role>, i64)> =
             processes.iter().map(|(&p, &r)| (std::cmp::Reverse(r.max(Role::Plain)), p)).collect();
-        ranked.sort();
+        replicalab_core::sort::sort(&mut ranked);
         lanes_left_out = lanes.len() - MAX_LANES;
         lanes = ranked.into_iter().take(MAX_LANES).map(|(_, p)| p).collect();
-        lanes.sort();
+        replicalab_core::sort::sort(&mut lanes);
     }
     let lane_of: BTreeMap<i64, usize> = lanes.iter().enumerate().map(|(k, &p)| (p, k)).collect();
     bars.retain_mut(|b| match lane_of.get(&report.ops[b.op].process) {
@@ -347,7 +347,7 @@ pub fn layout(report: &FileReport, range: Range, focus: Option<&ViolationRecord>
         }
         None => false,
     });
-    bars.sort_by_key(|b| (b.role, b.op));
+    replicalab_core::sort::sort_by_key(&mut bars, |b| (b.role, b.op));
     let marks = events[range.start.min(events.len())..range.end.min(events.len())]
         .iter()
         .enumerate()

@@ -166,7 +166,7 @@ pub fn flights<'a>(records: impl DoubleEndedIterator<Item = &'a MessageRecord>, 
         });
     }
     out.reverse();
-    out.sort_by_key(|f| (f.sent, f.id));
+    replicalab_core::sort::sort_by_key(&mut out, |f| (f.sent, f.id));
     out
 }
 

@@ -340,7 +340,7 @@ pub const SPACETIME_TRIPS: u64 = 12;
 /// later. `trips` are the messages' (sent, arrived) instants.
 pub fn spacetime_window(trips: &[(u64, Option<u64>)], now: u64) -> (u64, u64) {
     let mut durations: Vec<u64> = trips.iter().filter_map(|&(s, a)| a.map(|a| a.saturating_sub(s))).collect();
-    durations.sort_unstable();
+    replicalab_core::sort::sort(&mut durations);
     let typical = durations.get(durations.len() / 2).copied().unwrap_or(1_000).max(100);
     let oldest = trips.iter().map(|&(s, _)| s).min().unwrap_or(now).min(now);
     let t0 = oldest.max(now.saturating_sub(typical * SPACETIME_TRIPS));

@@ -498,7 +498,7 @@ impl Announcer {
             }
         }
         // Most important first, then newest.
-        self.pending.sort_by_key(|p| std::cmp::Reverse((p.0, p.1)));
+        replicalab_core::sort::sort_by_key(&mut self.pending, |p| std::cmp::Reverse((p.0, p.1)));
         self.pending.truncate(MAX_PENDING);
     }
 
@@ -567,7 +567,7 @@ mod tests {
         let ops: Vec<&str> =
             contention.iter().filter_map(|l| l.text.split_whitespace().find(|w| w.starts_with("op"))).collect();
         let mut unique = ops.clone();
-        unique.sort_unstable();
+        replicalab_core::sort::sort(&mut unique);
         unique.dedup();
         assert_eq!(unique.len(), ops.len(), "an operation's contention told twice: {ops:?}");
     }

@@ -394,7 +394,7 @@ impl Playground {
         s.commands.extend(self.session.iter().map(|r| TimedCommand { at_ms: to_ms(r.at), command: r.command.clone() }));
         // Scenario commands at the same instant keep their order: the scenario's first (they
         // ran first), then the session's.
-        s.commands.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        replicalab_core::sort::sort_by(&mut s.commands, |a, b| a.at_ms.total_cmp(&b.at_ms));
         s
     }
 
@@ -553,7 +553,7 @@ impl Playground {
                     self.marks.remove(i);
                 } else {
                     self.marks.push(node);
-                    self.marks.sort_unstable();
+                    replicalab_core::sort::sort(&mut self.marks);
                 }
             }
             Action::ClearMarks => {

@@ -65,7 +65,7 @@ pub fn summarize(values: impl IntoIterator<Item = f64>) -> Option<Summary> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
+    replicalab_core::sort::sort_by(&mut v, f64::total_cmp);
     let count = v.len();
     let mean = v.iter().sum::<f64>() / count as f64;
     let rank = ((0.99 * count as f64).ceil() as usize).clamp(1, count);

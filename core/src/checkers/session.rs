@@ -115,7 +115,7 @@ impl SessionChecker {
             live.extend(s.observed.values().flatten().map(|&(op, _)| op));
         }
         live.extend(self.pending_reads.values().flatten().map(|&(op, _)| op));
-        live.sort_unstable();
+        crate::sort::sort(&mut live);
         live.dedup();
         let keep = |op: OpId| kept(op) || live.binary_search(&op).is_ok();
         self.context.retain(|&op, _| keep(op));
@@ -281,7 +281,7 @@ pub fn check(ops: &[SessionOp], model: &dyn Model) -> Vec<Anomaly> {
             events.push((t, 0, op.id));
         }
     }
-    events.sort();
+    crate::sort::sort(&mut events);
     let mut checker = SessionChecker::new();
     let mut out = Vec::new();
     for (t, what, id) in events {

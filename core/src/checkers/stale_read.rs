@@ -240,7 +240,7 @@ pub fn check(history: &History) -> Vec<Anomaly> {
             events.push((c.time, if op.kind.is_write() { 1 } else { 2 }, op.id));
         }
     }
-    events.sort();
+    crate::sort::sort(&mut events);
     let mut out = Vec::new();
     for (_, what, id) in events {
         let Some(op) = history.get(id) else { continue };
@@ -376,7 +376,7 @@ mod tests {
                 out.push(r.id);
             }
         }
-        out.sort();
+        crate::sort::sort(&mut out);
         out
     }
 
@@ -407,7 +407,7 @@ mod tests {
             }
             let h = History { ops: ops.into(), ..Default::default() };
             let mut got: Vec<OpId> = check(&h).iter().map(|a| a.ops[0]).collect();
-            got.sort();
+            crate::sort::sort(&mut got);
             assert_eq!(got, brute(&h), "seed {seed}: {:#?}", h.ops);
         }
     }

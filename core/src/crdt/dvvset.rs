@@ -94,7 +94,7 @@ impl<A, V> Default for DvvSet<A, V> {
 
 /// Sorts `values` and drops repeats: a set as a sorted vector.
 fn sorted_set<V: Ord>(mut values: Vec<V>) -> Vec<V> {
-    values.sort_unstable();
+    crate::sort::sort(&mut values);
     values.dedup();
     values
 }
@@ -647,7 +647,7 @@ mod tests {
                     }
                 }
                 let mut got = states[r].values();
-                got.sort();
+                crate::sort::sort(&mut got);
                 assert_eq!(got, model.live(r), "seed {seed}, step {step}, replica {r}: {:?}", states[r]);
                 assert_eq!(states[r].context(), model.context(r), "seed {seed}, step {step}: context");
             }

@@ -73,7 +73,7 @@ impl<A: Ord + Clone, V: Ord + Clone> MvRegister<A, V> {
     /// The current values (siblings), sorted, equal values once.
     pub fn values(&self) -> Vec<V> {
         let mut v: Vec<V> = self.values.values().cloned().collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     }
@@ -217,7 +217,7 @@ mod tests {
                 assert_eq!(regs[r].values(), model.live(r), "seed {seed}, step {step}, replica {r}: {:?}", regs[r]);
                 assert_eq!(regs[r].context(), model.context(r), "seed {seed}, step {step}: context");
                 let mut d = dvvs[r].values();
-                d.sort();
+                crate::sort::sort(&mut d);
                 assert_eq!(d, regs[r].values(), "seed {seed}, step {step}: DvvSet disagrees");
             }
         });

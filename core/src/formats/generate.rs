@@ -76,7 +76,7 @@ fn events(ops: &[Planned], mut line: impl FnMut(&mut String, &Planned, bool)) ->
         order.push((op.call, 0, i));
         order.push((op.ret, 1, i));
     }
-    order.sort_unstable();
+    crate::sort::sort(&mut order);
     let mut text = String::with_capacity(ops.len() * 120);
     for (_, kind, i) in order {
         line(&mut text, &ops[i], kind == 1);
@@ -87,7 +87,7 @@ fn events(ops: &[Planned], mut line: impl FnMut(&mut String, &Planned, bool)) ->
 /// Replays the planned operations at their instants, in order, on `apply`.
 fn replay(ops: &mut [Planned], mut apply: impl FnMut(&mut Planned)) {
     let mut by_at: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].at.is_some()).collect();
-    by_at.sort_by_key(|&i| (ops[i].at, i));
+    crate::sort::sort_by_key(&mut by_at, |&i| (ops[i].at, i));
     for i in by_at {
         apply(&mut ops[i]);
     }
@@ -196,7 +196,7 @@ impl Written {
 /// piece is unique, nothing after `w` can bring the old value back.
 fn corrupt_kv(ops: &mut [Planned], before: &[Vec<Written>]) {
     let mut order: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].f == "get" && !ops[i].timed_out).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(ops[i].call));
+    crate::sort::sort_by_key(&mut order, |&i| std::cmp::Reverse(ops[i].call));
     for i in order {
         let (k, call, at) = (ops[i].key as usize, ops[i].call, ops[i].at.unwrap_or(0));
         let Some(j) = before[k].iter().rposition(|w| w.at <= at) else { continue };

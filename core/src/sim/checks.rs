@@ -43,7 +43,7 @@ impl<P: Protocol> Sim<P> {
         }
         let mut found = std::mem::take(&mut self.linearizability_found);
         found.extend(self.linearizability.finish(&self.history, &config));
-        found.sort_by_key(|a| (a.time, a.ops.first().copied()));
+        crate::sort::sort_by_key(&mut found, |a| (a.time, a.ops.first().copied()));
         for mut a in found {
             a.time = a.time.min(self.now);
             self.record_anomaly(a);

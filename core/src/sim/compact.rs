@@ -21,13 +21,13 @@ impl<P: Protocol> Sim<P> {
         if watched.is_empty() {
             return;
         }
-        watched.sort_unstable();
+        crate::sort::sort(&mut watched);
         let mut gone: Vec<(Key, Value)> =
             self.dropped.iter().copied().filter(|kv| watched.binary_search(kv).is_ok()).collect();
         if gone.is_empty() {
             return;
         }
-        gone.sort_unstable_by_key(|&(_, v)| v);
+        crate::sort::sort_by_key(&mut gone, |&(_, v)| v);
         gone.dedup();
         let still_held = held_by_some(&self.nodes, &gone, |&(_, v)| v);
         self.lost.trimmed(gone.iter().zip(&still_held).filter(|(_, &held)| !held).map(|(&(_, v), _)| v));
@@ -63,7 +63,7 @@ impl<P: Protocol> Sim<P> {
         let mut checker = Vec::new();
         self.stale.referenced(&mut checker);
         self.sessions.referenced(&mut checker);
-        checker.sort_unstable();
+        crate::sort::sort(&mut checker);
         checker.dedup();
         Footprint {
             ops: self.history.retained(),
@@ -157,7 +157,7 @@ impl<P: Protocol> Sim<P> {
         if !gone.is_empty() {
             self.writer.retain(|v, _| gone.binary_search(v).is_err());
         }
-        kept.sort_unstable();
+        crate::sort::sort(&mut kept);
         kept.dedup();
         let keep = |op: OpId| op >= first || kept.binary_search(&op).is_ok();
         for d in self.deletes.values_mut() {
@@ -174,7 +174,7 @@ impl<P: Protocol> Sim<P> {
         self.sessions.referenced(&mut needed);
         self.lost.referenced(&mut needed);
         needed.retain(|&op| op < first);
-        needed.sort_unstable();
+        crate::sort::sort(&mut needed);
         needed.dedup();
         self.history.prune_archive(|o| needed.binary_search(&o.id).is_ok());
         self.metrics.fold_latencies();

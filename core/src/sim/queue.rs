@@ -99,7 +99,7 @@ impl<K> EventQueue<K> {
     /// Gives the pending keys the orders 0, 1, … in their current order.
     fn renumber(&mut self) {
         let mut keys: Vec<u128> = self.heap.iter().map(|&Reverse(k)| k).chain(self.lane.iter().copied()).collect();
-        keys.sort_unstable();
+        crate::sort::sort(&mut keys);
         // A key's new order is its rank among all pending keys (which are distinct).
         let renumbered = |k: u128| {
             let rank = keys.binary_search(&k).expect("a pending key") as u128;

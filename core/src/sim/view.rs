@@ -24,7 +24,7 @@ impl<P: Protocol> Sim<P> {
                 _ => None,
             })
             .collect();
-        messages.sort_by_key(|m| (m.deliver, m.id));
+        crate::sort::sort_by_key(&mut messages, |m| (m.deliver, m.id));
         messages
     }
 
@@ -48,7 +48,7 @@ impl<P: Protocol> Sim<P> {
                     op: m.op,
                 })
                 .collect();
-            wire.sort_by_key(|m| (m.id, m.arrived));
+            crate::sort::sort_by_key(&mut wire, |m| (m.id, m.arrived));
             wire.dedup_by_key(|m| m.id);
             self.messages.extend(wire);
         }

@@ -364,7 +364,7 @@ fn window_ops(v: &replicalab_core::checkers::linearizability::file::ViolationRec
     let mut all = v.window.clone();
     if !all.contains(&v.failing_op) {
         all.push(v.failing_op);
-        all.sort_unstable();
+        replicalab_core::sort::sort(&mut all);
     }
     all.into_iter()
 }

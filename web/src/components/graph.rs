@@ -161,7 +161,7 @@ pub fn Graph(props: &GraphProps) -> Html {
         });
         // Labels go where they overlap neither a node, nor a node's label lines, nor each other,
         // and off the links where there is room (hot ones placed first).
-        marked.sort_by_key(|&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
+        replicalab_core::sort::sort_by_key(&mut marked, |&(_, _, hot, chosen)| std::cmp::Reverse((chosen, hot)));
         let anchors: Vec<(Point, usize)> = marked.iter().map(|(m, p, ..)| (*p, m.label.chars().count())).collect();
         let spots = if anchors.is_empty() {
             Vec::new()

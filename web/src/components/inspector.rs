@@ -89,7 +89,7 @@ pub fn Conflicts(props: &PanelProps) -> Html {
     let s = &props.snapshot;
     let nodes = &s.view.nodes;
     let mut keys: Vec<Key> = nodes.iter().flat_map(|n| n.protocol.data.iter().map(|k| k.key)).collect();
-    keys.sort_unstable();
+    replicalab_core::sort::sort(&mut keys);
     keys.dedup();
     let conflicted: Vec<Key> = keys
         .into_iter()

@@ -322,7 +322,7 @@ impl Input<'_> {
             .violations()
             .map(|(k, v)| {
                 let mut window: Vec<usize> = v.window.iter().map(|&i| ops.source[i]).collect();
-                window.sort_by_key(|&p| self.paired[p].invoke);
+                crate::sort::sort_by_key(&mut window, |&p| self.paired[p].invoke);
                 ViolationRecord {
                     key: k.clone(),
                     failing_op: ops.source[v.failing_op],

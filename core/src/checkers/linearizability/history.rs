@@ -49,7 +49,7 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
             out.push(anomaly(history, p.key, v, &ops, &ids));
         }
     }
-    out.sort_by_key(|a| (a.time, a.ops.first().copied()));
+    crate::sort::sort_by_key(&mut out, |a| (a.time, a.ops.first().copied()));
     out
 }
 
@@ -187,7 +187,7 @@ pub(crate) fn anomaly(
     let mut window: Vec<OpId> = vec![ids[v.failing_op]];
     window.extend(v.window.iter().filter(|&&i| i != v.failing_op).map(|&i| ids[i]));
     let mut nodes: Vec<_> = window.iter().filter_map(|&id| history.get(id)).map(|o| o.node).collect();
-    nodes.sort_unstable();
+    crate::sort::sort(&mut nodes);
     nodes.dedup();
     let others: Vec<String> = window[1..].iter().filter_map(|&id| history.get(id)).map(describe).collect();
     let what = match (failing, ops[v.failing_op].op.1) {

@@ -279,10 +279,10 @@ impl Model for KvAppend {
         let known = |v: u32| (v as usize) < self.values.len();
         let mut appends: Vec<u32> =
             ops.iter().filter(|o| o.kind == KvKind::Append && known(o.value)).map(|o| o.value).collect();
-        appends.sort_unstable();
+        crate::sort::sort(&mut appends);
         appends.dedup();
         let mut gets: Vec<u32> = ops.iter().filter(|o| o.kind == KvKind::Get).map(|o| o.value).collect();
-        gets.sort_unstable();
+        crate::sort::sort(&mut gets);
         gets.dedup();
         let mut prefixes: Vec<Box<[u8]>> = Vec::new();
         for g in gets {
@@ -305,7 +305,7 @@ impl Model for KvAppend {
         }
         // Valid UTF-8 never contains 0xFF, so no value read from a history starts with it.
         prefixes.push(Box::new([0xFF]));
-        prefixes.sort_unstable();
+        crate::sort::sort(&mut prefixes);
         prefixes.dedup();
         let mut states: Vec<u32> = prefixes
             .iter()
@@ -331,7 +331,7 @@ impl Model for KvAppend {
             .filter(|(o, &u)| !u && o.kind == KvKind::Get && known(o.value))
             .map(|(o, _)| o.value)
             .collect();
-        gets.sort_unstable();
+        crate::sort::sort(&mut gets);
         gets.dedup();
         let text: usize = gets.iter().map(|&g| self.values[g as usize].len()).sum();
         let candidates = ops.iter().zip(unknown).filter(|(o, &u)| u && o.kind != KvKind::Get).count();
@@ -360,7 +360,7 @@ impl Model for KvAppend {
         let known = |v: u32| (v as usize) < self.values.len();
         let mut puts: Vec<u32> =
             ops.iter().filter(|o| o.kind == KvKind::Put && known(o.value)).map(|o| o.value).collect();
-        puts.sort_unstable();
+        crate::sort::sort(&mut puts);
         puts.dedup();
         // Appended pieces by length.
         let mut pieces: std::collections::BTreeMap<usize, std::collections::HashSet<&[u8], FxBuild>> =

@@ -265,7 +265,7 @@ pub fn check<M: Model, K: Ord + Clone>(
     // Smallest first when one violation is enough: cheap keys decide most bad histories.
     let mut order: Vec<usize> = (0..parts.len()).collect();
     if config.stop_at_first {
-        order.sort_by_key(|&p| parts[p].1.len());
+        crate::sort::sort_by_key(&mut order, |&p| parts[p].1.len());
     }
     let mut outcomes: Vec<(PartitionOutcome, u64)> = vec![(PartitionOutcome::NotChecked, 0); parts.len()];
     for p in order {

@@ -96,7 +96,7 @@ impl LinearizabilityMonitor {
     /// `horizon`, and keeps only what follows the last.
     fn settle(&mut self, key: Key, horizon: Time, history: &History, config: &CheckConfig) -> Option<Anomaly> {
         let k = self.keys.get_mut(&key)?;
-        k.ops.sort_by_key(|(id, t)| (t.call, *id));
+        crate::sort::sort_by_key(&mut k.ops, |(id, t)| (t.call, *id));
         let cuts = isolated_reads(&k.ops, horizon);
         if cuts.is_empty() {
             return None;
@@ -148,7 +148,7 @@ impl LinearizabilityMonitor {
             let piece = piece_of(&k.ops, &mut k.unknown);
             out.extend(check_key(key, k.init, &piece, history, config));
         }
-        out.sort_by_key(|a| (a.time, a.ops.first().copied()));
+        crate::sort::sort_by_key(&mut out, |a| (a.time, a.ops.first().copied()));
         out
     }
 
@@ -230,7 +230,7 @@ fn piece_of(
             piece.push(op);
         }
     }
-    piece.sort_by_key(|(id, t)| (t.call, *id));
+    crate::sort::sort_by_key(&mut piece, |(id, t)| (t.call, *id));
     piece
 }
 

@@ -76,7 +76,7 @@ impl Model for Register {
                 RegisterOp::Cas { from, to, .. } => values.extend([from, to]),
             }
         }
-        values.sort_unstable();
+        crate::sort::sort(&mut values);
         values.dedup();
         let fresh = if values.binary_search(&None).is_err() {
             None
@@ -109,7 +109,7 @@ impl Model for Register {
                 _ => {}
             }
         }
-        observed.sort_unstable();
+        crate::sort::sort(&mut observed);
         observed.dedup();
         ops.iter()
             .zip(unknown)
@@ -132,7 +132,7 @@ impl Model for Register {
                 _ => {}
             }
         }
-        written.sort_unstable();
+        crate::sort::sort(&mut written);
         written.dedup();
         let never = |v: RegValue| written.binary_search(&v).is_err();
         (0..ops.len())

@@ -55,7 +55,7 @@ pub(crate) fn entries<O>(items: &[Item<'_, O>]) -> Vec<(u64, u8, u32)> {
             order.push((r.max(it.call), 1u8, i as u32));
         }
     }
-    order.sort_unstable();
+    crate::sort::sort(&mut order);
     order
 }
 
@@ -326,7 +326,7 @@ fn search_states<M: Model>(model: &mut M, items: &[Item<'_, M::Op>], inits: &[M:
                         }
                         e = next[e as usize];
                     }
-                    candidates.sort_unstable();
+                    crate::sort::sort(&mut candidates);
                     let from = if after == NIL {
                         0
                     } else {

@@ -175,7 +175,7 @@ pub(crate) fn shrink<M: Model>(
 
     // Relax what is not needed, earliest return first.
     let mut candidates: Vec<usize> = tl.by_call.iter().copied().filter(|&i| completed(i, t) && i != failing).collect();
-    candidates.sort_by_key(|&i| tl.ret_pos[i]);
+    crate::sort::sort_by_key(&mut candidates, |&i| tl.ret_pos[i]);
     let mut relaxed: Vec<usize> = Vec::new();
     let mut minimal = true;
     for c in candidates {
@@ -218,7 +218,7 @@ pub(crate) fn local_violation<M: Model>(
         rank[i] = k;
     }
     let mut by_ret: Vec<usize> = (0..items.len()).filter(|&i| tl.ret_pos[i] != usize::MAX).collect();
-    by_ret.sort_by_key(|&i| tl.ret_pos[i]);
+    crate::sort::sort_by_key(&mut by_ret, |&i| tl.ret_pos[i]);
     // Narrow windows for every operation first, then wider ones: a violation confined to a
     // few operations is found without paying for wide windows everywhere before it.
     let mut open = vec![true; by_ret.len()];
@@ -260,7 +260,7 @@ pub(crate) fn first_failing<M: Model>(
     let tl = Timeline::new(items);
     let read_only: Vec<bool> = items.iter().map(|it| model.is_read_only(it.op)).collect();
     let mut by_ret: Vec<usize> = (0..items.len()).filter(|&i| tl.ret_pos[i] != usize::MAX).collect();
-    by_ret.sort_by_key(|&i| tl.ret_pos[i]);
+    crate::sort::sort_by_key(&mut by_ret, |&i| tl.ret_pos[i]);
     let Some(mut lo) = by_ret.iter().position(|&i| i == lower) else { return (lower, 0) };
     let mut hi = by_ret.len() - 1;
     let mut steps = 0u64;

@@ -25,7 +25,7 @@ pub fn commit_point(policy: &AckPolicy, last: u64, followers: &[FollowerAck], pr
             return last;
         }
         let mut m: Vec<u64> = followers.iter().map(|f| f.matched).collect();
-        m.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut m, |a, b| b.cmp(a));
         m.get(k - 1).copied().unwrap_or(0).min(last)
     };
     match policy {

@@ -76,7 +76,7 @@ impl LeaderFollowerNode {
             return self.last();
         }
         let mut m: Vec<u64> = self.volatile.progress.iter().map(|p| p.matched).collect();
-        m.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut m, |a, b| b.cmp(a));
         m.get(need - 1).copied().unwrap_or(0).min(self.last())
     }
 

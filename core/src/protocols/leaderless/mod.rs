@@ -301,8 +301,8 @@ fn same(a: &State, b: &State) -> bool {
     }
     let mut va = a.values();
     let mut vb = b.values();
-    va.sort();
-    vb.sort();
+    crate::sort::sort(&mut va);
+    crate::sort::sort(&mut vb);
     va == vb
 }
 
@@ -398,7 +398,7 @@ impl LeaderlessNode {
     /// Values a read returns from a state (tombstones read as nothing).
     fn values_of(&self, state: &State) -> Vec<Value> {
         let mut v: Vec<Value> = self.held(state).into_iter().filter(|s| !s.deleted).map(|s| s.value).collect();
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     }
@@ -677,7 +677,7 @@ impl LeaderlessNode {
         for (&key, state) in &self.data {
             if self.replicates(peer, key) {
                 let mut values = state.values();
-                values.sort();
+                crate::sort::sort(&mut values);
                 (key, state.join(), values).hash(&mut hashers[(key % BUCKETS) as usize]);
             }
         }

@@ -114,7 +114,7 @@ impl MultiLeaderConfig {
     pub fn leaders(&self, n: usize) -> Vec<NodeId> {
         let dcs = self.dcs(n);
         let mut ids: Vec<usize> = dcs.clone();
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ids.dedup();
         ids.iter().map(|&dc| (0..n).find(|&i| dcs[i] == dc).unwrap_or(0)).collect()
     }

@@ -303,7 +303,7 @@ impl MultiLeaderNode {
             return (c.read(), c.context(self.n));
         }
         let mut values: Vec<Value> = self.held(s).into_iter().filter(|v| !v.deleted).map(|v| v.value).collect();
-        values.sort_unstable();
+        crate::sort::sort(&mut values);
         values.dedup();
         (values, crate::protocol::dots_to_version(&s.dvv.join(), self.n))
     }
