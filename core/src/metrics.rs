@@ -90,7 +90,7 @@ impl FailoverEpisode {
 }
 
 impl Metrics {
-    pub fn record_lag(&mut self, time: Time, lags: Vec<Option<Lag>>) {
+    pub fn record_lag(&mut self, time: Time, lags: &[Option<Lag>]) {
         for l in lags.iter().flatten() {
             self.max_lag = self.max_lag.max(l.time);
             self.max_lag_positions = self.max_lag_positions.max(l.positions);
@@ -100,7 +100,7 @@ impl Metrics {
         if (self.lag_seen - 1) % stride != 0 {
             return;
         }
-        self.lag_series.push(LagSample { time, lags });
+        self.lag_series.push(LagSample { time, lags: lags.to_vec() });
         if self.lag_series.len() >= MAX_LAG_SAMPLES {
             let mut i = 0;
             self.lag_series.retain(|_| {
@@ -271,7 +271,7 @@ mod tests {
     fn lag_series_stays_bounded() {
         let mut m = Metrics::default();
         for t in 0..100_000u64 {
-            m.record_lag(t, vec![Some(Lag { positions: t, time: t })]);
+            m.record_lag(t, &[Some(Lag { positions: t, time: t })]);
         }
         assert!(m.lag_series.len() < MAX_LAG_SAMPLES);
         assert_eq!(m.max_lag, 99_999);

@@ -780,11 +780,12 @@ pub trait Protocol: Sized + Clone {
     }
 
     /// Replication lag of every node, computed with the world's omniscience (`up[i]` tells
-    /// whether node `i` is running). `None` where lag has no meaning (the leader, or a family
-    /// without one).
-    fn replication_lag(nodes: &[Self], up: &[bool], now: Time) -> Vec<Option<Lag>> {
+    /// whether node `i` is running), written into `lags` (emptied first; a buffer the caller
+    /// reuses). `None` where lag has no meaning (the leader, or a family without one).
+    fn replication_lag(nodes: &[Self], up: &[bool], now: Time, lags: &mut Vec<Option<Lag>>) {
         let _ = (up, now);
-        vec![None; nodes.len()]
+        lags.clear();
+        lags.resize(nodes.len(), None);
     }
 }
 

@@ -305,6 +305,32 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         DvvSet { entries, anon }
     }
 
+    /// `*self = self.sync(other)`, in place: the entries and values `self` already holds keep
+    /// their buffers (a replica applying an update allocates nothing when the key's ids are
+    /// already there).
+    pub fn sync_from(&mut self, other: &Self) {
+        if self.less(other) {
+            self.anon.clone_from(&other.anon);
+        } else if other.less(self) || other.anon.is_empty() {
+        } else if self.anon.is_empty() {
+            self.anon.clone_from(&other.anon);
+        } else {
+            self.anon = merge_sorted(&self.anon, &other.anon, V::cmp, |v, _| v.clone());
+        }
+        let mut i = 0;
+        for (id, theirs) in &other.entries {
+            while i < self.entries.len() && self.entries[i].0 < *id {
+                i += 1;
+            }
+            if i < self.entries.len() && self.entries[i].0 == *id {
+                merge_entry_into(&mut self.entries[i].1, theirs);
+            } else {
+                self.entries.insert(i, (id.clone(), theirs.clone()));
+            }
+            i += 1;
+        }
+    }
+
     /// Syncs any number of states (Erlang's `sync/1`); none gives the empty state.
     pub fn sync_all<'a>(clocks: impl IntoIterator<Item = &'a Self>) -> Self
     where
@@ -440,10 +466,28 @@ fn merge_entry<V: Clone>(e1: &Entry<V>, e2: &Entry<V>) -> Entry<V> {
     }
 }
 
+/// `*ours = merge_entry(ours, theirs)`, reusing `ours`' values buffer.
+fn merge_entry_into<V: Clone>(ours: &mut Entry<V>, theirs: &Entry<V>) {
+    let (floor, their_floor) = (ours.floor(), theirs.floor());
+    if ours.counter >= theirs.counter {
+        if floor < their_floor {
+            ours.values.truncate((ours.counter - their_floor) as usize);
+        }
+    } else if their_floor >= floor {
+        ours.counter = theirs.counter;
+        ours.values.clone_from(&theirs.values);
+    } else {
+        let keep = (theirs.counter - floor) as usize;
+        ours.counter = theirs.counter;
+        ours.values.clear();
+        ours.values.extend_from_slice(&theirs.values[..keep]);
+    }
+}
+
 /// `sync` as a merge. A join on states without anonymous values (see the module docs).
 impl<A: Ord + Clone, V: Ord + Clone> Crdt for DvvSet<A, V> {
     fn merge(&mut self, other: &Self) {
-        *self = self.sync(other);
+        self.sync_from(other);
     }
 }
 
@@ -619,6 +663,22 @@ mod tests {
     fn sync_commutes_and_is_idempotent_with_anonymous_values() {
         laws::check_commutative_idempotent("DvvSet sync (anonymous values)", laws::CASES, |rng| {
             random_server_states(rng, true)
+        });
+    }
+
+    /// Syncing in place gives exactly what `sync` gives, over random pairs of server states
+    /// (with and without anonymous values).
+    #[test]
+    fn sync_from_is_sync() {
+        laws::for_each_seed("DvvSet sync_from", laws::CASES, |seed, rng| {
+            let states = random_server_states(rng, seed % 2 == 0);
+            for a in &states {
+                for b in &states {
+                    let mut got = a.clone();
+                    got.sync_from(b);
+                    assert_eq!(got, a.sync(b), "seed {seed}: {a:?} synced from {b:?}");
+                }
+            }
         });
     }
 

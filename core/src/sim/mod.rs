@@ -35,7 +35,7 @@ use crate::time::{from_ms, to_ms, Dur, Time, SEC};
 /// `Sim::late`).
 const LATE_OPS: usize = 16_384;
 use crate::trace::{Trace, TraceEntry};
-use crate::view::{ClientView, Health, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
+use crate::view::{ClientView, Health, Lag, LinkView, MessageFate, MessageRecord, MessageView, NodeState, View};
 
 mod checks;
 mod clients;
@@ -256,6 +256,9 @@ pub struct Sim<P: Protocol> {
     compaction: Option<Compaction>,
     /// What the last log compaction may have dropped (a buffer kept between compactions).
     dropped: Vec<(Key, Value)>,
+    /// Which nodes are up and their replication lag, at the last lag sample (buffers kept
+    /// between samples).
+    lag_buffers: (Vec<bool>, Vec<Option<Lag>>),
 }
 
 /// How a simulation compacts what it holds (see [`Sim::set_compaction`]).
@@ -409,6 +412,7 @@ impl<P: Protocol> Sim<P> {
             faults: FaultLog::default(),
             compaction: Some(Compaction::default()),
             dropped: Vec::new(),
+            lag_buffers: (Vec::new(), Vec::new()),
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -554,9 +558,12 @@ impl<P: Protocol> Sim<P> {
             EventKind::Ready { node } => self.on_ready(node),
             EventKind::Workload { generation } => self.on_workload(generation),
             EventKind::LagSample => {
-                let up: Vec<bool> = self.slots.iter().map(|s| s.health != Health::Crashed).collect();
-                let lags = P::replication_lag(&self.nodes, &up, self.now);
-                self.metrics.record_lag(self.now, lags);
+                let (mut up, mut lags) = std::mem::take(&mut self.lag_buffers);
+                up.clear();
+                up.extend(self.slots.iter().map(|s| s.health != Health::Crashed));
+                P::replication_lag(&self.nodes, &up, self.now, &mut lags);
+                self.metrics.record_lag(self.now, &lags);
+                self.lag_buffers = (up, lags);
                 self.push(self.now + self.lag_every, EventKind::LagSample);
             }
         }

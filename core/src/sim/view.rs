@@ -107,7 +107,8 @@ impl<P: Protocol> Sim<P> {
     /// A render-ready picture of the whole world.
     pub fn view(&self) -> View {
         let up: Vec<bool> = self.slots.iter().map(|s| s.health != Health::Crashed).collect();
-        let lags = P::replication_lag(&self.nodes, &up, self.now);
+        let mut lags = Vec::new();
+        P::replication_lag(&self.nodes, &up, self.now, &mut lags);
         let nodes = self
             .nodes
             .iter()

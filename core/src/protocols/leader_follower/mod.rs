@@ -894,46 +894,46 @@ impl Protocol for LeaderFollowerNode {
         }
     }
 
-    fn replication_lag(nodes: &[Self], up: &[bool], now: Time) -> Vec<Option<Lag>> {
+    fn replication_lag(nodes: &[Self], up: &[bool], now: Time, lags: &mut Vec<Option<Lag>>) {
+        lags.clear();
         let leader = (0..nodes.len())
             .filter(|&i| up[i] && nodes[i].volatile.role == Role::Leader)
             .max_by_key(|&i| (nodes[i].durable.term, std::cmp::Reverse(i)));
-        let Some(l) = leader else { return vec![None; nodes.len()] };
+        let Some(l) = leader else {
+            lags.resize(nodes.len(), None);
+            return;
+        };
         let lead = &nodes[l].durable.log;
-        nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                if i == l || !up[i] || !node.holds_data() {
-                    return None;
+        lags.extend(nodes.iter().enumerate().map(|(i, node)| {
+            if i == l || !up[i] || !node.holds_data() {
+                return None;
+            }
+            // Logs that agree on the term at a position agree on everything before it, so
+            // the common prefix is found by binary search.
+            let max = node.durable.log.len().min(lead.len());
+            // The compacted prefixes are common to every node.
+            let (mut lo, mut hi) = (node.durable.log.base().max(lead.base()).min(max), max);
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                if node.durable.log[mid - 1].term == lead[mid - 1].term
+                    && node.durable.log[mid - 1].op == lead[mid - 1].op
+                {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
                 }
-                // Logs that agree on the term at a position agree on everything before it, so
-                // the common prefix is found by binary search.
-                let max = node.durable.log.len().min(lead.len());
-                // The compacted prefixes are common to every node.
-                let (mut lo, mut hi) = (node.durable.log.base().max(lead.base()).min(max), max);
-                while lo < hi {
-                    let mid = (lo + hi).div_ceil(2);
-                    if node.durable.log[mid - 1].term == lead[mid - 1].term
-                        && node.durable.log[mid - 1].op == lead[mid - 1].op
-                    {
-                        lo = mid;
-                    } else {
-                        hi = mid - 1;
-                    }
-                }
-                let positions = (lead.len() - lo) as u64;
-                // (A follower behind the leader's compacted prefix: at least as old as the oldest
-                // entry the leader still lists.)
-                let oldest = match positions {
-                    0 => None,
-                    _ if lo >= lead.base() => Some(&lead[lo]),
-                    _ => lead.entries().first(),
-                };
-                let time = oldest.map_or(0, |e| now.saturating_sub(e.appended_at));
-                Some(Lag { positions, time })
-            })
-            .collect()
+            }
+            let positions = (lead.len() - lo) as u64;
+            // (A follower behind the leader's compacted prefix: at least as old as the oldest
+            // entry the leader still lists.)
+            let oldest = match positions {
+                0 => None,
+                _ if lo >= lead.base() => Some(&lead[lo]),
+                _ => lead.entries().first(),
+            };
+            let time = oldest.map_or(0, |e| now.saturating_sub(e.appended_at));
+            Some(Lag { positions, time })
+        }));
     }
 }
 

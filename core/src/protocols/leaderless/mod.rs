@@ -623,7 +623,7 @@ impl LeaderlessNode {
             }
             self.remember_hint((p, c.key));
             let held = self.hints.entry((p, c.key)).or_default();
-            *held = held.sync(state);
+            held.sync_from(state);
             stored = true;
         }
         if stored {
@@ -756,7 +756,7 @@ impl Protocol for LeaderlessNode {
                         Some(intended) => {
                             self.remember_hint((intended, key));
                             let held = self.hints.entry((intended, key)).or_default();
-                            *held = held.sync(&state);
+                            held.sync_from(&state);
                             out.set_timer(Timer::Handoff, LeaderlessConfig::ms(200.0), LeaderlessConfig::ms(200.0));
                         }
                         None => {

@@ -529,9 +529,9 @@ impl MultiLeaderNode {
                 }
             }
             ConflictResolution::Siblings => {
-                let before = state.dvv.values().len();
-                state.dvv = state.dvv.sync(&u.state);
-                let after = state.dvv.values().len();
+                let before = state.dvv.size();
+                state.dvv.sync_from(&u.state);
+                let after = state.dvv.size();
                 if after > 1 && after > before {
                     self.conflicts += 1;
                     out.note(Note::Siblings { node: self.id, key: u.key, values: after });
