@@ -373,6 +373,12 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
         self.anon.iter().chain(self.entries.iter().flat_map(|(_, e)| e.values.iter()))
     }
 
+    /// Whether any id has an entry (a causal history); a state built from values alone has
+    /// none.
+    pub fn has_history(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
     /// The number of values, anonymous ones included.
     pub fn size(&self) -> usize {
         self.anon.len() + self.entries.iter().map(|(_, e)| e.values.len()).sum::<usize>()

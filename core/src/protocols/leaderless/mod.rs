@@ -28,6 +28,7 @@ mod paxos;
 use crate::note::Note;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 pub use config::LeaderlessConfig;
 pub use paxos::{Ballot, Proposal};
@@ -59,7 +60,9 @@ pub enum Msg {
     Put {
         op: OpId,
         key: Key,
-        state: State,
+        /// Shared with the coordinator's other puts of the same write (one copy per write, not
+        /// per replica).
+        state: Rc<State>,
         hint: Option<NodeId>,
     },
     PutAck {
@@ -236,7 +239,7 @@ pub enum Timer {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Pending {
-    Write { state: State },
+    Write { state: Rc<State> },
     Read { responses: Vec<(NodeId, State)> },
 }
 
@@ -418,6 +421,18 @@ impl LeaderlessNode {
     }
 
     fn store(&mut self, out: &mut Out<Msg, Timer>, key: Key, incoming: &State) -> bool {
+        // Last write wins, and this replica already holds the winner alone: the merge would
+        // give back its state unchanged. Only what it discards is reported.
+        if let Some(current) = self.data.get(&key).filter(|c| !self.siblings() && !c.has_history() && c.size() == 1) {
+            let merged = last_write_wins(current.iter_values().chain(incoming.iter_values()).copied())
+                .expect("the current value at least");
+            if current.iter_values().next() == Some(&merged.winner) {
+                for v in &merged.discarded {
+                    out.superseded(key, v.value, merged.winner.value);
+                }
+                return false;
+            }
+        }
         let empty = State::default();
         let current = self.data.get(&key).unwrap_or(&empty);
         let merged = self.merge(out, key, current, incoming);
@@ -479,7 +494,8 @@ impl LeaderlessNode {
             }
             _ => {}
         }
-        let others: Vec<NodeId> = prefs.iter().copied().filter(|&p| p != self.id).collect();
+        let me = self.id;
+        let others = || prefs.iter().copied().filter(move |&p| p != me);
         let (needed, pending) = match req.kind {
             OpKind::Increment { .. } | OpKind::Add { .. } | OpKind::Remove { .. } => {
                 out.fail(
@@ -493,26 +509,28 @@ impl LeaderlessNode {
                 return;
             }
             OpKind::Write { value, .. } | OpKind::Delete { value, .. } => {
-                let current = self.data.get(&key).cloned().unwrap_or_default();
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
                 let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
-                let state = if self.siblings() {
-                    DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
-                        .update_with(&current, self.id)
+                let state = Rc::new(if self.siblings() {
+                    let new = DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped]);
+                    match self.data.get(&key) {
+                        Some(current) => new.update_with(current, self.id),
+                        None => new.update_with(&State::default(), self.id),
+                    }
                 } else {
                     DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped])
-                };
+                });
                 if replica {
                     self.store(out, key, &state);
                 }
-                for &p in &others {
-                    out.send(p, Msg::Put { op: req.op, key, state: state.clone(), hint: None });
+                for p in others() {
+                    out.send(p, Msg::Put { op: req.op, key, state: Rc::clone(&state), hint: None });
                 }
                 (self.cfg.w, Pending::Write { state })
             }
             OpKind::Cas { .. } => return,
             OpKind::Read { .. } => {
-                for &p in &others {
+                for p in others() {
                     out.send(p, Msg::Get { op: req.op, key });
                 }
                 let local = self.data.get(&key).cloned().unwrap_or_default();
@@ -661,15 +679,27 @@ impl LeaderlessNode {
             let Some(stand_in) = spare.next() else { break };
             c.sent.push(stand_in);
             out.note(Note::SloppyQuorum { op, key: c.key, intended, stand_in });
-            out.send(stand_in, Msg::Put { op, key: c.key, state: state.clone(), hint: Some(intended) });
+            out.send(stand_in, Msg::Put { op, key: c.key, state: Rc::clone(state), hint: Some(intended) });
         }
         self.report_quorum(out, op);
     }
 
     /// Merges the states of a read's responses (without reporting: the replicas did that).
+    /// The same as folding [`LeaderlessNode::merge`] over them from the empty state, without
+    /// the intermediate states: with siblings each is synced in; under last write wins the
+    /// greatest value of all wins.
     fn merge_all<'a>(&self, states: impl IntoIterator<Item = &'a State>) -> State {
-        let mut quiet = Out::default();
-        states.into_iter().fold(State::default(), |acc, s| self.merge(&mut quiet, 0, &acc, s))
+        if self.siblings() {
+            let mut merged = State::default();
+            for s in states {
+                merged.sync_from(s);
+            }
+            return merged;
+        }
+        match states.into_iter().flat_map(|s| s.iter_values()).max() {
+            Some(&winner) => DvvSet::new(Vec::<(NodeId, u64)>::new(), [winner]),
+            None => State::default(),
+        }
     }
 
     fn bucket_hashes(&self, peer: NodeId) -> Vec<u64> {

@@ -118,7 +118,8 @@ fn a_read_that_misses_its_quorum_fails() {
 #[test]
 fn a_replica_stores_a_put_and_acknowledges_it() {
     let mut n1 = node(1);
-    let effects = step(&mut n1, 100, from(0, Msg::Put { op: 4, key: 0, state: stamped(90, 0, 7), hint: None }));
+    let effects =
+        step(&mut n1, 100, from(0, Msg::Put { op: 4, key: 0, state: Rc::new(stamped(90, 0, 7)), hint: None }));
     assert_eq!(sends(&effects), vec![(0, Msg::PutAck { op: 4 })]);
     assert_eq!(n1.data.get(&0).map(|s| s.values()), Some(stamped(90, 0, 7).values()));
 }
@@ -126,7 +127,7 @@ fn a_replica_stores_a_put_and_acknowledges_it() {
 #[test]
 fn a_replica_answers_a_get_with_what_it_holds() {
     let mut n1 = node(1);
-    step(&mut n1, 100, from(0, Msg::Put { op: 4, key: 0, state: stamped(90, 0, 7), hint: None }));
+    step(&mut n1, 100, from(0, Msg::Put { op: 4, key: 0, state: Rc::new(stamped(90, 0, 7)), hint: None }));
     let effects = step(&mut n1, 200, from(2, Msg::Get { op: 5, key: 0 }));
     assert_eq!(sends(&effects), vec![(2, Msg::GetResp { op: 5, state: stamped(90, 0, 7) })]);
     // A key it never saw: the empty state.
@@ -137,8 +138,8 @@ fn a_replica_answers_a_get_with_what_it_holds() {
 #[test]
 fn last_write_wins_keeps_the_later_timestamp_whatever_the_arrival_order() {
     let mut n1 = node(1);
-    step(&mut n1, 100, from(0, Msg::Put { op: 1, key: 0, state: stamped(500, 0, 8), hint: None }));
-    step(&mut n1, 110, from(2, Msg::Put { op: 2, key: 0, state: stamped(400, 2, 9), hint: None }));
+    step(&mut n1, 100, from(0, Msg::Put { op: 1, key: 0, state: Rc::new(stamped(500, 0, 8)), hint: None }));
+    step(&mut n1, 110, from(2, Msg::Put { op: 2, key: 0, state: Rc::new(stamped(400, 2, 9)), hint: None }));
     let values: Vec<Value> = n1.data[&0].values().iter().map(|s| s.value).collect();
     assert_eq!(values, vec![8], "the older write arriving later does not replace the newer");
 }
@@ -146,7 +147,7 @@ fn last_write_wins_keeps_the_later_timestamp_whatever_the_arrival_order() {
 #[test]
 fn a_read_merges_the_answers_and_repairs_the_replica_that_was_behind() {
     let mut n0 = node(0);
-    step(&mut n0, 50, from(1, Msg::Put { op: 1, key: 0, state: stamped(40, 1, 5), hint: None }));
+    step(&mut n0, 50, from(1, Msg::Put { op: 1, key: 0, state: Rc::new(stamped(40, 1, 5)), hint: None }));
     step(&mut n0, 100, request(2, OpKind::Read { key: 0 }));
     // n1 has a newer value; R=2 is met with n0's own answer and n1's.
     let effects = step(&mut n0, 110, from(1, Msg::GetResp { op: 2, state: stamped(90, 1, 6) }));
@@ -194,7 +195,7 @@ fn a_sloppy_quorum_writes_to_a_stand_in_with_a_hint_which_hands_it_off() {
     assert_eq!(sends(&effects), vec![(0, Msg::PutAck { op: 1 })]);
     assert!(!n3.data.contains_key(&0), "a stand-in keeps the write as a hint, not as its data");
     let effects = step(&mut n3, 700, Input::Timer(Timer::Handoff));
-    assert!(sends(&effects).contains(&(1, Msg::Handoff { key: 0, state })), "{effects:?}");
+    assert!(sends(&effects).contains(&(1, Msg::Handoff { key: 0, state: (*state).clone() })), "{effects:?}");
 }
 
 #[test]
@@ -213,4 +214,62 @@ fn with_siblings_a_non_replica_forwards_the_request_to_the_first_replica() {
     // Key 0's replicas are n0, n1, n2: n3 is not one.
     let effects = step(&mut n3, 100, request(1, OpKind::Write { key: 0, value: 7 }));
     assert!(matches!(&sends(&effects)[..], [(0, Msg::Forward { req })] if req.op == 1), "{effects:?}");
+}
+
+/// Random states of one key as replicas build them: writes with a context some earlier state
+/// gave (or none), and replicas merging each other's states, under either resolution.
+fn random_states(rng: &mut crate::rng::SimRng, n: &LeaderlessNode) -> Vec<State> {
+    let mut states = vec![State::default(); 1 + rng.below(4) as usize];
+    let mut quiet = Out::default();
+    for step in 0..rng.below(12) {
+        let r = rng.below(states.len() as u64) as usize;
+        let s = rng.below(states.len() as u64) as usize;
+        let v = Stamped { time: rng.below(6), node: r, value: step, deleted: rng.below(5) == 0 };
+        states[r] = match rng.below(3) {
+            0 => n.merge(&mut quiet, 0, &states[r], &states[s]),
+            _ if n.siblings() => DvvSet::new(states[s].join(), [v]).update_with(&states[r], r),
+            _ => n.merge(&mut quiet, 0, &states[r], &DvvSet::new(Vec::<(NodeId, u64)>::new(), [v])),
+        };
+    }
+    states
+}
+
+/// Merging a read's responses at once gives what folding the pairwise merge over them from
+/// the empty state gives, under last write wins and with siblings.
+#[test]
+fn merging_all_responses_is_the_fold_of_pairwise_merges() {
+    for resolution in [ConflictResolution::Lww, ConflictResolution::Siblings] {
+        let n = node_with(0, LeaderlessConfig { replicas: 3, w: 2, r: 2, resolution, ..Default::default() });
+        for seed in 0..3_000 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let states = random_states(&mut rng, &n);
+            let mut quiet = Out::default();
+            let folded = states.iter().fold(State::default(), |acc, s| n.merge(&mut quiet, 0, &acc, s));
+            assert_eq!(n.merge_all(&states), folded, "{resolution:?}, seed {seed}: {states:?}");
+        }
+    }
+}
+
+/// Storing a state changes the replica, and reports, exactly as merging it in does (the
+/// shortcut for a replica that already holds the winner included).
+#[test]
+fn storing_is_merging_in() {
+    for resolution in [ConflictResolution::Lww, ConflictResolution::Siblings] {
+        let cfg = LeaderlessConfig { replicas: 3, w: 2, r: 2, resolution, ..Default::default() };
+        for seed in 0..3_000 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let mut n = node_with(0, cfg.clone());
+            let states = random_states(&mut rng, &n);
+            for (i, incoming) in states.iter().enumerate() {
+                let before = n.data.get(&0).cloned().unwrap_or_default();
+                let mut expected_out = Out::default();
+                let merged = n.merge(&mut expected_out, 0, &before, incoming);
+                let mut out = Out::default();
+                let changed = n.store(&mut out, 0, incoming);
+                assert_eq!(n.data[&0], merged, "{resolution:?}, seed {seed}, state {i}");
+                assert_eq!(changed, !same(&merged, &before), "{resolution:?}, seed {seed}, state {i}");
+                assert_eq!(out.effects, expected_out.effects, "{resolution:?}, seed {seed}, state {i}");
+            }
+        }
+    }
 }
