@@ -513,6 +513,19 @@ pub enum Input<M, T> {
     Admin(Admin),
 }
 
+impl<M, T> Input<M, T> {
+    /// The same input with its message or timer converted.
+    pub fn map<M2, T2>(self, msg: impl FnOnce(M) -> M2, timer: impl FnOnce(T) -> T2) -> Input<M2, T2> {
+        match self {
+            Input::Start => Input::Start,
+            Input::Message { from, msg: m } => Input::Message { from, msg: msg(m) },
+            Input::Timer(t) => Input::Timer(timer(t)),
+            Input::Request(r) => Input::Request(r),
+            Input::Admin(a) => Input::Admin(a),
+        }
+    }
+}
+
 /// Something a node wants done. The world performs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect<M, T> {
@@ -556,6 +569,22 @@ pub enum Effect<M, T> {
         lost: Value,
         by: Value,
     },
+}
+
+impl<M, T> Effect<M, T> {
+    /// The same effect with its message or timer converted.
+    pub fn map<M2, T2>(self, msg: impl FnOnce(M) -> M2, timer: impl FnOnce(T) -> T2) -> Effect<M2, T2> {
+        match self {
+            Effect::Send { to, msg: m } => Effect::Send { to, msg: msg(m) },
+            Effect::SetTimer { timer: t, min, max } => Effect::SetTimer { timer: timer(t), min, max },
+            Effect::CancelTimer { timer: t } => Effect::CancelTimer { timer: timer(t) },
+            Effect::Reply { op, reply } => Effect::Reply { op, reply },
+            Effect::Note(note) => Effect::Note(note),
+            Effect::PowerOff { node } => Effect::PowerOff { node },
+            Effect::Quorum { op, needed, asked, answered } => Effect::Quorum { op, needed, asked, answered },
+            Effect::Superseded { key, lost, by } => Effect::Superseded { key, lost, by },
+        }
+    }
 }
 
 /// The output buffer a step function writes into.
@@ -721,14 +750,14 @@ pub trait Protocol: Sized + Clone {
     }
 
     /// Whether at most one node should lead at a time (split brain is then an anomaly).
-    fn single_leader() -> bool {
+    fn single_leader(&self) -> bool {
         false
     }
 
     /// Whether `for_each_write` lists every write ever applied (a log), rather than only the
     /// current values. Then a write missing from every node is lost; otherwise it is lost only
     /// when what replaced it was certainly older.
-    fn keeps_history() -> bool {
+    fn keeps_history(&self) -> bool {
         true
     }
 

@@ -4,6 +4,7 @@
 use crate::checkers::Anomaly;
 use crate::history::History;
 use crate::metrics::Metrics;
+use crate::protocols::any::AnyNode;
 use crate::protocols::leader_follower::LeaderFollowerNode;
 use crate::protocols::leaderless::LeaderlessNode;
 use crate::protocols::multi_leader::MultiLeaderNode;
@@ -15,55 +16,116 @@ use crate::view::Family;
 use crate::view::View;
 
 /// A simulation of any replication family. Cloning it takes a checkpoint.
+///
+/// Natively each family has its own simulator (no dispatch on the hot path); in WebAssembly
+/// there is one, over [`AnyNode`], so that the download carries one copy of the simulator
+/// instead of three. Both run a scenario alike, to the same trace hash.
 #[derive(Clone)]
 pub enum Simulation {
+    #[cfg(not(target_arch = "wasm32"))]
     LeaderFollower(Sim<LeaderFollowerNode>),
+    #[cfg(not(target_arch = "wasm32"))]
     MultiLeader(Sim<MultiLeaderNode>),
+    #[cfg(not(target_arch = "wasm32"))]
     Leaderless(Sim<LeaderlessNode>),
+    /// Any family on the one simulator (what [`Simulation::new`] builds in WebAssembly, and
+    /// [`Simulation::new_single`] everywhere).
+    Any(Sim<AnyNode>),
 }
 
 macro_rules! each {
     ($self:expr, $sim:ident => $body:expr) => {
         match $self {
+            #[cfg(not(target_arch = "wasm32"))]
             Simulation::LeaderFollower($sim) => $body,
+            #[cfg(not(target_arch = "wasm32"))]
             Simulation::MultiLeader($sim) => $body,
+            #[cfg(not(target_arch = "wasm32"))]
             Simulation::Leaderless($sim) => $body,
+            Simulation::Any($sim) => $body,
         }
     };
 }
 
+/// When node `i` of `scenario` flushes its writes to disk (`None`: with every write).
+fn fsync_of(scenario: &Scenario, i: usize) -> Option<u64> {
+    let f = scenario
+        .cluster
+        .node_overrides
+        .iter()
+        .rev()
+        .find(|o| o.node == i)
+        .and_then(|o| o.fsync.clone())
+        .unwrap_or_else(|| scenario.cluster.node.fsync.clone());
+    match f {
+        Fsync::Always => None,
+        Fsync::Every { ms } => Some(from_ms(ms).max(1)),
+    }
+}
+
+/// The nodes of `scenario`'s family, each turned into `N`.
+fn nodes_of<N>(
+    scenario: &Scenario,
+    lf: impl Fn(LeaderFollowerNode) -> N,
+    ml: impl Fn(MultiLeaderNode) -> N,
+    ll: impl Fn(LeaderlessNode) -> N,
+) -> Vec<N> {
+    let n = scenario.cluster.nodes;
+    match &scenario.protocol {
+        ProtocolConfig::LeaderFollower(cfg) => {
+            (0..n).map(|i| lf(LeaderFollowerNode::new(i, n, cfg.clone(), fsync_of(scenario, i)))).collect()
+        }
+        ProtocolConfig::MultiLeader(cfg) => {
+            (0..n).map(|i| ml(MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i)))).collect()
+        }
+        ProtocolConfig::Leaderless(cfg) => {
+            (0..n).map(|i| ll(LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i)))).collect()
+        }
+    }
+}
+
+fn family_of(scenario: &Scenario) -> Family {
+    match &scenario.protocol {
+        ProtocolConfig::LeaderFollower(_) => Family::LeaderFollower,
+        ProtocolConfig::MultiLeader(_) => Family::MultiLeader,
+        ProtocolConfig::Leaderless(_) => Family::Leaderless,
+    }
+}
+
 impl Simulation {
-    /// Starts a simulation of a validated scenario.
+    /// Starts a simulation of a validated scenario: natively on its family's own simulator,
+    /// in WebAssembly on the one simulator of every family.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new(scenario: &Scenario) -> Simulation {
-        let n = scenario.cluster.nodes;
-        let fsync = |i: usize| -> Option<u64> {
-            let f = scenario
-                .cluster
-                .node_overrides
-                .iter()
-                .rev()
-                .find(|o| o.node == i)
-                .and_then(|o| o.fsync.clone())
-                .unwrap_or_else(|| scenario.cluster.node.fsync.clone());
-            match f {
-                Fsync::Always => None,
-                Fsync::Every { ms } => Some(from_ms(ms).max(1)),
-            }
-        };
+        let family = family_of(scenario);
         match &scenario.protocol {
-            ProtocolConfig::LeaderFollower(cfg) => {
-                let nodes = (0..n).map(|i| LeaderFollowerNode::new(i, n, cfg.clone(), fsync(i))).collect();
-                Simulation::LeaderFollower(Sim::new(Family::LeaderFollower, scenario, nodes))
+            ProtocolConfig::LeaderFollower(_) => {
+                let nodes = nodes_of(scenario, |n| n, |_| unreachable!(), |_| unreachable!());
+                Simulation::LeaderFollower(Sim::new(family, scenario, nodes))
             }
-            ProtocolConfig::MultiLeader(cfg) => {
-                let nodes = (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
-                Simulation::MultiLeader(Sim::new(Family::MultiLeader, scenario, nodes))
+            ProtocolConfig::MultiLeader(_) => {
+                let nodes = nodes_of(scenario, |_| unreachable!(), |n| n, |_| unreachable!());
+                Simulation::MultiLeader(Sim::new(family, scenario, nodes))
             }
-            ProtocolConfig::Leaderless(cfg) => {
-                let nodes = (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync(i))).collect();
-                Simulation::Leaderless(Sim::new(Family::Leaderless, scenario, nodes))
+            ProtocolConfig::Leaderless(_) => {
+                let nodes = nodes_of(scenario, |_| unreachable!(), |_| unreachable!(), |n| n);
+                Simulation::Leaderless(Sim::new(family, scenario, nodes))
             }
         }
+    }
+
+    /// Starts a simulation of a validated scenario: natively on its family's own simulator,
+    /// in WebAssembly on the one simulator of every family.
+    #[cfg(target_arch = "wasm32")]
+    pub fn new(scenario: &Scenario) -> Simulation {
+        Simulation::new_single(scenario)
+    }
+
+    /// Starts a simulation of a validated scenario on the one simulator of every family (what
+    /// WebAssembly runs; natively, for tests and benchmarks).
+    pub fn new_single(scenario: &Scenario) -> Simulation {
+        let nodes = nodes_of(scenario, AnyNode::from, AnyNode::from, AnyNode::from);
+        Simulation::Any(Sim::new(family_of(scenario), scenario, nodes))
     }
 
     /// Decodes, validates and starts a scenario.
@@ -187,4 +249,42 @@ pub fn run(scenario: &Scenario, until: Option<Time>) -> Report {
     let mut sim = Simulation::new(scenario);
     sim.run_until(until.unwrap_or_else(|| from_ms(scenario.duration_ms)));
     sim.report(&scenario.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::PRESETS;
+    use crate::time::SEC;
+
+    /// The one simulator of every family (what WebAssembly runs) runs each preset exactly as
+    /// the family's own simulator does: the same trace hash, events, anomalies and report, for
+    /// the preset's seed and another, with a checkpoint taken halfway.
+    #[test]
+    fn the_single_simulator_runs_every_preset_as_the_family_simulators() {
+        for preset in PRESETS {
+            for seed in [None, Some(7)] {
+                let mut scenario = preset.scenario().expect("presets parse");
+                if let Some(seed) = seed {
+                    scenario.seed = seed;
+                }
+                let mut own = Simulation::new(&scenario);
+                let mut single = Simulation::new_single(&scenario);
+                assert!(matches!(single, Simulation::Any(_)));
+                assert!(!matches!(own, Simulation::Any(_)));
+                own.run_until(4 * SEC);
+                single.run_until(4 * SEC);
+                let mut single = single.clone();
+                own.run_until(8 * SEC);
+                single.run_until(8 * SEC);
+                let what = format!("{} (seed {:?})", preset.name, seed);
+                assert_eq!(single.family(), own.family(), "{what}");
+                assert_eq!(single.trace_hash(), own.trace_hash(), "{what}");
+                assert_eq!(single.events(), own.events(), "{what}");
+                assert_eq!(single.anomalies(), own.anomalies(), "{what}");
+                let (a, b) = (single.report(&scenario.name), own.report(&scenario.name));
+                assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap(), "{what}");
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! opens with prose: what it guarantees, which anomalies it allows, which real systems it
 //! resembles.
 
+pub mod any;
 pub mod leader_follower;
 pub mod leaderless;
 pub mod multi_leader;

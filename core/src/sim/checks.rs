@@ -74,7 +74,7 @@ impl<P: Protocol> Sim<P> {
     pub fn check_now(&mut self) {
         let held = lost_write::held_by(&self.nodes);
         let mut lost = std::mem::take(&mut self.lost);
-        let found = lost.check_now(&self.history, &held, self.now, P::keeps_history(), &|op| self.settled(op));
+        let found = lost.check_now(&self.history, &held, self.now, self.keeps_history, &|op| self.settled(op));
         self.lost = lost;
         for a in found {
             self.record_anomaly(a);
@@ -89,7 +89,7 @@ impl<P: Protocol> Sim<P> {
             return Vec::new();
         }
         let held = lost_write::held_by(&self.nodes);
-        self.lost.only_on_down_nodes(&self.history, &held, &down, self.now, P::keeps_history())
+        self.lost.only_on_down_nodes(&self.history, &held, &down, self.now, self.keeps_history)
     }
 
     /// End of the run: an acknowledged write that only nodes still down hold (powered off by

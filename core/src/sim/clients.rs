@@ -341,7 +341,7 @@ impl<P: Protocol> Sim<P> {
             self.sessions.on_read_failed(op);
         }
         if register && !is_write {
-            self.lost.read_completed(o, &self.history, &self.writer, P::keeps_history());
+            self.lost.read_completed(o, &self.history, &self.writer, self.keeps_history);
         }
         for a in found {
             self.record_anomaly(a);
@@ -355,7 +355,7 @@ impl<P: Protocol> Sim<P> {
             let held_somewhere = value.is_some_and(|v| self.nodes.iter().any(|n| n.holds_write(key, v)));
             if !held_somewhere {
                 let held = lost_write::held_of_key(&self.nodes, key);
-                for a in self.lost.check_write(op, &self.history, &held, now, P::keeps_history()) {
+                for a in self.lost.check_write(op, &self.history, &held, now, self.keeps_history) {
                     self.record_anomaly(a);
                 }
             }

@@ -259,6 +259,9 @@ pub struct Sim<P: Protocol> {
     /// Which nodes are up and their replication lag, at the last lag sample (buffers kept
     /// between samples).
     lag_buffers: (Vec<bool>, Vec<Option<Lag>>),
+    /// What the family is (see [`Protocol::single_leader`] and [`Protocol::keeps_history`]).
+    single_leader: bool,
+    keeps_history: bool,
 }
 
 /// How a simulation compacts what it holds (see [`Sim::set_compaction`]).
@@ -293,6 +296,8 @@ impl<P: Protocol> Sim<P> {
     /// them. The scenario must have been validated (as [`Scenario::from_json`] does).
     pub fn new(family: Family, scenario: &Scenario, nodes: Vec<P>) -> Self {
         let n = nodes.len();
+        let single_leader = nodes.first().is_some_and(P::single_leader);
+        let keeps_history = nodes.first().is_none_or(P::keeps_history);
         assert_eq!(n, scenario.cluster.nodes, "one protocol node per cluster node");
         let cluster = &scenario.cluster;
         let mut net = Network::new(n, &cluster.network);
@@ -413,6 +418,8 @@ impl<P: Protocol> Sim<P> {
             compaction: Some(Compaction::default()),
             dropped: Vec::new(),
             lag_buffers: (Vec::new(), Vec::new()),
+            single_leader,
+            keeps_history,
         };
         for tc in &scenario.commands {
             sim.push(from_ms(tc.at_ms), EventKind::Command(tc.command.clone()));
@@ -684,7 +691,7 @@ impl<P: Protocol> Sim<P> {
 
     /// Tells the leadership monitor when a node gains or loses the leader role.
     fn track_role(&mut self, node: NodeId) {
-        if !P::single_leader() {
+        if !self.single_leader {
             return;
         }
         let p = &self.nodes[node];
@@ -703,7 +710,7 @@ impl<P: Protocol> Sim<P> {
 
     /// Records an event and feeds it to the monitors that follow the event stream.
     fn emit(&mut self, event: WorldEvent) {
-        let found = if P::single_leader() {
+        let found = if self.single_leader {
             self.leadership.on_event(self.now, &event, &mut self.metrics, &mut self.anomalies)
         } else {
             Vec::new()

@@ -115,6 +115,7 @@ mod wait;
 pub use log::Log;
 
 use crate::note::{Discard, Note, Promotion, Refusal};
+use std::borrow::{Borrow, BorrowMut};
 use std::collections::{BTreeMap, VecDeque};
 
 pub use ack_policy::{commit_point, FollowerAck};
@@ -822,7 +823,7 @@ impl Protocol for LeaderFollowerNode {
         self.durable.term
     }
 
-    fn single_leader() -> bool {
+    fn single_leader(&self) -> bool {
         true
     }
 
@@ -849,6 +850,22 @@ impl Protocol for LeaderFollowerNode {
     }
 
     fn compact_logs(nodes: &mut [Self], before_op: OpId, dropped: &mut dyn FnMut(Key, Value)) {
+        Self::compact_logs_of(nodes, before_op, dropped)
+    }
+
+    fn replication_lag(nodes: &[Self], up: &[bool], now: Time, lags: &mut Vec<Option<Lag>>) {
+        Self::replication_lag_of(nodes, up, now, lags)
+    }
+}
+
+/// The cluster-wide operations, over the nodes or over references to them (as
+/// [`crate::protocols::any::AnyNode`] holds them).
+impl LeaderFollowerNode {
+    pub(crate) fn compact_logs_of<N: BorrowMut<Self>>(
+        nodes: &mut [N],
+        before_op: OpId,
+        dropped: &mut dyn FnMut(Key, Value),
+    ) {
         // What a node holds durably and has applied (and, a leader reading committed data, has
         // made visible: followers serve what they applied).
         let settled = |n: &Self| {
@@ -858,23 +875,24 @@ impl Protocol for LeaderFollowerNode {
             }
             k
         };
-        let all: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].holds_data()).collect();
+        let all: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].borrow().holds_data()).collect();
         // A node more than MAX_LOG_LAG entries behind the furthest (down, paused or cut off for
         // long) does not hold the others back: it gets a snapshot when it is back.
-        let furthest = all.iter().map(|&i| settled(&nodes[i])).max().unwrap_or(0);
-        let data: Vec<usize> = all.iter().copied().filter(|&i| settled(&nodes[i]) + MAX_LOG_LAG >= furthest).collect();
+        let furthest = all.iter().map(|&i| settled(nodes[i].borrow())).max().unwrap_or(0);
+        let data: Vec<usize> =
+            all.iter().copied().filter(|&i| settled(nodes[i].borrow()) + MAX_LOG_LAG >= furthest).collect();
         let Some(&first) = data.first() else { return };
-        let mut upto = data.iter().map(|&i| settled(&nodes[i])).min().unwrap_or(0);
+        let mut upto = data.iter().map(|&i| settled(nodes[i].borrow())).min().unwrap_or(0);
 
         // …identically, and written by operations the history has already dropped.
-        let base = nodes[first].durable.log.base();
-        if data.iter().any(|&i| nodes[i].durable.log.base() != base) {
+        let base = nodes[first].borrow().durable.log.base();
+        if data.iter().any(|&i| nodes[i].borrow().durable.log.base() != base) {
             return;
         }
         let mut k = base;
         while k < upto {
-            let e = &nodes[first].durable.log[k];
-            if e.op >= before_op || data.iter().any(|&i| nodes[i].durable.log[k] != *e) {
+            let e = &nodes[first].borrow().durable.log[k];
+            if e.op >= before_op || data.iter().any(|&i| nodes[i].borrow().durable.log[k] != *e) {
                 break;
             }
             k += 1;
@@ -883,28 +901,33 @@ impl Protocol for LeaderFollowerNode {
         for &i in &data {
             // What the node stops listing: the compacted entries, and the values they replace
             // in the compacted prefix's data (the last of each key stays listed).
-            let log = &nodes[i].durable.log;
+            let log = &nodes[i].borrow().durable.log;
             for e in log.entries().iter().take(upto.saturating_sub(log.base())) {
                 dropped(e.key, e.value);
                 if let Some(&(Some(v), _)) = log.base_kv().get(&e.key) {
                     dropped(e.key, v);
                 }
             }
-            nodes[i].compact_log(upto);
+            nodes[i].borrow_mut().compact_log(upto);
         }
     }
 
-    fn replication_lag(nodes: &[Self], up: &[bool], now: Time, lags: &mut Vec<Option<Lag>>) {
+    pub(crate) fn replication_lag_of<N: Borrow<Self>>(
+        nodes: &[N],
+        up: &[bool],
+        now: Time,
+        lags: &mut Vec<Option<Lag>>,
+    ) {
         lags.clear();
         let leader = (0..nodes.len())
-            .filter(|&i| up[i] && nodes[i].volatile.role == Role::Leader)
-            .max_by_key(|&i| (nodes[i].durable.term, std::cmp::Reverse(i)));
+            .filter(|&i| up[i] && nodes[i].borrow().volatile.role == Role::Leader)
+            .max_by_key(|&i| (nodes[i].borrow().durable.term, std::cmp::Reverse(i)));
         let Some(l) = leader else {
             lags.resize(nodes.len(), None);
             return;
         };
-        let lead = &nodes[l].durable.log;
-        lags.extend(nodes.iter().enumerate().map(|(i, node)| {
+        let lead = &nodes[l].borrow().durable.log;
+        lags.extend(nodes.iter().map(Borrow::borrow).enumerate().map(|(i, node): (usize, &Self)| {
             if i == l || !up[i] || !node.holds_data() {
                 return None;
             }

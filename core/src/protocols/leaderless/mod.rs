@@ -969,7 +969,7 @@ impl Protocol for LeaderlessNode {
         self.for_each_accepted(f);
     }
 
-    fn keeps_history() -> bool {
+    fn keeps_history(&self) -> bool {
         false
     }
 

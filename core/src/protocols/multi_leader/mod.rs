@@ -1056,7 +1056,7 @@ impl Protocol for MultiLeaderNode {
         }
     }
 
-    fn keeps_history() -> bool {
+    fn keeps_history(&self) -> bool {
         false
     }
 }
