@@ -37,6 +37,22 @@ pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
     compact_sort_by(v, &mut cmp);
 }
 
+/// `items.collect()` into an ordered collection (a B-tree map or set): natively the standard
+/// library's way (sort, then build), in WebAssembly one insertion at a time, which builds the
+/// same map (of equal keys the last value stays) without another copy of the sort.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn collect<C: FromIterator<T>, T>(items: impl IntoIterator<Item = T>) -> C {
+    items.into_iter().collect()
+}
+
+/// `items.collect()` into an ordered collection (see the native version).
+#[cfg(target_arch = "wasm32")]
+pub fn collect<C: Default + Extend<T>, T>(items: impl IntoIterator<Item = T>) -> C {
+    let mut c = C::default();
+    c.extend(items);
+    c
+}
+
 /// The sort the WebAssembly builds use (see the module's documentation): stable, generic over
 /// the element type only.
 pub fn compact_sort_by<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ordering) {

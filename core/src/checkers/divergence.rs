@@ -13,10 +13,12 @@ pub fn check<P: Protocol>(nodes: &[P], up: &[NodeId], now: Time) -> Option<Anoma
     let data: Vec<BTreeMap<Key, Vec<Value>>> = up
         .iter()
         .map(|&i| {
-            nodes[i].view().data.into_iter().filter(|k| !k.values.is_empty()).map(|k| (k.key, k.values)).collect()
+            crate::sort::collect(
+                nodes[i].view().data.into_iter().filter(|k| !k.values.is_empty()).map(|k| (k.key, k.values)),
+            )
         })
         .collect();
-    let keys: BTreeSet<Key> = data.iter().flat_map(|d| d.keys().copied()).collect();
+    let keys: BTreeSet<Key> = crate::sort::collect(data.iter().flat_map(|d| d.keys().copied()));
     let differing: Vec<Key> = keys
         .into_iter()
         .filter(|k| {

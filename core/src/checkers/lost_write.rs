@@ -51,7 +51,8 @@ pub fn check_ops<'a>(
         return Vec::new();
     }
     let mut out = Vec::new();
-    let writer: BTreeMap<Value, &Operation> = history.all().filter_map(|o| o.written().map(|v| (v, o))).collect();
+    let writer: BTreeMap<Value, &Operation> =
+        crate::sort::collect(history.all().filter_map(|o| o.written().map(|v| (v, o))));
     // When a read first returned each value: its write had certainly taken effect by then,
     // acknowledged or not.
     let mut observed: BTreeMap<Value, Time> = BTreeMap::new();

@@ -132,7 +132,9 @@ impl<A: Ord + Clone> VClock<A> {
     /// `clock[a] < n`. (`riak_dt_vclock:subtract_dots/2`.)
     pub fn subtract_dots(&self, clock: &Self) -> Self {
         VClock {
-            counters: self.counters.iter().filter(|&(a, &n)| clock.get(a) < n).map(|(a, &n)| (a.clone(), n)).collect(),
+            counters: crate::sort::collect(
+                self.counters.iter().filter(|&(a, &n)| clock.get(a) < n).map(|(a, &n)| (a.clone(), n)),
+            ),
         }
     }
 

@@ -28,7 +28,7 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
     let mut ids: Vec<OpId> = Vec::new();
     // Keys updated as counters or sets are not registers: leave them out.
     let merged: std::collections::BTreeSet<Key> =
-        history.ops.iter().filter(|o| !o.kind.is_register()).map(|o| o.key()).collect();
+        crate::sort::collect(history.ops.iter().filter(|o| !o.kind.is_register()).map(|o| o.key()));
     for op in &history.ops {
         let key = op.key();
         if merged.contains(&key) {

@@ -218,7 +218,7 @@ fn piece_of(
             _ => piece.push(op.clone()),
         }
     }
-    let mut observed: BTreeSet<RegValue> = piece.iter().filter_map(|(_, t)| observes(t)).collect();
+    let mut observed: BTreeSet<RegValue> = crate::sort::collect(piece.iter().filter_map(|(_, t)| observes(t)));
     let mut todo: Vec<RegValue> = observed.iter().copied().collect();
     while let Some(v) = todo.pop() {
         for op in unknown.remove(&v).unwrap_or_default() {

@@ -85,7 +85,7 @@ impl RevTree {
 
     /// The leaf revisions: those no revision has as parent.
     pub fn leaves(&self) -> Vec<Rev> {
-        let parents: BTreeSet<Rev> = self.revs.values().filter_map(|r| r.parent).collect();
+        let parents: BTreeSet<Rev> = crate::sort::collect(self.revs.values().filter_map(|r| r.parent));
         self.revs.keys().copied().filter(|r| !parents.contains(r)).collect()
     }
 
