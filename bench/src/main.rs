@@ -2,6 +2,11 @@
 //! `{"preset":…,"events":…,"hash":…}`. The caller measures its CPU time.
 //! `replicalab-bench pbs SEED TRIALS`: prints `{"pbs_digest":…}` ([`replicalab_bench::pbs_digest`]).
 
+/// The same allocator as the command line's (see the workspace's Cargo.toml).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [mode, seed, trials] = args.as_slice() {

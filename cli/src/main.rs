@@ -110,6 +110,10 @@ enum Cmd {
     Explore(explore::ExploreArgs),
 }
 
+/// See the workspace's Cargo.toml: allocation is a good part of the simulator's work.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Cmd::Explore(args) = cli.command {
