@@ -749,14 +749,15 @@ pub trait Protocol: Sized + Clone {
         0
     }
 
-    /// Whether at most one node should lead at a time (split brain is then an anomaly).
+    /// Whether at most one node should lead at a time (split brain is then an anomaly). The
+    /// same for every node of a family: the world asks the first node once.
     fn single_leader(&self) -> bool {
         false
     }
 
     /// Whether `for_each_write` lists every write ever applied (a log), rather than only the
     /// current values. Then a write missing from every node is lost; otherwise it is lost only
-    /// when what replaced it was certainly older.
+    /// when what replaced it was certainly older. Asked like [`Protocol::single_leader`].
     fn keeps_history(&self) -> bool {
         true
     }
