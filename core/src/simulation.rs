@@ -63,32 +63,25 @@ fn fsync_of(scenario: &Scenario, i: usize) -> Option<u64> {
     }
 }
 
-/// The nodes of `scenario`'s family, each turned into `N`.
-fn nodes_of<N>(
-    scenario: &Scenario,
-    lf: impl Fn(LeaderFollowerNode) -> N,
-    ml: impl Fn(MultiLeaderNode) -> N,
-    ll: impl Fn(LeaderlessNode) -> N,
-) -> Vec<N> {
-    let n = scenario.cluster.nodes;
-    match &scenario.protocol {
-        ProtocolConfig::LeaderFollower(cfg) => {
-            (0..n).map(|i| lf(LeaderFollowerNode::new(i, n, cfg.clone(), fsync_of(scenario, i)))).collect()
-        }
-        ProtocolConfig::MultiLeader(cfg) => {
-            (0..n).map(|i| ml(MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i)))).collect()
-        }
-        ProtocolConfig::Leaderless(cfg) => {
-            (0..n).map(|i| ll(LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i)))).collect()
-        }
-    }
+/// The nodes of a scenario, of its family's type.
+enum FamilyNodes {
+    LeaderFollower(Vec<LeaderFollowerNode>),
+    MultiLeader(Vec<MultiLeaderNode>),
+    Leaderless(Vec<LeaderlessNode>),
 }
 
-fn family_of(scenario: &Scenario) -> Family {
+fn nodes_of(scenario: &Scenario) -> FamilyNodes {
+    let n = scenario.cluster.nodes;
     match &scenario.protocol {
-        ProtocolConfig::LeaderFollower(_) => Family::LeaderFollower,
-        ProtocolConfig::MultiLeader(_) => Family::MultiLeader,
-        ProtocolConfig::Leaderless(_) => Family::Leaderless,
+        ProtocolConfig::LeaderFollower(cfg) => FamilyNodes::LeaderFollower(
+            (0..n).map(|i| LeaderFollowerNode::new(i, n, cfg.clone(), fsync_of(scenario, i))).collect(),
+        ),
+        ProtocolConfig::MultiLeader(cfg) => FamilyNodes::MultiLeader(
+            (0..n).map(|i| MultiLeaderNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i))).collect(),
+        ),
+        ProtocolConfig::Leaderless(cfg) => FamilyNodes::Leaderless(
+            (0..n).map(|i| LeaderlessNode::new(i, n, cfg.clone()).with_fsync(fsync_of(scenario, i))).collect(),
+        ),
     }
 }
 
@@ -97,20 +90,12 @@ impl Simulation {
     /// in WebAssembly on the one simulator of every family.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn new(scenario: &Scenario) -> Simulation {
-        let family = family_of(scenario);
-        match &scenario.protocol {
-            ProtocolConfig::LeaderFollower(_) => {
-                let nodes = nodes_of(scenario, |n| n, |_| unreachable!(), |_| unreachable!());
-                Simulation::LeaderFollower(Sim::new(family, scenario, nodes))
+        match nodes_of(scenario) {
+            FamilyNodes::LeaderFollower(nodes) => {
+                Simulation::LeaderFollower(Sim::new(Family::LeaderFollower, scenario, nodes))
             }
-            ProtocolConfig::MultiLeader(_) => {
-                let nodes = nodes_of(scenario, |_| unreachable!(), |n| n, |_| unreachable!());
-                Simulation::MultiLeader(Sim::new(family, scenario, nodes))
-            }
-            ProtocolConfig::Leaderless(_) => {
-                let nodes = nodes_of(scenario, |_| unreachable!(), |_| unreachable!(), |n| n);
-                Simulation::Leaderless(Sim::new(family, scenario, nodes))
-            }
+            FamilyNodes::MultiLeader(nodes) => Simulation::MultiLeader(Sim::new(Family::MultiLeader, scenario, nodes)),
+            FamilyNodes::Leaderless(nodes) => Simulation::Leaderless(Sim::new(Family::Leaderless, scenario, nodes)),
         }
     }
 
@@ -124,8 +109,15 @@ impl Simulation {
     /// Starts a simulation of a validated scenario on the one simulator of every family (what
     /// WebAssembly runs; natively, for tests and benchmarks).
     pub fn new_single(scenario: &Scenario) -> Simulation {
-        let nodes = nodes_of(scenario, AnyNode::from, AnyNode::from, AnyNode::from);
-        Simulation::Any(Sim::new(family_of(scenario), scenario, nodes))
+        fn any<N: Into<AnyNode>>(nodes: Vec<N>) -> Vec<AnyNode> {
+            nodes.into_iter().map(Into::into).collect()
+        }
+        let (family, nodes) = match nodes_of(scenario) {
+            FamilyNodes::LeaderFollower(nodes) => (Family::LeaderFollower, any(nodes)),
+            FamilyNodes::MultiLeader(nodes) => (Family::MultiLeader, any(nodes)),
+            FamilyNodes::Leaderless(nodes) => (Family::Leaderless, any(nodes)),
+        };
+        Simulation::Any(Sim::new(family, scenario, nodes))
     }
 
     /// Decodes, validates and starts a scenario.

@@ -57,14 +57,7 @@ pub fn collect<C: Default + Extend<T>, T>(items: impl IntoIterator<Item = T>) ->
 /// the element type only.
 pub fn compact_sort_by<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ordering) {
     if v.len() <= INSERTION_MAX {
-        for i in 1..v.len() {
-            let mut j = i;
-            while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
-                v.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        return;
+        return insertion_sort(v, cmp);
     }
     let mut order = sorted_indices(v.len(), &mut |a, b| cmp(&v[a], &v[b]));
     // Position i receives the element at order[i]: follow each cycle of the permutation.
@@ -80,18 +73,23 @@ pub fn compact_sort_by<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ordering) 
     }
 }
 
+/// A stable insertion sort, for short slices.
+fn insertion_sort<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ordering) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The indices `0..n` in the order `cmp` puts them, ties in increasing order: a bottom-up merge
 /// sort over runs first sorted by insertion.
 fn sorted_indices(n: usize, cmp: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
     let mut a: Vec<usize> = (0..n).collect();
     for run in a.chunks_mut(INSERTION_MAX) {
-        for i in 1..run.len() {
-            let mut j = i;
-            while j > 0 && cmp(run[j - 1], run[j]) == Ordering::Greater {
-                run.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        insertion_sort(run, &mut |&x, &y| cmp(x, y));
     }
     let mut b = vec![0; n];
     let mut width = INSERTION_MAX;

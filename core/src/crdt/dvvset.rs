@@ -309,12 +309,11 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     /// their buffers (a replica applying an update allocates nothing when the key's ids are
     /// already there).
     pub fn sync_from(&mut self, other: &Self) {
-        if self.less(other) {
+        // As `sync`: the anonymous values of the side that is ahead, else the union (ours when
+        // theirs are none).
+        if self.less(other) || (self.anon.is_empty() && !other.less(self)) {
             self.anon.clone_from(&other.anon);
-        } else if other.less(self) || other.anon.is_empty() {
-        } else if self.anon.is_empty() {
-            self.anon.clone_from(&other.anon);
-        } else {
+        } else if !other.less(self) && !other.anon.is_empty() {
             self.anon = merge_sorted(&self.anon, &other.anon, V::cmp, |v, _| v.clone());
         }
         let mut i = 0;

@@ -379,7 +379,7 @@ impl LeaderlessNode {
         for v in &merged.discarded {
             out.superseded(key, v.value, merged.winner.value);
         }
-        DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![merged.winner])
+        DvvSet::new_value(merged.winner)
     }
 
     /// Whether concurrent values are kept as siblings; otherwise last write wins (the only two
@@ -512,13 +512,12 @@ impl LeaderlessNode {
                 let deleted = matches!(req.kind, OpKind::Delete { .. });
                 let stamped = Stamped { time: ctx.clock, node: self.id, value, deleted };
                 let state = Rc::new(if self.siblings() {
-                    let new = DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped]);
-                    match self.data.get(&key) {
-                        Some(current) => new.update_with(current, self.id),
-                        None => new.update_with(&State::default(), self.id),
-                    }
+                    let empty = State::default();
+                    let current = self.data.get(&key).unwrap_or(&empty);
+                    DvvSet::new(crate::protocol::version_to_dots(&req.context), vec![stamped])
+                        .update_with(current, self.id)
                 } else {
-                    DvvSet::new(Vec::<(NodeId, u64)>::new(), vec![stamped])
+                    DvvSet::new_value(stamped)
                 });
                 if replica {
                     self.store(out, key, &state);
@@ -697,7 +696,7 @@ impl LeaderlessNode {
             return merged;
         }
         match states.into_iter().flat_map(|s| s.iter_values()).max() {
-            Some(&winner) => DvvSet::new(Vec::<(NodeId, u64)>::new(), [winner]),
+            Some(&winner) => DvvSet::new_value(winner),
             None => State::default(),
         }
     }
