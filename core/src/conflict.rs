@@ -167,7 +167,18 @@ pub struct LwwMerge {
 /// Allocates only when something is discarded (replicas that agree, the common case, cost
 /// nothing).
 pub fn last_write_wins(versions: impl IntoIterator<Item = Stamped> + Clone) -> Option<LwwMerge> {
-    let winner = versions.clone().into_iter().max()?;
+    // One pass finds the winner and whether every version is the same one (replicas that
+    // agree): then nothing is discarded and there is no second pass.
+    let mut all = versions.clone().into_iter();
+    let first = all.next()?;
+    let (mut winner, mut agree) = (first, true);
+    for v in all {
+        agree &= v == first;
+        winner = winner.max(v);
+    }
+    if agree {
+        return Some(LwwMerge { winner, discarded: Vec::new() });
+    }
     let mut discarded: Vec<Stamped> = versions.into_iter().filter(|v| *v != winner).collect();
     crate::sort::sort(&mut discarded);
     discarded.dedup();

@@ -546,7 +546,8 @@ impl<P: Protocol> Sim<P> {
     /// The local clock of a node.
     pub fn clock(&self, node: NodeId) -> Time {
         let s = &self.slots[node];
-        let drift = (self.now as i128 * s.drift_ppb as i128 / 1_000_000_000) as i64;
+        // (Most clocks do not drift: no 128-bit division for them.)
+        let drift = if s.drift_ppb == 0 { 0 } else { (self.now as i128 * s.drift_ppb as i128 / 1_000_000_000) as i64 };
         (self.now as i64).saturating_add(s.skew).saturating_add(drift).max(0) as Time
     }
 

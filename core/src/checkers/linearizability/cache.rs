@@ -137,7 +137,9 @@ impl<S: Copy + Eq> Cache<S> {
         Cache {
             req_words,
             opt_words,
-            slots: vec![0; 1024],
+            // Most searches (a live window of one key) record a few dozen configurations:
+            // the table starts small and doubles as it fills.
+            slots: vec![0; 64],
             key_hash: Vec::new(),
             key_state: Vec::new(),
             key_bits: Vec::new(),
