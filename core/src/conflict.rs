@@ -171,17 +171,21 @@ pub fn last_write_wins(versions: impl IntoIterator<Item = Stamped> + Clone) -> O
     // agree): then nothing is discarded and there is no second pass.
     let mut all = versions.clone().into_iter();
     let first = all.next()?;
-    let (mut winner, mut agree) = (first, true);
+    let (mut winner, mut agree, mut n) = (first, true, 1);
     for v in all {
         agree &= v == first;
         winner = winner.max(v);
+        n += 1;
     }
     if agree {
         return Some(LwwMerge { winner, discarded: Vec::new() });
     }
-    let mut discarded: Vec<Stamped> = versions.into_iter().filter(|v| *v != winner).collect();
-    crate::sort::sort(&mut discarded);
-    discarded.dedup();
+    let mut discarded = Vec::with_capacity(n - 1);
+    discarded.extend(versions.into_iter().filter(|v| *v != winner));
+    if discarded.len() > 1 {
+        crate::sort::sort(&mut discarded);
+        discarded.dedup();
+    }
     Some(LwwMerge { winner, discarded })
 }
 

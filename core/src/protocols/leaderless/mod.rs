@@ -423,19 +423,25 @@ impl LeaderlessNode {
     fn store(&mut self, out: &mut Out<Msg, Timer>, key: Key, incoming: &State) -> bool {
         // Last write wins, and this replica already holds the winner alone: the merge would
         // give back its state unchanged. Only what it discards is reported.
+        // Otherwise the winner alone is the merged state, exactly what `merge` would make of it.
+        let mut decided = None;
         if let Some(current) = self.data.get(&key).filter(|c| !self.siblings() && !c.has_history() && c.size() == 1) {
             let merged = last_write_wins(current.iter_values().chain(incoming.iter_values()).copied())
                 .expect("the current value at least");
+            for v in &merged.discarded {
+                out.superseded(key, v.value, merged.winner.value);
+            }
             if current.iter_values().next() == Some(&merged.winner) {
-                for v in &merged.discarded {
-                    out.superseded(key, v.value, merged.winner.value);
-                }
                 return false;
             }
+            decided = Some(DvvSet::new_value(merged.winner));
         }
         let empty = State::default();
         let current = self.data.get(&key).unwrap_or(&empty);
-        let merged = self.merge(out, key, current, incoming);
+        let merged = match decided {
+            Some(merged) => merged,
+            None => self.merge(out, key, current, incoming),
+        };
         let changed = !same(&merged, current);
         if changed {
             self.maybe_note_resurrection(out, key, &merged);
