@@ -115,7 +115,7 @@ impl SessionChecker {
             live.extend(s.observed.values().flatten().map(|&(op, _)| op));
         }
         live.extend(self.pending_reads.values().flatten().map(|&(op, _)| op));
-        crate::sort::sort(&mut live);
+        crate::sort::sort_ids(&mut live);
         live.dedup();
         let keep = |op: OpId| kept(op) || live.binary_search(&op).is_ok();
         self.context.retain(|&op, _| keep(op));

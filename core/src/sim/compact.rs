@@ -63,7 +63,7 @@ impl<P: Protocol> Sim<P> {
         let mut checker = Vec::new();
         self.stale.referenced(&mut checker);
         self.sessions.referenced(&mut checker);
-        crate::sort::sort(&mut checker);
+        crate::sort::sort_ids(&mut checker);
         checker.dedup();
         Footprint {
             ops: self.history.retained(),
@@ -157,7 +157,7 @@ impl<P: Protocol> Sim<P> {
         if !gone.is_empty() {
             self.writer.retain(|v, _| gone.binary_search(v).is_err());
         }
-        crate::sort::sort(&mut kept);
+        crate::sort::sort_ids(&mut kept);
         kept.dedup();
         let keep = |op: OpId| op >= first || kept.binary_search(&op).is_ok();
         for d in self.deletes.values_mut() {
@@ -174,7 +174,7 @@ impl<P: Protocol> Sim<P> {
         self.sessions.referenced(&mut needed);
         self.lost.referenced(&mut needed);
         needed.retain(|&op| op < first);
-        crate::sort::sort(&mut needed);
+        crate::sort::sort_ids(&mut needed);
         needed.dedup();
         self.history.prune_archive(|o| needed.binary_search(&o.id).is_ok());
         self.metrics.fold_latencies();
