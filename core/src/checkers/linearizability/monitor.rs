@@ -366,6 +366,24 @@ mod tests {
         out
     }
 
+    /// A read, write or compare-and-set of nil or one of three values.
+    fn random_register_op(rng: &mut crate::rng::SimRng) -> RegisterOp {
+        let value = |rng: &mut crate::rng::SimRng| [None, Some(1), Some(2), Some(3)][rng.below(4) as usize];
+        match rng.below(4) {
+            0 | 1 => RegisterOp::Read { value: value(rng) },
+            2 => RegisterOp::Write { value: value(rng) },
+            _ => RegisterOp::Cas { from: value(rng), to: value(rng), swapped: rng.below(2) == 0 },
+        }
+    }
+
+    /// What the full search says of a piece of one key.
+    fn searched_linearizable(init: RegValue, ops: &[(OpId, TimedOp<RegisterOp>)]) -> bool {
+        let timed: Vec<TimedOp<(Key, RegisterOp)>> =
+            ops.iter().map(|(_, t)| TimedOp { call: t.call, ret: t.ret, op: (0, t.op) }).collect();
+        let report = check(&mut PerKey(Register::new(init)), &timed, |(k, _)| *k, &CheckConfig::default());
+        !report.partitions.iter().any(|p| matches!(p.outcome, PartitionOutcome::NotLinearizable(_)))
+    }
+
     /// The sequential fast path agrees with the search: over many random small pieces (reads,
     /// writes and compare-and-sets of a few values, some overlapping, some with unknown
     /// outcomes), whenever it says "linearizable" the search does too, and it answers for a good
@@ -377,7 +395,6 @@ mod tests {
         for seed in 0..20_000u64 {
             let mut rng = SimRng::new(seed);
             let init = [None, Some(1)][rng.below(2) as usize];
-            let value = |rng: &mut SimRng| [None, Some(1), Some(2), Some(3)][rng.below(4) as usize];
             let mut t = 0;
             let ops: Vec<(OpId, TimedOp<RegisterOp>)> = (0..1 + rng.below(5))
                 .map(|id| {
@@ -385,20 +402,12 @@ mod tests {
                     let call = t + rng.below(3);
                     let ret = call + 1 + rng.below(4);
                     t = if rng.below(4) == 0 { call } else { ret + rng.below(2) };
-                    let op = match rng.below(4) {
-                        0 | 1 => RegisterOp::Read { value: value(&mut rng) },
-                        2 => RegisterOp::Write { value: value(&mut rng) },
-                        _ => RegisterOp::Cas { from: value(&mut rng), to: value(&mut rng), swapped: rng.below(2) == 0 },
-                    };
+                    let op = random_register_op(&mut rng);
                     let ret = (rng.below(8) != 0).then_some(ret);
                     (id, TimedOp { call, ret, op })
                 })
                 .collect();
-            let timed: Vec<TimedOp<(Key, RegisterOp)>> =
-                ops.iter().map(|(_, t)| TimedOp { call: t.call, ret: t.ret, op: (0, t.op) }).collect();
-            let report = check(&mut PerKey(Register::new(init)), &timed, |(k, _)| *k, &CheckConfig::default());
-            let searched_ok =
-                !report.partitions.iter().any(|p| matches!(p.outcome, PartitionOutcome::NotLinearizable(_)));
+            let searched_ok = searched_linearizable(init, &ops);
             total += 1;
             if sequential_and_legal(init, &ops) {
                 fast += 1;
@@ -420,7 +429,6 @@ mod tests {
         for seed in 0..20_000u64 {
             let mut rng = SimRng::new(seed);
             let init = [None, Some(1)][rng.below(2) as usize];
-            let value = |rng: &mut SimRng| [None, Some(1), Some(2), Some(3)][rng.below(4) as usize];
             let n = 1 + rng.below(if seed % 4 == 0 { 16 } else { 5 });
             let unknowns = rng.below(3) == 0;
             let mut t = 0;
@@ -430,20 +438,12 @@ mod tests {
                     let call = t + rng.below(3);
                     let ret = call + rng.below(6);
                     t = if rng.below(3) == 0 { ret } else { call };
-                    let op = match rng.below(4) {
-                        0 | 1 => RegisterOp::Read { value: value(&mut rng) },
-                        2 => RegisterOp::Write { value: value(&mut rng) },
-                        _ => RegisterOp::Cas { from: value(&mut rng), to: value(&mut rng), swapped: rng.below(2) == 0 },
-                    };
+                    let op = random_register_op(&mut rng);
                     let ret = (!unknowns || rng.below(5) != 0).then_some(ret);
                     (id, TimedOp { call, ret, op })
                 })
                 .collect();
-            let timed: Vec<TimedOp<(Key, RegisterOp)>> =
-                ops.iter().map(|(_, t)| TimedOp { call: t.call, ret: t.ret, op: (0, t.op) }).collect();
-            let report = check(&mut PerKey(Register::new(init)), &timed, |(k, _)| *k, &CheckConfig::default());
-            let searched_ok =
-                !report.partitions.iter().any(|p| matches!(p.outcome, PartitionOutcome::NotLinearizable(_)));
+            let searched_ok = searched_linearizable(init, &ops);
             let fast = small_linearizable(init, &ops);
             assert!(
                 !fast || searched_ok,
