@@ -41,7 +41,8 @@ impl<P: Protocol> Sim<P> {
         for (kind, n) in std::mem::take(&mut self.linearizability_overflow) {
             self.anomalies.count_dropped(std::iter::repeat_n(kind, n));
         }
-        let mut found = std::mem::take(&mut self.linearizability_found);
+        let mut found: Vec<Anomaly> =
+            std::mem::take(&mut self.linearizability_found).into_iter().map(|f| f.into_anomaly()).collect();
         found.extend(self.linearizability.finish(&self.history, &config));
         crate::sort::sort_by_key(&mut found, |a| (a.time, a.ops.first().copied()));
         for mut a in found {

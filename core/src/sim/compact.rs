@@ -109,13 +109,13 @@ impl<P: Protocol> Sim<P> {
                 &super::checks::linearizability_config(),
             );
             for mut a in found {
-                a.time = a.time.min(self.now);
+                a.clamp_time(self.now);
                 self.linearizability_found.push(a);
             }
             if self.linearizability_found.len() > MAX_KEPT_ANOMALIES {
                 let extra = self.linearizability_found.len() - MAX_KEPT_ANOMALIES / 2;
                 for a in self.linearizability_found.drain(..extra) {
-                    *self.linearizability_overflow.entry(a.kind).or_insert(0) += 1;
+                    *self.linearizability_overflow.entry(a.kind()).or_insert(0) += 1;
                 }
             }
         }

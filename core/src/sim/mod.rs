@@ -234,7 +234,7 @@ pub struct Sim<P: Protocol> {
     linearizability_checked: bool,
     /// What the monitor found in dropped operations, reported with the end-of-run check (as
     /// the same violations are without compaction); beyond [`MAX_KEPT_ANOMALIES`], counted.
-    linearizability_found: Vec<Anomaly>,
+    linearizability_found: Vec<crate::checkers::linearizability::monitor::Found>,
     linearizability_overflow: BTreeMap<AnomalyKind, usize>,
     /// Which write wrote each value.
     writer: litemap::LiteMap<Value, OpId>,

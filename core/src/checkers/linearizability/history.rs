@@ -36,7 +36,7 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
         }
         match register_op(op) {
             Converted::Skip => {}
-            Converted::Siblings(a) => out.push(a),
+            Converted::Siblings(read) => out.push(read.anomaly()),
             Converted::Op(timed) => {
                 ops.push(TimedOp { call: timed.call, ret: timed.ret, op: (key, timed.op) });
                 ids.push(op.id);
@@ -58,7 +58,7 @@ pub(crate) enum Converted {
     /// Not a register operation, a refused one, or a read without an answer.
     Skip,
     /// A read that returned several values: not linearizable by itself.
-    Siblings(Anomaly),
+    Siblings(SiblingRead),
     Op(TimedOp<RegisterOp>),
 }
 
@@ -71,7 +71,7 @@ pub(crate) fn register_op(op: &Operation) -> Converted {
         (OpKind::Read { .. }, Some(Completion { time, outcome: Outcome::Ok { values }, .. })) => match values[..] {
             [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
             [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
-            _ => return Converted::Siblings(siblings(op, *time, values)),
+            _ => return Converted::Siblings(SiblingRead::of(op, *time, values)),
         },
         (OpKind::Read { .. }, _) => return Converted::Skip,
         (OpKind::Write { value, .. }, Some(Completion { time, outcome: Outcome::Ok { .. }, .. })) => {
@@ -97,7 +97,7 @@ pub(crate) fn register_op(op: &Operation) -> Converted {
                 [] => TimedOp::done(call, *time, RegisterOp::Read { value: None }),
                 [v] if Some(reg(v)) == from => TimedOp::done(call, *time, RegisterOp::Cas { from, to, swapped: false }),
                 [v] => TimedOp::done(call, *time, RegisterOp::Read { value: Some(reg(v)) }),
-                _ => return Converted::Siblings(siblings(op, *time, values)),
+                _ => return Converted::Siblings(SiblingRead::of(op, *time, values)),
             }
         }
         (OpKind::Cas { .. }, Some(Completion { outcome: Outcome::Fail { .. }, .. }))
@@ -161,17 +161,46 @@ fn describe(op: &Operation) -> String {
     }
 }
 
-fn siblings(op: &Operation, time: Time, values: &[Value]) -> Anomaly {
-    use std::fmt::Write;
-    // One string written in place: a run with siblings has one of these per read.
-    let mut explanation = String::with_capacity(96 + 8 * values.len());
-    let _ =
-        write!(explanation, "read op{} of k{} at n{} returned {} siblings (", op.id, op.key(), op.node, values.len());
-    for (i, v) in values.iter().enumerate() {
-        let _ = write!(explanation, "{}v{v}", if i == 0 { "" } else { ", " });
+/// A read that returned several values (siblings), as the anomaly it is, kept as data: a run
+/// with siblings has one per read, most of them counted and never shown, so the explanation is
+/// written only for those that are ([`SiblingRead::anomaly`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiblingRead {
+    pub op: OpId,
+    pub key: Key,
+    pub node: crate::protocol::NodeId,
+    pub time: Time,
+    pub values: Vec<Value>,
+}
+
+impl SiblingRead {
+    fn of(op: &Operation, time: Time, values: &[Value]) -> Self {
+        SiblingRead { op: op.id, key: op.key(), node: op.node, time, values: values.to_vec() }
     }
-    explanation.push_str("); a linearizable register holds one value");
-    Anomaly { kind: AnomalyKind::NotLinearizable, time, ops: vec![op.id], nodes: vec![op.node], explanation }
+
+    pub fn anomaly(&self) -> Anomaly {
+        use std::fmt::Write;
+        let mut explanation = String::with_capacity(96 + 8 * self.values.len());
+        let _ = write!(
+            explanation,
+            "read op{} of k{} at n{} returned {} siblings (",
+            self.op,
+            self.key,
+            self.node,
+            self.values.len()
+        );
+        for (i, v) in self.values.iter().enumerate() {
+            let _ = write!(explanation, "{}v{v}", if i == 0 { "" } else { ", " });
+        }
+        explanation.push_str("); a linearizable register holds one value");
+        Anomaly {
+            kind: AnomalyKind::NotLinearizable,
+            time: self.time,
+            ops: vec![self.op],
+            nodes: vec![self.node],
+            explanation,
+        }
+    }
 }
 
 pub(crate) fn anomaly(

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::history::{anomaly, register_op, Converted, PerKey};
+use super::history::{anomaly, register_op, Converted, PerKey, SiblingRead};
 use super::model::Model;
 use super::register::{RegValue, Register, RegisterOp};
 use super::{check, CheckConfig, PartitionOutcome, TimedOp};
@@ -37,6 +37,39 @@ struct KeyOps {
     /// (it took effect there); until then it is left out of every check, which changes no
     /// verdict (a write whose value no read returns can always be left out).
     unknown: BTreeMap<RegValue, Vec<(OpId, TimedOp<RegisterOp>)>>,
+}
+
+/// What [`LinearizabilityMonitor::absorb`] finds: an anomaly, or a read of siblings kept as
+/// data until it is shown (a run with siblings has one per read, and most are only counted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    Anomaly(Anomaly),
+    Siblings(SiblingRead),
+}
+
+impl Found {
+    pub fn kind(&self) -> crate::checkers::AnomalyKind {
+        match self {
+            Found::Anomaly(a) => a.kind,
+            Found::Siblings(_) => crate::checkers::AnomalyKind::NotLinearizable,
+        }
+    }
+
+    /// Moves the finding no later than `now`.
+    pub fn clamp_time(&mut self, now: Time) {
+        let time = match self {
+            Found::Anomaly(a) => &mut a.time,
+            Found::Siblings(r) => &mut r.time,
+        };
+        *time = (*time).min(now);
+    }
+
+    pub fn into_anomaly(self) -> Anomaly {
+        match self {
+            Found::Anomaly(a) => a,
+            Found::Siblings(r) => r.anomaly(),
+        }
+    }
 }
 
 /// Incremental linearizability checker for the simulator's registers (see the module doc).
@@ -59,7 +92,7 @@ impl LinearizabilityMonitor {
         horizon: Time,
         history: &History,
         config: &CheckConfig,
-    ) -> Vec<Anomaly> {
+    ) -> Vec<Found> {
         let mut out = Vec::new();
         for op in dropped.clone() {
             if !op.kind.is_register() {
@@ -75,7 +108,7 @@ impl LinearizabilityMonitor {
             }
             match register_op(op) {
                 Converted::Skip => {}
-                Converted::Siblings(a) => out.push(a),
+                Converted::Siblings(read) => out.push(Found::Siblings(read)),
                 // A key already reported is not checked again: nothing to keep.
                 Converted::Op(_) if self.reported.contains(&key) => {}
                 Converted::Op(t) => {
@@ -86,7 +119,7 @@ impl LinearizabilityMonitor {
         }
         for key in touched {
             if let Some(a) = self.settle(key, horizon, history, config) {
-                out.push(a);
+                out.push(Found::Anomaly(a));
             }
         }
         out
@@ -140,7 +173,8 @@ impl LinearizabilityMonitor {
     /// verdict is the same whether compaction dropped anything or not).
     pub fn finish(&self, history: &History, config: &CheckConfig) -> Vec<Anomaly> {
         let mut m = self.clone();
-        let mut out = m.absorb(&history.ops, Time::MAX, history, config);
+        let mut out: Vec<Anomaly> =
+            m.absorb(&history.ops, Time::MAX, history, config).into_iter().map(Found::into_anomaly).collect();
         for (&key, k) in &mut m.keys {
             if m.merged.contains(&key) || m.reported.contains(&key) || k.ops.is_empty() {
                 continue;
@@ -361,7 +395,8 @@ mod tests {
         let mut m = LinearizabilityMonitor::default();
         let config = CheckConfig::default();
         // Settle everything as compaction would, then finish.
-        let mut out = m.absorb(&history.ops, Time::MAX, &history, &config);
+        let mut out: Vec<Anomaly> =
+            m.absorb(&history.ops, Time::MAX, &history, &config).into_iter().map(Found::into_anomaly).collect();
         out.extend(m.finish(&History::default(), &config));
         out
     }
