@@ -311,10 +311,14 @@ impl<A: Ord + Clone, V: Ord + Clone> DvvSet<A, V> {
     pub fn sync_from(&mut self, other: &Self) {
         // As `sync`: the anonymous values of the side that is ahead, else the union (ours when
         // theirs are none).
-        if self.less(other) || (self.anon.is_empty() && !other.less(self)) {
+        if self.less(other) {
             self.anon.clone_from(&other.anon);
-        } else if !other.less(self) && !other.anon.is_empty() {
-            self.anon = merge_sorted(&self.anon, &other.anon, V::cmp, |v, _| v.clone());
+        } else if !other.less(self) {
+            if self.anon.is_empty() {
+                self.anon.clone_from(&other.anon);
+            } else if !other.anon.is_empty() {
+                self.anon = merge_sorted(&self.anon, &other.anon, V::cmp, |v, _| v.clone());
+            }
         }
         let mut i = 0;
         for (id, theirs) in &other.entries {

@@ -936,18 +936,17 @@ impl LeaderFollowerNode {
             let max = node.durable.log.len().min(lead.len());
             // The compacted prefixes are common to every node.
             let (mut lo, mut hi) = (node.durable.log.base().max(lead.base()).min(max), max);
+            let agrees_up_to = |k: usize| {
+                let (mine, theirs) = (&node.durable.log[k - 1], &lead[k - 1]);
+                mine.term == theirs.term && mine.op == theirs.op
+            };
             // A follower that has caught up (the usual case) agrees at its last position.
-            if lo < hi
-                && node.durable.log[hi - 1].term == lead[hi - 1].term
-                && node.durable.log[hi - 1].op == lead[hi - 1].op
-            {
+            if lo < hi && agrees_up_to(hi) {
                 lo = hi;
             }
             while lo < hi {
                 let mid = (lo + hi).div_ceil(2);
-                if node.durable.log[mid - 1].term == lead[mid - 1].term
-                    && node.durable.log[mid - 1].op == lead[mid - 1].op
-                {
+                if agrees_up_to(mid) {
                     lo = mid;
                 } else {
                     hi = mid - 1;

@@ -290,6 +290,21 @@ pub struct LeaderlessNode {
 }
 
 /// The same causal history and the same values (as multisets), wherever the values sit.
+/// Last write wins over two states of `key`: the winner (none when both are empty), with what
+/// it discards reported.
+fn lww_winner(out: &mut Out<Msg, Timer>, key: Key, a: &State, b: &State) -> Option<Stamped> {
+    let merged = last_write_wins(a.iter_values().chain(b.iter_values()).copied())?;
+    for v in &merged.discarded {
+        out.superseded(key, v.value, merged.winner.value);
+    }
+    Some(merged.winner)
+}
+
+/// The state that holds the winner of last write wins alone.
+fn winner_state(winner: Option<Stamped>) -> State {
+    winner.map_or_else(State::default, DvvSet::new_value)
+}
+
 fn same(a: &State, b: &State) -> bool {
     if a == b {
         return true;
@@ -369,17 +384,14 @@ impl LeaderlessNode {
 
     /// Merges two states of a key. Last write wins keeps only the value with the highest
     /// timestamp (no context: pure timestamp order, as Cassandra), reporting what it discards.
+    /// The pairwise merge that `store` and `merge_all` do in their own ways, and are tested
+    /// against.
+    #[cfg(test)]
     fn merge(&self, out: &mut Out<Msg, Timer>, key: Key, a: &State, b: &State) -> State {
         if self.siblings() {
             return a.sync(b);
         }
-        let Some(merged) = last_write_wins(a.iter_values().chain(b.iter_values()).copied()) else {
-            return State::default();
-        };
-        for v in &merged.discarded {
-            out.superseded(key, v.value, merged.winner.value);
-        }
-        DvvSet::new_value(merged.winner)
+        winner_state(lww_winner(out, key, a, b))
     }
 
     /// Whether concurrent values are kept as siblings; otherwise last write wins (the only two
@@ -421,26 +433,17 @@ impl LeaderlessNode {
     }
 
     fn store(&mut self, out: &mut Out<Msg, Timer>, key: Key, incoming: &State) -> bool {
-        // Last write wins, and this replica already holds the winner alone: the merge would
-        // give back its state unchanged. Only what it discards is reported.
-        // Otherwise the winner alone is the merged state, exactly what `merge` would make of it.
-        let mut decided = None;
-        if let Some(current) = self.data.get(&key).filter(|c| !self.siblings() && !c.has_history() && c.size() == 1) {
-            let merged = last_write_wins(current.iter_values().chain(incoming.iter_values()).copied())
-                .expect("the current value at least");
-            for v in &merged.discarded {
-                out.superseded(key, v.value, merged.winner.value);
-            }
-            if current.iter_values().next() == Some(&merged.winner) {
-                return false;
-            }
-            decided = Some(DvvSet::new_value(merged.winner));
-        }
         let empty = State::default();
         let current = self.data.get(&key).unwrap_or(&empty);
-        let merged = match decided {
-            Some(merged) => merged,
-            None => self.merge(out, key, current, incoming),
+        let merged = if self.siblings() {
+            current.sync(incoming)
+        } else {
+            let winner = lww_winner(out, key, current, incoming);
+            // This replica already holds the winner alone: the merged state would be its own.
+            if !current.has_history() && current.size() == 1 && current.iter_values().next() == winner.as_ref() {
+                return false;
+            }
+            winner_state(winner)
         };
         let changed = !same(&merged, current);
         if changed {
@@ -701,10 +704,7 @@ impl LeaderlessNode {
             }
             return merged;
         }
-        match states.into_iter().flat_map(|s| s.iter_values()).max() {
-            Some(&winner) => DvvSet::new_value(winner),
-            None => State::default(),
-        }
+        winner_state(states.into_iter().flat_map(|s| s.iter_values()).max().copied())
     }
 
     fn bucket_hashes(&self, peer: NodeId) -> Vec<u64> {
