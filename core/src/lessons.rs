@@ -77,10 +77,16 @@ pub fn lessons() -> Lessons {
 }
 
 impl Step {
-    /// The step's scenario: the preset with the step's commands added.
+    /// The step's scenario: the preset with the step's commands added (the preset compiled in:
+    /// see [`Step::scenario_from`] for one fetched).
     pub fn scenario(&self) -> Result<Scenario, String> {
         let p = presets::find(&self.preset).ok_or_else(|| format!("no preset named `{}`", self.preset))?;
-        let mut s = p.scenario().map_err(|e| format!("preset {}: {e}", self.preset))?;
+        self.scenario_from(p.scenario().map_err(|e| format!("preset {}: {e}", self.preset))?)
+    }
+
+    /// The step's scenario made from its preset's scenario, `preset`.
+    pub fn scenario_from(&self, preset: Scenario) -> Result<Scenario, String> {
+        let mut s = preset;
         s.commands.extend(self.commands.iter().cloned());
         crate::sort::sort_by(&mut s.commands, |a, b| a.at_ms.total_cmp(&b.at_ms));
         if let Some(until) = self.until_ms {

@@ -35,16 +35,19 @@ async function open(path, viewport = { width: 1280, height: 900 }) {
   };
   watch(page);
   const wasm = [];
+  const presets = [];
   page.on('request', (r) => {
-    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+    if (path.includes('/presets/')) presets.push(path);
   });
   await page.goto(server.url + path);
-  return { context, page, problems, wasm };
+  return { context, page, problems, wasm, presets };
 }
 
 describe('embed player', () => {
   test('parameters choose the scenario, the panels, the start time and the theme', { timeout: WAIT * 2 }, async () => {
-    const { context, page, problems, wasm } = await open('embed/?preset=lf-sync&t=1200&panels=graph,status&theme=dark', { width: 480, height: 600 });
+    const { context, page, problems, wasm, presets } = await open('embed/?preset=lf-sync&t=1200&panels=graph,status&theme=dark', { width: 480, height: 600 });
     await page.locator('[data-testid=embed] [data-node]').first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=embed-now]')?.dataset.us === '1200000');
     assert.equal(await page.getAttribute('[data-testid=embed]', 'data-scenario'), 'lf-sync');
@@ -58,6 +61,7 @@ describe('embed player', () => {
     await page.screenshot({ path: `${ARTIFACTS}embed-01-params.png` });
     assert.equal(wasm.length, 1, `one WebAssembly download: ${wasm}`);
     assert.match(wasm[0], /^\/embed\/replicalab-embed-[0-9a-f]+_bg\.wasm$/, 'the player, not the playground');
+    assert.deepEqual(presets, ['/presets/lf-sync.json'], 'the preset\'s file, fetched once from beside the playground');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -358,20 +358,63 @@ describe('the playground', () => {
     await context.close();
   });
 
-  test('switching presets loads the new scenario from the start', { timeout: WAIT * 2 }, async () => {
+  test('switching presets loads the new scenario from the start, fetching its file once', { timeout: WAIT * 2 }, async () => {
     const { context, page, problems } = await open();
+    const fetched = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.includes('/presets/')) fetched.push(path);
+    });
     await appReady(page);
+    assert.deepEqual(fetched, [], 'the first preset is in the WebAssembly');
     const first = await page.textContent('[data-testid=description]');
     const options = await page.locator('[data-testid=preset] option').allTextContents();
-    const label = options.find((o) => o.endsWith('(lf-sync)'));
-    assert.ok(label, `presets: ${options}`);
-    await page.selectOption('[data-testid=preset]', { label });
+    const label = (name) => options.find((o) => o.endsWith(`(${name})`));
+    assert.ok(label('lf-sync') && label('lf-async'), `presets: ${options}`);
+    await page.selectOption('[data-testid=preset]', { label: label('lf-sync') });
     await page.waitForFunction((d) => document.querySelector('[data-testid=description]').textContent !== d, first);
+    assert.equal(await page.textContent('[data-testid=scenario-id]'), 'lf-sync');
     assert.equal(await simTime(page), 0);
     assert.equal(await page.locator('[data-node][data-role=leader]').count(), 1);
+    assert.equal(await page.locator('[data-testid=notice]').count(), 0, 'the loading notice is gone');
+    // Back and forth: the file is kept, not fetched again.
+    await page.selectOption('[data-testid=preset]', { label: label('lf-async') });
+    await page.waitForFunction(() => document.querySelector('[data-testid=scenario-id]').textContent === 'lf-async');
+    await page.selectOption('[data-testid=preset]', { label: label('lf-sync') });
+    await page.waitForFunction(() => document.querySelector('[data-testid=scenario-id]').textContent === 'lf-sync');
+    assert.deepEqual(fetched, ['/presets/lf-sync.json']);
+    const picked = await page.$eval('[data-testid=preset]', (s) => s.options[s.selectedIndex].textContent);
+    assert.match(picked, /\(lf-sync\)$/);
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  for (const [what, reply, reason] of [
+    ['is missing', { status: 404, body: 'Not Found' }, /could not be fetched.*404/],
+    ['is not that preset', { status: 200, contentType: 'text/html', body: '<!doctype html><title>Sign in</title>' }, /does not load/],
+  ]) {
+    test(`a preset whose file ${what} leaves the scenario shown and says why`, { timeout: WAIT * 2 }, async () => {
+      const { context, page } = await open();
+      await page.route('**/presets/lf-semi-sync.json', (route) => route.fulfill(reply));
+      await appReady(page);
+      const description = await page.textContent('[data-testid=description]');
+      const options = await page.locator('[data-testid=preset] option').allTextContents();
+      await page.selectOption('[data-testid=preset]', { label: options.find((o) => o.endsWith('(lf-semi-sync)')) });
+      await page.waitForFunction(() => /Not loaded/.test(document.querySelector('[data-testid=notice]')?.textContent ?? ''));
+      const notice = await page.textContent('[data-testid=notice]');
+      assert.match(notice, /lf-semi-sync/, notice);
+      assert.match(notice, reason, notice);
+      assert.match(notice, /unchanged/, notice);
+      assert.equal(await page.textContent('[data-testid=scenario-id]'), 'lf-async');
+      assert.equal(await page.textContent('[data-testid=description]'), description);
+      const picked = await page.$eval('[data-testid=preset]', (s) => s.options[s.selectedIndex].textContent);
+      assert.match(picked, /\(lf-async\)$/, 'the picker shows the scenario loaded');
+      // The user's work goes on: the playground still plays.
+      await page.click('[data-testid=play]');
+      await timePasses(page, 100_000);
+      await context.close();
+    });
+  }
 
   test('works on a phone, in dark mode, with reduced motion, by touch', { timeout: WAIT * 2 }, async () => {
     const { context, page, problems } = await open('?preset=lf-async', {

@@ -196,8 +196,7 @@ pub fn App() -> Html {
         let on_welcomed = on_welcomed.clone();
         Callback::from(move |index: usize| {
             on_welcomed.emit(());
-            on_action.emit(Action::SelectPreset(index));
-            on_action.emit(Action::Play);
+            crate::catalogue::select(index, &on_action, vec![Action::Play]);
         })
     };
     html! {

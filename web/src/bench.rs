@@ -3,7 +3,6 @@
 //! same code runs natively in tests; the page in [`crate::components::bench`] supplies
 //! `performance.now()`.
 
-use replicalab_core::presets::Preset;
 use replicalab_core::time::from_ms;
 use replicalab_core::Simulation;
 
@@ -57,16 +56,18 @@ pub struct Throughput {
     pub speedup: f64,
 }
 
-/// Runs `preset` headless for `sim_ms` of simulated time; `clock` returns wall time in ms.
-pub fn throughput(preset: &'static Preset, sim_ms: f64, clock: &mut dyn FnMut() -> f64) -> Result<Throughput, String> {
-    let scenario = preset.scenario().map_err(|e| format!("{}: {e}", preset.name))?;
+/// Runs the preset numbered `index` headless for `sim_ms` of simulated time (the page must
+/// have it: see [`crate::catalogue`]); `clock` returns wall time in ms.
+pub fn throughput(index: usize, sim_ms: f64, clock: &mut dyn FnMut() -> f64) -> Result<Throughput, String> {
+    let name = crate::catalogue::name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
+    let scenario = crate::catalogue::scenario(index).unwrap_or_else(|| Err(format!("{name} has not been fetched")))?;
     let start = clock();
     let mut sim = Simulation::new(&scenario);
     sim.run_until(from_ms(sim_ms));
     let wall_ms = (clock() - start).max(1e-3);
     let events = sim.events();
     Ok(Throughput {
-        preset: preset.name,
+        preset: name,
         sim_ms,
         events,
         wall_ms,
@@ -129,7 +130,7 @@ mod tests {
             t += 50.0;
             t
         };
-        let r = throughput(&PRESETS[0], 1_000.0, &mut clock).unwrap();
+        let r = throughput(0, 1_000.0, &mut clock).unwrap();
         assert_eq!(r.preset, PRESETS[0].name);
         assert_eq!(r.wall_ms, 50.0);
         assert!(r.events > 0);
@@ -144,7 +145,7 @@ mod tests {
             t += 10.0;
             t
         };
-        let runs: Vec<_> = PRESETS.iter().map(|p| throughput(p, 100.0, &mut clock).unwrap()).collect();
+        let runs: Vec<_> = (0..PRESETS.len()).map(|i| throughput(i, 100.0, &mut clock).unwrap()).collect();
         let frames = [FrameRun { nodes: 5, interval: summarize([16.0, 17.0]), work: None, max_in_flight: 40 }];
         let text = results_json(&runs, &frames);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

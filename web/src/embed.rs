@@ -21,11 +21,11 @@ use std::rc::Rc;
 
 use gloo::events::EventListener;
 use replicalab_core::link;
-use replicalab_core::presets::PRESETS;
 use replicalab_core::time::{from_ms, to_ms};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::catalogue;
 use crate::components::graph::Graph;
 use crate::components::inspector::Anomalies;
 use crate::components::status::Status;
@@ -96,15 +96,15 @@ fn handle(message: Inbound, on_action: &Callback<Action>) {
             on_action.emit(Action::RunTo(at));
         }
         Inbound::LoadLink(text) => match link::decode(&text) {
-            Ok(s) => share::open_actions(&s).into_iter().for_each(|a| on_action.emit(a)),
+            Ok(s) => catalogue::open_share(&s, on_action, Vec::new()),
             Err(e) => {
                 let notice = share::link_notice(&e);
                 post_error(&notice);
                 on_action.emit(Action::Notice(Some(notice)));
             }
         },
-        Inbound::LoadPreset(name) => match PRESETS.iter().position(|p| p.name == name) {
-            Some(i) => on_action.emit(Action::SelectPreset(i)),
+        Inbound::LoadPreset(name) => match catalogue::index_of(&name) {
+            Some(i) => catalogue::select(i, on_action, Vec::new()),
             None => post_error(&format!("there is no preset named {name:?}")),
         },
     }
@@ -131,25 +131,28 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
         let ignored = setup.1.clone();
         use_effect_with((), move |_| {
             browser::set_theme(share::theme_name(params.theme));
-            let hash = browser::hash();
-            let text = hash.trim_start_matches('#');
-            if !text.is_empty() {
-                match link::decode(text) {
-                    Ok(s) => share::open_actions(&s).into_iter().for_each(|a| on_action.emit(a)),
-                    Err(e) => on_action.emit(Action::Notice(Some(share::link_notice(&e)))),
-                }
-            }
+            let mut after = Vec::new();
             if let Some(x) = params.speed {
-                on_action.emit(Action::SetSpeed(crate::format::speed_step(x)));
+                after.push(Action::SetSpeed(crate::format::speed_step(x)));
             }
             if let Some(t) = params.t_ms {
-                on_action.emit(Action::RunTo(share::playhead(t).0));
+                after.push(Action::RunTo(share::playhead(t).0));
             }
             if params.autoplay {
-                on_action.emit(Action::Play);
+                after.push(Action::Play);
             }
             if !ignored.is_empty() {
-                on_action.emit(Action::Notice(Some(format!("Ignored: {}.", ignored.join(", ")))));
+                after.push(Action::Notice(Some(format!("Ignored: {}.", ignored.join(", ")))));
+            }
+            let hash = browser::hash();
+            let text = hash.trim_start_matches('#');
+            match (!text.is_empty()).then(|| link::decode(text)) {
+                Some(Ok(s)) => catalogue::open_share(&s, &on_action, after),
+                Some(Err(e)) => {
+                    on_action.emit(Action::Notice(Some(share::link_notice(&e))));
+                    after.into_iter().for_each(|a| on_action.emit(a));
+                }
+                None => after.into_iter().for_each(|a| on_action.emit(a)),
             }
             let listener = EventListener::new(&gloo::utils::window(), "message", move |e| {
                 let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else { return };

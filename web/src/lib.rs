@@ -16,6 +16,7 @@
 //! model and its tests (`cargo test -p replicalab-web --lib`).
 
 pub mod bench;
+pub mod catalogue;
 pub mod checker;
 pub mod custom;
 pub mod derive;
@@ -42,14 +43,35 @@ mod panic;
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     if !embed::redirect_old_link() {
-        mount::<app::App>();
+        mount_with_preset::<app::App>();
     }
 }
 
 /// Mounts the embed player (`embed/`, the `replicalab-embed` binary) into the page's `<body>`.
 #[cfg(target_arch = "wasm32")]
 pub fn start_embed() {
-    mount::<embed::EmbedApp>();
+    catalogue::set_base("../presets/");
+    mount_with_preset::<embed::EmbedApp>();
+}
+
+/// Mounts `C` once the page has the preset that `?preset=` names: when it is not compiled in,
+/// its file is fetched first (the loading notice stays meanwhile); if that fails, the page
+/// opens on the first preset and says so.
+#[cfg(target_arch = "wasm32")]
+fn mount_with_preset<C: yew::BaseComponent<Properties = ()>>() {
+    let search = gloo::utils::window().location().search().unwrap_or_default();
+    let wanted = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|q| q.get("preset"))
+        .and_then(|name| catalogue::index_of(&name))
+        .filter(|&i| !catalogue::has(i));
+    match wanted {
+        Some(index) => wasm_bindgen_futures::spawn_local(async move {
+            let _ = catalogue::fetch(index).await;
+            mount::<C>();
+        }),
+        None => mount::<C>(),
+    }
 }
 
 /// Installs the panic page, removes the loading notice and renders `C` into the `<body>`.

@@ -21,7 +21,6 @@ use std::rc::Rc;
 
 use replicalab_core::checkers::Anomaly;
 use replicalab_core::link::ViewOptions;
-use replicalab_core::presets::{Preset, PRESETS};
 use replicalab_core::protocol::{NodeId, OpId};
 use replicalab_core::scenario::WorkloadConfig;
 use replicalab_core::time::{from_ms, to_ms, Time, MS};
@@ -29,6 +28,7 @@ use replicalab_core::trace::TraceEntry;
 use replicalab_core::view::Health;
 use replicalab_core::{Command, Scenario, Simulation, TimedCommand, View};
 
+use crate::catalogue;
 use crate::derive::{self, Flight, LagChart, OpRow};
 use crate::format::{default_speed_step, format_time, speed, speed_step, MAX_SPEED_STEP, MIN_SPEED_STEP};
 use crate::narration::{Importance, Line, Narrator};
@@ -127,7 +127,7 @@ pub enum Selection {
 /// Everything the UI can ask of the playground.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    /// Load a preset (by index into [`PRESETS`]) from its start.
+    /// Load a preset (by index into [`catalogue::names`], once the page has it) from its start.
     SelectPreset(usize),
     /// Load a scenario built in the settings form (or restored after a crash).
     LoadScenario(Box<Scenario>),
@@ -174,7 +174,7 @@ pub enum Action {
 /// Playback settings and position, small and `Copy` for the controls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Playback {
-    /// Index into [`PRESETS`]; `None` for a custom scenario.
+    /// Index into [`catalogue::names`]; `None` for a custom scenario.
     pub preset: Option<usize>,
     pub playing: bool,
     /// The page is hidden: playback is suspended until it is shown again.
@@ -294,7 +294,7 @@ pub struct Playground {
 impl Playground {
     /// Loads preset `index`, paused at time 0 with the preset's default speed.
     pub fn new(index: usize) -> Result<Playground, String> {
-        let (_, scenario) = load(index)?;
+        let scenario = load(index)?;
         let mut pg = Playground::with_scenario(scenario);
         pg.playback.preset = Some(index);
         pg.refresh();
@@ -341,18 +341,23 @@ impl Playground {
         pg
     }
 
-    /// The preset named `name`, or the first one that loads.
+    /// The preset named `name`, or the first one that loads (the first preset is compiled in,
+    /// so one always does; the page fetches a wanted preset before it calls this).
     pub fn new_named(name: Option<&str>) -> Playground {
-        let wanted = name.and_then(|n| PRESETS.iter().position(|p| p.name == n));
+        let wanted = name.and_then(catalogue::index_of);
         let mut first_error = None;
-        for index in wanted.into_iter().chain(0..PRESETS.len()) {
+        for index in wanted.into_iter().chain(0..catalogue::names().len()).filter(|&i| catalogue::has(i)) {
             match Playground::new(index) {
                 Ok(mut pg) => {
-                    if let (Some(n), None) = (name, wanted) {
-                        pg.set_notice(Some(format!(
-                            "There is no preset named “{n}”; showing {}.",
-                            PRESETS[index].name
-                        )));
+                    let showing = catalogue::name(index).unwrap_or_default();
+                    match (name, wanted) {
+                        (Some(n), None) => {
+                            pg.set_notice(Some(format!("There is no preset named “{n}”; showing {showing}.")))
+                        }
+                        (Some(n), Some(w)) if w != index && !catalogue::has(w) => pg.set_notice(Some(format!(
+                            "The preset “{n}” could not be fetched (is the network down?); showing {showing}."
+                        ))),
+                        _ => {}
                     }
                     if let Some(e) = first_error {
                         pg.set_notice(Some(e));
@@ -364,7 +369,8 @@ impl Playground {
                 }
             }
         }
-        // Every built-in preset is checked by the core's tests; reaching this is a broken build.
+        // The first preset is compiled in and checked by the core's tests; reaching this is a
+        // broken build.
         panic!("no built-in preset loads: {}", first_error.unwrap_or_default())
     }
 
@@ -406,7 +412,7 @@ impl Playground {
     pub fn update(&mut self, action: Action) -> bool {
         match action {
             Action::SelectPreset(index) => match load(index) {
-                Ok((_, scenario)) => {
+                Ok(scenario) => {
                     self.replace(scenario);
                     self.playback.preset = Some(index);
                 }
@@ -414,8 +420,9 @@ impl Playground {
             },
             Action::LoadScenario(scenario) => {
                 // A preset's scenario, unchanged (a share link of it), is that preset again.
-                let preset =
-                    PRESETS.iter().position(|p| p.name == scenario.name && p.scenario().is_ok_and(|s| s == *scenario));
+                // (A preset the page has not fetched counts as custom.)
+                let preset = catalogue::index_of(&scenario.name)
+                    .filter(|&i| catalogue::scenario(i).is_some_and(|s| s.is_ok_and(|s| s == *scenario)));
                 self.replace(*scenario);
                 self.playback.preset = preset;
             }
@@ -789,7 +796,7 @@ impl Playground {
         let mut s = take_snapshot_parts(&self.sim, &self.scenario, panels, self.selection);
         self.narrator.catch_up(&self.sim);
         s.preset_name = match self.playback.preset {
-            Some(i) => PRESETS[i].name.to_string(),
+            Some(i) => catalogue::name(i).unwrap_or_default().to_string(),
             None => self.scenario.name.clone(),
         };
         s.notice = self.notice.clone();
@@ -865,10 +872,9 @@ fn resolution(scenario: &Scenario) -> String {
     }
 }
 
-fn load(index: usize) -> Result<(&'static Preset, Scenario), String> {
-    let preset = PRESETS.get(index).ok_or_else(|| format!("there is no preset number {index}"))?;
-    let scenario = preset.scenario().map_err(|e| format!("the preset {} does not load: {e}", preset.name))?;
-    Ok((preset, scenario))
+fn load(index: usize) -> Result<Scenario, String> {
+    let name = catalogue::name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
+    catalogue::scenario(index).unwrap_or_else(|| Err(format!("the preset {name} has not been fetched")))
 }
 
 fn start(scenario: &Scenario) -> Simulation {
@@ -960,6 +966,7 @@ fn held_ops(sim: &Simulation) -> usize {
 mod tests {
     use replicalab_core::checkers::AnomalyKind;
     use replicalab_core::choices::{FailoverChoice, FencingChoice};
+    use replicalab_core::presets::PRESETS;
     use replicalab_core::time::MS;
     use replicalab_core::view::{Family, MessageFate, Role};
 

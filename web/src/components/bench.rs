@@ -7,12 +7,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::timers::callback::{Interval, Timeout};
-use replicalab_core::presets::PRESETS;
 use yew::prelude::*;
 
 use crate::bench::{
     frame_scenario, results_json, throughput, FrameRun, Throughput, BENCH_FRAMES, BENCH_SIM_MS, FRAME_SIZES,
 };
+use crate::catalogue;
 use crate::hooks::FrameStatsHandle;
 use crate::state::Action;
 
@@ -48,13 +48,20 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
         use_effect_with((), move |_| {
             let poll: Rc<RefCell<Option<Interval>>> = Rc::default();
             let poll_in = Rc::clone(&poll);
-            // Let the page paint first, so the panel shows before the main thread is busy.
-            let start = Timeout::new(100, move || {
+            // Every preset's file first (the page has only the first one), then let the page
+            // paint, so the panel shows before the main thread is busy.
+            let alive = Rc::new(std::cell::Cell::new(true));
+            let failed = phase.clone();
+            let mounted = Rc::clone(&alive);
+            let run = move || {
+                if !mounted.get() {
+                    return;
+                }
                 let mut clock = || gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0);
                 // Warm up: the first run pays for the browser's optimising compilation.
-                let _ = throughput(&PRESETS[0], BENCH_SIM_MS, &mut clock);
+                let _ = throughput(0, BENCH_SIM_MS, &mut clock);
                 let runs: Result<Vec<Throughput>, String> =
-                    PRESETS.iter().map(|p| throughput(p, BENCH_SIM_MS, &mut clock)).collect();
+                    (0..catalogue::names().len()).map(|i| throughput(i, BENCH_SIM_MS, &mut clock)).collect();
                 let runs = match runs {
                     Ok(r) => Rc::new(r),
                     Err(e) => {
@@ -114,9 +121,19 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
                     poll_slot.borrow_mut().take();
                 });
                 *poll_in.borrow_mut() = Some(interval);
+            };
+            let still = Rc::clone(&alive);
+            wasm_bindgen_futures::spawn_local(async move {
+                match catalogue::fetch_all().await {
+                    Ok(()) if still.get() => {
+                        Timeout::new(100, run).forget();
+                    }
+                    Ok(()) => {}
+                    Err(e) => failed.set(Phase::Failed(e.into())),
+                }
             });
             move || {
-                drop(start);
+                alive.set(false);
                 poll.borrow_mut().take();
             }
         });

@@ -2,7 +2,6 @@
 //! play / pause, single step, reset, the speed slider (logarithmic, read in human terms), the
 //! key moment and the timeline scrubber.
 
-use replicalab_core::presets::PRESETS;
 use replicalab_core::story;
 use yew::prelude::*;
 
@@ -25,21 +24,36 @@ pub struct PickerProps {
 pub fn ScenarioPicker(props: &PickerProps) -> Html {
     let pb = props.playback;
     let on_action = props.on_action.clone();
+    // The select shows the scenario loaded, not the one asked for: a preset whose file is still
+    // being fetched (or could not be) is not shown as loaded.
+    let shown = pb.preset.map_or_else(|| "custom".to_string(), |i| i.to_string());
+    let select_ref = use_node_ref();
+    {
+        let select_ref = select_ref.clone();
+        let shown = shown.clone();
+        use_effect_with(shown, move |shown| {
+            if let Some(select) = select_ref.cast::<web_sys::HtmlSelectElement>() {
+                select.set_value(shown);
+            }
+        });
+    }
     let on_preset = Callback::from(move |e: Event| {
         let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-        if let Ok(i) = select.value().parse::<usize>() {
-            on_action.emit(Action::SelectPreset(i));
+        let chosen = select.value();
+        select.set_value(&shown);
+        if let Ok(i) = chosen.parse::<usize>() {
+            crate::catalogue::select(i, &on_action, Vec::new());
         }
     });
     html! {
         <div class="preset-row">
             <label for="preset">{"Scenario"}</label>
-            <select id="preset" data-testid="preset" onchange={on_preset}>
+            <select id="preset" data-testid="preset" ref={select_ref} onchange={on_preset}>
                 if pb.preset.is_none() {
                     <option value="custom" selected=true>{format!("Custom: {}", story::title(&props.name))}</option>
                 }
-                { for PRESETS.iter().enumerate().map(|(i, p)| html! {
-                    <option value={i.to_string()} selected={Some(i) == pb.preset}>{format!("{} ({})", story::title(p.name), p.name)}</option>
+                { for crate::catalogue::names().iter().enumerate().map(|(i, &name)| html! {
+                    <option value={i.to_string()} selected={Some(i) == pb.preset}>{format!("{} ({name})", story::title(name))}</option>
                 }) }
             </select>
             <code class="scenario-id" data-testid="scenario-id" title="The scenario's identifier (replicalab run --preset NAME)">{props.name.clone()}</code>

@@ -10,7 +10,6 @@ use std::rc::Rc;
 use gloo::events::EventListener;
 use replicalab_core::lessons::{lessons, Lessons};
 use replicalab_core::link;
-use replicalab_core::presets::PRESETS;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -37,13 +36,16 @@ pub fn open_step(all: &Lessons, at: (usize, usize), on_action: &Callback<Action>
         on_action.emit(Action::Notice(Some("There is no such lesson step.".into())));
         return;
     };
-    match step.scenario() {
-        Ok(scenario) => {
-            on_action.emit(Action::LoadScenario(Box::new(scenario)));
-            on_action.emit(Action::Play);
-        }
-        Err(e) => on_action.emit(Action::Notice(Some(format!("This lesson step does not load: {e}")))),
-    }
+    let Some(index) = crate::catalogue::index_of(&step.preset) else {
+        on_action
+            .emit(Action::Notice(Some(format!("This lesson step does not load: no preset named `{}`", step.preset))));
+        return;
+    };
+    let step = step.clone();
+    crate::catalogue::with_preset(index, on_action, move |preset| match step.scenario_from(preset) {
+        Ok(scenario) => vec![Action::LoadScenario(Box::new(scenario)), Action::Play],
+        Err(e) => vec![Action::Notice(Some(format!("This lesson step does not load: {e}")))],
+    });
 }
 
 /// Opens what a fragment holds. Returns the lesson step it names, if any (`#check` opens a
@@ -66,9 +68,7 @@ pub fn open_fragment(hash: &str, all: &Lessons, on_action: &Callback<Action>) ->
         Fragment::Link(text) => {
             match link::decode(&text) {
                 Ok(s) => {
-                    for a in share::open_actions(&s) {
-                        on_action.emit(a);
-                    }
+                    crate::catalogue::open_share(&s, on_action, Vec::new());
                     browser::set_theme(share::theme_name(s.view.theme));
                 }
                 Err(e) => on_action.emit(Action::Notice(Some(share::link_notice(&e)))),
@@ -211,7 +211,7 @@ pub fn ShareMenu(props: &ShareMenuProps) -> Html {
         let shown = shown_link.clone();
         Callback::from(move |_: MouseEvent| {
             let Some((preset, link)) = sim.with_playground(|pg| {
-                let preset = pg.playback().preset.and_then(|i| PRESETS.get(i)).map(|p| p.name);
+                let preset = pg.playback().preset.and_then(crate::catalogue::name);
                 // A preset from its start embeds by name; anything else by its link.
                 let plain = preset.is_some() && pg.snapshot().session_commands == 0;
                 (preset.filter(|_| plain), if plain { None } else { Some(share::link_of(pg)) })
@@ -270,9 +270,7 @@ pub fn ShareMenu(props: &ShareMenuProps) -> Html {
                 match result {
                     Ok(s) => {
                         lesson.set(None);
-                        for a in share::open_actions(&s) {
-                            on_action.emit(a);
-                        }
+                        crate::catalogue::open_share(&s, &on_action, Vec::new());
                     }
                     Err(e) => on_action.emit(Action::Notice(Some(e))),
                 }

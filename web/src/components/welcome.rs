@@ -1,7 +1,6 @@
 //! The first-visit entry beside the graph: start the first lesson, or pick one of a handful of
 //! stories (each loads its scenario and plays it at its suggested pace), or hide the entry.
 
-use replicalab_core::presets::PRESETS;
 use replicalab_core::story::{self, FIRST_STORIES};
 use yew::prelude::*;
 
@@ -9,7 +8,7 @@ use yew::prelude::*;
 pub struct WelcomeProps {
     /// The first lesson's link (a fragment).
     pub lesson_href: AttrValue,
-    /// A story was picked: the index of its preset in [`PRESETS`].
+    /// A story was picked: the index of its preset in [`crate::catalogue::names`].
     pub on_pick: Callback<usize>,
     /// The lesson link was followed or the entry hidden: it does not come back.
     pub on_done: Callback<()>,
@@ -18,7 +17,7 @@ pub struct WelcomeProps {
 #[function_component]
 pub fn Welcome(props: &WelcomeProps) -> Html {
     let stories = FIRST_STORIES.iter().filter_map(|&name| {
-        let index = PRESETS.iter().position(|p| p.name == name)?;
+        let index = crate::catalogue::index_of(name)?;
         let on_pick = props.on_pick.clone();
         let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(index));
         Some(html! {

@@ -1,0 +1,206 @@
+//! The built-in scenarios as this page has them. The pages' WebAssembly carries only the first
+//! preset's file (`replicalab_core::presets` without `bundled-presets`); the build copies every
+//! file into `presets/` beside the playground, and the page fetches one the first time it is
+//! needed (picking it, a lesson step built on it, a share link of it). A fetched file is checked
+//! to be the preset it is named as and kept for the rest of the visit. Natively, and in the
+//! tests, every preset is compiled in and nothing is fetched.
+
+use std::cell::RefCell;
+
+use replicalab_core::presets::{self, NAMES};
+use replicalab_core::Scenario;
+
+#[cfg(target_arch = "wasm32")]
+use crate::state::Action;
+
+thread_local! {
+    /// The files fetched so far, by index into [`NAMES`].
+    static FETCHED: RefCell<Vec<Option<Scenario>>> = RefCell::new(vec![None; NAMES.len()]);
+}
+
+/// Every preset's name, in display order (indices into this are the playground's preset numbers).
+pub fn names() -> &'static [&'static str] {
+    NAMES
+}
+
+/// The preset numbered `index`'s name.
+pub fn name(index: usize) -> Option<&'static str> {
+    NAMES.get(index).copied()
+}
+
+/// The number of the preset named `name`.
+pub fn index_of(name: &str) -> Option<usize> {
+    presets::index_of(name)
+}
+
+/// The preset's scenario: `None` while the page does not have it (not compiled in, not yet
+/// fetched); an error if its compiled-in file does not load (a broken build).
+pub fn scenario(index: usize) -> Option<Result<Scenario, String>> {
+    let name = name(index)?;
+    if let Some(p) = presets::find(name) {
+        return Some(p.scenario().map_err(|e| format!("the preset {name} does not load: {e}")));
+    }
+    FETCHED.with(|f| f.borrow().get(index).cloned().flatten()).map(Ok)
+}
+
+/// Whether the page has the preset (compiled in or fetched).
+pub fn has(index: usize) -> bool {
+    name(index).is_some_and(|n| presets::find(n).is_some())
+        || FETCHED.with(|f| f.borrow().get(index).is_some_and(Option::is_some))
+}
+
+/// Keeps a fetched file of the preset numbered `index`, once it is shown to be that preset.
+pub fn add(index: usize, json: &str) -> Result<(), String> {
+    let name = name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
+    let scenario = presets::parse_fetched(name, json)?;
+    FETCHED.with(|f| f.borrow_mut()[index] = Some(scenario));
+    Ok(())
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// Where the presets' files are, relative to the page (the playground's `presets/`; the
+    /// embed player, one directory down, sets `../presets/`).
+    static BASE: RefCell<&'static str> = const { RefCell::new("presets/") };
+}
+
+/// Sets where the presets' files are, relative to the page.
+#[cfg(target_arch = "wasm32")]
+pub fn set_base(base: &'static str) {
+    BASE.with(|b| *b.borrow_mut() = base);
+}
+
+/// Makes sure the page has the preset numbered `index`, fetching its file if needed; the error
+/// says what went wrong (the network, the server's answer, or the file).
+#[cfg(target_arch = "wasm32")]
+pub async fn fetch(index: usize) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    if has(index) {
+        return Ok(());
+    }
+    let name = name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
+    let url = format!("{}{name}.json", BASE.with(|b| *b.borrow()));
+    let failed = |what: &str| format!("the preset “{name}” could not be fetched from {url}: {what}");
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(&url))
+        .await
+        .map_err(|_| failed("the network request failed"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| failed("no response"))?;
+    if !response.ok() {
+        return Err(failed(&format!("the server answered {} {}", response.status(), response.status_text())));
+    }
+    let text = response.text().map_err(|_| failed("the body could not be read"))?;
+    let text = JsFuture::from(text).await.map_err(|_| failed("the body could not be read"))?;
+    add(index, &text.as_string().unwrap_or_default())
+}
+
+/// Fetches every preset the page does not have yet, one after another; the first error stops.
+#[cfg(target_arch = "wasm32")]
+pub async fn fetch_all() -> Result<(), String> {
+    for index in 0..NAMES.len() {
+        fetch(index).await?;
+    }
+    Ok(())
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// Requests to load something made so far: a fetch that completes after a later request
+    /// was made is not acted on (the last thing the user asked for wins).
+    static REQUESTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Emits the actions `then` makes of the preset numbered `index`'s scenario, once the page has
+/// it: at once if it does; otherwise a notice that it is loading, the fetch, then the actions,
+/// or a notice saying why it could not be fetched (the scenario shown stays as it is).
+#[cfg(target_arch = "wasm32")]
+pub fn with_preset(
+    index: usize,
+    on_action: &yew::Callback<Action>,
+    then: impl FnOnce(Scenario) -> Vec<Action> + 'static,
+) {
+    let request = REQUESTS.with(|r| {
+        r.set(r.get() + 1);
+        r.get()
+    });
+    let on_action = on_action.clone();
+    let act = move |on_action: &yew::Callback<Action>| match scenario(index) {
+        Some(Ok(s)) => then(s).into_iter().for_each(|a| on_action.emit(a)),
+        Some(Err(e)) => on_action.emit(Action::Notice(Some(e))),
+        None => on_action.emit(Action::Notice(Some(format!("There is no preset number {index}.")))),
+    };
+    let Some(name) = name(index).filter(|_| !has(index)) else {
+        act(&on_action);
+        return;
+    };
+    on_action.emit(Action::Notice(Some(format!("Loading the preset “{name}”…"))));
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = fetch(index).await;
+        if REQUESTS.with(|r| r.get()) != request {
+            return;
+        }
+        match result {
+            Ok(()) => act(&on_action),
+            Err(e) => {
+                on_action.emit(Action::Notice(Some(format!("Not loaded: {e}. The scenario shown is unchanged."))))
+            }
+        }
+    });
+}
+
+/// Loads the preset numbered `index` from its start, then emits `after` (once the page has it).
+#[cfg(target_arch = "wasm32")]
+pub fn select(index: usize, on_action: &yew::Callback<Action>, after: Vec<Action>) {
+    with_preset(index, on_action, move |_| std::iter::once(Action::SelectPreset(index)).chain(after).collect());
+}
+
+/// Opens a share link (or a scenario file), then emits `after`: when its scenario is named
+/// after a preset the page has not fetched, the preset is fetched first, so that an unchanged
+/// preset is recognised as that preset (a failed fetch only means it counts as a custom
+/// scenario).
+#[cfg(target_arch = "wasm32")]
+pub fn open_share(share: &replicalab_core::link::Share, on_action: &yew::Callback<Action>, after: Vec<Action>) {
+    let mut actions = crate::share::open_actions(share);
+    actions.extend(after);
+    let request = REQUESTS.with(|r| {
+        r.set(r.get() + 1);
+        r.get()
+    });
+    let Some(index) = index_of(&share.scenario.name).filter(|&i| !has(i)) else {
+        actions.into_iter().for_each(|a| on_action.emit(a));
+        return;
+    };
+    let on_action = on_action.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = fetch(index).await;
+        if REQUESTS.with(|r| r.get()) == request {
+            actions.into_iter().for_each(|a| on_action.emit(a));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use replicalab_core::presets::PRESETS;
+
+    #[test]
+    fn the_tests_have_every_preset_compiled_in() {
+        for (i, n) in names().iter().enumerate() {
+            assert!(has(i) && presets::find(n).is_some(), "{n}");
+            assert_eq!(scenario(i).unwrap().unwrap().name, *n);
+            assert_eq!(index_of(n), Some(i));
+        }
+        assert!(!has(names().len()) && scenario(names().len()).is_none());
+    }
+
+    #[test]
+    fn a_fetched_file_is_checked_before_it_is_kept() {
+        let json = PRESETS[1].json;
+        assert!(add(0, json).unwrap_err().contains(PRESETS[1].name));
+        assert!(add(0, "Not Found").is_err());
+        assert!(add(NAMES.len(), json).is_err());
+        add(1, json).unwrap();
+        assert_eq!(FETCHED.with(|f| f.borrow()[1].clone()).unwrap(), PRESETS[1].scenario().unwrap());
+    }
+}
