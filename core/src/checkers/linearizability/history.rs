@@ -46,7 +46,7 @@ pub fn check_history_with(history: &History, config: &CheckConfig) -> Vec<Anomal
     let report = check(&mut PerKey(Register::new(None)), &ops, |(key, _)| *key, config);
     for p in &report.partitions {
         if let PartitionOutcome::NotLinearizable(v) = &p.outcome {
-            out.push(anomaly(history, p.key, v, &ops, &ids));
+            out.push(anomaly(history, p.key, v, &ops, &ids, None));
         }
     }
     crate::sort::sort_by_key(&mut out, |a| (a.time, a.ops.first().copied()));
@@ -203,12 +203,16 @@ impl SiblingRead {
     }
 }
 
+/// The anomaly a violation found in `ops` (a key's register operations, `ids` theirs in the
+/// history) stands for. `init` is what the key certainly held when they start (`None`: absent,
+/// as at the start of a history; the live monitor checks pieces that start later).
 pub(crate) fn anomaly(
     history: &History,
     key: Key,
     v: &Violation,
     ops: &[TimedOp<(Key, RegisterOp)>],
     ids: &[OpId],
+    init: RegValue,
 ) -> Anomaly {
     let failing = history.get(ids[v.failing_op]);
     let time = ops[v.failing_op].ret.unwrap_or(ops[v.failing_op].call);
@@ -227,13 +231,24 @@ pub(crate) fn anomaly(
         (None, op) => Register::default().describe(&op),
     };
     let at = format!("{:.3} ms", to_ms(time));
-    let explanation = match (others.is_empty(), v.from_start) {
-        (true, _) => format!("k{key} is not linearizable: {what} at {at}, which no write could have produced"),
-        (false, true) => format!(
+    let explanation = match (others.is_empty(), v.from_start, init) {
+        (true, _, None) => format!("k{key} is not linearizable: {what} at {at}, which no write could have produced"),
+        (true, _, held) => format!(
+            "k{key} is not linearizable: {what} at {at}, although the key had certainly come to hold {} before it \
+             began (a read or write of it overlapping nothing), and no write since could have produced it",
+            unreg(held)
+        ),
+        (false, true, None) => format!(
             "k{key} is not linearizable: {what} at {at}; starting from an absent key, no order of it with {} respects real time",
             others.join(", ")
         ),
-        (false, false) => format!(
+        (false, true, held) => format!(
+            "k{key} is not linearizable: {what} at {at}; starting from {}, which the key certainly held before, no \
+             order of it with {} respects real time",
+            unreg(held),
+            others.join(", ")
+        ),
+        (false, false, _) => format!(
             "k{key} is not linearizable: {what} at {at}; whatever the key held before, no order of it with {} respects real time",
             others.join(", ")
         ),
@@ -317,6 +332,45 @@ mod tests {
         let pending = op(0, OpKind::Write { key: 1, value: 7 }, 0, None);
         assert!(check_history(&History { ops: vec![pending, r(1, 1, vec![7], 6, 7)].into(), ..Default::default() })
             .is_empty());
+    }
+
+    #[test]
+    fn the_explanation_says_what_the_key_held_when_the_ops_start() {
+        let h = History { ops: vec![r(0, 1, vec![7], 0, 2), r(1, 1, vec![8], 1, 3)].into(), ..Default::default() };
+        let ops: Vec<TimedOp<(Key, RegisterOp)>> = h
+            .ops
+            .iter()
+            .map(|o| match register_op(o) {
+                Converted::Op(t) => TimedOp { call: t.call, ret: t.ret, op: (1, t.op) },
+                _ => unreachable!("plain reads"),
+            })
+            .collect();
+        let violation = |window: Vec<usize>| Violation {
+            failing_op: 0,
+            shortest_prefix: true,
+            window,
+            window_minimal: true,
+            from_start: true,
+        };
+        let said =
+            |window: Vec<usize>, init: RegValue| anomaly(&h, 1, &violation(window), &ops, &[0, 1], init).explanation;
+        let alone = said(vec![0], None);
+        assert!(alone.ends_with("returned v7 at 0.002 ms, which no write could have produced"), "{alone}");
+        let alone = said(vec![0], Some(5));
+        assert!(
+            alone.ends_with(
+                "although the key had certainly come to hold v5 before it began (a read or write of it overlapping \
+                 nothing), and no write since could have produced it"
+            ),
+            "{alone}"
+        );
+        let pair = said(vec![0, 1], None);
+        assert!(pair.contains("; starting from an absent key, no order of it with read op1"), "{pair}");
+        let pair = said(vec![0, 1], Some(5));
+        assert!(
+            pair.contains("; starting from v5, which the key certainly held before, no order of it with read op1"),
+            "{pair}"
+        );
     }
 
     #[test]

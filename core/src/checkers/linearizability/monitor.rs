@@ -357,16 +357,8 @@ fn check_key(
     let report = check(&mut PerKey(Register::new(init)), &timed, |(k, _)| *k, config);
     report.partitions.iter().find_map(|p| match &p.outcome {
         PartitionOutcome::NotLinearizable(v) => {
-            let mut a = anomaly(history, key, v, &timed, &ids);
-            if let Some(i) = init {
-                // The piece starts where the key certainly held a value, not at an absent key.
-                let held = format!("v{}", u64::from_ne_bytes(i.to_ne_bytes()));
-                a.explanation = a
-                    .explanation
-                    .replace("which no write could have produced", &format!("although the key had certainly come to hold {held} before it began (a read or write of it overlapping nothing), and no write since could have produced it"))
-                    .replace("starting from an absent key", &format!("starting from {held}, which the key certainly held before"));
-            }
-            Some(a)
+            // The piece starts where the key certainly held `init` (absent or a value).
+            Some(anomaly(history, key, v, &timed, &ids, init))
         }
         _ => None,
     })
