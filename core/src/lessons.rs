@@ -5,8 +5,9 @@
 //! invites the reader to act freely (`try`). It also states what the run must show
 //! (`expect`): an anomaly that appears, one that does not, a protocol event, or the share of
 //! writes that succeeded. Tests run every step and check its expectations, so a lesson can
-//! never silently stop showing what it says. The lessons are data (`core/lessons/lessons.json`,
-//! compiled in); the web app renders them and deep-links every step as `#lesson=ID&step=N`.
+//! never silently stop showing what it says. The lessons are data (`core/lessons/lessons.json`:
+//! compiled in with the `bundled-lessons` feature; the playground fetches the file and reads it
+//! with [`parse`]); the web app renders them and deep-links every step as `#lesson=ID&step=N`.
 
 use serde::{Deserialize, Serialize};
 
@@ -72,8 +73,22 @@ pub enum Expect {
 }
 
 /// The built-in lessons.
+#[cfg(feature = "bundled-lessons")]
 pub fn lessons() -> Lessons {
-    serde_json::from_str(include_str!("../lessons/lessons.json")).expect("the built-in lessons parse (tested)")
+    parse(include_str!("../lessons/lessons.json")).expect("the built-in lessons parse (tested)")
+}
+
+/// The lessons of a lessons file (as the playground fetches it): every step must name a preset.
+pub fn parse(json: &str) -> Result<Lessons, String> {
+    let lessons: Lessons = serde_json::from_str(json).map_err(|e| format!("the lessons' file does not load: {e}"))?;
+    for lesson in &lessons.lessons {
+        for step in &lesson.steps {
+            if presets::index_of(&step.preset).is_none() {
+                return Err(format!("the lessons' file names a preset that does not exist: `{}`", step.preset));
+            }
+        }
+    }
+    Ok(lessons)
 }
 
 impl Step {
@@ -132,6 +147,16 @@ impl Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lessons_file_must_parse_and_name_presets() {
+        let text = include_str!("../lessons/lessons.json");
+        assert_eq!(parse(text).unwrap(), lessons());
+        assert!(parse("<!doctype html>").unwrap_err().starts_with("the lessons' file does not load: "));
+        let first = &lessons().lessons[0].steps[0].preset;
+        let wrong = text.replacen(&format!("\"{first}\""), "\"no-such-preset\"", 1);
+        assert!(parse(&wrong).unwrap_err().contains("`no-such-preset`"));
+    }
 
     #[test]
     fn the_lessons_parse_and_every_step_names_a_preset_and_says_something() {

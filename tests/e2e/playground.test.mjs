@@ -416,6 +416,36 @@ describe('the playground', () => {
     });
   }
 
+  test('the lessons\' file is preloaded and read once; without it the playground still opens and says why', { timeout: WAIT * 3 }, async () => {
+    const requests = async (route) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT);
+      if (route) await page.route('**/lessons.json', route);
+      const seen = [];
+      page.on('response', (r) => {
+        if (new URL(r.url()).pathname.endsWith('/lessons.json')) seen.push(r.status());
+      });
+      await page.goto(server.url);
+      await appReady(page);
+      return { context, page, seen };
+    };
+    const fine = await requests(null);
+    assert.deepEqual(fine.seen, [200], 'one download, shared by the preload and the app');
+    assert.equal(await fine.page.locator('[data-testid=start-lesson]').count(), 1);
+    assert.equal(await fine.page.locator('[data-testid=notice]').count(), 0);
+    await fine.context.close();
+
+    const missing = await requests((route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    const notice = await missing.page.textContent('[data-testid=notice]');
+    assert.match(notice, /lessons are not available.*404/, notice);
+    assert.equal(await missing.page.locator('[data-testid=start-lesson]').count(), 0, 'no link to a lesson the page does not have');
+    assert.ok((await missing.page.locator('[data-testid=story]').count()) > 0, 'the stories are still offered');
+    await missing.page.click('[data-testid=play]');
+    await timePasses(missing.page, 100_000);
+    await missing.context.close();
+  });
+
   test('works on a phone, in dark mode, with reduced motion, by touch', { timeout: WAIT * 2 }, async () => {
     const { context, page, problems } = await open('?preset=lf-async', {
       viewport: { width: 390, height: 844 },

@@ -75,7 +75,13 @@ fn initial(params: &Params) -> Playground {
             None => {}
         }
     }
-    Playground::new_named(params.preset.as_deref())
+    let mut pg = Playground::new_named(params.preset.as_deref());
+    if let Some(e) = crate::catalogue::lessons_error() {
+        let lessons = format!("The lessons are not available: {e}.");
+        let notice = pg.snapshot().notice.clone();
+        pg.set_notice(Some(notice.map_or(lessons.clone(), |n| format!("{n} {lessons}"))));
+    }
+    pg
 }
 
 #[function_component]
@@ -174,7 +180,7 @@ pub fn App() -> Html {
         })
     };
     let first_lesson = use_memo((), |_| {
-        replicalab_core::lessons::lessons()
+        crate::catalogue::lessons()
             .lessons
             .first()
             .map(|l| format!("#{}", crate::share::lesson_fragment(&l.id, 0)))

@@ -2,11 +2,15 @@
 //! preset's file (`replicalab_core::presets` without `bundled-presets`); the build copies every
 //! file into `presets/` beside the playground, and the page fetches one the first time it is
 //! needed (picking it, a lesson step built on it, a share link of it). A fetched file is checked
-//! to be the preset it is named as and kept for the rest of the visit. Natively, and in the
-//! tests, every preset is compiled in and nothing is fetched.
+//! to be the preset it is named as and kept for the rest of the visit. The lessons' file is
+//! fetched the same way, once, before the playground mounts (the page preloads it beside the
+//! WebAssembly). Natively, and in the tests, every preset and the lessons are compiled in and
+//! nothing is fetched.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
+use replicalab_core::lessons::Lessons;
 use replicalab_core::presets::{self, NAMES};
 use replicalab_core::Scenario;
 
@@ -16,6 +20,36 @@ use crate::state::Action;
 thread_local! {
     /// The files fetched so far, by index into [`NAMES`].
     static FETCHED: RefCell<Vec<Option<Scenario>>> = RefCell::new(vec![None; NAMES.len()]);
+    /// The lessons (compiled in, or fetched), or why the page has none.
+    static LESSONS: RefCell<Option<Result<Rc<Lessons>, String>>> = const { RefCell::new(None) };
+}
+
+/// The lessons: compiled in (natively, in the tests), or as fetched by [`fetch_lessons`]; none
+/// when the page could not fetch them ([`lessons_error`] says why).
+pub fn lessons() -> Rc<Lessons> {
+    LESSONS.with(|l| {
+        l.borrow_mut()
+            .get_or_insert_with(bundled_lessons)
+            .as_ref()
+            .map(Rc::clone)
+            .unwrap_or_else(|_| Rc::new(Lessons { lessons: Vec::new() }))
+    })
+}
+
+/// Why the page has no lessons, if it has none.
+pub fn lessons_error() -> Option<String> {
+    LESSONS.with(|l| l.borrow().as_ref().and_then(|r| r.as_ref().err().cloned()))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn bundled_lessons() -> Result<Rc<Lessons>, String> {
+    Ok(Rc::new(replicalab_core::lessons::lessons()))
+}
+
+/// In the pages, the lessons come from [`fetch_lessons`] only.
+#[cfg(target_arch = "wasm32")]
+fn bundled_lessons() -> Result<Rc<Lessons>, String> {
+    Err("the lessons have not been fetched".into())
 }
 
 /// Every preset's name, in display order (indices into this are the playground's preset numbers).
@@ -74,15 +108,33 @@ pub fn set_base(base: &'static str) {
 /// says what went wrong (the network, the server's answer, or the file).
 #[cfg(target_arch = "wasm32")]
 pub async fn fetch(index: usize) -> Result<(), String> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
     if has(index) {
         return Ok(());
     }
     let name = name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
     let url = format!("{}{name}.json", BASE.with(|b| *b.borrow()));
-    let failed = |what: &str| format!("the preset “{name}” could not be fetched from {url}: {what}");
-    let response = JsFuture::from(gloo::utils::window().fetch_with_str(&url))
+    let text = fetch_text(&url, &format!("the preset “{name}”")).await?;
+    add(index, &text)
+}
+
+/// Fetches the lessons' file (`lessons.json` beside the playground) and keeps its lessons, or
+/// why it could not be had.
+#[cfg(target_arch = "wasm32")]
+pub async fn fetch_lessons() {
+    let result = fetch_text("lessons.json", "the lessons")
+        .await
+        .and_then(|text| replicalab_core::lessons::parse(&text))
+        .map(Rc::new);
+    LESSONS.with(|l| *l.borrow_mut() = Some(result));
+}
+
+/// The text at `url`, or why it could not be fetched (`what` names it in the message).
+#[cfg(target_arch = "wasm32")]
+async fn fetch_text(url: &str, what: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |why: &str| format!("{what} could not be fetched from {url}: {why}");
+    let response = JsFuture::from(gloo::utils::window().fetch_with_str(url))
         .await
         .map_err(|_| failed("the network request failed"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| failed("no response"))?;
@@ -91,7 +143,7 @@ pub async fn fetch(index: usize) -> Result<(), String> {
     }
     let text = response.text().map_err(|_| failed("the body could not be read"))?;
     let text = JsFuture::from(text).await.map_err(|_| failed("the body could not be read"))?;
-    add(index, &text.as_string().unwrap_or_default())
+    Ok(text.as_string().unwrap_or_default())
 }
 
 /// Fetches every preset the page does not have yet, one after another; the first error stops.
@@ -192,6 +244,12 @@ mod tests {
             assert_eq!(index_of(n), Some(i));
         }
         assert!(!has(names().len()) && scenario(names().len()).is_none());
+    }
+
+    #[test]
+    fn the_tests_have_the_lessons_compiled_in() {
+        assert_eq!(*lessons(), replicalab_core::lessons::lessons());
+        assert_eq!(lessons_error(), None);
     }
 
     #[test]

@@ -43,7 +43,12 @@ mod panic;
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     if !embed::redirect_old_link() {
-        mount_with_preset::<app::App>();
+        // The lessons' file first (index.html preloads it beside the WebAssembly, so this
+        // rarely waits); the welcome's first link and `#lesson-…` links need it at once.
+        wasm_bindgen_futures::spawn_local(async {
+            catalogue::fetch_lessons().await;
+            mount_with_preset::<app::App>();
+        });
     }
 }
 

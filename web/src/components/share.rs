@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use gloo::events::EventListener;
-use replicalab_core::lessons::{lessons, Lessons};
+use replicalab_core::lessons::Lessons;
 use replicalab_core::link;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -54,6 +54,10 @@ pub fn open_fragment(hash: &str, all: &Lessons, on_action: &Callback<Action>) ->
     match Fragment::parse(hash) {
         Fragment::Empty | Fragment::Check => None,
         Fragment::Lesson { id, step } => {
+            if let Some(e) = crate::catalogue::lessons_error() {
+                on_action.emit(Action::Notice(Some(format!("The lesson “{id}” cannot open: {e}."))));
+                return None;
+            }
             let Some(l) = all.lessons.iter().position(|l| l.id == id) else {
                 on_action.emit(Action::Notice(Some(format!(
                     "There is no lesson “{id}”; the lessons are: {}.",
@@ -80,7 +84,7 @@ pub fn open_fragment(hash: &str, all: &Lessons, on_action: &Callback<Action>) ->
 
 #[function_component]
 pub fn Extras(props: &ExtrasProps) -> Html {
-    let all = use_memo((), |_| lessons());
+    let all = use_memo((), |_| (*crate::catalogue::lessons()).clone());
     let lesson = props.lesson.clone();
     let checker_open = use_state(|| false);
     let on_action = props.on_action.clone();

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct WelcomeProps {
-    /// The first lesson's link (a fragment).
+    /// The first lesson's link (a fragment); empty when the page has no lessons.
     pub lesson_href: AttrValue,
     /// A story was picked: the index of its preset in [`crate::catalogue::names`].
     pub on_pick: Callback<usize>,
@@ -28,8 +28,12 @@ pub fn Welcome(props: &WelcomeProps) -> Html {
     html! {
         <section class="welcome" data-testid="welcome" aria-labelledby="welcome-title">
             <h2 id="welcome-title">{"New here?"}</h2>
-            <a class="button start" data-testid="start-lesson" href={props.lesson_href.clone()} onclick={done.clone()}>{"Start with lesson 1"}</a>
-            <p class="welcome-or">{"or pick a story:"}</p>
+            if !props.lesson_href.is_empty() {
+                <a class="button start" data-testid="start-lesson" href={props.lesson_href.clone()} onclick={done.clone()}>{"Start with lesson 1"}</a>
+                <p class="welcome-or">{"or pick a story:"}</p>
+            } else {
+                <p class="welcome-or">{"Pick a story:"}</p>
+            }
             <ul class="stories">{ for stories }</ul>
             <button type="button" class="link-button welcome-hide" data-testid="welcome-hide" onclick={done}>{"Hide this"}</button>
         </section>
