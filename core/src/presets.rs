@@ -29,18 +29,20 @@ macro_rules! presets {
         /// The name of every built-in scenario, in display order.
         pub const NAMES: &[&str] = &[$first, $($name),*];
 
+        /// The first preset, always compiled in (the one a page shows before it has fetched
+        /// anything).
+        const FIRST: Preset = Preset { name: $first, json: include_str!(concat!("../presets/", $first, ".json")) };
+
         /// The built-in scenarios compiled in, in display order: every one.
         #[cfg(feature = "bundled-presets")]
         pub const PRESETS: &[Preset] = &[
-            Preset { name: $first, json: include_str!(concat!("../presets/", $first, ".json")) },
+            FIRST,
             $(Preset { name: $name, json: include_str!(concat!("../presets/", $name, ".json")) },)*
         ];
 
-        /// The built-in scenarios compiled in: without `bundled-presets`, only the first (the one
-        /// a page shows before it has fetched anything).
+        /// The built-in scenarios compiled in: without `bundled-presets`, only the first.
         #[cfg(not(feature = "bundled-presets"))]
-        pub const PRESETS: &[Preset] =
-            &[Preset { name: $first, json: include_str!(concat!("../presets/", $first, ".json")) }];
+        pub const PRESETS: &[Preset] = &[FIRST];
     };
 }
 

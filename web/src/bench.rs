@@ -59,15 +59,14 @@ pub struct Throughput {
 /// Runs the preset numbered `index` headless for `sim_ms` of simulated time (the page must
 /// have it: see [`crate::catalogue`]); `clock` returns wall time in ms.
 pub fn throughput(index: usize, sim_ms: f64, clock: &mut dyn FnMut() -> f64) -> Result<Throughput, String> {
-    let name = crate::catalogue::name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
-    let scenario = crate::catalogue::scenario(index).unwrap_or_else(|| Err(format!("{name} has not been fetched")))?;
+    let scenario = crate::catalogue::load(index)?;
     let start = clock();
     let mut sim = Simulation::new(&scenario);
     sim.run_until(from_ms(sim_ms));
     let wall_ms = (clock() - start).max(1e-3);
     let events = sim.events();
     Ok(Throughput {
-        preset: name,
+        preset: crate::catalogue::name(index).unwrap_or_default(),
         sim_ms,
         events,
         wall_ms,

@@ -67,14 +67,14 @@ pub fn index_of(name: &str) -> Option<usize> {
     presets::index_of(name)
 }
 
-/// The preset's scenario: `None` while the page does not have it (not compiled in, not yet
-/// fetched); an error if its compiled-in file does not load (a broken build).
-pub fn scenario(index: usize) -> Option<Result<Scenario, String>> {
-    let name = name(index)?;
+/// The preset numbered `index`'s scenario, or why the page cannot give it: no such preset, its
+/// file not fetched (yet), or its compiled-in file does not load (a broken build).
+pub fn load(index: usize) -> Result<Scenario, String> {
+    let name = name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
     if let Some(p) = presets::find(name) {
-        return Some(p.scenario().map_err(|e| format!("the preset {name} does not load: {e}")));
+        return p.scenario().map_err(|e| format!("the preset {name} does not load: {e}"));
     }
-    FETCHED.with(|f| f.borrow().get(index).cloned().flatten()).map(Ok)
+    FETCHED.with(|f| f.borrow()[index].clone()).ok_or_else(|| format!("the preset {name} has not been fetched"))
 }
 
 /// Whether the page has the preset (compiled in or fetched).
@@ -162,6 +162,26 @@ thread_local! {
     static REQUESTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// A new request (see `REQUESTS`): its number.
+#[cfg(target_arch = "wasm32")]
+fn new_request() -> u64 {
+    REQUESTS.with(|r| {
+        r.set(r.get() + 1);
+        r.get()
+    })
+}
+
+/// Whether no request was made after `request`.
+#[cfg(target_arch = "wasm32")]
+fn is_latest(request: u64) -> bool {
+    REQUESTS.with(|r| r.get()) == request
+}
+
+#[cfg(target_arch = "wasm32")]
+fn emit_all(on_action: &yew::Callback<Action>, actions: Vec<Action>) {
+    actions.into_iter().for_each(|a| on_action.emit(a));
+}
+
 /// Emits the actions `then` makes of the preset numbered `index`'s scenario, once the page has
 /// it: at once if it does; otherwise a notice that it is loading, the fetch, then the actions,
 /// or a notice saying why it could not be fetched (the scenario shown stays as it is).
@@ -171,15 +191,11 @@ pub fn with_preset(
     on_action: &yew::Callback<Action>,
     then: impl FnOnce(Scenario) -> Vec<Action> + 'static,
 ) {
-    let request = REQUESTS.with(|r| {
-        r.set(r.get() + 1);
-        r.get()
-    });
+    let request = new_request();
     let on_action = on_action.clone();
-    let act = move |on_action: &yew::Callback<Action>| match scenario(index) {
-        Some(Ok(s)) => then(s).into_iter().for_each(|a| on_action.emit(a)),
-        Some(Err(e)) => on_action.emit(Action::Notice(Some(e))),
-        None => on_action.emit(Action::Notice(Some(format!("There is no preset number {index}.")))),
+    let act = move |on_action: &yew::Callback<Action>| match load(index) {
+        Ok(s) => emit_all(on_action, then(s)),
+        Err(e) => on_action.emit(Action::Notice(Some(e))),
     };
     let Some(name) = name(index).filter(|_| !has(index)) else {
         act(&on_action);
@@ -188,7 +204,7 @@ pub fn with_preset(
     on_action.emit(Action::Notice(Some(format!("Loading the preset “{name}”…"))));
     wasm_bindgen_futures::spawn_local(async move {
         let result = fetch(index).await;
-        if REQUESTS.with(|r| r.get()) != request {
+        if !is_latest(request) {
             return;
         }
         match result {
@@ -214,19 +230,16 @@ pub fn select(index: usize, on_action: &yew::Callback<Action>, after: Vec<Action
 pub fn open_share(share: &replicalab_core::link::Share, on_action: &yew::Callback<Action>, after: Vec<Action>) {
     let mut actions = crate::share::open_actions(share);
     actions.extend(after);
-    let request = REQUESTS.with(|r| {
-        r.set(r.get() + 1);
-        r.get()
-    });
+    let request = new_request();
     let Some(index) = index_of(&share.scenario.name).filter(|&i| !has(i)) else {
-        actions.into_iter().for_each(|a| on_action.emit(a));
+        emit_all(on_action, actions);
         return;
     };
     let on_action = on_action.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let _ = fetch(index).await;
-        if REQUESTS.with(|r| r.get()) == request {
-            actions.into_iter().for_each(|a| on_action.emit(a));
+        if is_latest(request) {
+            emit_all(&on_action, actions);
         }
     });
 }
@@ -240,10 +253,10 @@ mod tests {
     fn the_tests_have_every_preset_compiled_in() {
         for (i, n) in names().iter().enumerate() {
             assert!(has(i) && presets::find(n).is_some(), "{n}");
-            assert_eq!(scenario(i).unwrap().unwrap().name, *n);
+            assert_eq!(load(i).unwrap().name, *n);
             assert_eq!(index_of(n), Some(i));
         }
-        assert!(!has(names().len()) && scenario(names().len()).is_none());
+        assert!(!has(names().len()) && load(names().len()).is_err());
     }
 
     #[test]

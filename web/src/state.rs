@@ -294,7 +294,7 @@ pub struct Playground {
 impl Playground {
     /// Loads preset `index`, paused at time 0 with the preset's default speed.
     pub fn new(index: usize) -> Result<Playground, String> {
-        let scenario = load(index)?;
+        let scenario = catalogue::load(index)?;
         let mut pg = Playground::with_scenario(scenario);
         pg.playback.preset = Some(index);
         pg.refresh();
@@ -411,7 +411,7 @@ impl Playground {
     /// Applies an action. Returns whether anything visible changed (the UI redraws only then).
     pub fn update(&mut self, action: Action) -> bool {
         match action {
-            Action::SelectPreset(index) => match load(index) {
+            Action::SelectPreset(index) => match catalogue::load(index) {
                 Ok(scenario) => {
                     self.replace(scenario);
                     self.playback.preset = Some(index);
@@ -421,8 +421,8 @@ impl Playground {
             Action::LoadScenario(scenario) => {
                 // A preset's scenario, unchanged (a share link of it), is that preset again.
                 // (A preset the page has not fetched counts as custom.)
-                let preset = catalogue::index_of(&scenario.name)
-                    .filter(|&i| catalogue::scenario(i).is_some_and(|s| s.is_ok_and(|s| s == *scenario)));
+                let preset =
+                    catalogue::index_of(&scenario.name).filter(|&i| catalogue::load(i).is_ok_and(|s| s == *scenario));
                 self.replace(*scenario);
                 self.playback.preset = preset;
             }
@@ -870,11 +870,6 @@ fn resolution(scenario: &Scenario) -> String {
             cfg.resolution.label()
         ),
     }
-}
-
-fn load(index: usize) -> Result<Scenario, String> {
-    let name = catalogue::name(index).ok_or_else(|| format!("there is no preset number {index}"))?;
-    catalogue::scenario(index).unwrap_or_else(|| Err(format!("the preset {name} has not been fetched")))
 }
 
 fn start(scenario: &Scenario) -> Simulation {

@@ -122,13 +122,12 @@ pub fn BenchPanel(props: &BenchProps) -> Html {
                 });
                 *poll_in.borrow_mut() = Some(interval);
             };
-            let still = Rc::clone(&alive);
             wasm_bindgen_futures::spawn_local(async move {
                 match catalogue::fetch_all().await {
-                    Ok(()) if still.get() => {
+                    // (`run` does nothing once the panel is gone.)
+                    Ok(()) => {
                         Timeout::new(100, run).forget();
                     }
-                    Ok(()) => {}
                     Err(e) => failed.set(Phase::Failed(e.into())),
                 }
             });
