@@ -217,7 +217,9 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
     let toggle = on_action.reform(|_: MouseEvent| Action::TogglePlay);
     let on_scrub = on_action.reform(|e: InputEvent| {
         let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-        Action::Seek(from_ms(input.value().parse::<f64>().unwrap_or(0.0)))
+        // The slider's own number: no decimal parsing in the player.
+        let ms = input.value_as_number();
+        Action::Seek(from_ms(if ms.is_finite() { ms } else { 0.0 }))
     });
     let open_full = {
         let s = &props.sim.snapshot;

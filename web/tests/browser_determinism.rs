@@ -89,3 +89,26 @@ fn playing_frame_by_frame_in_the_browser_gives_the_native_hash() {
         );
     }
 }
+
+/// The forms read numbers by the browser's own conversion (the page carries no decimal parser
+/// of its own): what a number field can hold reads as it means, and text that is not a finite
+/// number is none, so the field's previous value stays.
+#[wasm_bindgen_test]
+fn typed_numbers_read_by_the_browser() {
+    use replicalab_web::components::forms::number;
+    for (text, want) in [("0", 0.0), (".5", 0.5), ("007", 7.0), (" 12.25 ", 12.25), ("-3", -3.0), ("1e3", 1000.0)] {
+        assert_eq!(number(text), Some(want), "{text:?}");
+    }
+    for text in ["", "  ", "abc", "4ms", "1,5", "Infinity", "NaN", "1e999"] {
+        assert_eq!(number(text), None, "{text:?}");
+    }
+    // Every value a page writes into a field reads back exactly.
+    let mut x: u64 = 1;
+    for _ in 0..5_000 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let v = f64::from_bits(x >> 2) * if x & 1 == 1 { -1.0 } else { 1.0 };
+        if v.is_finite() {
+            assert_eq!(number(&v.to_string()), Some(v), "{v}");
+        }
+    }
+}

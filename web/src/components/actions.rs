@@ -214,7 +214,7 @@ fn NodeTuning(props: &TuningProps) -> Html {
         let h = h.clone();
         Callback::from(move |e: InputEvent| h.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
     };
-    let number = |v: &str| v.trim().parse::<f64>().unwrap_or(f64::NAN);
+    let number = |v: &str| super::forms::number(v).unwrap_or(f64::NAN);
     let slow = {
         let cb = props.on_action.clone();
         let factor = number(&factor);

@@ -89,7 +89,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let cb = props.on_action.clone();
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Ok(ms) = input.value().parse::<f64>() {
+            let ms = input.value_as_number();
+            if ms.is_finite() {
                 cb.emit(Action::Seek(from_ms(ms)));
             }
         })

@@ -23,6 +23,20 @@ fn input_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
+/// A decimal number typed into a field, read by the browser's own conversion (JavaScript's
+/// `Number()`, which accepts what a number field gives: `.5`, `007`, `1e3`), so that the page
+/// carries no decimal parser of its own (Rust's is 14 KB with its table). Empty text, or
+/// anything that is not a finite number, is none.
+pub fn number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    // Unary plus on a string: JavaScript's ToNumber, which never throws for a string.
+    let x = wasm_bindgen::JsValue::from_str(text).unchecked_into_f64();
+    x.is_finite().then_some(x)
+}
+
 fn checked(e: &Event) -> bool {
     e.target_unchecked_into::<HtmlInputElement>().checked()
 }
@@ -119,41 +133,41 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
                         LatencyModel::Uniform | LatencyModel::Exponential | LatencyModel::Tail => "Latency min ms",
                     } }
                     <input type="number" step="any" min="0" data-testid="set-latency-min" value={s.latency_min_ms.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_min_ms = x })} />
+                        onchange={edit(|s, v| if let Some(x) = number(&v) { s.latency_min_ms = x })} />
                 </label>
                 if matches!(s.latency_model, LatencyModel::Uniform | LatencyModel::Exponential | LatencyModel::Tail) {
                     <label>{ if s.latency_model == LatencyModel::Exponential { "Latency mean ms (min + mean)" } else { "Latency max ms" } }
                         <input type="number" step="any" min="0" data-testid="set-latency-max" value={s.latency_max_ms.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.latency_max_ms = x })} />
+                            onchange={edit(|s, v| if let Some(x) = number(&v) { s.latency_max_ms = x })} />
                     </label>
                 }
                 if s.latency_model == LatencyModel::Pareto {
                     <label>{"Pareto shape (smaller: heavier tail)"}
                         <input type="number" step="any" min="0" data-testid="set-pareto-shape" value={s.pareto_shape.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.pareto_shape = x })} />
+                            onchange={edit(|s, v| if let Some(x) = number(&v) { s.pareto_shape = x })} />
                     </label>
                 }
                 if s.latency_model == LatencyModel::Tail {
                     <label>{"Slow tail % of messages"}
                         <input type="number" step="any" min="0" max="100" data-testid="set-tail-percent" value={s.tail_percent.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_percent = x })} />
+                            onchange={edit(|s, v| if let Some(x) = number(&v) { s.tail_percent = x })} />
                     </label>
                     <label>{"Slow tail ms"}
                         <input type="number" step="any" min="0" data-testid="set-tail-ms" value={s.tail_ms.to_string()}
-                            onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.tail_ms = x })} />
+                            onchange={edit(|s, v| if let Some(x) = number(&v) { s.tail_ms = x })} />
                     </label>
                 }
                 <label>{"Loss %"}
                     <input type="number" step="any" min="0" max="100" value={s.loss_percent.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.loss_percent = x })} />
+                        onchange={edit(|s, v| if let Some(x) = number(&v) { s.loss_percent = x })} />
                 </label>
                 <label>{"Workload ops/s"}
                     <input type="number" step="any" min="0" data-testid="set-rate" value={s.rate_per_s.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.rate_per_s = x })} />
+                        onchange={edit(|s, v| if let Some(x) = number(&v) { s.rate_per_s = x })} />
                 </label>
                 <label>{"Reads %"}
                     <input type="number" step="any" min="0" max="100" value={s.read_percent.to_string()}
-                        onchange={edit(|s, v| if let Ok(x) = v.trim().parse() { s.read_percent = x })} />
+                        onchange={edit(|s, v| if let Some(x) = number(&v) { s.read_percent = x })} />
                 </label>
                 <label>{"Reads from"}
                     <select onchange={on_choice(&settings, |s, v| s.read_from = v)}>
