@@ -177,8 +177,9 @@ fn is_latest(request: u64) -> bool {
     REQUESTS.with(|r| r.get()) == request
 }
 
+/// Emits `actions` in order.
 #[cfg(target_arch = "wasm32")]
-fn emit_all(on_action: &yew::Callback<Action>, actions: Vec<Action>) {
+pub fn emit_all(on_action: &yew::Callback<Action>, actions: Vec<Action>) {
     actions.into_iter().for_each(|a| on_action.emit(a));
 }
 

@@ -148,12 +148,11 @@ pub fn EmbedPlayer(props: &EmbedProps) -> Html {
             let text = hash.trim_start_matches('#');
             match (!text.is_empty()).then(|| link::decode(text)) {
                 Some(Ok(s)) => catalogue::open_share(&s, &on_action, after),
-                decoded => {
-                    if let Some(Err(e)) = decoded {
-                        on_action.emit(Action::Notice(Some(share::link_notice(&e))));
-                    }
-                    after.into_iter().for_each(|a| on_action.emit(a));
+                Some(Err(e)) => {
+                    on_action.emit(Action::Notice(Some(share::link_notice(&e))));
+                    catalogue::emit_all(&on_action, after);
                 }
+                None => catalogue::emit_all(&on_action, after),
             }
             let listener = EventListener::new(&gloo::utils::window(), "message", move |e| {
                 let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else { return };
